@@ -1,0 +1,50 @@
+# The few commands a newcomer needs. `make run` and `make test` do all the set-up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint format check schema migrations scale bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## run: install, start PostgreSQL (embedded unless DATABASE_URL is set), migrate, load the demo, serve on :8000
+run: $(STAMP)
+	$(BIN)/python -m backend.localdb serve
+
+## test: the whole test suite (against DATABASE_URL, else the embedded PostgreSQL)
+test: $(STAMP)
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## check: lint, format, migrations and schema drift (what CI checks beside the tests)
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py check_schema
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## schema: regenerate the checked-in schema.graphql
+schema: $(STAMP)
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py graphql_schema --out schema.graphql
+
+migrations: $(STAMP)
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py makemigrations
+
+## bench: the benchmark scripts (their own database, scale data generated once)
+bench: $(STAMP)
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/network_queries.py
+
+clean:
+	rm -rf $(VENV) .localdb

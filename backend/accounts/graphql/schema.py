@@ -1,0 +1,124 @@
+"""Accounts over GraphQL: who am I, sign in with a bearer token, revoke it."""
+
+import graphene
+from django.core.exceptions import ValidationError
+
+from backend.core.graphql import (
+    BaseMutation,
+    enum_from_choices,
+    error_type,
+    errors_field,
+    require_authenticated,
+)
+from network.graphql.types import Msp, Practitioner
+from network.models import Msp as MspModel
+from network.permissions import NetworkPermission, viewer_for
+
+from ..errors import AccountErrorCode
+from ..middleware import bearer_token
+from ..services import login_with_password, revoke_token
+
+AccountErrorCodeEnum = enum_from_choices(
+    AccountErrorCode, "AccountErrorCode", "Error codes of account mutations."
+)
+AccountError = error_type("AccountError", AccountErrorCodeEnum, "account")
+
+
+class User(graphene.ObjectType):
+    """The signed-in user and their roles."""
+
+    email = graphene.String(required=True, description="E-mail used to sign in.")
+    first_name = graphene.String(required=True, description="First name.")
+    last_name = graphene.String(required=True, description="Last name.")
+    practitioner = graphene.Field(
+        Practitioner, description="The practitioner record linked to the account, if any."
+    )
+    coordinated_msps = graphene.List(
+        graphene.NonNull(Msp), required=True, description="MSPs the user currently coordinates."
+    )
+    is_cnam_staff = graphene.Boolean(
+        required=True, description="True for Cnam accelerator staff (approve hubs, triage the accelerator)."
+    )
+    is_admin = graphene.Boolean(required=True, description="True for platform administrators.")
+
+    def resolve_practitioner(self, info):
+        return viewer_for(info.context).practitioner
+
+    def resolve_coordinated_msps(self, info):
+        ids = viewer_for(info.context).coordinated_msp_ids
+        return MspModel.objects.filter(pk__in=ids).order_by("name", "pk")
+
+    def resolve_is_cnam_staff(self, info):
+        return self.has_perm(NetworkPermission.APPROVE_HUBS)
+
+    def resolve_is_admin(self, info):
+        return self.is_superuser
+
+
+class AccountQuery(graphene.ObjectType):
+    me = graphene.Field(User, description="The signed-in user; null when anonymous.")
+
+    def resolve_me(root, info):
+        user = info.context.user
+        return user if user.is_authenticated else None
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class TokenAuth(BaseMutation):
+    """Sign in with e-mail and password; returns a bearer token to send as `Authorization: Bearer <token>`.
+    Repeated failures are throttled."""
+
+    class Arguments:
+        email = graphene.String(required=True, description="E-mail of the account.")
+        password = graphene.String(required=True, description="Password.")
+
+    token = graphene.String(description="The bearer token; shown once, keep it secret.")
+    expires_at = graphene.DateTime(description="When the token expires.")
+    user = graphene.Field(User, description="The signed-in user.")
+    errors = errors_field(AccountError)
+
+    error_code_enum = AccountErrorCode
+    atomic = False  # the failed attempt must be recorded even though the mutation fails
+
+    @classmethod
+    def perform(cls, root, info, email, password):
+        issued = login_with_password(email, password, ip_address=_client_ip(info.context))
+        return cls(token=issued.token, expires_at=issued.expires_at, user=issued.record.user, errors=[])
+
+
+class RevokeToken(BaseMutation):
+    """Revoke a bearer token of the signed-in user (by default, the one used for this request)."""
+
+    class Arguments:
+        token = graphene.String(description="The token to revoke; the current one when omitted.")
+
+    revoked = graphene.Boolean(required=True, description="True when a token was revoked.")
+    errors = errors_field(AccountError)
+
+    error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, root, info, token=None):
+        user = require_authenticated(info)
+        raw = token or bearer_token(info.context)
+        if not raw:
+            raise ValidationError(
+                {"token": ValidationError("Aucun jeton à révoquer.", code=AccountErrorCode.REQUIRED)}
+            )
+        revoke_token(user, raw)
+        return cls(revoked=True, errors=[])
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        result = super().mutate(root, info, **arguments)
+        if result.revoked is None:
+            result.revoked = False
+        return result
+
+
+class AccountMutation(graphene.ObjectType):
+    token_auth = TokenAuth.Field(description=TokenAuth.__doc__)
+    revoke_token = RevokeToken.Field(description=RevokeToken.__doc__)

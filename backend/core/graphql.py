@@ -1,0 +1,194 @@
+"""Conventions shared by every app's GraphQL layer.
+
+- `enum_from_choices`: a described GraphQL enum from a Django `TextChoices`.
+- `error_type`: the `{field, code, message}` error object of a domain, `code` an enum.
+- `BaseMutation`: returns its object and a non-null `errors` list; domain services
+  raise Django `ValidationError`s (with codes) and the base turns them into errors.
+- `Unauthenticated` / `Forbidden`: top-level errors with `extensions.code`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import graphene
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from graphql import GraphQLError
+
+logger = logging.getLogger("backend.graphql")
+
+
+# --- Enums ----------------------------------------------------------------------------------
+
+
+def enum_from_choices(choices, name: str, description: str) -> type[graphene.Enum]:
+    """A GraphQL enum whose values are the choices' names, each described by its French label."""
+    labels = {c.name: str(c.label) for c in choices}
+
+    def describe(member):
+        return description if member is None else labels[member.name]
+
+    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=describe)
+
+
+# --- Top-level authorisation errors -----------------------------------------------------------
+
+
+class Unauthenticated(GraphQLError):
+    def __init__(self, message: str = "Authentification requise.") -> None:
+        super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+class Forbidden(GraphQLError):
+    def __init__(self, message: str = "Vous n'avez pas le droit d'effectuer cette action.") -> None:
+        super().__init__(message, extensions={"code": "FORBIDDEN"})
+
+
+def current_user(info):
+    return getattr(info.context, "user", None)
+
+
+def require_authenticated(info):
+    user = current_user(info)
+    if user is None or not user.is_authenticated:
+        raise Unauthenticated()
+    return user
+
+
+def require_permission(info, permission: str):
+    user = require_authenticated(info)
+    if not user.has_perm(permission):
+        raise Forbidden()
+    return user
+
+
+# --- Mutation errors -----------------------------------------------------------------------
+
+
+def error_type(name: str, code_enum: type[graphene.Enum], domain: str) -> type[graphene.ObjectType]:
+    return type(
+        name,
+        (graphene.ObjectType,),
+        {
+            "__doc__": f"A problem with the input of a {domain} mutation; nothing was changed.",
+            "field": graphene.String(
+                description="The input field at fault (camelCase), or null when the error concerns the whole input."
+            ),
+            "code": graphene.Field(code_enum, required=True, description="Machine-readable error code."),
+            "message": graphene.String(required=True, description="Explanation for the user, in French."),
+        },
+    )
+
+
+_CAMEL_RE = re.compile(r"_([a-z0-9])")
+
+
+def to_camel(name: str) -> str:
+    return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
+
+
+def validation_errors(
+    exc: ValidationError, known_codes: set[str], default_code: str = "INVALID"
+) -> list[dict]:
+    """Flatten a Django ValidationError into `{field, code, message}` dicts with codes of the enum."""
+
+    def code_of(error: ValidationError) -> str:
+        code = str(error.code or "").upper()
+        if code in known_codes:
+            return code
+        return {"REQUIRED": "REQUIRED", "BLANK": "REQUIRED", "NULL": "REQUIRED", "UNIQUE": "UNIQUE"}.get(
+            code, default_code
+        )
+
+    def message_of(error: ValidationError) -> str:
+        return str(error.message % error.params if error.params else error.message)
+
+    out = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            name = None if field in (NON_FIELD_ERRORS, None) else to_camel(field)
+            out.extend({"field": name, "code": code_of(e), "message": message_of(e)} for e in errors)
+    else:
+        out.extend({"field": None, "code": code_of(e), "message": message_of(e)} for e in exc.error_list)
+    return out
+
+
+class BaseMutation(graphene.Mutation):
+    """Runs `perform` in a transaction; a ValidationError becomes `errors` and rolls everything back.
+
+    Subclasses set `error_code_enum` (the domain's TextChoices) and define `errors`
+    through `errors_field`, then implement `perform(cls, root, info, **arguments)`
+    returning the payload instance.
+    """
+
+    class Meta:
+        abstract = True
+
+    error_code_enum = None  # TextChoices of the domain
+    atomic = True  # tokenAuth opts out: its failed-login record must survive the error
+
+    @classmethod
+    def perform(cls, root, info, **arguments):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        known = {c.value for c in cls.error_code_enum}
+        try:
+            if cls.atomic:
+                with transaction.atomic():
+                    return cls.perform(root, info, **arguments)
+            return cls.perform(root, info, **arguments)
+        except ValidationError as exc:
+            return cls(errors=validation_errors(exc, known))
+        except IntegrityError:
+            # A constraint the service's checks could not see coming (a concurrent write).
+            logger.warning("IntegrityError in %s", cls.__name__, exc_info=True)
+            return cls(
+                errors=[
+                    {
+                        "field": None,
+                        "code": "UNIQUE" if "UNIQUE" in known else "INVALID",
+                        "message": "Ces données entrent en conflit avec des données existantes, "
+                        "peut-être modifiées au même moment. Rechargez et réessayez.",
+                    }
+                ]
+            )
+
+
+def errors_field(error_object: type[graphene.ObjectType]) -> graphene.List:
+    return graphene.List(
+        graphene.NonNull(error_object),
+        required=True,
+        description="Problems with the input; empty when the mutation succeeded.",
+    )
+
+
+# --- Error formatting for the HTTP (and later WebSocket) transport -----------------------------
+
+
+INTERNAL_ERROR_MESSAGE = "Erreur interne du serveur. L'équipe technique a été prévenue."
+
+
+def format_error(error: GraphQLError) -> dict:
+    """Expected errors keep their message; anything else is hidden outside DEBUG."""
+    original = getattr(error, "original_error", None)
+    if original is None or isinstance(original, GraphQLError):
+        formatted = error.formatted
+        if isinstance(original, GraphQLError) and original.extensions:
+            formatted.setdefault("extensions", {}).update(original.extensions)
+        return formatted
+    if isinstance(original, ValidationError):
+        formatted = error.formatted
+        formatted["message"] = " ".join(original.messages)
+        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
+        return formatted
+    logger.error("Unhandled error in GraphQL resolver", exc_info=original)
+    formatted = error.formatted
+    if not settings.DEBUG:
+        formatted["message"] = INTERNAL_ERROR_MESSAGE
+    formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+    return formatted

@@ -1,0 +1,17 @@
+"""The root schema: only combines the apps' Query and Mutation mixins."""
+
+import graphene
+
+from backend.accounts.graphql.schema import AccountMutation, AccountQuery
+from network.graphql.schema import NetworkMutation, NetworkQuery
+
+
+class Query(AccountQuery, NetworkQuery, graphene.ObjectType):
+    """Entry points for reading."""
+
+
+class Mutation(AccountMutation, NetworkMutation, graphene.ObjectType):
+    """Entry points for changing data. Each returns its object and an `errors` list."""
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

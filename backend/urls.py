@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import path
+
+from backend.core.views import GraphQLView, healthz
+
+admin.site.site_header = "Tête de pont — administration"
+admin.site.site_title = "Tête de pont"
+admin.site.index_title = "Réseau des MSP, accompagnement et accélérateur"
+
+urlpatterns = [
+    path("graphql", GraphQLView.as_view(), name="graphql"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

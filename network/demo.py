@@ -1,0 +1,369 @@
+"""Demo data built on the real scenarios of the plan "4 000 MSP" (see DOMAIN.md).
+
+Names of people, addresses and identifiers are fictitious (valid check digits);
+communes, coordinates and the MSPs' stories are real. Idempotent: keyed on
+e-mail, RPPS and FINESS, so it can run at every start.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from .identifiers import finess_with_key, rpps_with_key, siret_with_key
+from .models import (
+    Commune,
+    HubDesignation,
+    HubStatus,
+    Membership,
+    MembershipRole,
+    Msp,
+    MspSite,
+    MspStatus,
+    OfferKind,
+    PracticeMode,
+    Practitioner,
+    Zoning,
+)
+from .permissions import CNAM_STAFF_GROUP
+
+DEMO_PASSWORD = "tetedepont-demo"
+DEMO_DOMAIN = "demo.tetedepont.fr"
+
+FIRST_NAMES = [
+    "Camille", "Julien", "Sophie", "Thomas", "Claire", "Nicolas", "Émilie", "Antoine", "Laure", "Mathieu",
+    "Aurélie", "Guillaume", "Hélène", "Sébastien", "Céline", "Pierre", "Marion", "Vincent", "Élodie", "François",
+    "Anne", "Romain", "Isabelle", "Maxime", "Nathalie", "Damien", "Valérie", "Olivier", "Sandrine", "Yannick",
+]  # fmt: skip
+LAST_NAMES = [
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+    "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
+    "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand",
+    "Payet", "Hoarau", "Grondin", "Fontaine", "Técher", "Rivière", "Boyer", "Lebon", "Nativel", "Maillot",
+]  # fmt: skip
+
+# Illustrative zoning for the demo communes (the real zoning is set by each ARS).
+DEMO_ZONING = {"51272": Zoning.ZIP, "89338": Zoning.ZIP, "51507": Zoning.ZIP, "97408": Zoning.ZAC}
+
+
+@dataclass
+class Person:
+    profession: str
+    commune: str
+    specialty: str = ""
+    mode: str = PracticeMode.MSP_MEMBER
+    login: str | None = None  # e-mail of a demo account linked to this practitioner
+
+
+class DemoBuilder:
+    def __init__(self):
+        self.seq = 0
+        self.logins: list[tuple[str, str]] = []
+
+    def practitioner(self, person: Person) -> Practitioner:
+        self.seq += 1
+        rpps = rpps_with_key(1_000_000_000 + self.seq)
+        first = FIRST_NAMES[(self.seq * 7) % len(FIRST_NAMES)]
+        last = LAST_NAMES[(self.seq * 11) % len(LAST_NAMES)]
+        email = person.login or f"{first}.{last}.{self.seq}@{DEMO_DOMAIN}".lower()
+        practitioner, _ = Practitioner.objects.update_or_create(
+            rpps=rpps,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "profession_id": person.profession,
+                "specialty": person.specialty,
+                "commune_id": person.commune,
+                "practice_mode": person.mode,
+                "email": email,
+            },
+        )
+        if person.login:
+            role = (
+                f"{practitioner.profession.label.lower()}, {practitioner.get_practice_mode_display().lower()}"
+            )
+            user = self.user(person.login, first, last, role=role)
+            if practitioner.user_id != user.pk:
+                practitioner.user = user
+                practitioner.save(update_fields=["user"])
+        return practitioner
+
+    def user(self, email: str, first: str, last: str, role: str, **flags):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last, **flags}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        self.logins.append((email, role))
+        return user
+
+    def msp(self, *, number, department, name, status, opening, themes, sites, members, coordinator_index=0):
+        finess = finess_with_key(department, number)
+        msp, _ = Msp.objects.update_or_create(
+            finess=finess,
+            defaults={
+                "name": name,
+                "status": status,
+                "opening_date": opening,
+                "siret": siret_with_key(40_000_000 + number),
+                "themes": themes,
+            },
+        )
+        for site_name, address, code, is_main in sites:
+            commune = Commune.objects.get(code=code)
+            MspSite.objects.update_or_create(
+                msp=msp,
+                name=site_name,
+                defaults={
+                    "address": address,
+                    "commune": commune,
+                    "latitude": commune.latitude,
+                    "longitude": commune.longitude,
+                    "is_main": is_main,
+                },
+            )
+        practitioners = []
+        for person, start, end in members:
+            practitioner = self.practitioner(person)
+            practitioners.append(practitioner)
+            Membership.objects.update_or_create(
+                msp=msp,
+                practitioner=practitioner,
+                role=MembershipRole.ASSOCIATE,
+                start_date=start,
+                defaults={"end_date": end},
+            )
+        if practitioners:
+            Membership.objects.get_or_create(
+                msp=msp,
+                practitioner=practitioners[coordinator_index],
+                role=MembershipRole.COORDINATOR,
+                start_date=opening or date(2024, 1, 1),
+            )
+        return msp
+
+    def hub(self, msp, *, status, radius, hours, offers, approved_by=None):
+        hub, _ = HubDesignation.objects.update_or_create(
+            msp=msp,
+            defaults={
+                "status": status,
+                "service_radius_km": radius,
+                "monthly_coordination_hours": Decimal(hours),
+                "offer_kinds": offers,
+                "approved_by": approved_by if status == HubStatus.APPROVED else None,
+                "approved_at": timezone.now() if status == HubStatus.APPROVED else None,
+            },
+        )
+        return hub
+
+
+def team(spec: list[tuple[str, int]], commune: str, start: date, logins: dict[int, str] | None = None):
+    """Members from (profession code, count) pairs; `logins` maps a member's index to a demo e-mail."""
+    members, index = [], 0
+    for profession, count in spec:
+        for _ in range(count):
+            login = (logins or {}).get(index)
+            specialty = "SM54" if profession == "10" else ""
+            members.append((Person(profession, commune, specialty=specialty, login=login), start, None))
+            index += 1
+    return members
+
+
+def login(name: str) -> str:
+    return f"{name}@{DEMO_DOMAIN}"
+
+
+@transaction.atomic
+def load_demo() -> list[tuple[str, str]]:
+    """Create or refresh the demo; return the demo logins (e-mail, role)."""
+    builder = DemoBuilder()
+    for code, zoning in DEMO_ZONING.items():
+        Commune.objects.filter(code=code).update(zoning=zoning)
+
+    builder.user(login("admin"), "Alex", "Admin", role="administrateur", is_staff=True, is_superuser=True)
+    cnam = builder.user(
+        login("agent.cnam"), "Chloé", "Agent", role="agent de l'accélérateur Cnam", is_staff=True
+    )
+    cnam.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+
+    # MSP de Saint-Martin-sur-le-Pré (Marne), opened 2017: 24 professionals incl. 8 doctors, 3 nurses,
+    # 2 physiotherapists, 1 midwife. Its doctors hold consultations at Givry-en-Argonne every Tuesday and Friday.
+    smsp = builder.msp(
+        number=1,
+        department="51",
+        name="MSP de Saint-Martin-sur-le-Pré",
+        status=MspStatus.OPERATING,
+        opening=date(2017, 9, 4),
+        themes=[
+            "Consultations avancées en zone rurale",
+            "Accueil d'internes en médecine générale",
+            "Prévention",
+        ],
+        sites=[("Site principal", "2 rue de l'Église", "51504", True)],
+        members=team(
+            [
+                ("10", 8),
+                ("60", 3),
+                ("70", 2),
+                ("50", 1),
+                ("21", 2),
+                ("91", 2),
+                ("80", 1),
+                ("95", 1),
+                ("94", 1),
+                ("96", 1),
+                ("92", 1),
+                ("40", 1),
+            ],
+            "51504",
+            date(2017, 9, 4),
+            logins={0: login("coordination.saint-martin"), 1: login("medecin.saint-martin")},
+        ),
+    )
+    builder.hub(
+        smsp,
+        status=HubStatus.APPROVED,
+        radius=50,
+        hours="24",
+        offers=[OfferKind.COORDINATION_TIME, OfferKind.ADVANCED_CONSULTATION, OfferKind.PEER_FACILITATION],
+        approved_by=cnam,
+    )
+
+    # Pôle de santé de Givry-en-Argonne: one of its two doctors left in 2024, so it runs in its grace period.
+    builder.msp(
+        number=2,
+        department="51",
+        name="Pôle de santé de Givry-en-Argonne",
+        status=MspStatus.OPERATING,
+        opening=date(2014, 3, 3),
+        themes=["Accès aux soins en zone rurale", "Consultations avancées"],
+        sites=[("Pôle de santé", "1 place de la Mairie", "51272", True)],
+        members=[
+            (Person("10", "51272", specialty="SM54", login=login("medecin.givry")), date(2014, 3, 3), None),
+            (Person("10", "51272", specialty="SM54"), date(2014, 3, 3), date(2024, 7, 1)),
+            (Person("60", "51272"), date(2014, 3, 3), None),
+            (Person("60", "51272"), date(2016, 5, 2), None),
+            (Person("70", "51272"), date(2018, 1, 8), None),
+        ],
+    )
+
+    # MSP Sens – Champs Plaisants (Yonne), opened January 2023: 27 professionals, a priority neighbourhood, and an
+    # antenna in Saint-Clément (≈ 3,000 inhabitants) where 2 of 4 doctors retire.
+    sens = builder.msp(
+        number=3,
+        department="89",
+        name="MSP Sens – Champs Plaisants",
+        status=MspStatus.OPERATING,
+        opening=date(2023, 1, 2),
+        themes=["Quartier prioritaire de la politique de la ville", "Grand Sénonais", "Téléconsultation"],
+        sites=[
+            ("Champs Plaisants", "8 avenue des Champs Plaisants", "89387", True),
+            ("Antenne de Saint-Clément", "3 rue de la République", "89338", False),
+        ],
+        members=team(
+            [
+                ("10", 8),
+                ("60", 6),
+                ("21", 2),
+                ("94", 2),
+                ("96", 2),
+                ("95", 2),
+                ("70", 2),
+                ("50", 1),
+                ("91", 2),
+            ],
+            "89387",
+            date(2023, 1, 2),
+            logins={0: login("coordination.sens")},
+        ),
+    )
+    builder.hub(
+        sens, status=HubStatus.CANDIDATE, radius=25, hours="10", offers=[OfferKind.ADVANCED_CONSULTATION]
+    )
+
+    # MSP Sakisoigne, La Possession (La Réunion): 25 professionals; child overweight and obesity, diabetes,
+    # addictions; therapeutic-education training.
+    saki = builder.msp(
+        number=4,
+        department="97",
+        name="MSP Sakisoigne",
+        status=MspStatus.OPERATING,
+        opening=date(2016, 10, 3),
+        themes=[
+            "Surpoids et obésité de l'enfant",
+            "Diabète",
+            "Addictions",
+            "Éducation thérapeutique du patient",
+        ],
+        sites=[("Site principal", "12 rue Leconte de Lisle", "97408", True)],
+        members=team(
+            [
+                ("10", 6),
+                ("60", 7),
+                ("70", 3),
+                ("95", 2),
+                ("21", 2),
+                ("80", 2),
+                ("91", 1),
+                ("50", 1),
+                ("96", 1),
+            ],
+            "97408",
+            date(2016, 10, 3),
+            logins={0: login("coordination.sakisoigne")},
+        ),
+    )
+    builder.hub(
+        saki,
+        status=HubStatus.APPROVED,
+        radius=40,
+        hours="12",
+        offers=[OfferKind.PEER_FACILITATION, OfferKind.COORDINATION_TIME],
+        approved_by=cnam,
+    )
+
+    # Isolated practitioners and project holders near each hub.
+    for person in [
+        Person("10", "51507", specialty="SM54", mode=PracticeMode.ISOLATED, login=login("medecin.isole")),
+        Person("60", "51559", mode=PracticeMode.ISOLATED),  # Suippes
+        Person("70", "51612", mode=PracticeMode.ISOLATED),  # Blancs-Coteaux (Vertus)
+        Person(
+            "10", "89309", specialty="SM54", mode=PracticeMode.PROJECT_HOLDER, login=login("porteur.projet")
+        ),
+        Person("60", "89338", mode=PracticeMode.ISOLATED),
+        Person(
+            "10", "97415", specialty="SM54", mode=PracticeMode.ISOLATED, login=login("medecin.saint-paul")
+        ),
+        Person("95", "97411", mode=PracticeMode.ISOLATED),
+    ]:
+        builder.practitioner(person)
+
+    # A project near Sens, led by the project holder above (an MSP in project has no FINESS yet).
+    holder = Practitioner.objects.get(user__email=login("porteur.projet"))
+    project = Msp.objects.filter(name="Projet de MSP de Pont-sur-Yonne").first()
+    if project is None:
+        project = Msp.objects.create(
+            name="Projet de MSP de Pont-sur-Yonne",
+            status=MspStatus.PROJECT,
+            themes=["Projet de santé en rédaction"],
+        )
+        commune = Commune.objects.get(code="89309")
+        MspSite.objects.create(
+            msp=project,
+            name="Local pressenti",
+            address="Grande Rue",
+            commune=commune,
+            latitude=commune.latitude,
+            longitude=commune.longitude,
+            is_main=True,
+        )
+    Membership.objects.get_or_create(
+        msp=project, practitioner=holder, role=MembershipRole.COORDINATOR, start_date=date(2025, 9, 1)
+    )
+    return builder.logins

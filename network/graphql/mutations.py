@@ -1,0 +1,376 @@
+"""Mutations of the network directory: validate input, check permission, call the service, shape the payload."""
+
+from decimal import Decimal
+
+import graphene
+from django.core.exceptions import ValidationError
+from graphql_relay import from_global_id
+
+from backend.core.graphql import BaseMutation, Forbidden, error_type, errors_field, require_authenticated
+
+from .. import models
+from ..errors import NetworkErrorCode
+from ..permissions import Viewer, can_see_hub, viewer_for
+from ..services import directory, hubs
+from . import types
+
+NetworkError = error_type("NetworkError", types.NetworkErrorCodeEnum, "network")
+
+
+class NetworkMutation(BaseMutation):
+    class Meta:
+        abstract = True
+
+    error_code_enum = NetworkErrorCode
+
+
+def _value(enum_value):
+    return getattr(enum_value, "value", enum_value)
+
+
+def get_object(global_id: str, model, type_name: str, field: str, queryset=None):
+    """The object behind a global ID, or a NOT_FOUND error on `field`."""
+    try:
+        found_type, pk = from_global_id(global_id)
+    except Exception:
+        found_type, pk = None, None
+    obj = None
+    if found_type == type_name and pk:
+        obj = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: ValidationError("Objet introuvable.", code=NetworkErrorCode.NOT_FOUND)})
+    return obj
+
+
+def require_msp_manager(viewer: Viewer, msp_id: int) -> None:
+    if not viewer.can_manage_msp(msp_id):
+        raise Forbidden("Seuls les coordinateurs de cette MSP peuvent la modifier.")
+
+
+# --- Inputs --------------------------------------------------------------------------------
+
+
+class SiteInput(graphene.InputObjectType):
+    """A site of an MSP. On update, give the `id` of a site to keep it; sites left out are removed."""
+
+    id = graphene.ID(description="Global ID of an existing site (update only).")
+    name = graphene.String(description="Name of the site, e.g. « Antenne de Saint-Clément ».")
+    address = graphene.String(required=True, description="Street address.")
+    commune_code = graphene.String(required=True, description="INSEE code of the site's commune.")
+    latitude = graphene.Float(description="Latitude; the commune centre when omitted.")
+    longitude = graphene.Float(description="Longitude; the commune centre when omitted.")
+    is_main = graphene.Boolean(default_value=False, description="True for the main site (exactly one).")
+
+
+class MspInputFields:
+    finess = graphene.String(description="FINESS number; required once the MSP is operating.")
+    status = graphene.Field(types.MspStatusEnum, description="Lifecycle status.")
+    opening_date = graphene.Date(description="Opening date.")
+    siret = graphene.String(description="SIRET of the Sisa.")
+    themes = graphene.List(graphene.NonNull(graphene.String), description="Themes of the health project.")
+
+
+class CreateMspInput(MspInputFields, graphene.InputObjectType):
+    """A new MSP and its sites."""
+
+    name = graphene.String(required=True, description="Name of the MSP.")
+    sites = graphene.List(graphene.NonNull(SiteInput), required=True, description="Sites, exactly one main.")
+
+
+class UpdateMspInput(MspInputFields, graphene.InputObjectType):
+    """Changes to an MSP; omitted fields are kept, null clears an optional field."""
+
+    name = graphene.String(description="Name of the MSP.")
+    sites = graphene.List(graphene.NonNull(SiteInput), description="The full list of sites, if it changes.")
+
+
+def _site_data(site_input, msp_pk=None) -> directory.SiteData:
+    site_id = None
+    if site_input.get("id"):
+        found_type, pk = from_global_id(site_input["id"])
+        if found_type != "MspSite":
+            raise ValidationError(
+                {"sites": ValidationError("Identifiant de site invalide.", code=NetworkErrorCode.NOT_FOUND)}
+            )
+        site_id = int(pk)
+    return directory.SiteData(
+        id=site_id,
+        name=site_input.get("name") or "",
+        address=site_input["address"],
+        commune_code=site_input["commune_code"],
+        latitude=site_input.get("latitude"),
+        longitude=site_input.get("longitude"),
+        is_main=bool(site_input.get("is_main")),
+    )
+
+
+def _msp_data(data) -> directory.MspData:
+    msp_data = directory.MspData(
+        name=data.get("name"),
+        finess=data.get("finess"),
+        status=_value(data.get("status")),
+        opening_date=data.get("opening_date"),
+        siret=data.get("siret"),
+        themes=data.get("themes"),
+        sites=[_site_data(s) for s in data["sites"]] if data.get("sites") is not None else None,
+    )
+    msp_data.unset = {k for k in ("finess", "opening_date", "siret") if k in data and data[k] is None}
+    return msp_data
+
+
+# --- MSPs --------------------------------------------------------------------------------------
+
+
+class CreateMsp(NetworkMutation):
+    """Create an MSP (usually in project). A practitioner who creates it becomes its coordinator."""
+
+    class Arguments:
+        input = CreateMspInput(required=True, description="The MSP to create.")
+
+    msp = graphene.Field(types.Msp, description="The MSP created.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, input):
+        require_authenticated(info)
+        viewer = viewer_for(info.context)
+        if viewer.practitioner is None and not viewer.has_perm("network.add_msp"):
+            raise Forbidden("Seul un professionnel de santé inscrit peut déclarer une MSP.")
+        if _value(input.get("status")) == models.MspStatus.CLOSED:
+            raise ValidationError(
+                {
+                    "status": ValidationError(
+                        "Une MSP ne peut pas être créée fermée.", code=NetworkErrorCode.INVALID
+                    )
+                }
+            )
+        msp = directory.create_msp(_msp_data(input), founder=viewer.practitioner)
+        return cls(msp=msp, errors=[])
+
+
+class UpdateMsp(NetworkMutation):
+    """Change an MSP: its coordinators, or an admin."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the MSP.")
+        input = UpdateMspInput(required=True, description="The changes.")
+
+    msp = graphene.Field(types.Msp, description="The MSP after the change.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        require_authenticated(info)
+        msp = get_object(id, models.Msp, "Msp", "id")
+        require_msp_manager(viewer_for(info.context), msp.pk)
+        msp = directory.update_msp(msp, _msp_data(input))
+        return cls(msp=msp, errors=[])
+
+
+class AddMspMember(NetworkMutation):
+    """Add a practitioner to an MSP with a role: its coordinators, or an admin."""
+
+    class Arguments:
+        msp_id = graphene.ID(required=True, description="Global ID of the MSP.")
+        practitioner_id = graphene.ID(description="Global ID of the practitioner (or give `rpps`).")
+        rpps = graphene.String(description="RPPS of the practitioner (or give `practitionerId`).")
+        role = types.MembershipRoleEnum(required=True, description="Role in the MSP.")
+        start_date = graphene.Date(description="First day of membership; today when omitted.")
+
+    membership = graphene.Field(types.Membership, description="The new membership.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, msp_id, role, practitioner_id=None, rpps=None, start_date=None):
+        require_authenticated(info)
+        msp = get_object(msp_id, models.Msp, "Msp", "mspId")
+        require_msp_manager(viewer_for(info.context), msp.pk)
+        if bool(practitioner_id) == bool(rpps):
+            raise ValidationError(
+                ValidationError(
+                    "Indiquez soit l'identifiant du professionnel, soit son RPPS.",
+                    code=NetworkErrorCode.REQUIRED,
+                )
+            )
+        if practitioner_id:
+            practitioner = get_object(practitioner_id, models.Practitioner, "Practitioner", "practitionerId")
+        else:
+            practitioner = models.Practitioner.objects.filter(rpps=rpps.strip()).first()
+            if practitioner is None:
+                raise ValidationError(
+                    {
+                        "rpps": ValidationError(
+                            "Aucun professionnel inscrit avec ce RPPS.", code=NetworkErrorCode.NOT_FOUND
+                        )
+                    }
+                )
+        membership = directory.add_member(msp, practitioner, _value(role), start_date)
+        return cls(membership=membership, errors=[])
+
+
+class EndMspMembership(NetworkMutation):
+    """End a membership (it stays in history): the MSP's coordinators, the member, or an admin."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the membership.")
+        end_date = graphene.Date(description="First day no longer a member; today when omitted.")
+        reason = graphene.String(description="Why the membership ends.")
+
+    membership = graphene.Field(types.Membership, description="The ended membership.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id, end_date=None, reason=""):
+        require_authenticated(info)
+        viewer = viewer_for(info.context)
+        membership = get_object(id, models.Membership, "Membership", "id")
+        is_self = viewer.practitioner is not None and membership.practitioner_id == viewer.practitioner.pk
+        if not (is_self or viewer.can_manage_msp(membership.msp_id)):
+            raise Forbidden(
+                "Seuls les coordinateurs de cette MSP ou le membre lui-même peuvent y mettre fin."
+            )
+        membership = directory.end_membership(
+            membership,
+            end_date,
+            reason or "",
+            allow_last_coordinator=viewer.has_perm("network.change_msp"),
+        )
+        return cls(membership=membership, errors=[])
+
+
+# --- Hubs -------------------------------------------------------------------------------------
+
+
+class HubApplicationInput(graphene.InputObjectType):
+    """What a hub offers."""
+
+    service_radius_km = graphene.Int(
+        required=True, description="Radius (km) served around the MSP's sites, 1 to 200."
+    )
+    monthly_coordination_hours = graphene.Float(
+        required=True, description="Coordination hours lent each month."
+    )
+    offer_kinds = graphene.List(
+        graphene.NonNull(types.OfferKindEnum), required=True, description="Kinds of support provided."
+    )
+
+
+class ApplyForHub(NetworkMutation):
+    """Apply for the tête de pont designation, or update an existing hub's radius, capacity and offers
+    (a suspended hub re-applies as a candidate). The MSP's coordinators, or an admin."""
+
+    class Arguments:
+        msp_id = graphene.ID(required=True, description="Global ID of the MSP.")
+        input = HubApplicationInput(required=True, description="The application.")
+
+    hub = graphene.Field(types.Hub, description="The designation after the change.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, msp_id, input):
+        require_authenticated(info)
+        msp = get_object(msp_id, models.Msp, "Msp", "mspId")
+        require_msp_manager(viewer_for(info.context), msp.pk)
+        hub = hubs.apply_for_hub(
+            msp,
+            hubs.HubApplication(
+                service_radius_km=input["service_radius_km"],
+                monthly_coordination_hours=Decimal(str(round(input["monthly_coordination_hours"], 2))),
+                offer_kinds=[_value(k) for k in input["offer_kinds"]],
+            ),
+        )
+        return cls(hub=hub, errors=[])
+
+
+def _hub_for_staff(info, id):
+    user = require_authenticated(info)
+    viewer = viewer_for(info.context)
+    hub = get_object(id, models.HubDesignation, "Hub", "id")
+    if not viewer.can_approve_hubs():
+        if can_see_hub(hub, viewer):
+            raise Forbidden(
+                "Seuls les agents de la Cnam et les administrateurs désignent les MSP tête de pont."
+            )
+        raise ValidationError({"id": ValidationError("Objet introuvable.", code=NetworkErrorCode.NOT_FOUND)})
+    return user, hub
+
+
+class ApproveHub(NetworkMutation):
+    """Approve a hub designation: Cnam staff and admins."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the hub.")
+
+    hub = graphene.Field(types.Hub, description="The approved hub.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id):
+        user, hub = _hub_for_staff(info, id)
+        return cls(hub=hubs.approve_hub(hub, approved_by=user), errors=[])
+
+
+class SuspendHub(NetworkMutation):
+    """Suspend a hub designation, with a reason: Cnam staff and admins."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the hub.")
+        reason = graphene.String(
+            required=True, description="Why the designation is suspended (shown to the MSP)."
+        )
+
+    hub = graphene.Field(types.Hub, description="The suspended hub.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id, reason):
+        _, hub = _hub_for_staff(info, id)
+        return cls(hub=hubs.suspend_hub(hub, reason), errors=[])
+
+
+# --- Registration -------------------------------------------------------------------------------
+
+
+class RegisterPractitionerInput(graphene.InputObjectType):
+    """A practitioner's sign-up: their account and their professional record."""
+
+    email = graphene.String(required=True, description="E-mail, used to sign in.")
+    password = graphene.String(
+        required=True, description="Password (10 characters at least, not too common)."
+    )
+    first_name = graphene.String(required=True, description="First name.")
+    last_name = graphene.String(required=True, description="Last name.")
+    profession_code = graphene.String(required=True, description="TRE_G15 profession code.")
+    specialty = graphene.String(description="Specialty (e.g. SM54 for general practice).")
+    rpps = graphene.String(required=True, description="RPPS number (11 digits).")
+    commune_code = graphene.String(required=True, description="INSEE code of the commune of practice.")
+    practice_mode = graphene.Field(
+        types.PracticeModeEnum, description="How the practitioner practises; isolated when omitted."
+    )
+
+
+class RegisterPractitioner(NetworkMutation):
+    """Create a practitioner account. Sign in afterwards with `tokenAuth`."""
+
+    class Arguments:
+        input = RegisterPractitionerInput(required=True, description="The sign-up.")
+
+    practitioner = graphene.Field(types.Practitioner, description="The new practitioner.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, input):
+        practitioner = directory.register_practitioner(
+            directory.PractitionerRegistration(
+                email=input["email"],
+                password=input["password"],
+                first_name=input["first_name"],
+                last_name=input["last_name"],
+                profession_code=input["profession_code"],
+                specialty=input.get("specialty") or "",
+                rpps=input["rpps"].strip(),
+                commune_code=input["commune_code"],
+                practice_mode=_value(input.get("practice_mode")) or models.PracticeMode.ISOLATED,
+            )
+        )
+        return cls(practitioner=practitioner, errors=[])

@@ -1,0 +1,19 @@
+import graphene
+
+from . import mutations
+from .queries import NetworkQuery
+
+__all__ = ["NetworkMutation", "NetworkQuery"]
+
+
+class NetworkMutation(graphene.ObjectType):
+    register_practitioner = mutations.RegisterPractitioner.Field(
+        description=mutations.RegisterPractitioner.__doc__
+    )
+    create_msp = mutations.CreateMsp.Field(description=mutations.CreateMsp.__doc__)
+    update_msp = mutations.UpdateMsp.Field(description=mutations.UpdateMsp.__doc__)
+    add_msp_member = mutations.AddMspMember.Field(description=mutations.AddMspMember.__doc__)
+    end_msp_membership = mutations.EndMspMembership.Field(description=mutations.EndMspMembership.__doc__)
+    apply_for_hub = mutations.ApplyForHub.Field(description=mutations.ApplyForHub.__doc__)
+    approve_hub = mutations.ApproveHub.Field(description=mutations.ApproveHub.__doc__)
+    suspend_hub = mutations.SuspendHub.Field(description=mutations.SuspendHub.__doc__)

@@ -1,0 +1,386 @@
+"""GraphQL types of the network directory. Scoping lives in `get_queryset` and permissions.py."""
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+
+from backend.core.graphql import enum_from_choices
+
+from .. import models
+from ..errors import NetworkErrorCode
+from ..permissions import can_see_hub, hubs_visible_to, viewer_for
+from ..services.composition import CompositionState, composition_of
+
+MspStatusEnum = enum_from_choices(models.MspStatus, "MspStatus", "Lifecycle status of an MSP.")
+HubStatusEnum = enum_from_choices(
+    models.HubStatus, "HubStatus", "Status of a hub (tête de pont) designation."
+)
+OfferKindEnum = enum_from_choices(
+    models.OfferKind, "OfferKind", "Kind of support a hub lends to practitioners nearby."
+)
+MembershipRoleEnum = enum_from_choices(
+    models.MembershipRole, "MembershipRole", "Role of a practitioner in an MSP."
+)
+PracticeModeEnum = enum_from_choices(models.PracticeMode, "PracticeMode", "How a practitioner practises.")
+ProfessionCategoryEnum = enum_from_choices(
+    models.ProfessionCategory,
+    "ProfessionCategory",
+    "Category of a health profession (Code de la santé publique).",
+)
+ZoningEnum = enum_from_choices(models.Zoning, "Zoning", "Medical-desert zoning of a commune, set by its ARS.")
+CompositionStateEnum = enum_from_choices(
+    CompositionState, "CompositionState", "Whether an MSP meets the minimum composition of a Sisa."
+)
+NetworkErrorCodeEnum = enum_from_choices(
+    NetworkErrorCode, "NetworkErrorCode", "Error codes of network mutations."
+)
+
+
+class CountableConnection(relay.Connection):
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(
+        required=True, description="Number of items matching the query, all pages together."
+    )
+
+    def resolve_total_count(self, info):
+        return self.length
+
+
+class Region(graphene.ObjectType):
+    """A French region (13 metropolitan, 5 overseas); each has its ARS."""
+
+    code = graphene.String(required=True, description="INSEE region code, e.g. 44 (Grand Est).")
+    name = graphene.String(required=True, description="Region name.")
+
+
+class Department(graphene.ObjectType):
+    """A French department."""
+
+    code = graphene.String(required=True, description="INSEE department code, e.g. 51, 2A, 974.")
+    name = graphene.String(required=True, description="Department name.")
+    region = graphene.Field(Region, required=True, description="Region the department belongs to.")
+    time_zone = graphene.String(
+        required=True, description="IANA time zone of the department, e.g. Indian/Reunion."
+    )
+
+
+class Commune(DjangoObjectType):
+    """A French commune, with the coordinates used for distances."""
+
+    code = graphene.String(
+        required=True, description="INSEE commune code (not a postal code), e.g. 51504, 2A004."
+    )
+    name = graphene.String(required=True, description="Commune name.")
+    department = graphene.Field(Department, required=True, description="Department of the commune.")
+    postal_codes = graphene.List(
+        graphene.NonNull(graphene.String), required=True, description="Postal codes serving the commune."
+    )
+    latitude = graphene.Float(required=True, description="Latitude of the commune centre (WGS 84).")
+    longitude = graphene.Float(required=True, description="Longitude of the commune centre (WGS 84).")
+    population = graphene.Int(required=True, description="Municipal population (INSEE).")
+    zoning = graphene.Field(
+        ZoningEnum, required=True, description="Medical-desert zoning (ZIP, ZAC or none)."
+    )
+    time_zone = graphene.String(required=True, description="IANA time zone of the commune.")
+
+    class Meta:
+        model = models.Commune
+        interfaces = (relay.Node,)
+        fields = (
+            "code",
+            "name",
+            "department",
+            "postal_codes",
+            "latitude",
+            "longitude",
+            "population",
+            "zoning",
+        )
+        connection_class = CountableConnection
+        description = "A French commune, with the coordinates used for distances."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset.select_related("department__region")
+
+
+class Profession(DjangoObjectType):
+    """A health profession of the ANS nomenclature TRE_G15."""
+
+    code = graphene.String(required=True, description="TRE_G15 code, e.g. 10 (Médecin), 60 (Infirmier).")
+    label = graphene.String(required=True, description="French label of the profession.")
+    category = graphene.Field(
+        ProfessionCategoryEnum, required=True, description="Category of the profession."
+    )
+
+    class Meta:
+        model = models.Profession
+        fields = ("code", "label", "category")
+        description = "A health profession of the ANS nomenclature TRE_G15."
+
+
+class Practitioner(DjangoObjectType):
+    """A health professional. E-mail and RPPS are shown only to those allowed to see them."""
+
+    first_name = graphene.String(required=True, description="First name.")
+    last_name = graphene.String(required=True, description="Last name.")
+    full_name = graphene.String(required=True, description="First and last name.")
+    profession = graphene.Field(Profession, required=True, description="Profession (TRE_G15).")
+    specialty = graphene.String(
+        required=True, description="Specialty, e.g. SM54 for general practice; may be empty."
+    )
+    rpps = graphene.String(
+        description="RPPS number; null unless the viewer is the practitioner, a coordinator of one of their "
+        "MSPs, Cnam staff or an admin."
+    )
+    email = graphene.String(description="Contact e-mail; same visibility as `rpps`.")
+    commune = graphene.Field(Commune, required=True, description="Commune of practice.")
+    practice_mode = graphene.Field(
+        PracticeModeEnum, required=True, description="How the practitioner practises."
+    )
+    memberships = graphene.List(
+        graphene.NonNull(lambda: Membership),
+        required=True,
+        include_ended=graphene.Boolean(
+            default_value=False, description="Also list memberships that have ended."
+        ),
+        description="The practitioner's places in MSPs.",
+    )
+
+    class Meta:
+        model = models.Practitioner
+        interfaces = (relay.Node,)
+        fields = (
+            "first_name",
+            "last_name",
+            "profession",
+            "specialty",
+            "rpps",
+            "email",
+            "commune",
+            "practice_mode",
+        )
+        connection_class = CountableConnection
+        description = "A health professional. E-mail and RPPS are shown only to those allowed to see them."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset.select_related("profession", "commune__department__region")
+
+    def resolve_rpps(self, info):
+        return self.rpps if viewer_for(info.context).can_see_contact(self) else None
+
+    def resolve_email(self, info):
+        return self.email if viewer_for(info.context).can_see_contact(self) else None
+
+    def resolve_memberships(self, info, include_ended=False):
+        memberships = self.memberships.select_related("msp")
+        return list(memberships if include_ended else memberships.current())
+
+
+class Composition(graphene.ObjectType):
+    """Whether an MSP meets the minimum composition of a Sisa (2 doctors and 1 auxiliaire médical among its
+    associates), and if not, since when and until when its 3-year grace period runs."""
+
+    state = graphene.Field(CompositionStateEnum, required=True, description="Compliance state today.")
+    meets_minimum = graphene.Boolean(
+        required=True, description="True when the minimum composition is met today."
+    )
+    doctors = graphene.Int(required=True, description="Current associate doctors.")
+    auxiliaries = graphene.Int(required=True, description="Current associate auxiliaires médicaux.")
+    below_minimum_since = graphene.Date(
+        description="Date the MSP fell below the minimum; null when compliant."
+    )
+    grace_period_ends_on = graphene.Date(
+        description="End of the grace period (one doctor and two auxiliaires médicaux, up to 3 years after "
+        "the departure); null when it does not apply."
+    )
+
+
+class MspSite(DjangoObjectType):
+    """A site of an MSP (multi-site MSPs have several)."""
+
+    name = graphene.String(
+        required=True, description="Name of the site, e.g. « Antenne de Saint-Clément »; may be empty."
+    )
+    address = graphene.String(required=True, description="Street address.")
+    commune = graphene.Field(Commune, required=True, description="Commune of the site.")
+    latitude = graphene.Float(required=True, description="Latitude of the site (WGS 84).")
+    longitude = graphene.Float(required=True, description="Longitude of the site (WGS 84).")
+    is_main = graphene.Boolean(required=True, description="True for the MSP's main site.")
+    msp = graphene.Field(lambda: Msp, required=True, description="The MSP this site belongs to.")
+
+    class Meta:
+        model = models.MspSite
+        interfaces = (relay.Node,)
+        fields = ("name", "address", "commune", "latitude", "longitude", "is_main", "msp")
+        description = "A site of an MSP (multi-site MSPs have several)."
+
+
+class Membership(DjangoObjectType):
+    """A practitioner's place in an MSP over a period; ended memberships stay in history."""
+
+    msp = graphene.Field(lambda: Msp, required=True, description="The MSP.")
+    practitioner = graphene.Field(Practitioner, required=True, description="The member.")
+    role = graphene.Field(MembershipRoleEnum, required=True, description="Role in the MSP.")
+    start_date = graphene.Date(required=True, description="First day of membership.")
+    end_date = graphene.Date(
+        description="First day the practitioner is no longer a member; null while current."
+    )
+    is_current = graphene.Boolean(required=True, description="True if the membership is in force today.")
+
+    class Meta:
+        model = models.Membership
+        interfaces = (relay.Node,)
+        fields = ("msp", "practitioner", "role", "start_date", "end_date")
+        description = "A practitioner's place in an MSP over a period; ended memberships stay in history."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset.select_related("msp", "practitioner__profession")
+
+    def resolve_is_current(self, info):
+        return self.is_current()
+
+
+def _memberships(msp) -> list:
+    # Uses the prefetch of list queries when present, so a page costs the same whatever its size.
+    return list(msp.memberships.all())
+
+
+class Msp(DjangoObjectType):
+    """A maison de santé pluriprofessionnelle (public directory)."""
+
+    name = graphene.String(required=True, description="Name of the MSP.")
+    finess = graphene.String(description="FINESS number (category 603); null while the MSP is in project.")
+    status = graphene.Field(MspStatusEnum, required=True, description="Lifecycle status.")
+    opening_date = graphene.Date(description="Opening date, if open.")
+    siret = graphene.String(description="SIRET of the MSP's Sisa, if registered.")
+    themes = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Themes of the health project (projet de santé).",
+    )
+    sites = graphene.List(graphene.NonNull(MspSite), required=True, description="Sites, the main site first.")
+    main_site = graphene.Field(MspSite, description="The main site.")
+    memberships = graphene.List(
+        graphene.NonNull(Membership),
+        required=True,
+        include_ended=graphene.Boolean(
+            default_value=False, description="Also list memberships that have ended."
+        ),
+        description="Members of the MSP with their roles.",
+    )
+    member_count = graphene.Int(required=True, description="Number of distinct current members.")
+    composition = graphene.Field(Composition, required=True, description="Minimum-composition rule, today.")
+    hub = graphene.Field(
+        lambda: Hub,
+        description="The MSP's hub (tête de pont) designation; a candidate or suspended one is shown only to "
+        "its coordinators and Cnam staff.",
+    )
+
+    class Meta:
+        model = models.Msp
+        interfaces = (relay.Node,)
+        fields = (
+            "name",
+            "finess",
+            "status",
+            "opening_date",
+            "siret",
+            "themes",
+            "sites",
+            "memberships",
+            "hub",
+        )
+        connection_class = CountableConnection
+        description = "A maison de santé pluriprofessionnelle (public directory)."
+
+    def resolve_siret(self, info):
+        return self.siret or None
+
+    def resolve_sites(self, info):
+        return list(self.sites.all())
+
+    def resolve_main_site(self, info):
+        return next((s for s in self.sites.all() if s.is_main), None)
+
+    def resolve_memberships(self, info, include_ended=False):
+        memberships = _memberships(self)
+        return memberships if include_ended else [m for m in memberships if m.is_current()]
+
+    def resolve_member_count(self, info):
+        return len({m.practitioner_id for m in _memberships(self) if m.is_current()})
+
+    def resolve_composition(self, info):
+        return composition_of(_memberships(self))
+
+    def resolve_hub(self, info):
+        hub = getattr(self, "hub", None)
+        if hub is None or not can_see_hub(hub, viewer_for(info.context)):
+            return None
+        return hub
+
+
+class Hub(DjangoObjectType):
+    """An MSP designated (or applying to be) "tête de pont": it lends coordination time, holds advanced
+    consultations and facilitates peers around it."""
+
+    msp = graphene.Field(Msp, required=True, description="The MSP holding the designation.")
+    status = graphene.Field(HubStatusEnum, required=True, description="Designation status.")
+    service_radius_km = graphene.Int(
+        required=True, description="Radius (km) around its sites that the hub serves."
+    )
+    monthly_coordination_hours = graphene.Float(
+        required=True, description="Coordination hours the hub can lend each month."
+    )
+    offer_kinds = graphene.List(
+        graphene.NonNull(OfferKindEnum), required=True, description="Kinds of support the hub provides."
+    )
+    applied_at = graphene.DateTime(required=True, description="When the MSP applied.")
+    approved_at = graphene.DateTime(description="When the designation was last approved.")
+    suspended_at = graphene.DateTime(description="When the designation was suspended, if it is.")
+    suspension_reason = graphene.String(
+        description="Why it was suspended; shown to the MSP's coordinators and Cnam staff only."
+    )
+
+    class Meta:
+        model = models.HubDesignation
+        interfaces = (relay.Node,)
+        fields = (
+            "msp",
+            "status",
+            "service_radius_km",
+            "monthly_coordination_hours",
+            "offer_kinds",
+            "applied_at",
+            "approved_at",
+            "suspended_at",
+            "suspension_reason",
+        )
+        connection_class = CountableConnection
+        description = "An MSP designated (or applying to be) tête de pont."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return hubs_visible_to(queryset, viewer_for(info.context))
+
+    def resolve_monthly_coordination_hours(self, info):
+        return float(self.monthly_coordination_hours)
+
+    def resolve_suspension_reason(self, info):
+        viewer = viewer_for(info.context)
+        if viewer.can_approve_hubs() or viewer.coordinates(self.msp_id):
+            return self.suspension_reason or None
+        return None
+
+
+class NearbyHub(graphene.ObjectType):
+    """A hub near a point, with its distance."""
+
+    hub = graphene.Field(Hub, required=True, description="The hub.")
+    distance_km = graphene.Float(
+        required=True, description="Distance (km) from the point to the hub's nearest site."
+    )

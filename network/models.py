@@ -1,0 +1,353 @@
+"""The MSP network directory: territories, professions, practitioners, MSPs, hubs."""
+
+import unicodedata
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Func, Q
+
+from .validators import validate_finess, validate_insee_commune, validate_rpps, validate_siret
+
+OVERSEAS_TIME_ZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "976": "Indian/Mayotte",
+}
+
+
+def normalize_search(text: str) -> str:
+    """Lower case, no accents, hyphens and apostrophes as spaces: « Saint-Martin-sur-le-Pré » -> « saint martin sur le pre »."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    for sep in "-'’":
+        text = text.replace(sep, " ")
+    return " ".join(text.split())
+
+
+# --- Territories -----------------------------------------------------------------------------
+
+
+class Region(models.Model):
+    code = models.CharField("code INSEE", max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "région"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    code = models.CharField("code INSEE", max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="departments", verbose_name="région"
+    )
+
+    class Meta:
+        verbose_name = "département"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def time_zone(self) -> str:
+        return OVERSEAS_TIME_ZONES.get(self.code, settings.TIME_ZONE)
+
+
+class Zoning(models.TextChoices):
+    """Medical-desert zoning set by each ARS."""
+
+    NONE = "", "Hors zonage"
+    ZIP = "ZIP", "Zone d'intervention prioritaire"
+    ZAC = "ZAC", "Zone d'action complémentaire"
+
+
+class Commune(models.Model):
+    code = models.CharField("code INSEE", max_length=5, primary_key=True, validators=[validate_insee_commune])
+    name = models.CharField("nom", max_length=150)
+    search_name = models.CharField(max_length=150, db_index=True, editable=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes")
+    postal_codes = ArrayField(
+        models.CharField(max_length=5), default=list, blank=True, verbose_name="codes postaux"
+    )
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    population = models.PositiveIntegerField(default=0)
+    zoning = models.CharField("zonage ARS", max_length=3, choices=Zoning.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name = "commune"
+        ordering = ["name", "code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        self.search_name = normalize_search(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def time_zone(self) -> str:
+        return OVERSEAS_TIME_ZONES.get(self.department_id, settings.TIME_ZONE)
+
+
+# --- Professions and practitioners ------------------------------------------------------------
+
+
+class ProfessionCategory(models.TextChoices):
+    MEDICAL = "MEDICAL", "Profession médicale"
+    PHARMACIST = "PHARMACIST", "Pharmacien"
+    AUXILIARY = "AUXILIARY", "Auxiliaire médical"
+
+
+class Profession(models.Model):
+    """ANS nomenclature TRE_G15-ProfessionSante."""
+
+    DOCTOR = "10"
+
+    code = models.CharField("code TRE_G15", max_length=3, primary_key=True)
+    label = models.CharField("libellé", max_length=100)
+    category = models.CharField("catégorie", max_length=12, choices=ProfessionCategory.choices)
+
+    class Meta:
+        verbose_name = "profession"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.label
+
+
+class PracticeMode(models.TextChoices):
+    ISOLATED = "ISOLATED", "Exercice isolé"
+    MSP_MEMBER = "MSP_MEMBER", "Membre d'une MSP"
+    PROJECT_HOLDER = "PROJECT_HOLDER", "Porteur de projet"
+    HEALTH_CENTRE = "HEALTH_CENTRE", "Centre de santé"
+
+
+class Practitioner(models.Model):
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    profession = models.ForeignKey(Profession, on_delete=models.PROTECT, related_name="practitioners")
+    specialty = models.CharField("spécialité", max_length=100, blank=True)
+    rpps = models.CharField("RPPS", max_length=11, unique=True, validators=[validate_rpps])
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="practitioners", verbose_name="commune d'exercice"
+    )
+    practice_mode = models.CharField("mode d'exercice", max_length=16, choices=PracticeMode.choices)
+    email = models.EmailField("e-mail de contact", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+        verbose_name="compte",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "professionnel de santé"
+        verbose_name_plural = "professionnels de santé"
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.profession_id})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+# --- MSPs ----------------------------------------------------------------------------------
+
+
+class MspStatus(models.TextChoices):
+    PROJECT = "PROJECT", "En projet"
+    OPERATING = "OPERATING", "En fonctionnement"
+    CLOSED = "CLOSED", "Fermée"
+
+
+class Msp(models.Model):
+    """A maison de santé pluriprofessionnelle."""
+
+    name = models.CharField("nom", max_length=200)
+    finess = models.CharField(
+        "FINESS", max_length=9, unique=True, null=True, blank=True, validators=[validate_finess]
+    )
+    status = models.CharField("statut", max_length=10, choices=MspStatus.choices, default=MspStatus.PROJECT)
+    opening_date = models.DateField("date d'ouverture", null=True, blank=True)
+    siret = models.CharField("SIRET de la Sisa", max_length=14, blank=True, validators=[validate_siret])
+    themes = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name="thèmes du projet de santé"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "MSP"
+        verbose_name_plural = "MSP"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=MspStatus.OPERATING) | Q(finess__isnull=False),
+                name="msp_operating_has_finess",
+                violation_error_message="Une MSP en fonctionnement doit avoir un numéro FINESS.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MspSite(models.Model):
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField("nom du site", max_length=200, blank=True)
+    address = models.CharField("adresse", max_length=300)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="msp_sites")
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    is_main = models.BooleanField("site principal", default=False)
+
+    class Meta:
+        verbose_name = "site"
+        ordering = ["-is_main", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["msp"],
+                condition=Q(is_main=True),
+                name="msp_single_main_site",
+                violation_error_message="Une MSP n'a qu'un seul site principal.",
+            )
+        ]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="msp_site_coords")]
+
+    def __str__(self):
+        return f"{self.msp} — {self.name or self.commune}"
+
+
+class MembershipRole(models.TextChoices):
+    ASSOCIATE = "ASSOCIATE", "Associé"
+    EMPLOYEE = "EMPLOYEE", "Salarié"
+    COORDINATOR = "COORDINATOR", "Coordinateur"
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = models.DateField()  # only used inside the exclusion constraint
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on: date | None = None):
+        on = on or date.today()
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gt=on))
+
+
+class Membership(models.Model):
+    """A practitioner's place in an MSP. `end_date` is the first day they are no longer a member."""
+
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="memberships")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("rôle", max_length=12, choices=MembershipRole.choices)
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin", null=True, blank=True)
+    end_reason = models.CharField("motif de fin", max_length=300, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "adhésion"
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="membership_end_after_start",
+                violation_error_message="La date de fin doit suivre la date de début.",
+            ),
+            # The same person cannot hold the same role twice at once in one MSP.
+            ExclusionConstraint(
+                name="membership_no_overlap",
+                expressions=[
+                    ("msp", RangeOperators.EQUAL),
+                    ("practitioner", RangeOperators.EQUAL),
+                    ("role", RangeOperators.EQUAL),
+                    (DateRange("start_date", "end_date", models.Value("[)")), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="Ce professionnel occupe déjà ce rôle dans cette MSP sur cette période.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.practitioner} — {self.get_role_display()} — {self.msp}"
+
+    def is_current(self, on: date | None = None) -> bool:
+        on = on or date.today()
+        return self.start_date <= on and (self.end_date is None or self.end_date > on)
+
+
+# --- Hubs -----------------------------------------------------------------------------------
+
+
+class OfferKind(models.TextChoices):
+    COORDINATION_TIME = "COORDINATION_TIME", "Temps de coordination mis à disposition"
+    ADVANCED_CONSULTATION = "ADVANCED_CONSULTATION", "Consultations avancées"
+    PEER_FACILITATION = "PEER_FACILITATION", "Facilitation par les pairs"
+
+
+class HubStatus(models.TextChoices):
+    CANDIDATE = "CANDIDATE", "Candidature"
+    APPROVED = "APPROVED", "Désignée"
+    SUSPENDED = "SUSPENDED", "Suspendue"
+
+
+class HubDesignation(models.Model):
+    """The "MSP tête de pont" designation held by an operating MSP."""
+
+    msp = models.OneToOneField(Msp, on_delete=models.CASCADE, related_name="hub")
+    status = models.CharField("statut", max_length=10, choices=HubStatus.choices, default=HubStatus.CANDIDATE)
+    service_radius_km = models.PositiveSmallIntegerField(
+        "rayon d'intervention (km)", validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    monthly_coordination_hours = models.DecimalField(
+        "heures de coordination mensuelles", max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    offer_kinds = ArrayField(
+        models.CharField(max_length=24, choices=OfferKind.choices), default=list, verbose_name="offres"
+    )
+    applied_at = models.DateTimeField("candidature le", auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField("désignée le", null=True, blank=True)
+    suspended_at = models.DateTimeField("suspendue le", null=True, blank=True)
+    suspension_reason = models.CharField("motif de suspension", max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "MSP tête de pont"
+        verbose_name_plural = "MSP tête de pont"
+        ordering = ["msp__name", "id"]
+        permissions = [
+            ("approve_hub", "Peut désigner ou suspendre une MSP tête de pont"),
+            ("view_contact_details", "Peut voir les coordonnées et le RPPS des professionnels"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_radius_km__gte=1, service_radius_km__lte=200),
+                name="hub_radius_range",
+            ),
+            models.CheckConstraint(condition=Q(monthly_coordination_hours__gte=0), name="hub_hours_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.msp} ({self.get_status_display()})"

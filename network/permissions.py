@@ -1,0 +1,101 @@
+"""Permissions of the network directory, and who may do what.
+
+Roles: anonymous; practitioner (user linked to a practitioner); MSP coordinator
+(current coordinator membership); Cnam staff (the permissions below, through the
+"Cnam" group); admin (superuser).
+"""
+
+from enum import StrEnum
+from functools import cached_property
+
+from .models import Membership, MembershipRole
+
+
+class NetworkPermission(StrEnum):
+    APPROVE_HUBS = "network.approve_hub"
+    VIEW_CONTACT_DETAILS = "network.view_contact_details"
+    MANAGE_ANY_MSP = "network.change_msp"
+
+
+CNAM_STAFF_GROUP = "Cnam"
+CNAM_STAFF_PERMISSIONS = ["approve_hub", "view_contact_details"]
+
+
+class Viewer:
+    """What one user may see and do, with the few facts it needs loaded once per request."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(self.user and self.user.is_authenticated)
+
+    @cached_property
+    def practitioner(self):
+        if not self.is_authenticated:
+            return None
+        return getattr(self.user, "practitioner", None)
+
+    @cached_property
+    def coordinated_msp_ids(self) -> frozenset[int]:
+        if self.practitioner is None:
+            return frozenset()
+        return frozenset(
+            Membership.objects.current()
+            .filter(practitioner=self.practitioner, role=MembershipRole.COORDINATOR)
+            .values_list("msp_id", flat=True)
+        )
+
+    def has_perm(self, permission: NetworkPermission) -> bool:
+        return self.is_authenticated and self.user.has_perm(permission)
+
+    def coordinates(self, msp_id: int) -> bool:
+        return msp_id in self.coordinated_msp_ids
+
+    def can_manage_msp(self, msp_id: int) -> bool:
+        return self.coordinates(msp_id) or self.has_perm(NetworkPermission.MANAGE_ANY_MSP)
+
+    def can_approve_hubs(self) -> bool:
+        return self.has_perm(NetworkPermission.APPROVE_HUBS)
+
+    def can_see_contact(self, practitioner) -> bool:
+        """E-mail and RPPS: the person, coordinators of an MSP they currently belong to, Cnam staff, admins."""
+        if not self.is_authenticated:
+            return False
+        if self.practitioner is not None and self.practitioner.pk == practitioner.pk:
+            return True
+        if self.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS):
+            return True
+        if not self.coordinated_msp_ids:
+            return False
+        current = getattr(practitioner, "current_memberships", None)
+        if current is None:
+            current = list(Membership.objects.current().filter(practitioner=practitioner))
+        return any(m.msp_id in self.coordinated_msp_ids for m in current)
+
+
+def viewer_for(request) -> Viewer:
+    """The request's Viewer, built once per request."""
+    viewer = getattr(request, "_network_viewer", None)
+    if viewer is None or viewer.user is not request.user:
+        viewer = Viewer(request.user)
+        request._network_viewer = viewer
+    return viewer
+
+
+def hubs_visible_to(queryset, viewer: Viewer):
+    """Approved hubs are public; candidate and suspended ones only to their MSP's coordinators and Cnam staff."""
+    from django.db.models import Q
+
+    from .models import HubStatus
+
+    if viewer.can_approve_hubs():
+        return queryset
+    return queryset.filter(Q(status=HubStatus.APPROVED) | Q(msp_id__in=viewer.coordinated_msp_ids))
+
+
+def can_see_hub(hub, viewer: Viewer) -> bool:
+    from .models import HubStatus
+
+    return hub.status == HubStatus.APPROVED or viewer.can_approve_hubs() or viewer.coordinates(hub.msp_id)

@@ -1,0 +1,182 @@
+"""Hub ("tête de pont") designations: application, approval, suspension, proximity search."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, FloatField, Min, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from ..errors import NetworkErrorCode
+from ..models import HubDesignation, HubStatus, Membership, Msp, MspSite, MspStatus, OfferKind
+from .geo import bounding_box, distance_expression
+
+MAX_SERVICE_RADIUS_KM = 200
+
+
+@dataclass
+class HubApplication:
+    service_radius_km: int
+    monthly_coordination_hours: Decimal
+    offer_kinds: list[str]
+
+
+def _validate_application(data: HubApplication) -> None:
+    errors = {}
+    if not 1 <= data.service_radius_km <= MAX_SERVICE_RADIUS_KM:
+        errors["service_radius_km"] = ValidationError(
+            f"Le rayon d'intervention doit être compris entre 1 et {MAX_SERVICE_RADIUS_KM} km.",
+            code=NetworkErrorCode.INVALID,
+        )
+    if data.monthly_coordination_hours < 0 or data.monthly_coordination_hours > 1000:
+        errors["monthly_coordination_hours"] = ValidationError(
+            "Le nombre d'heures mensuelles doit être compris entre 0 et 1 000.", code=NetworkErrorCode.INVALID
+        )
+    if not data.offer_kinds:
+        errors["offer_kinds"] = ValidationError(
+            "Choisissez au moins un type d'accompagnement.", code=NetworkErrorCode.REQUIRED
+        )
+    elif any(kind not in OfferKind.values for kind in data.offer_kinds):
+        errors["offer_kinds"] = ValidationError(
+            "Type d'accompagnement inconnu.", code=NetworkErrorCode.INVALID
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def apply_for_hub(msp: Msp, data: HubApplication) -> HubDesignation:
+    """Apply (or re-apply after a suspension); on an approved hub, update its capacity and radius."""
+    msp = Msp.objects.select_for_update().get(pk=msp.pk)
+    if msp.status != MspStatus.OPERATING:
+        raise ValidationError(
+            ValidationError(
+                "Seule une MSP en fonctionnement peut devenir MSP tête de pont.",
+                code=NetworkErrorCode.MSP_NOT_OPERATING,
+            )
+        )
+    _validate_application(data)
+    hub = HubDesignation.objects.filter(msp=msp).first() or HubDesignation(msp=msp)
+    hub.service_radius_km = data.service_radius_km
+    hub.monthly_coordination_hours = data.monthly_coordination_hours
+    hub.offer_kinds = sorted(set(data.offer_kinds), key=OfferKind.values.index)
+    if hub.status == HubStatus.SUSPENDED:
+        hub.status = HubStatus.CANDIDATE
+        hub.suspended_at = None
+        hub.suspension_reason = ""
+    hub.save()
+    return hub
+
+
+def approve_hub(hub: HubDesignation, approved_by) -> HubDesignation:
+    hub = HubDesignation.objects.select_for_update().select_related("msp").get(pk=hub.pk)
+    if hub.status == HubStatus.APPROVED:
+        raise ValidationError(
+            ValidationError(
+                "Cette MSP est déjà désignée tête de pont.", code=NetworkErrorCode.INVALID_HUB_TRANSITION
+            )
+        )
+    if hub.msp.status != MspStatus.OPERATING:
+        raise ValidationError(
+            ValidationError("La MSP n'est pas en fonctionnement.", code=NetworkErrorCode.MSP_NOT_OPERATING)
+        )
+    hub.status = HubStatus.APPROVED
+    hub.approved_by = approved_by
+    hub.approved_at = timezone.now()
+    hub.suspended_at = None
+    hub.suspension_reason = ""
+    hub.save()
+    return hub
+
+
+def suspend_hub(hub: HubDesignation, reason: str) -> HubDesignation:
+    hub = HubDesignation.objects.select_for_update().get(pk=hub.pk)
+    if hub.status == HubStatus.SUSPENDED:
+        raise ValidationError(
+            ValidationError(
+                "Cette désignation est déjà suspendue.", code=NetworkErrorCode.INVALID_HUB_TRANSITION
+            )
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    "Le motif de suspension est obligatoire.", code=NetworkErrorCode.REQUIRED
+                )
+            }
+        )
+    hub.status = HubStatus.SUSPENDED
+    hub.suspended_at = timezone.now()
+    hub.suspension_reason = reason[:500]
+    hub.save()
+    return hub
+
+
+def suspend_for_closed_msp(msp: Msp) -> None:
+    """An MSP that stops operating cannot stay a hub."""
+    hub = HubDesignation.objects.select_for_update().get(msp=msp)
+    if hub.status != HubStatus.SUSPENDED:
+        hub.status = HubStatus.SUSPENDED
+        hub.suspended_at = timezone.now()
+        hub.suspension_reason = "La MSP n'est plus en fonctionnement."
+        hub.save()
+
+
+# --- Proximity ---------------------------------------------------------------------------------
+
+
+def hub_list_prefetches() -> list:
+    """What a page of hubs needs to show its MSP, sites, communes and members in constant queries."""
+    return [
+        Prefetch("msp__sites", queryset=MspSite.objects.select_related("commune__department")),
+        Prefetch(
+            "msp__memberships",
+            queryset=Membership.objects.select_related("practitioner__profession", "practitioner__commune"),
+        ),
+    ]
+
+
+def nearby_hubs(
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    *,
+    offer_kind: str | None = None,
+    profession_code: str | None = None,
+    limit: int = 20,
+) -> list[tuple[HubDesignation, float]]:
+    """Approved hubs within `radius_km` of the point whose own service radius also reaches it.
+
+    Distance is to the nearest site of the hub's MSP. Ordered by distance, then id.
+    """
+    radius_km = min(float(radius_km), MAX_SERVICE_RADIUS_KM)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius_km)
+    hubs = HubDesignation.objects.filter(
+        status=HubStatus.APPROVED,
+        msp__status=MspStatus.OPERATING,
+        msp__sites__latitude__range=(min_lat, max_lat),
+        msp__sites__longitude__range=(min_lon, max_lon),
+    )
+    if offer_kind:
+        hubs = hubs.filter(offer_kinds__contains=[offer_kind])
+    if profession_code:
+        hubs = hubs.filter(
+            Exists(
+                Membership.objects.current().filter(
+                    msp=OuterRef("msp"), practitioner__profession_id=profession_code
+                )
+            )
+        )
+    hubs = (
+        hubs.annotate(
+            distance_km=Min(
+                distance_expression(latitude, longitude, "msp__sites__latitude", "msp__sites__longitude"),
+                output_field=FloatField(),
+            )
+        )
+        .filter(Q(distance_km__lte=radius_km), Q(distance_km__lte=F("service_radius_km")))
+        .select_related("msp")
+        .prefetch_related(*hub_list_prefetches())
+        .order_by("distance_km", "pk")[:limit]
+    )
+    return [(hub, hub.distance_km) for hub in hubs]
