@@ -128,7 +128,7 @@ def suspend_for_closed_msp(msp: Msp) -> None:
 def hub_list_prefetches() -> list:
     """What a page of hubs needs to show its MSP, sites, communes and members in constant queries."""
     return [
-        Prefetch("msp__sites", queryset=MspSite.objects.select_related("commune__department")),
+        Prefetch("msp__sites", queryset=MspSite.objects.select_related("commune__department__region")),
         Prefetch(
             "msp__memberships",
             queryset=Membership.objects.select_related("practitioner__profession", "practitioner__commune"),

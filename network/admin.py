@@ -1,0 +1,123 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import models
+from .services import hubs
+from .services.composition import composition_of
+
+
+@admin.register(models.Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "department", "population", "zoning"]
+    list_filter = ["zoning", "department__region", "department"]
+    search_fields = ["code", "name", "search_name", "postal_codes"]
+    list_select_related = ["department"]
+    list_editable = ["zoning"]
+
+
+@admin.register(models.Profession)
+class ProfessionAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "category"]
+    list_filter = ["category"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.Membership
+    extra = 0
+    autocomplete_fields = ["practitioner", "msp"]
+    fields = ["practitioner", "msp", "role", "start_date", "end_date", "end_reason"]
+
+
+@admin.register(models.Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "profession", "rpps", "commune", "practice_mode", "user"]
+    list_filter = ["practice_mode", "profession", "commune__department__region"]
+    search_fields = ["last_name", "first_name", "rpps", "email", "commune__name"]
+    list_select_related = ["profession", "commune", "user"]
+    autocomplete_fields = ["commune", "user"]
+    inlines = [MembershipInline]
+
+
+class MspSiteInline(admin.TabularInline):
+    model = models.MspSite
+    extra = 0
+    autocomplete_fields = ["commune"]
+
+
+class HubInline(admin.StackedInline):
+    model = models.HubDesignation
+    extra = 0
+    readonly_fields = ["applied_at", "approved_by", "approved_at", "suspended_at"]
+
+
+@admin.register(models.Msp)
+class MspAdmin(admin.ModelAdmin):
+    list_display = ["name", "finess", "status", "opening_date", "main_commune", "composition_state"]
+    list_filter = ["status", "hub__status", "sites__commune__department__region"]
+    search_fields = ["name", "finess", "siret", "sites__commune__name"]
+    inlines = [MspSiteInline, MembershipInline, HubInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("sites__commune", "memberships__practitioner__profession")
+            .distinct()
+        )
+
+    @admin.display(description="commune principale")
+    def main_commune(self, obj):
+        return next((s.commune.name for s in obj.sites.all() if s.is_main), "—")
+
+    @admin.display(description="composition minimale")
+    def composition_state(self, obj):
+        return composition_of(obj.memberships.all()).state.label
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["practitioner", "msp", "role", "start_date", "end_date"]
+    list_filter = ["role", "end_date"]
+    search_fields = ["practitioner__last_name", "practitioner__rpps", "msp__name"]
+    autocomplete_fields = ["practitioner", "msp"]
+    list_select_related = ["practitioner", "msp"]
+
+
+@admin.register(models.HubDesignation)
+class HubDesignationAdmin(admin.ModelAdmin):
+    list_display = ["msp", "status", "service_radius_km", "monthly_coordination_hours", "approved_at"]
+    list_filter = ["status", "msp__sites__commune__department__region"]
+    search_fields = ["msp__name", "msp__finess"]
+    readonly_fields = ["applied_at", "approved_by", "approved_at", "suspended_at"]
+    list_select_related = ["msp"]
+    actions = ["approve"]
+
+    @admin.action(description="Désigner les MSP sélectionnées tête de pont", permissions=["approve"])
+    def approve(self, request, queryset):
+        done = 0
+        for hub in queryset:
+            try:
+                with transaction.atomic():
+                    hubs.approve_hub(hub, approved_by=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{hub.msp} : {' '.join(exc.messages)}", messages.WARNING)
+        if done:
+            self.message_user(request, f"{done} MSP désignée(s) tête de pont.", messages.SUCCESS)
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("network.approve_hub")

@@ -1,0 +1,206 @@
+"""Shared fixtures: real territories, practitioners and MSPs, the six roles, and a GraphQL client."""
+
+import itertools
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+
+from backend.accounts.services import issue_token
+from network.identifiers import finess_with_key, rpps_with_key
+from network.models import (
+    HubDesignation,
+    HubStatus,
+    Membership,
+    MembershipRole,
+    Msp,
+    MspSite,
+    MspStatus,
+    OfferKind,
+    PracticeMode,
+    Practitioner,
+)
+from network.permissions import CNAM_STAFF_GROUP
+
+PASSWORD = "un-mot-de-passe-solide"
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real territory file, loaded once into the test database."""
+    with django_db_blocker.unblock():
+        call_command("load_territories", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 at production strength costs ~0.3 s a hash; tests check behaviour, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Builders --------------------------------------------------------------------------------
+
+
+def make_user(email=None, **extra):
+    n = next(_seq)
+    return get_user_model().objects.create_user(
+        email=email or f"user{n}@test.invalid", password=PASSWORD, **extra
+    )
+
+
+def make_practitioner(profession="10", commune="51504", user=False, mode=PracticeMode.ISOLATED, **extra):
+    n = next(_seq)
+    practitioner = Practitioner.objects.create(
+        first_name=extra.pop("first_name", f"Prénom{n}"),
+        last_name=extra.pop("last_name", f"Nom{n}"),
+        profession_id=profession,
+        rpps=rpps_with_key(1_500_000_000 + n),
+        commune_id=commune,
+        practice_mode=mode,
+        email=f"pro{n}@test.invalid",
+        **extra,
+    )
+    if user:
+        practitioner.user = make_user(email=f"compte{n}@test.invalid")
+        practitioner.save()
+    return practitioner
+
+
+def make_msp(
+    name=None,
+    commune="51504",
+    status=MspStatus.OPERATING,
+    sites=None,
+    team=(("10", 2), ("60", 1)),
+    start=date(2020, 1, 1),
+):
+    """An MSP with a main site in `commune` (plus `sites`: extra commune codes) and associates."""
+    n = next(_seq)
+    from network.models import Commune
+
+    main = Commune.objects.get(code=commune)
+    msp = Msp.objects.create(
+        name=name or f"MSP test {n}",
+        finess=finess_with_key(main.department_id, 500_000 + n) if status != MspStatus.PROJECT else None,
+        status=status,
+        opening_date=start,
+    )
+    for code in [commune, *(sites or [])]:
+        c = Commune.objects.get(code=code)
+        MspSite.objects.create(
+            msp=msp,
+            address="1 rue Test",
+            commune=c,
+            latitude=c.latitude,
+            longitude=c.longitude,
+            is_main=code == commune,
+        )
+    for profession, count in team:
+        for _ in range(count):
+            Membership.objects.create(
+                msp=msp,
+                practitioner=make_practitioner(profession, commune, mode=PracticeMode.MSP_MEMBER),
+                role=MembershipRole.ASSOCIATE,
+                start_date=start,
+            )
+    return msp
+
+
+def make_hub(msp, status=HubStatus.APPROVED, radius=40, hours="20", offers=None):
+    return HubDesignation.objects.create(
+        msp=msp,
+        status=status,
+        service_radius_km=radius,
+        monthly_coordination_hours=Decimal(hours),
+        offer_kinds=offers or [OfferKind.COORDINATION_TIME, OfferKind.ADVANCED_CONSULTATION],
+    )
+
+
+def make_coordinator(msp, user=True):
+    practitioner = make_practitioner("60", msp.sites.get(is_main=True).commune_id, user=user)
+    Membership.objects.create(
+        msp=msp, practitioner=practitioner, role=MembershipRole.COORDINATOR, start_date=date(2020, 1, 1)
+    )
+    return practitioner
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+ROLES = ["anonymous", "practitioner", "other_coordinator", "coordinator", "cnam_staff", "admin"]
+
+
+@dataclass
+class World:
+    """One MSP with its hub and a user for each role around it."""
+
+    msp: Msp
+    hub: HubDesignation
+    other_msp: Msp
+    users: dict
+
+    def user(self, role):
+        return self.users[role]
+
+
+@pytest.fixture
+def world(db):
+    msp = make_msp("MSP de Saint-Martin-sur-le-Pré (test)", commune="51504", team=(("10", 3), ("60", 2)))
+    hub = make_hub(msp)
+    other = make_msp("MSP de Sens (test)", commune="89387")
+    staff = make_user()
+    staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+    users = {
+        "anonymous": None,
+        "practitioner": make_practitioner("10", "51272", user=True).user,
+        "other_coordinator": make_coordinator(other).user,
+        "coordinator": make_coordinator(msp).user,
+        "cnam_staff": staff,
+        "admin": get_user_model().objects.create_superuser(
+            email=f"admin{next(_seq)}@test.invalid", password=PASSWORD
+        ),
+    }
+    return World(msp=msp, hub=hub, other_msp=other, users=users)
+
+
+# --- GraphQL client --------------------------------------------------------------------------
+
+
+class GraphQLClient:
+    def __init__(self):
+        self.client = Client()
+
+    def execute(self, query, variables=None, user=None, token=None, headers=None):
+        extra = dict(headers or {})
+        if user is not None and token is None:
+            token = issue_token(user).token
+        if token is not None:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        response = self.client.post(
+            "/graphql",
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **extra,
+        )
+        body = response.json()
+        body["_status"] = response.status_code
+        return body
+
+
+@pytest.fixture
+def gql():
+    return GraphQLClient()
+
+
+def error_codes(result, mutation):
+    return [e["code"] for e in result["data"][mutation]["errors"]]
+
+
+def top_codes(result):
+    return [e.get("extensions", {}).get("code") for e in result.get("errors", [])]
