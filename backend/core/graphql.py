@@ -16,6 +16,7 @@ import graphene
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
 logger = logging.getLogger("backend.graphql")
@@ -25,13 +26,16 @@ logger = logging.getLogger("backend.graphql")
 
 
 def enum_from_choices(choices, name: str, description: str) -> type[graphene.Enum]:
-    """A GraphQL enum whose values are the choices' names, each described by its French label."""
-    labels = {c.name: str(c.label) for c in choices}
+    """A GraphQL enum built on the TextChoices class itself, each value described by its French label.
+
+    Built on the class (not a copy), it serialises both the raw strings read from
+    the database and the members that services assign, and inputs arrive as members.
+    """
 
     def describe(member):
-        return description if member is None else labels[member.name]
+        return description if member is None else str(member.label)
 
-    return graphene.Enum(name, [(c.name, c.value) for c in choices], description=describe)
+    return graphene.Enum.from_enum(choices, name=name, description=describe)
 
 
 # --- Top-level authorisation errors -----------------------------------------------------------
@@ -192,3 +196,38 @@ def format_error(error: GraphQLError) -> dict:
         formatted["message"] = INTERNAL_ERROR_MESSAGE
     formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
     return formatted
+
+
+# --- Connections --------------------------------------------------------------------------------
+
+
+class ConnectionField(DjangoConnectionField):
+    """A Relay connection whose `first`/`last` are required and capped, with a clear error when they are not.
+
+    graphene-django enforces the same with bare asserts, which would surface as internal errors.
+    """
+
+    @classmethod
+    def connection_resolver(cls, resolver, connection, default_manager, queryset_resolver, max_limit, enforce_first_or_last, root, info, **args):  # fmt: skip
+        first, last = args.get("first"), args.get("last")
+        name = info.field_name
+        if enforce_first_or_last and first is None and last is None:
+            raise bad_input(f"Indiquez `first` ou `last` (au plus {max_limit}) pour paginer `{name}`.")
+        for arg, value in (("first", first), ("last", last)):
+            if value is not None and not 0 <= value <= max_limit:
+                raise bad_input(f"`{arg}` doit être compris entre 0 et {max_limit} pour `{name}`.")
+        return super().connection_resolver(
+            resolver,
+            connection,
+            default_manager,
+            queryset_resolver,
+            max_limit,
+            enforce_first_or_last,
+            root,
+            info,
+            **args,
+        )
+
+
+def bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})

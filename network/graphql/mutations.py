@@ -6,11 +6,18 @@ import graphene
 from django.core.exceptions import ValidationError
 from graphql_relay import from_global_id
 
-from backend.core.graphql import BaseMutation, Forbidden, error_type, errors_field, require_authenticated
+from backend.core.graphql import (
+    BaseMutation,
+    Forbidden,
+    error_type,
+    errors_field,
+    require_authenticated,
+    require_permission,
+)
 
 from .. import models
 from ..errors import NetworkErrorCode
-from ..permissions import Viewer, can_see_hub, viewer_for
+from ..permissions import NetworkPermission, Viewer, viewer_for
 from ..services import directory, hubs
 from . import types
 
@@ -233,7 +240,7 @@ class EndMspMembership(NetworkMutation):
             membership,
             end_date,
             reason or "",
-            allow_last_coordinator=viewer.has_perm("network.change_msp"),
+            allow_last_coordinator=viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP),
         )
         return cls(membership=membership, errors=[])
 
@@ -283,16 +290,9 @@ class ApplyForHub(NetworkMutation):
 
 
 def _hub_for_staff(info, id):
-    user = require_authenticated(info)
-    viewer = viewer_for(info.context)
-    hub = get_object(id, models.HubDesignation, "Hub", "id")
-    if not viewer.can_approve_hubs():
-        if can_see_hub(hub, viewer):
-            raise Forbidden(
-                "Seuls les agents de la Cnam et les administrateurs désignent les MSP tête de pont."
-            )
-        raise ValidationError({"id": ValidationError("Objet introuvable.", code=NetworkErrorCode.NOT_FOUND)})
-    return user, hub
+    # The permission comes first: who may not approve learns nothing about candidate hubs.
+    user = require_permission(info, NetworkPermission.APPROVE_HUBS)
+    return user, get_object(id, models.HubDesignation, "Hub", "id")
 
 
 class ApproveHub(NetworkMutation):

@@ -3,8 +3,8 @@
 import graphene
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from graphene_django import DjangoConnectionField
-from graphql import GraphQLError
+
+from backend.core.graphql import ConnectionField, bad_input
 
 from .. import models
 from ..models import normalize_search
@@ -13,10 +13,6 @@ from ..services.hubs import MAX_SERVICE_RADIUS_KM, hub_list_prefetches, nearby_h
 from . import types
 
 MAX_PAGE = 100
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 class MspFilterInput(graphene.InputObjectType):
@@ -95,7 +91,7 @@ def _msp_prefetches(prefix: str = "") -> list:
 
 class NetworkQuery(graphene.ObjectType):
     node = graphene.relay.Node.Field(description="Any object by its global ID, if the viewer may see it.")
-    communes = DjangoConnectionField(
+    communes = ConnectionField(
         types.Commune,
         search=graphene.String(
             required=True, description="Name words, an INSEE code or a postal code; accents and case ignored."
@@ -109,17 +105,17 @@ class NetworkQuery(graphene.ObjectType):
     regions = graphene.List(
         graphene.NonNull(types.Region), required=True, description="The 18 regions, by code."
     )
-    msps = DjangoConnectionField(
+    msps = ConnectionField(
         types.Msp,
         filter=MspFilterInput(description="Filters."),
         description="MSPs of the directory, by name.",
     )
-    hubs = DjangoConnectionField(
+    hubs = ConnectionField(
         types.Hub,
         filter=HubFilterInput(description="Filters."),
         description="Hubs (têtes de pont), by MSP name.",
     )
-    practitioners = DjangoConnectionField(
+    practitioners = ConnectionField(
         types.Practitioner,
         filter=PractitionerFilterInput(description="Filters."),
         description="Practitioners, by name. Contact details follow the visibility rules of `Practitioner`.",
@@ -148,7 +144,7 @@ class NetworkQuery(graphene.ObjectType):
         else:
             normalized = normalize_search(term)
             if not normalized:
-                raise _bad_input("Saisissez au moins un caractère pour rechercher une commune.")
+                raise bad_input("Saisissez au moins un caractère pour rechercher une commune.")
             for word in normalized.split():
                 queryset = queryset.filter(search_name__contains=word)
         if department_code:
@@ -220,11 +216,9 @@ class NetworkQuery(graphene.ObjectType):
 
     def resolve_nearby_hubs(root, info, near, radius_km=30, offer_kind=None, profession_code=None, first=20):
         if not 1 <= first <= MAX_PAGE:
-            raise _bad_input(f"`first` doit être compris entre 1 et {MAX_PAGE}.")
+            raise bad_input(f"`first` doit être compris entre 1 et {MAX_PAGE}.")
         if not 0 < radius_km <= MAX_SERVICE_RADIUS_KM:
-            raise _bad_input(
-                f"Le rayon de recherche doit être compris entre 0 et {MAX_SERVICE_RADIUS_KM} km."
-            )
+            raise bad_input(f"Le rayon de recherche doit être compris entre 0 et {MAX_SERVICE_RADIUS_KM} km.")
         latitude, longitude = _point(near)
         results = nearby_hubs(
             latitude,
@@ -241,16 +235,16 @@ def _point(near) -> tuple[float, float]:
     has_code = bool(near.get("commune_code"))
     has_coords = near.get("latitude") is not None and near.get("longitude") is not None
     if has_code == has_coords:
-        raise _bad_input("Indiquez soit un code commune, soit une latitude et une longitude.")
+        raise bad_input("Indiquez soit un code commune, soit une latitude et une longitude.")
     if has_code:
         try:
             commune = get_commune(near["commune_code"])
         except ValidationError as exc:
-            raise _bad_input(" ".join(exc.messages)) from exc
+            raise bad_input(" ".join(exc.messages)) from exc
         return commune.latitude, commune.longitude
     latitude, longitude = near["latitude"], near["longitude"]
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise _bad_input("Coordonnées hors limites (latitude -90 à 90, longitude -180 à 180).")
+        raise bad_input("Coordonnées hors limites (latitude -90 à 90, longitude -180 à 180).")
     return latitude, longitude
 
 
@@ -262,5 +256,5 @@ def _decode_id(global_id: str, expected_type: str) -> str:
     except Exception:
         type_name, pk = "", ""
     if type_name != expected_type or not pk:
-        raise _bad_input(f"Identifiant {expected_type} invalide.")
+        raise bad_input(f"Identifiant {expected_type} invalide.")
     return pk

@@ -198,9 +198,6 @@ class Composition(graphene.ObjectType):
         "the departure); null when it does not apply."
     )
 
-    def resolve_state(self, info):
-        return self.state.value  # a TextChoices member: give graphene the plain value
-
 
 class MspSite(DjangoObjectType):
     """A site of an MSP (multi-site MSPs have several)."""

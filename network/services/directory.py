@@ -107,12 +107,15 @@ def register_practitioner(data: PractitionerRegistration) -> Practitioner:
         errors["password"] = [
             ValidationError(m, code=NetworkErrorCode.PASSWORD_TOO_WEAK) for m in exc.messages
         ]
+    commune = profession = None
     try:
         commune = get_commune(data.commune_code)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
         profession = get_profession(data.profession_code)
     except ValidationError as exc:
-        for key, value in exc.error_dict.items():
-            errors.setdefault(key, []).extend(value)
+        errors.update(exc.error_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -276,11 +279,11 @@ def update_msp(msp: Msp, data: MspData) -> Msp:
     msp.save()
     if data.sites is not None:
         _save_sites(msp, data.sites, replace=True)
-    if msp.status != MspStatus.OPERATING and hasattr(msp, "hub"):
+    if msp.status != MspStatus.OPERATING:
         from .hubs import suspend_for_closed_msp
 
         suspend_for_closed_msp(msp)
-    return msp
+    return Msp.objects.get(pk=msp.pk)  # fresh, with no stale cached hub
 
 
 # --- Memberships -------------------------------------------------------------------------------

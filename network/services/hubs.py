@@ -114,8 +114,8 @@ def suspend_hub(hub: HubDesignation, reason: str) -> HubDesignation:
 
 def suspend_for_closed_msp(msp: Msp) -> None:
     """An MSP that stops operating cannot stay a hub."""
-    hub = HubDesignation.objects.select_for_update().get(msp=msp)
-    if hub.status != HubStatus.SUSPENDED:
+    hub = HubDesignation.objects.select_for_update().filter(msp=msp).first()
+    if hub is not None and hub.status != HubStatus.SUSPENDED:
         hub.status = HubStatus.SUSPENDED
         hub.suspended_at = timezone.now()
         hub.suspension_reason = "La MSP n'est plus en fonctionnement."
