@@ -201,11 +201,41 @@ def format_error(error: GraphQLError) -> dict:
 # --- Connections --------------------------------------------------------------------------------
 
 
+class CountableConnection(graphene.relay.Connection):
+    """A Relay connection that also gives the total count."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(
+        required=True, description="Number of items matching the query, all pages together."
+    )
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, node=None, **options):
+        if node is not None:
+            options.setdefault(
+                "description", f"A page of {node._meta.name} items, with cursors and the total count."
+            )
+        super().__init_subclass_with_meta__(node=node, **options)
+
+    def resolve_total_count(self, info):
+        return self.length
+
+
 class ConnectionField(DjangoConnectionField):
     """A Relay connection whose `first`/`last` are required and capped, with a clear error when they are not.
 
     graphene-django enforces the same with bare asserts, which would surface as internal errors.
     """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("first", graphene.Int(description="Return the first n items (at most 100)."))
+        kwargs.setdefault("last", graphene.Int(description="Return the last n items (at most 100)."))
+        kwargs.setdefault("after", graphene.String(description="Return items after this cursor."))
+        kwargs.setdefault("before", graphene.String(description="Return items before this cursor."))
+        kwargs.setdefault("offset", graphene.Int(description="Skip this many items first."))
+        super().__init__(*args, **kwargs)
 
     @classmethod
     def connection_resolver(cls, resolver, connection, default_manager, queryset_resolver, max_limit, enforce_first_or_last, root, info, **args):  # fmt: skip

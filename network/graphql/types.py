@@ -4,7 +4,7 @@ import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
 
-from backend.core.graphql import enum_from_choices
+from backend.core.graphql import CountableConnection, enum_from_choices
 
 from .. import models
 from ..errors import NetworkErrorCode
@@ -34,18 +34,6 @@ CompositionStateEnum = enum_from_choices(
 NetworkErrorCodeEnum = enum_from_choices(
     NetworkErrorCode, "NetworkErrorCode", "Error codes of network mutations."
 )
-
-
-class CountableConnection(relay.Connection):
-    class Meta:
-        abstract = True
-
-    total_count = graphene.Int(
-        required=True, description="Number of items matching the query, all pages together."
-    )
-
-    def resolve_total_count(self, info):
-        return self.length
 
 
 class Region(graphene.ObjectType):

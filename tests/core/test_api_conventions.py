@@ -1,0 +1,123 @@
+"""Conventions every later issue relies on: described schema, checked-in SDL, error handling, health, settings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
+
+from backend.core.schema_file import SCHEMA_FILE, printed_schema
+from backend.schema import schema
+
+
+def test_checked_in_schema_matches_the_live_schema():
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == printed_schema(), (
+        "run `make schema` and commit schema.graphql"
+    )
+
+
+def test_check_schema_command_fails_on_drift(tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from backend.core import schema_file
+
+    stale = tmp_path / "schema.graphql"
+    stale.write_text("type Query { old: String }\n", encoding="utf-8")
+    monkeypatch.setattr("network.management.commands.check_schema.SCHEMA_FILE", stale)
+    with pytest.raises(CommandError, match="out of date"):
+        call_command("check_schema")
+    monkeypatch.setattr("network.management.commands.check_schema.SCHEMA_FILE", schema_file.SCHEMA_FILE)
+    call_command("check_schema")
+
+
+def test_every_type_field_argument_and_enum_value_is_described():
+    missing = []
+    for name, gtype in schema.graphql_schema.type_map.items():
+        if name.startswith("__") or name in {"String", "Int", "Float", "Boolean", "ID"}:
+            continue
+        if not gtype.description:
+            missing.append(name)
+        if isinstance(gtype, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            for field_name, field in gtype.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        missing.append(f"{name}.{field_name}({arg_name})")
+        if isinstance(gtype, GraphQLEnumType):
+            missing += [f"{name}.{v}" for v, value in gtype.values.items() if not value.description]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_unexpected_errors_are_hidden_outside_debug(gql, monkeypatch, settings):
+    class Broken:
+        def order_by(self, *args):
+            raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr("network.models.Profession.objects", Broken())
+    settings.DEBUG = False
+    result = gql.execute("{ professions { code } }")
+    assert result["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "secret" not in result["errors"][0]["message"]
+    settings.DEBUG = True
+    assert "secret internal detail" in gql.execute("{ professions { code } }")["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(client, monkeypatch):
+    from django.db import connection
+
+    def refuse():
+        raise OSError("no database")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_admin_answers(admin_client):
+    for url in [
+        "/admin/",
+        "/admin/network/msp/",
+        "/admin/network/hubdesignation/",
+        "/admin/network/practitioner/?q=x",
+    ]:
+        assert admin_client.get(url).status_code == 200
+
+
+def _import_settings(env):
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='backend.settings'; django.setup(); from django.conf import settings; print(settings.LANGUAGE_CODE, settings.TIME_ZONE, settings.USE_TZ)"
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
+    result = _import_settings({"DEBUG": "0", "ALLOWED_HOSTS": "example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_settings_from_the_environment():
+    result = _import_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["fr", "Europe/Paris", "True"]
+
+
+@pytest.mark.django_db
+def test_a_subscription_operation_is_not_a_server_error(gql):
+    # Subscriptions come with the realtime layer; until then, asking for one is a clear client error.
+    result = gql.execute("subscription { whatever }")
+    assert result["_status"] == 400
+    assert result["errors"]

@@ -1,0 +1,117 @@
+"""Who sees practitioners' e-mail and RPPS, and what the public directory shows."""
+
+import pytest
+from graphql_relay import to_global_id
+
+from network.models import MembershipRole
+from tests.conftest import ROLES, make_msp, make_practitioner
+
+pytestmark = pytest.mark.django_db
+
+PRACTITIONERS = """
+query($filter: PractitionerFilterInput) {
+  practitioners(first: 100, filter: $filter) { totalCount edges { node { id fullName rpps email profession { code } } } }
+}
+"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_contact_details_of_an_msp_member(gql, world, role):
+    member = world.msp.memberships.filter(role=MembershipRole.ASSOCIATE).first().practitioner
+    result = gql.execute(
+        PRACTITIONERS, {"filter": {"mspId": to_global_id("Msp", world.msp.pk)}}, user=world.user(role)
+    )
+    node = next(
+        e["node"]
+        for e in result["data"]["practitioners"]["edges"]
+        if e["node"]["id"] == to_global_id("Practitioner", member.pk)
+    )
+    assert node["fullName"] == member.full_name  # names are public
+    sees = role in {"coordinator", "cnam_staff", "admin"}
+    assert node["rpps"] == (member.rpps if sees else None)
+    assert node["email"] == (member.email if sees else None)
+
+
+@pytest.mark.parametrize("role", ["practitioner", "other_coordinator", "coordinator"])  # roles with a record
+def test_own_contact_details(gql, world, role):
+    user = world.user(role)
+    me = user.practitioner
+    result = gql.execute(
+        "query($id: ID!) { node(id: $id) { ... on Practitioner { rpps email } } }",
+        {"id": to_global_id("Practitioner", me.pk)},
+        user=user,
+    )
+    assert result["data"]["node"] == {"rpps": me.rpps, "email": me.email}
+
+
+def test_a_former_members_contact_is_hidden_from_the_coordinator(gql, world):
+    from datetime import date
+
+    membership = world.msp.memberships.filter(role=MembershipRole.ASSOCIATE).first()
+    membership.end_date = date.today()
+    membership.save()
+    result = gql.execute(
+        "query($id: ID!) { node(id: $id) { ... on Practitioner { rpps } } }",
+        {"id": to_global_id("Practitioner", membership.practitioner_id)},
+        user=world.user("coordinator"),
+    )
+    assert result["data"]["node"]["rpps"] is None
+
+
+def test_practitioner_filters(gql):
+    make_practitioner("70", "97408", last_name="Payet")
+    make_practitioner("10", "97411", last_name="Hoarau")
+    make_practitioner("10", "51504", last_name="Hoarau")
+    by_department = gql.execute(PRACTITIONERS, {"filter": {"departmentCode": "974", "professionCode": "10"}})
+    assert by_department["data"]["practitioners"]["totalCount"] == 1
+    by_name = gql.execute(PRACTITIONERS, {"filter": {"search": "hoarau"}})
+    assert by_name["data"]["practitioners"]["totalCount"] == 2
+
+
+def test_public_directory_of_msps_for_anonymous(gql):
+    msp = make_msp("MSP Sakisoigne (test)", "97408", team=(("10", 2), ("60", 1)))
+    result = gql.execute(
+        """{ msps(first: 10, filter: {search: "sakisoigne", regionCode: "04"}) { edges { node {
+              name status memberCount mainSite { commune { name timeZone department { code } } }
+              memberships { role practitioner { fullName rpps } } } } } }"""
+    )
+    node = result["data"]["msps"]["edges"][0]["node"]
+    assert node["name"] == msp.name and node["memberCount"] == 3
+    assert node["mainSite"]["commune"] == {
+        "name": "La Possession",
+        "timeZone": "Indian/Reunion",
+        "department": {"code": "974"},
+    }
+    assert all(m["practitioner"]["rpps"] is None for m in node["memberships"])
+
+
+def test_communes_search(gql):
+    def names(search, **kw):
+        result = gql.execute(
+            "query($s: String!, $d: String) { communes(first: 5, search: $s, departmentCode: $d) { edges { node { code name zoning timeZone } } } }",
+            {"s": search, "d": kw.get("department")},
+        )
+        return [(e["node"]["code"], e["node"]["name"]) for e in result["data"]["communes"]["edges"]]
+
+    assert ("51504", "Saint-Martin-sur-le-Pré") in names("saint martin sur le pre")
+    assert names("SAINT-MARTIN-SUR-LE-PRÉ") == [("51504", "Saint-Martin-sur-le-Pré")]
+    assert names("51504") == [("51504", "Saint-Martin-sur-le-Pré")]  # INSEE code
+    assert ("51272", "Givry-en-Argonne") in names("51330")  # postal code
+    assert names("2A004") == [("2A004", "Ajaccio")]
+    assert names("saint denis", department="974") == [("97411", "Saint-Denis")]
+    assert names("saint denis")[:2] == [
+        ("97411", "Saint-Denis"),
+        ("93066", "Saint-Denis"),
+    ]  # most populated first
+    empty = gql.execute('{ communes(first: 5, search: "  ") { totalCount } }')
+    assert empty["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_professions_and_regions(gql):
+    result = gql.execute("{ professions { code label category } regions { code name } }")
+    professions = {p["code"]: p for p in result["data"]["professions"]}
+    assert len(professions) == 19
+    assert professions["10"] == {"code": "10", "label": "Médecin", "category": "MEDICAL"}
+    assert professions["21"]["category"] == "PHARMACIST"
+    assert professions["60"]["category"] == "AUXILIARY"
+    assert len(result["data"]["regions"]) == 18
