@@ -45,9 +45,27 @@ def start_embedded_server():
     return server
 
 
+def ensure_database_exists(url: str) -> None:
+    """Create the database DATABASE_URL names if the server has none of that name (a fresh local server)."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        info = psycopg.conninfo.conninfo_to_dict(url)
+        name = info.get("dbname")
+        with psycopg.connect(**{**info, "dbname": "postgres"}, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"Base de données « {name} » créée.", flush=True)
+
+
 def ensure_database_url() -> object | None:
     """Point DATABASE_URL at a running database; return the embedded server handle if one was started."""
     if os.environ.get("DATABASE_URL"):
+        ensure_database_exists(os.environ["DATABASE_URL"])
         return None
     server = start_embedded_server()
     os.environ["DATABASE_URL"] = server.get_uri(database=DATABASE_NAME)

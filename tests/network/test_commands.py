@@ -1,0 +1,98 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from network.models import Commune, HubDesignation, HubStatus, Membership, Msp, MspStatus, Practitioner
+from network.services.composition import CompositionState, composition_of
+from network.validators import is_valid_finess, is_valid_rpps, is_valid_siret
+
+pytestmark = pytest.mark.django_db
+
+
+def test_territory_file_has_real_coordinates_for_every_demo_commune():
+    expected = {
+        "51504": ("Saint-Martin-sur-le-Pré", 48.98, 4.34),
+        "51272": ("Givry-en-Argonne", 48.95, 4.89),
+        "89387": ("Sens", 48.20, 3.28),
+        "89338": ("Saint-Clément", 48.22, 3.30),
+        "97408": ("La Possession", -20.93, 55.33),
+        "2A004": ("Ajaccio", 41.92, 8.74),
+    }
+    for code, (name, lat, lon) in expected.items():
+        commune = Commune.objects.get(code=code)
+        assert commune.name == name
+        assert commune.latitude == pytest.approx(lat, abs=0.02)
+        assert commune.longitude == pytest.approx(lon, abs=0.02)
+    assert Commune.objects.count() > 14_000
+    assert Commune.objects.get(code="97408").department.region.name == "La Réunion"
+
+
+def test_load_territories_reads_another_file_of_the_same_shape(tmp_path):
+    extra = tmp_path / "communes.csv"
+    extra.write_text(
+        "code,name,department,postal_codes,latitude,longitude,population,zoning\n"
+        "51504,Saint-Martin-sur-le-Pré,51,51520,48.97741,4.33911,800,ZIP\n"
+        "51999,Commune d'essai,51,51000,48.9,4.3,10,\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("load_territories", communes=extra, stdout=out)
+    assert "2 communes" in out.getvalue()
+    assert Commune.objects.get(code="51504").zoning == "ZIP"
+    assert Commune.objects.get(code="51999").search_name == "commune d essai"
+
+
+def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
+    call_command("load_demo", stdout=StringIO())
+    counts = (
+        Msp.objects.count(),
+        Practitioner.objects.count(),
+        Membership.objects.count(),
+        HubDesignation.objects.count(),
+    )
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert (
+        Msp.objects.count(),
+        Practitioner.objects.count(),
+        Membership.objects.count(),
+        HubDesignation.objects.count(),
+    ) == counts
+    assert "coordination.saint-martin@demo.tetedepont.fr" in out.getvalue()
+
+    saint_martin = Msp.objects.get(name="MSP de Saint-Martin-sur-le-Pré")
+    members = (
+        Membership.objects.current().filter(msp=saint_martin, role="ASSOCIATE").select_related("practitioner")
+    )
+    assert members.count() == 24
+    assert members.filter(practitioner__profession_id="10").count() == 8
+    assert saint_martin.hub.status == HubStatus.APPROVED
+    givry = Msp.objects.get(name="Pôle de santé de Givry-en-Argonne")
+    assert (
+        composition_of(givry.memberships.select_related("practitioner__profession")).state
+        == CompositionState.GRACE_PERIOD
+    )
+    sens = Msp.objects.get(name="MSP Sens – Champs Plaisants")
+    assert sorted(s.commune.name for s in sens.sites.all()) == ["Saint-Clément", "Sens"]
+    assert Membership.objects.current().filter(msp=sens, role="ASSOCIATE").count() == 27
+    assert Msp.objects.get(name="MSP Sakisoigne").sites.get().commune.time_zone == "Indian/Reunion"
+    assert Msp.objects.get(name="Projet de MSP de Pont-sur-Yonne").finess is None
+    for practitioner in Practitioner.objects.all():
+        assert is_valid_rpps(practitioner.rpps)
+    for msp in Msp.objects.exclude(finess=None):
+        assert is_valid_finess(msp.finess) and is_valid_siret(msp.siret)
+
+
+def test_generate_scale_data_small():
+    out = StringIO()
+    call_command("generate_scale_data", msps=40, practitioners=400, stdout=out)
+    assert "40 MSP, 400 professionnels" in out.getvalue()
+    assert Msp.objects.count() == 40
+    operating = Msp.objects.filter(status=MspStatus.OPERATING)
+    assert all(is_valid_finess(m.finess) for m in operating)
+    assert all(is_valid_rpps(p.rpps) for p in Practitioner.objects.all())
+    assert Membership.objects.count() == 320
+    # A second run adds more without clashing identifiers.
+    call_command("generate_scale_data", msps=10, practitioners=50, seed=7, stdout=out)
+    assert Msp.objects.count() == 50
