@@ -261,3 +261,31 @@ class ConnectionField(DjangoConnectionField):
 
 def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+# --- Selection sets -----------------------------------------------------------------------------
+
+
+def selected_paths(info) -> set[str]:
+    """Dotted camelCase paths of every field selected below the current one (fragments included).
+
+    Lets a list resolver prefetch only what the client asked for.
+    """
+    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
+
+    paths: set[str] = set()
+
+    def walk(selection_set, prefix):
+        for selection in selection_set.selections if selection_set else []:
+            if isinstance(selection, FieldNode):
+                path = f"{prefix}{selection.name.value}"
+                paths.add(path)
+                walk(selection.selection_set, path + ".")
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set, prefix)
+            elif isinstance(selection, FragmentSpreadNode):
+                walk(info.fragments[selection.name.value].selection_set, prefix)
+
+    for node in info.field_nodes:
+        walk(node.selection_set, "")
+    return paths

@@ -4,7 +4,7 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 
-from backend.core.graphql import ConnectionField, bad_input
+from backend.core.graphql import ConnectionField, bad_input, selected_paths
 
 from .. import models
 from ..models import normalize_search
@@ -87,6 +87,10 @@ def _msp_prefetches(prefix: str = "") -> list:
             ),
         ),
     ]
+
+
+# Fields of an MSP below `hub.msp` that read its memberships.
+MEMBER_FIELDS = {f"hub.msp.{name}" for name in ("memberships", "memberCount", "composition")}
 
 
 class NetworkQuery(graphene.ObjectType):
@@ -220,6 +224,7 @@ class NetworkQuery(graphene.ObjectType):
         if not 0 < radius_km <= MAX_SERVICE_RADIUS_KM:
             raise bad_input(f"Le rayon de recherche doit être compris entre 0 et {MAX_SERVICE_RADIUS_KM} km.")
         latitude, longitude = _point(near)
+        selected = selected_paths(info)
         results = nearby_hubs(
             latitude,
             longitude,
@@ -227,6 +232,7 @@ class NetworkQuery(graphene.ObjectType):
             offer_kind=getattr(offer_kind, "value", offer_kind),
             profession_code=profession_code,
             limit=first,
+            with_members=bool(selected & MEMBER_FIELDS),
         )
         return [types.NearbyHub(hub=hub, distance_km=round(distance, 3)) for hub, distance in results]
 

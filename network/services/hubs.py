@@ -125,15 +125,21 @@ def suspend_for_closed_msp(msp: Msp) -> None:
 # --- Proximity ---------------------------------------------------------------------------------
 
 
-def hub_list_prefetches() -> list:
-    """What a page of hubs needs to show its MSP, sites, communes and members in constant queries."""
-    return [
-        Prefetch("msp__sites", queryset=MspSite.objects.select_related("commune__department__region")),
-        Prefetch(
-            "msp__memberships",
-            queryset=Membership.objects.select_related("practitioner__profession", "practitioner__commune"),
-        ),
+def hub_list_prefetches(members: bool = True) -> list:
+    """What a page of hubs needs to show its MSP, sites, communes (and members) in constant queries."""
+    prefetches = [
+        Prefetch("msp__sites", queryset=MspSite.objects.select_related("commune__department__region"))
     ]
+    if members:
+        prefetches.append(
+            Prefetch(
+                "msp__memberships",
+                queryset=Membership.objects.select_related(
+                    "practitioner__profession", "practitioner__commune"
+                ),
+            )
+        )
+    return prefetches
 
 
 def nearby_hubs(
@@ -144,6 +150,7 @@ def nearby_hubs(
     offer_kind: str | None = None,
     profession_code: str | None = None,
     limit: int = 20,
+    with_members: bool = True,
 ) -> list[tuple[HubDesignation, float]]:
     """Approved hubs within `radius_km` of the point whose own service radius also reaches it.
 
@@ -176,7 +183,7 @@ def nearby_hubs(
         )
         .filter(Q(distance_km__lte=radius_km), Q(distance_km__lte=F("service_radius_km")))
         .select_related("msp")
-        .prefetch_related(*hub_list_prefetches())
+        .prefetch_related(*hub_list_prefetches(members=with_members))
         .order_by("distance_km", "pk")[:limit]
     )
     return [(hub, hub.distance_km) for hub in hubs]

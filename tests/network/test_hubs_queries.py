@@ -219,3 +219,20 @@ def test_msps_are_ordered_by_name_then_id_and_paginate(gql):
         {"after": page["pageInfo"]["endCursor"]},
     )
     assert [e["node"]["name"] for e in second["data"]["msps"]["edges"]] == ["Bravo", "Charlie"]
+
+
+def test_nearby_hubs_query_count_does_not_grow_with_results_even_with_members(gql):
+    query = """query($r: Float) { nearbyHubs(near: {communeCode: "51272"}, radiusKm: $r) {
+        hub { msp { name memberCount composition { state } memberships { practitioner { fullName } } sites { commune { name } } } } } }"""
+    make_hub(make_msp("Proche", "51272"), radius=60)
+    for code in ["51504", "51108", "51507", "51649"]:
+        make_hub(make_msp(f"Loin {code}", code), radius=100)
+
+    def run(radius):
+        with CaptureQueriesContext(connection) as ctx:
+            result = gql.execute(query, {"r": radius})
+        return len(result["data"]["nearbyHubs"]), len(ctx.captured_queries)
+
+    few, many = run(5), run(100)
+    assert (few[0], many[0]) == (1, 5)
+    assert few[1] == many[1]
