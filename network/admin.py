@@ -58,10 +58,13 @@ class MspSiteInline(admin.TabularInline):
     autocomplete_fields = ["commune"]
 
 
+HUB_READONLY = ["status", "applied_at", "approved_by", "approved_at", "suspended_at", "suspension_reason"]
+
+
 class HubInline(admin.StackedInline):
     model = models.HubDesignation
     extra = 0
-    readonly_fields = ["applied_at", "approved_by", "approved_at", "suspended_at"]
+    readonly_fields = HUB_READONLY  # the status changes through the approval service only
 
 
 @admin.register(models.Msp)
@@ -102,7 +105,7 @@ class HubDesignationAdmin(admin.ModelAdmin):
     list_display = ["msp", "status", "service_radius_km", "monthly_coordination_hours", "approved_at"]
     list_filter = ["status", "msp__sites__commune__department__region"]
     search_fields = ["msp__name", "msp__finess"]
-    readonly_fields = ["applied_at", "approved_by", "approved_at", "suspended_at"]
+    readonly_fields = HUB_READONLY  # the status changes through the approval service only
     list_select_related = ["msp"]
     actions = ["approve"]
 

@@ -18,7 +18,17 @@ class NetworkPermission(StrEnum):
 
 
 CNAM_STAFF_GROUP = "Cnam"
-CNAM_STAFF_PERMISSIONS = ["approve_hub", "view_contact_details"]
+# Their own two, plus read access to the directory in the admin back office.
+CNAM_STAFF_PERMISSIONS = [
+    "approve_hub",
+    "view_contact_details",
+    "view_msp",
+    "view_mspsite",
+    "view_membership",
+    "view_practitioner",
+    "view_hubdesignation",
+    "view_commune",
+]
 
 
 class Viewer:

@@ -291,6 +291,8 @@ def update_msp(msp: Msp, data: MspData) -> Msp:
 
 def add_member(msp: Msp, practitioner: Practitioner, role: str, start_date: date | None = None) -> Membership:
     start_date = start_date or date.today()
+    # Membership changes of one MSP are serialised on its row: concurrent requests see each other's result.
+    msp = Msp.objects.select_for_update().get(pk=msp.pk)
     overlapping = Membership.objects.filter(msp=msp, practitioner=practitioner, role=role).exclude(
         end_date__isnull=False, end_date__lte=start_date
     )
@@ -320,6 +322,9 @@ def end_membership(
     allow_last_coordinator: bool = False,
 ) -> Membership:
     """End a membership; it stays in the MSP's history."""
+    Msp.objects.select_for_update().filter(
+        pk=membership.msp_id
+    ).first()  # serialise with the MSP's other changes
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     end_date = end_date or date.today()
     if membership.end_date is not None and membership.end_date <= date.today():
@@ -337,14 +342,12 @@ def end_membership(
             }
         )
     if membership.role == MembershipRole.COORDINATOR and not allow_last_coordinator:
-        # Lock the MSP's coordinator rows so two coordinators cannot remove each other at once.
         others = (
-            Membership.objects.select_for_update()
-            .current(end_date)
+            Membership.objects.current(end_date)
             .filter(msp_id=membership.msp_id, role=MembershipRole.COORDINATOR)
             .exclude(pk=membership.pk)
         )
-        if not list(others):
+        if not others.exists():
             raise ValidationError(
                 ValidationError(
                     "C'est le dernier coordinateur de la MSP : nommez-en un autre avant de mettre fin à son rôle.",

@@ -115,3 +115,62 @@ def test_professions_and_regions(gql):
     assert professions["21"]["category"] == "PHARMACIST"
     assert professions["60"]["category"] == "AUXILIARY"
     assert len(result["data"]["regions"]) == 18
+
+
+READS = """
+query {
+  me { email isCnamStaff isAdmin coordinatedMsps { name } practitioner { id } }
+  msps(first: 10) { totalCount }
+  hubs(first: 10, filter: {status: [APPROVED]}) { totalCount }
+  communes(first: 1, search: "givry en argonne") { edges { node { code } } }
+  professions { code }
+  nearbyHubs(near: {communeCode: "51108"}, radiusKm: 30) { hub { msp { name } } }
+}
+"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_read_queries_per_role(gql, world, role):
+    user = world.user(role)
+    data = gql.execute(READS, user=user)["data"]
+    # The public directory is the same for everyone.
+    assert data["msps"]["totalCount"] == 2
+    assert data["hubs"]["totalCount"] == 1
+    assert data["communes"]["edges"] == [{"node": {"code": "51272"}}]
+    assert len(data["professions"]) == 19
+    assert [h["hub"]["msp"]["name"] for h in data["nearbyHubs"]] == [world.msp.name]
+    me = data["me"]
+    if role == "anonymous":
+        assert me is None
+        return
+    assert me["email"] == user.email
+    assert me["isCnamStaff"] == (role in {"cnam_staff", "admin"})
+    assert me["isAdmin"] == (role == "admin")
+    expected_msps = {"coordinator": [world.msp.name], "other_coordinator": [world.other_msp.name]}.get(
+        role, []
+    )
+    assert [m["name"] for m in me["coordinatedMsps"]] == expected_msps
+    assert (me["practitioner"] is not None) == (role in {"practitioner", "coordinator", "other_coordinator"})
+
+
+def test_cnam_staff_back_office_can_browse_and_approve_hubs(client, world):
+    from network.models import HubStatus
+
+    world.hub.status = HubStatus.CANDIDATE
+    world.hub.save()
+    staff = world.user("cnam_staff")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    assert client.get("/admin/network/msp/").status_code == 200
+    assert client.get(f"/admin/network/msp/{world.msp.pk}/change/").status_code == 200
+    response = client.post(
+        "/admin/network/hubdesignation/",
+        {"action": "approve", "_selected_action": [world.hub.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    world.hub.refresh_from_db()
+    assert world.hub.status == HubStatus.APPROVED and world.hub.approved_by == staff
+    # Staff cannot edit MSPs in the back office.
+    assert client.post(f"/admin/network/msp/{world.msp.pk}/change/", {"name": "x"}).status_code == 403

@@ -1,0 +1,66 @@
+"""Rules that must hold when requests race, with real threads against PostgreSQL."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connections, transaction
+
+from network.models import Commune, Membership, MembershipRole
+from network.services.directory import add_member, end_membership
+from tests.conftest import make_coordinator, make_msp, make_practitioner
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def territories():
+    # Transactional tests empty the tables afterwards: load the communes they need.
+    if not Commune.objects.exists():
+        call_command("load_territories", verbosity=0)
+
+
+def race(*calls):
+    """Run each call in its own thread and transaction at the same moment; return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                results[index] = call()
+        except Exception as exc:  # collected and asserted by the caller
+            results[index] = exc
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_last_coordinators_cannot_both_step_down(territories):
+    msp = make_msp(commune="51504")
+    first, second = make_coordinator(msp), make_coordinator(msp)
+    m1 = Membership.objects.get(msp=msp, practitioner=first, role=MembershipRole.COORDINATOR)
+    m2 = Membership.objects.get(msp=msp, practitioner=second, role=MembershipRole.COORDINATOR)
+    results = race(lambda: end_membership(m1), lambda: end_membership(m2))
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(refused) == 1, results
+    assert refused[0].error_list[0].code == "LAST_COORDINATOR"
+    assert Membership.objects.current().filter(msp=msp, role=MembershipRole.COORDINATOR).count() == 1
+
+
+def test_the_same_member_added_twice_at_once_is_added_once(territories):
+    msp = make_msp(commune="51504")
+    newcomer = make_practitioner("60", "51504")
+    results = race(*[lambda: add_member(msp, newcomer, MembershipRole.ASSOCIATE, date(2026, 1, 5))] * 4)
+    assert sum(isinstance(r, Membership) for r in results) == 1, results
+    assert all(r.error_list[0].code == "ALREADY_MEMBER" for r in results if not isinstance(r, Membership))
+    assert Membership.objects.filter(msp=msp, practitioner=newcomer).count() == 1
