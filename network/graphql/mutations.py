@@ -17,7 +17,7 @@ from backend.core.graphql import (
 
 from .. import models
 from ..errors import NetworkErrorCode
-from ..permissions import NetworkPermission, Viewer, viewer_for
+from ..permissions import NetworkPermission, viewer_for
 from ..services import directory, hubs
 from . import types
 
@@ -29,10 +29,6 @@ class NetworkMutation(BaseMutation):
         abstract = True
 
     error_code_enum = NetworkErrorCode
-
-
-def _value(enum_value):
-    return getattr(enum_value, "value", enum_value)
 
 
 def get_object(global_id: str, model, type_name: str, field: str, queryset=None):
@@ -49,9 +45,13 @@ def get_object(global_id: str, model, type_name: str, field: str, queryset=None)
     return obj
 
 
-def require_msp_manager(viewer: Viewer, msp_id: int) -> None:
-    if not viewer.can_manage_msp(msp_id):
+def managed_msp(info, global_id: str, field: str) -> models.Msp:
+    """The MSP behind `global_id`, if the signed-in user may change it (its coordinators, admins)."""
+    require_authenticated(info)
+    msp = get_object(global_id, models.Msp, "Msp", field)
+    if not viewer_for(info.context).can_manage_msp(msp.pk):
         raise Forbidden("Seuls les coordinateurs de cette MSP peuvent la modifier.")
+    return msp
 
 
 # --- Inputs --------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def _msp_data(data) -> directory.MspData:
     msp_data = directory.MspData(
         name=data.get("name"),
         finess=data.get("finess"),
-        status=_value(data.get("status")),
+        status=data.get("status"),
         opening_date=data.get("opening_date"),
         siret=data.get("siret"),
         themes=data.get("themes"),
@@ -143,7 +143,7 @@ class CreateMsp(NetworkMutation):
         viewer = viewer_for(info.context)
         if viewer.practitioner is None and not viewer.has_perm("network.add_msp"):
             raise Forbidden("Seul un professionnel de santé inscrit peut déclarer une MSP.")
-        if _value(input.get("status")) == models.MspStatus.CLOSED:
+        if input.get("status") == models.MspStatus.CLOSED:
             raise ValidationError(
                 {
                     "status": ValidationError(
@@ -167,10 +167,7 @@ class UpdateMsp(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        require_authenticated(info)
-        msp = get_object(id, models.Msp, "Msp", "id")
-        require_msp_manager(viewer_for(info.context), msp.pk)
-        msp = directory.update_msp(msp, _msp_data(input))
+        msp = directory.update_msp(managed_msp(info, id, "id"), _msp_data(input))
         return cls(msp=msp, errors=[])
 
 
@@ -189,9 +186,7 @@ class AddMspMember(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, msp_id, role, practitioner_id=None, rpps=None, start_date=None):
-        require_authenticated(info)
-        msp = get_object(msp_id, models.Msp, "Msp", "mspId")
-        require_msp_manager(viewer_for(info.context), msp.pk)
+        msp = managed_msp(info, msp_id, "mspId")
         if bool(practitioner_id) == bool(rpps):
             raise ValidationError(
                 ValidationError(
@@ -211,7 +206,7 @@ class AddMspMember(NetworkMutation):
                         )
                     }
                 )
-        membership = directory.add_member(msp, practitioner, _value(role), start_date)
+        membership = directory.add_member(msp, practitioner, role, start_date)
         return cls(membership=membership, errors=[])
 
 
@@ -275,15 +270,13 @@ class ApplyForHub(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, msp_id, input):
-        require_authenticated(info)
-        msp = get_object(msp_id, models.Msp, "Msp", "mspId")
-        require_msp_manager(viewer_for(info.context), msp.pk)
+        msp = managed_msp(info, msp_id, "mspId")
         hub = hubs.apply_for_hub(
             msp,
             hubs.HubApplication(
                 service_radius_km=input["service_radius_km"],
                 monthly_coordination_hours=Decimal(str(round(input["monthly_coordination_hours"], 2))),
-                offer_kinds=[_value(k) for k in input["offer_kinds"]],
+                offer_kinds=list(input["offer_kinds"]),
             ),
         )
         return cls(hub=hub, errors=[])
@@ -370,7 +363,7 @@ class RegisterPractitioner(NetworkMutation):
                 specialty=input.get("specialty") or "",
                 rpps=input["rpps"].strip(),
                 commune_code=input["commune_code"],
-                practice_mode=_value(input.get("practice_mode")) or models.PracticeMode.ISOLATED,
+                practice_mode=input.get("practice_mode") or models.PracticeMode.ISOLATED,
             )
         )
         return cls(practitioner=practitioner, errors=[])

@@ -167,9 +167,7 @@ class NetworkQuery(graphene.ObjectType):
         if data.get("search"):
             queryset = _name_filter(queryset, data["search"], "name__unaccent")
         if data.get("status"):
-            queryset = queryset.filter(
-                status__in=[s.value if hasattr(s, "value") else s for s in data["status"]]
-            )
+            queryset = queryset.filter(status__in=data["status"])
         queryset = _site_area_filter(queryset, "", data)
         if data.get("is_hub") is not None:
             hub_q = Q(hub__status=models.HubStatus.APPROVED)
@@ -182,12 +180,9 @@ class NetworkQuery(graphene.ObjectType):
         if data.get("search"):
             queryset = _name_filter(queryset, data["search"], "msp__name__unaccent")
         if data.get("status"):
-            queryset = queryset.filter(
-                status__in=[s.value if hasattr(s, "value") else s for s in data["status"]]
-            )
+            queryset = queryset.filter(status__in=data["status"])
         if data.get("offer_kind"):
-            kind = data["offer_kind"]
-            queryset = queryset.filter(offer_kinds__contains=[getattr(kind, "value", kind)])
+            queryset = queryset.filter(offer_kinds__contains=[data["offer_kind"]])
         queryset = _site_area_filter(queryset, "msp__", data)
         return queryset.distinct().prefetch_related(*hub_list_prefetches()).order_by("msp__name", "pk")
 
@@ -202,8 +197,7 @@ class NetworkQuery(graphene.ObjectType):
         if data.get("profession_code"):
             queryset = queryset.filter(profession_id=data["profession_code"])
         if data.get("practice_mode"):
-            mode = data["practice_mode"]
-            queryset = queryset.filter(practice_mode=getattr(mode, "value", mode))
+            queryset = queryset.filter(practice_mode=data["practice_mode"])
         if data.get("commune_code"):
             queryset = queryset.filter(commune_id=data["commune_code"])
         if data.get("department_code"):
@@ -229,7 +223,7 @@ class NetworkQuery(graphene.ObjectType):
             latitude,
             longitude,
             radius_km,
-            offer_kind=getattr(offer_kind, "value", offer_kind),
+            offer_kind=offer_kind,
             profession_code=profession_code,
             limit=first,
             with_members=bool(selected & MEMBER_FIELDS),

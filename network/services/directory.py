@@ -180,6 +180,10 @@ def _apply_fields(msp: Msp, data: MspData) -> None:
 
 
 def _check_msp(msp: Msp) -> None:
+    if not msp.name:
+        raise ValidationError(
+            {"name": ValidationError("Le nom de la MSP est obligatoire.", code=NetworkErrorCode.REQUIRED)}
+        )
     errors = {}
     try:
         _clean(msp)
@@ -254,10 +258,6 @@ def create_msp(data: MspData, founder: Practitioner | None = None) -> Msp:
     """Create an MSP with its sites; the founding practitioner becomes its coordinator."""
     msp = Msp(status=MspStatus.PROJECT)
     _apply_fields(msp, data)
-    if not msp.name:
-        raise ValidationError(
-            {"name": ValidationError("Le nom de la MSP est obligatoire.", code=NetworkErrorCode.REQUIRED)}
-        )
     _check_msp(msp)
     msp.save()
     _save_sites(msp, data.sites or [], replace=False)
@@ -271,10 +271,6 @@ def create_msp(data: MspData, founder: Practitioner | None = None) -> Msp:
 def update_msp(msp: Msp, data: MspData) -> Msp:
     msp = Msp.objects.select_for_update().get(pk=msp.pk)
     _apply_fields(msp, data)
-    if not msp.name:
-        raise ValidationError(
-            {"name": ValidationError("Le nom de la MSP est obligatoire.", code=NetworkErrorCode.REQUIRED)}
-        )
     _check_msp(msp)
     msp.save()
     if data.sites is not None:
