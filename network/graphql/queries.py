@@ -208,7 +208,9 @@ class NetworkQuery(graphene.ObjectType):
                 pk__in=models.Membership.objects.current().filter(msp_id=msp_pk).values("practitioner_id")
             )
         current = Prefetch(
-            "memberships", queryset=models.Membership.objects.current(), to_attr="current_memberships"
+            "memberships",
+            queryset=models.Membership.objects.current().select_related("msp"),
+            to_attr="current_memberships",
         )
         return queryset.prefetch_related(current).order_by("last_name", "first_name", "pk")
 

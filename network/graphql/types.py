@@ -164,6 +164,8 @@ class Practitioner(DjangoObjectType):
         return self.email if viewer_for(info.context).can_see_contact(self) else None
 
     def resolve_memberships(self, info, include_ended=False):
+        if not include_ended and hasattr(self, "current_memberships"):
+            return self.current_memberships  # prefetched by list queries
         memberships = self.memberships.select_related("msp")
         return list(memberships if include_ended else memberships.current())
 

@@ -236,3 +236,42 @@ def test_nearby_hubs_query_count_does_not_grow_with_results_even_with_members(gq
     few, many = run(5), run(100)
     assert (few[0], many[0]) == (1, 5)
     assert few[1] == many[1]
+
+
+def test_listing_practitioners_with_their_msps_costs_the_same_queries_for_10_and_60(gql, world):
+    query = """query($first: Int!) { practitioners(first: $first) { edges { node {
+        fullName rpps email profession { label } commune { name department { region { name } } }
+        memberships { role msp { name } } } } } }"""
+    for i in range(12):
+        make_msp(f"MSP {i}", "51504", team=(("10", 3), ("60", 2)))
+
+    def count(first):
+        user = world.user("coordinator")
+        from backend.accounts.services import issue_token
+
+        token = issue_token(user).token
+        with CaptureQueriesContext(connection) as ctx:
+            result = gql.execute(query, {"first": first}, token=token)
+        assert len(result["data"]["practitioners"]["edges"]) == first
+        return len(ctx.captured_queries)
+
+    assert count(10) == count(60)
+
+
+def test_listing_msps_costs_the_same_queries_for_5_and_40(gql):
+    query = """query($first: Int!) { msps(first: $first) { edges { node {
+        name memberCount composition { state } hub { status offerKinds }
+        sites { commune { name department { region { name } } } }
+        memberships { role practitioner { fullName profession { label } commune { name } } } } } } }"""
+    for i in range(40):
+        msp = make_msp(f"MSP {i:02d}", "51504", sites=["51108"], team=(("10", 1), ("60", 1)))
+        if i % 2:
+            make_hub(msp)
+
+    def count(first):
+        with CaptureQueriesContext(connection) as ctx:
+            result = gql.execute(query, {"first": first})
+        assert len(result["data"]["msps"]["edges"]) == first
+        return len(ctx.captured_queries)
+
+    assert count(5) == count(40)
