@@ -1,7 +1,12 @@
-"""WebSocket routes. The GraphQL subscription endpoint (`/graphql`) is added by the realtime layer.
+"""WebSocket routes: GraphQL over graphql-transport-ws on the same path as HTTP.
 
-Mind TECH-NOTES: non-browser clients send no Origin header, so the consumer
-checks Origin itself rather than wrapping routes in AllowedHostsOriginValidator.
+The consumer checks Origin itself (TECH-NOTES): non-browser clients send none and
+are accepted with token authentication only; a browser's Origin must be an
+allowed host, and only then does the session cookie count.
 """
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from backend.realtime.consumer import GraphQLTransportWSConsumer
+
+websocket_urlpatterns = [path("graphql", GraphQLTransportWSConsumer.as_asgi())]

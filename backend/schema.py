@@ -3,7 +3,7 @@
 import graphene
 
 from backend.accounts.graphql.schema import AccountMutation, AccountQuery
-from network.graphql.schema import NetworkMutation, NetworkQuery
+from network.graphql.schema import NetworkMutation, NetworkQuery, NetworkSubscription
 
 
 class Query(AccountQuery, NetworkQuery, graphene.ObjectType):
@@ -14,4 +14,8 @@ class Mutation(AccountMutation, NetworkMutation, graphene.ObjectType):
     """Entry points for changing data. Each returns its object and an `errors` list."""
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+class Subscription(NetworkSubscription, graphene.ObjectType):
+    """Live updates, over WebSocket only (protocol graphql-transport-ws on /graphql)."""
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, subscription=Subscription)

@@ -145,6 +145,12 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# GraphQL over WebSocket (graphql-transport-ws): seconds to wait for connection_init, events queued per socket.
+REALTIME = {
+    "CONNECTION_INIT_TIMEOUT": float(os.environ.get("WS_CONNECTION_INIT_TIMEOUT", 3)),
+    "QUEUE_SIZE": 256,
+}
+
 GRAPHENE = {
     "SCHEMA": "backend.schema.schema",
     "RELAY_CONNECTION_MAX_LIMIT": 100,

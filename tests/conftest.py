@@ -45,6 +45,33 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Communes the tests use; transactional tests (which start from empty tables) load just these.
+TEST_COMMUNES = {
+    "51504",
+    "51272",
+    "51108",
+    "51507",
+    "51649",
+    "89387",
+    "89338",
+    "97408",
+    "97411",
+    "93066",
+    "2A004",
+    "71221",
+}
+
+
+@pytest.fixture
+def territories(transactional_db):
+    """The territories for a transactional test: its tables are emptied after each test."""
+    from network.management.commands.load_territories import load_territories
+    from network.models import Commune
+
+    if not Commune.objects.exists():
+        load_territories(only=TEST_COMMUNES)
+
+
 # --- Builders --------------------------------------------------------------------------------
 
 

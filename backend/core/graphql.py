@@ -289,3 +289,16 @@ def selected_paths(info) -> set[str]:
     for node in info.field_nodes:
         walk(node.selection_set, "")
     return paths
+
+
+def decode_global_id(global_id: str, expected_type: str) -> str:
+    """The primary key in a Relay global ID of the expected type, or a BAD_USER_INPUT error."""
+    from graphql_relay import from_global_id
+
+    try:
+        type_name, pk = from_global_id(global_id)
+    except Exception:
+        type_name, pk = "", ""
+    if type_name != expected_type or not pk:
+        raise bad_input(f"Identifiant {expected_type} invalide.")
+    return pk

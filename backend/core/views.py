@@ -1,11 +1,13 @@
 import logging
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView as BaseGraphQLView
+from graphene_django.views import HttpError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 from .graphql import format_error
 
@@ -34,8 +36,24 @@ class GraphQLView(BaseGraphQLView):
                 return refusal
         return super().dispatch(request, *args, **kwargs)
 
+    def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
+        if query and not show_graphiql:
+            try:
+                operation = get_operation_ast(parse(query), operation_name)
+            except GraphQLError:
+                operation = None  # the parent reports the syntax error
+            if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
+                raise HttpError(
+                    HttpResponseBadRequest(),
+                    "Les abonnements (subscription) passent par WebSocket sur /graphql, "
+                    "avec le protocole graphql-transport-ws.",
+                )
+        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+
     @staticmethod
     def format_error(error):
+        if isinstance(error, HttpError):
+            return {"message": error.message, "extensions": {"code": "BAD_REQUEST"}}
         return format_error(error)
 
 

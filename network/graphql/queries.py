@@ -4,7 +4,7 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 
-from backend.core.graphql import ConnectionField, bad_input, selected_paths
+from backend.core.graphql import ConnectionField, bad_input, decode_global_id, selected_paths
 
 from .. import models
 from ..models import normalize_search
@@ -203,7 +203,7 @@ class NetworkQuery(graphene.ObjectType):
         if data.get("department_code"):
             queryset = queryset.filter(commune__department_id=data["department_code"])
         if data.get("msp_id"):
-            msp_pk = _decode_id(data["msp_id"], "Msp")
+            msp_pk = decode_global_id(data["msp_id"], "Msp")
             queryset = queryset.filter(
                 pk__in=models.Membership.objects.current().filter(msp_id=msp_pk).values("practitioner_id")
             )
@@ -248,15 +248,3 @@ def _point(near) -> tuple[float, float]:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise bad_input("Coordonnées hors limites (latitude -90 à 90, longitude -180 à 180).")
     return latitude, longitude
-
-
-def _decode_id(global_id: str, expected_type: str) -> str:
-    from graphql_relay import from_global_id
-
-    try:
-        type_name, pk = from_global_id(global_id)
-    except Exception:
-        type_name, pk = "", ""
-    if type_name != expected_type or not pk:
-        raise bad_input(f"Identifiant {expected_type} invalide.")
-    return pk

@@ -2,8 +2,9 @@ import graphene
 
 from . import mutations
 from .queries import NetworkQuery
+from .subscriptions import NetworkSubscription
 
-__all__ = ["NetworkMutation", "NetworkQuery"]
+__all__ = ["NetworkMutation", "NetworkQuery", "NetworkSubscription"]
 
 
 class NetworkMutation(graphene.ObjectType):

@@ -11,6 +11,9 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from backend.realtime.events import publish
 
 from ..errors import NetworkErrorCode
 from ..models import (
@@ -82,6 +85,7 @@ class PractitionerRegistration:
     specialty: str = ""
 
 
+@transaction.atomic
 def register_practitioner(data: PractitionerRegistration) -> Practitioner:
     """Create a user account and its practitioner record together."""
     User = get_user_model()
@@ -254,6 +258,7 @@ def _save_sites(msp: Msp, sites: list[SiteData], replace: bool) -> None:
         site.save()
 
 
+@transaction.atomic
 def create_msp(data: MspData, founder: Practitioner | None = None) -> Msp:
     """Create an MSP with its sites; the founding practitioner becomes its coordinator."""
     msp = Msp(status=MspStatus.PROJECT)
@@ -268,6 +273,7 @@ def create_msp(data: MspData, founder: Practitioner | None = None) -> Msp:
     return msp
 
 
+@transaction.atomic
 def update_msp(msp: Msp, data: MspData) -> Msp:
     msp = Msp.objects.select_for_update().get(pk=msp.pk)
     _apply_fields(msp, data)
@@ -275,6 +281,7 @@ def update_msp(msp: Msp, data: MspData) -> Msp:
     msp.save()
     if data.sites is not None:
         _save_sites(msp, data.sites, replace=True)
+    publish("msp", msp.pk)
     if msp.status != MspStatus.OPERATING:
         from .hubs import suspend_for_closed_msp
 
@@ -285,6 +292,7 @@ def update_msp(msp: Msp, data: MspData) -> Msp:
 # --- Memberships -------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def add_member(msp: Msp, practitioner: Practitioner, role: str, start_date: date | None = None) -> Membership:
     start_date = start_date or date.today()
     # Membership changes of one MSP are serialised on its row: concurrent requests see each other's result.
@@ -308,9 +316,11 @@ def add_member(msp: Msp, practitioner: Practitioner, role: str, start_date: date
     ):
         practitioner.practice_mode = PracticeMode.MSP_MEMBER
         practitioner.save(update_fields=["practice_mode", "updated_at"])
+    publish("msp", msp.pk)
     return membership
 
 
+@transaction.atomic
 def end_membership(
     membership: Membership,
     end_date: date | None = None,
@@ -354,4 +364,5 @@ def end_membership(
     membership.end_reason = (reason or "").strip()
     _clean(membership)
     membership.save(update_fields=["end_date", "end_reason"])
+    publish("msp", membership.msp_id)
     return membership

@@ -4,8 +4,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, F, FloatField, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
+
+from backend.realtime.events import publish
 
 from ..errors import NetworkErrorCode
 from ..models import HubDesignation, HubStatus, Membership, Msp, MspSite, MspStatus, OfferKind
@@ -19,6 +22,12 @@ class HubApplication:
     service_radius_km: int
     monthly_coordination_hours: Decimal
     offer_kinds: list[str]
+
+
+def _changed(hub: HubDesignation) -> None:
+    """Tell the hub's and its MSP's subscribers, once committed."""
+    publish("hub", hub.pk)
+    publish("msp", hub.msp_id)
 
 
 def _validate_application(data: HubApplication) -> None:
@@ -44,6 +53,7 @@ def _validate_application(data: HubApplication) -> None:
         raise ValidationError(errors)
 
 
+@transaction.atomic
 def apply_for_hub(msp: Msp, data: HubApplication) -> HubDesignation:
     """Apply (or re-apply after a suspension); on an approved hub, update its capacity and radius."""
     msp = Msp.objects.select_for_update().get(pk=msp.pk)
@@ -64,9 +74,11 @@ def apply_for_hub(msp: Msp, data: HubApplication) -> HubDesignation:
         hub.suspended_at = None
         hub.suspension_reason = ""
     hub.save()
+    _changed(hub)
     return hub
 
 
+@transaction.atomic
 def approve_hub(hub: HubDesignation, approved_by) -> HubDesignation:
     hub = HubDesignation.objects.select_for_update().select_related("msp").get(pk=hub.pk)
     if hub.status == HubStatus.APPROVED:
@@ -85,9 +97,11 @@ def approve_hub(hub: HubDesignation, approved_by) -> HubDesignation:
     hub.suspended_at = None
     hub.suspension_reason = ""
     hub.save()
+    _changed(hub)
     return hub
 
 
+@transaction.atomic
 def suspend_hub(hub: HubDesignation, reason: str) -> HubDesignation:
     hub = HubDesignation.objects.select_for_update().get(pk=hub.pk)
     if hub.status == HubStatus.SUSPENDED:
@@ -109,9 +123,11 @@ def suspend_hub(hub: HubDesignation, reason: str) -> HubDesignation:
     hub.suspended_at = timezone.now()
     hub.suspension_reason = reason[:500]
     hub.save()
+    _changed(hub)
     return hub
 
 
+@transaction.atomic
 def suspend_for_closed_msp(msp: Msp) -> None:
     """An MSP that stops operating cannot stay a hub."""
     hub = HubDesignation.objects.select_for_update().filter(msp=msp).first()
@@ -120,6 +136,7 @@ def suspend_for_closed_msp(msp: Msp) -> None:
         hub.suspended_at = timezone.now()
         hub.suspension_reason = "La MSP n'est plus en fonctionnement."
         hub.save()
+        _changed(hub)
 
 
 # --- Proximity ---------------------------------------------------------------------------------

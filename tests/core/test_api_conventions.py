@@ -116,8 +116,8 @@ def test_settings_from_the_environment():
 
 
 @pytest.mark.django_db
-def test_a_subscription_operation_is_not_a_server_error(gql):
-    # Subscriptions come with the realtime layer; until then, asking for one is a clear client error.
-    result = gql.execute("subscription { whatever }")
+def test_a_subscription_sent_over_http_gets_a_clear_error(gql):
+    result = gql.execute('subscription { hubUpdated(hubId: "SHViOjE=") { id } }')
     assert result["_status"] == 400
-    assert result["errors"]
+    assert result["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket" in result["errors"][0]["message"]

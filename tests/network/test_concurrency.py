@@ -5,21 +5,13 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connections, transaction
 
-from network.models import Commune, Membership, MembershipRole
+from network.models import Membership, MembershipRole
 from network.services.directory import add_member, end_membership
 from tests.conftest import make_coordinator, make_msp, make_practitioner
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def territories():
-    # Transactional tests empty the tables afterwards: load the communes they need.
-    if not Commune.objects.exists():
-        call_command("load_territories", verbosity=0)
 
 
 def race(*calls):

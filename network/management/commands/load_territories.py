@@ -18,11 +18,16 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def load_territories(data_dir: Path = DATA_DIR, communes_file: Path | None = None) -> int:
-    """Upsert the territories; return the number of communes read. Re-running updates in place."""
+def load_territories(
+    data_dir: Path = DATA_DIR, communes_file: Path | None = None, only: set[str] | None = None
+) -> int:
+    """Upsert the territories (only the communes whose codes are in `only`, if given); return the
+    number of communes loaded. Re-running updates in place."""
     regions = read_csv(data_dir / "regions.csv")
     departments = read_csv(data_dir / "departments.csv")
     communes = read_csv(communes_file or data_dir / "communes.csv")
+    if only is not None:
+        communes = [row for row in communes if row["code"] in only]
     with transaction.atomic():
         Region.objects.bulk_create(
             [Region(code=r["code"], name=r["name"]) for r in regions],

@@ -1,0 +1,415 @@
+"""GraphQL over WebSocket, protocol graphql-transport-ws (enisdenjo/graphql-ws, PROTOCOL.md).
+
+One consumer per socket. Queries and mutations sent over the socket run like over
+HTTP (in a thread, same schema, same permissions). A subscription listens to
+channel-layer groups; each event is resolved in a thread with the subscriber's
+rights as they are at that moment (user reloaded, token re-checked), and events
+the subscriber may not see are dropped. Identical work for one event (same
+document, variables and principal) is done once for all of this process's
+subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from enum import IntEnum
+
+from channels.auth import get_user
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from graphql.execution import create_source_event_stream
+
+from backend.accounts.services import user_for_token
+from backend.core.graphql import format_error
+
+from .subscriptions import EventNotVisible, RealtimeContext
+
+logger = logging.getLogger("backend.realtime")
+
+PROTOCOL = "graphql-transport-ws"
+
+
+class CloseCode(IntEnum):
+    BAD_REQUEST = 4400
+    UNAUTHORIZED = 4401
+    FORBIDDEN = 4403
+    SUBPROTOCOL_NOT_ACCEPTABLE = 4406
+    CONNECTION_INIT_TIMEOUT = 4408
+    SUBSCRIBER_ALREADY_EXISTS = 4409
+    TOO_MANY_INITIALISATION_REQUESTS = 4429
+    INTERNAL_SERVER_ERROR = 4500
+
+
+def realtime_setting(name: str):
+    defaults = {"CONNECTION_INIT_TIMEOUT": 3.0, "QUEUE_SIZE": 256}
+    return getattr(settings, "REALTIME", {}).get(name, defaults[name])
+
+
+def header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def origin_allowed(origin: str) -> bool:
+    host = origin.split("://", 1)[-1].split("/", 1)[0]
+    domain, _ = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _schema():
+    from backend.schema import schema
+
+    return schema.graphql_schema
+
+
+class _Skip:
+    """The subscriber may not see this event."""
+
+
+class _Revoked:
+    """The subscriber's credentials are no longer valid."""
+
+
+SKIP, REVOKED = _Skip(), _Revoked()
+
+# Results of one event's execution, shared by this process's subscribers with the same work to do.
+_EVENT_RESULTS: OrderedDict[tuple, asyncio.Future] = OrderedDict()
+_EVENT_RESULTS_MAX = 4096
+
+
+class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
+    # --- Connection lifecycle -------------------------------------------------------------------
+
+    async def connect(self):
+        self.acknowledged = False
+        self.init_received = False
+        self.closing = False
+        self.operations: dict[str, asyncio.Task] = {}
+        self.listeners: dict[str, set[asyncio.Queue]] = {}
+        self.token: str | None = None
+        self.session_user_id: int | None = None
+        self.init_deadline: asyncio.Task | None = None
+        self.origin = header(self.scope, b"origin")
+
+        if PROTOCOL not in self.scope.get("subprotocols", []):
+            await self.accept()
+            await self.close_with(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE)
+            return
+        if self.origin is not None and not origin_allowed(self.origin):
+            await self.close()  # refuse the handshake (HTTP 403): a page of another site
+            return
+        await self.accept(subprotocol=PROTOCOL)
+        self.init_deadline = asyncio.create_task(self._expect_init())
+
+    async def _expect_init(self):
+        await asyncio.sleep(realtime_setting("CONNECTION_INIT_TIMEOUT"))
+        if not self.init_received:
+            await self.close_with(CloseCode.CONNECTION_INIT_TIMEOUT)
+
+    async def close_with(self, code: CloseCode):
+        if not self.closing:
+            self.closing = True
+            await self.close(code=int(code))
+            # Stop the work now rather than when the client's disconnect arrives.
+            current = asyncio.current_task()
+            for task in self.operations.values():
+                if task is not current:
+                    task.cancel()
+
+    async def disconnect(self, code):
+        self.closing = True
+        if self.init_deadline is not None:
+            self.init_deadline.cancel()
+        tasks = list(self.operations.values())
+        self.operations.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for group in list(self.listeners):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.listeners.clear()
+
+    # --- Incoming messages ------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
+        try:
+            message = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.close_with(CloseCode.BAD_REQUEST)
+            return
+        handler = {
+            "connection_init": self._on_connection_init,
+            "ping": self._on_ping,
+            "pong": self._on_pong,
+            "subscribe": self._on_subscribe,
+            "complete": self._on_complete,
+        }.get(message["type"])
+        if handler is None:
+            await self.close_with(CloseCode.BAD_REQUEST)
+            return
+        await handler(message)
+
+    async def _on_connection_init(self, message):
+        if self.init_received:
+            await self.close_with(CloseCode.TOO_MANY_INITIALISATION_REQUESTS)
+            return
+        self.init_received = True
+        if self.init_deadline is not None:
+            self.init_deadline.cancel()
+        payload = message.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            await self.close_with(CloseCode.BAD_REQUEST)
+            return
+        if not await self._authenticate(payload or {}):
+            await self.close_with(CloseCode.FORBIDDEN)
+            return
+        self.acknowledged = True
+        await self.send_json({"type": "connection_ack"})
+
+    async def _authenticate(self, payload: dict) -> bool:
+        raw = payload.get("authorization") or payload.get("Authorization")
+        if raw is not None:
+            if not isinstance(raw, str):
+                return False
+            scheme, _, value = raw.strip().partition(" ")
+            token = value.strip() if scheme.lower() == "bearer" else raw.strip()
+            if await database_sync_to_async(user_for_token)(token) is None:
+                return False
+            self.token = token
+            return True
+        # The session cookie counts only from a page of an allowed origin (no cross-site hijacking).
+        if self.origin is not None and "session" in self.scope:
+            user = await get_user(self.scope)
+            if user.is_authenticated:
+                self.session_user_id = user.pk
+        return True
+
+    async def _on_ping(self, message):
+        pong = {"type": "pong"}
+        if isinstance(message.get("payload"), dict):
+            pong["payload"] = message["payload"]
+        await self.send_json(pong)
+
+    async def _on_pong(self, message):
+        pass
+
+    async def _on_subscribe(self, message):
+        if not self.acknowledged:
+            await self.close_with(CloseCode.UNAUTHORIZED)
+            return
+        op_id, payload = message.get("id"), message.get("payload")
+        if (
+            not isinstance(op_id, str)
+            or not op_id
+            or not isinstance(payload, dict)
+            or not isinstance(payload.get("query"), str)
+            or not isinstance(payload.get("variables"), dict | None)
+            or not isinstance(payload.get("operationName"), str | None)
+        ):
+            await self.close_with(CloseCode.BAD_REQUEST)
+            return
+        if op_id in self.operations:
+            await self.close_with(CloseCode.SUBSCRIBER_ALREADY_EXISTS)
+            return
+        self.operations[op_id] = asyncio.create_task(self._run_operation(op_id, payload))
+
+    async def _on_complete(self, message):
+        op_id = message.get("id")
+        if not isinstance(op_id, str):
+            await self.close_with(CloseCode.BAD_REQUEST)
+            return
+        task = self.operations.pop(op_id, None)
+        if task is not None:
+            task.cancel()
+
+    # --- Operations ----------------------------------------------------------------------------
+
+    async def send_json(self, content):
+        if not self.closing:
+            await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def _send_errors(self, op_id, errors):
+        await self.send_json({"type": "error", "id": op_id, "payload": [format_error(e) for e in errors]})
+
+    async def _run_operation(self, op_id: str, payload: dict):
+        query, variables = payload["query"], payload.get("variables") or {}
+        operation_name = payload.get("operationName") or None
+        try:
+            try:
+                document = parse(query)
+            except GraphQLError as error:
+                await self._send_errors(op_id, [error])
+                return
+            errors = validate(_schema(), document)
+            if errors:
+                await self._send_errors(op_id, errors)
+                return
+            operation = get_operation_ast(document, operation_name)
+            if operation is None:
+                await self._send_errors(op_id, [GraphQLError("Opération introuvable dans le document.")])
+                return
+            if operation.operation == OperationType.SUBSCRIPTION:
+                finished = await self._run_subscription(op_id, query, document, variables, operation_name)
+                if not finished:
+                    return
+            else:
+                result = await database_sync_to_async(self._execute)(document, variables, operation_name)
+                if result is REVOKED:
+                    await self.close_with(CloseCode.FORBIDDEN)
+                    return
+                await self.send_json({"type": "next", "id": op_id, "payload": result})
+            await self.send_json({"type": "complete", "id": op_id})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("GraphQL over WebSocket: operation %s failed", op_id)
+            await self.close_with(CloseCode.INTERNAL_SERVER_ERROR)
+        finally:
+            if self.operations.get(op_id) is asyncio.current_task():
+                del self.operations[op_id]
+
+    async def _run_subscription(self, op_id, query, document, variables, operation_name) -> bool:
+        """Stream events until the client completes; False if the operation ended with an error."""
+        context = await database_sync_to_async(self._fresh_context)()
+        if context is None:
+            await self.close_with(CloseCode.FORBIDDEN)
+            return False
+        context.connection = self
+        stream = await create_source_event_stream(
+            _schema(), document, None, context, variables, operation_name
+        )
+        if isinstance(stream, ExecutionResult):
+            await self._send_errors(op_id, stream.errors or [])
+            return False
+        try:
+            async for event in stream:
+                result = await self._event_result(query, document, variables, operation_name, event)
+                if result is SKIP:
+                    continue
+                if result is REVOKED:
+                    await self.close_with(CloseCode.FORBIDDEN)
+                    return False
+                await self.send_json({"type": "next", "id": op_id, "payload": result})
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        return True
+
+    # --- Execution, in a thread ---------------------------------------------------------------------
+
+    def _fresh_context(self) -> RealtimeContext | None:
+        """A context with the user as they are now; None if the token no longer holds."""
+        client = self.scope.get("client") or [None]
+        if self.token is not None:
+            user = user_for_token(self.token)
+            if user is None:
+                return None
+        elif self.session_user_id is not None:
+            user = get_user_model().objects.filter(pk=self.session_user_id, is_active=True).first()
+            user = user or AnonymousUser()
+        else:
+            user = AnonymousUser()
+        return RealtimeContext(user, token=self.token, client_ip=client[0])
+
+    def _execute(self, document, variables, operation_name, root=None):
+        context = self._fresh_context()
+        if context is None:
+            return REVOKED
+        result = execute(_schema(), document, root, context, variables, operation_name)
+        if root is not None and any(
+            isinstance(e.original_error, EventNotVisible) for e in result.errors or []
+        ):
+            return SKIP
+        payload = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [format_error(e) for e in result.errors]
+        return payload
+
+    def _principal(self):
+        if self.token is not None:
+            return ("token", self.token)
+        if self.session_user_id is not None:
+            return ("session", self.session_user_id)
+        return ("anonymous",)
+
+    async def _event_result(self, query, document, variables, operation_name, event):
+        key = (
+            event.get("id"),
+            query,
+            json.dumps(variables, sort_keys=True),
+            operation_name,
+            self._principal(),
+        )
+        future = _EVENT_RESULTS.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            _EVENT_RESULTS[key] = future
+            while len(_EVENT_RESULTS) > _EVENT_RESULTS_MAX:
+                _EVENT_RESULTS.popitem(last=False)
+            try:
+                future.set_result(
+                    await database_sync_to_async(self._execute)(document, variables, operation_name, event)
+                )
+            except BaseException as exc:
+                _EVENT_RESULTS.pop(key, None)
+                future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+                future.exception()  # retrieved: no "never retrieved" warning when no one else waits
+                raise
+        return await asyncio.shield(future)
+
+    # --- Channel-layer groups ---------------------------------------------------------------------
+
+    async def listen(self, groups: list[str]):
+        """Join the groups and return the stream of their events (leaves them when the stream closes)."""
+        queue: asyncio.Queue = asyncio.Queue(maxsize=realtime_setting("QUEUE_SIZE"))
+        for group in groups:
+            listeners = self.listeners.setdefault(group, set())
+            if not listeners:
+                await self.channel_layer.group_add(group, self.channel_name)
+            listeners.add(queue)
+        return self._events(queue, groups)
+
+    async def _events(self, queue: asyncio.Queue, groups: list[str]):
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            for group in groups:
+                listeners = self.listeners.get(group)
+                if listeners is None:
+                    continue
+                listeners.discard(queue)
+                if not listeners:
+                    del self.listeners[group]
+                    await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def realtime_event(self, message):
+        """A channel-layer event (type EVENT_MESSAGE_TYPE) for a group this socket listens to."""
+        for queue in list(self.listeners.get(message.get("group"), ())):
+            try:
+                queue.put_nowait(message["event"])
+            except asyncio.QueueFull:
+                logger.warning("Subscriber too slow: event dropped on %s", message.get("group"))

@@ -1,0 +1,43 @@
+"""The publishing API for domain services.
+
+A service that changed an object calls `publish("hub", hub.pk)`; subscribers of
+that object's group get the event once the transaction commits (never for a
+rolled-back change). Events carry identifiers only: each subscriber loads the
+object itself, with its own rights, when the event is delivered.
+"""
+
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger("backend.realtime")
+
+EVENT_MESSAGE_TYPE = "realtime.event"
+
+
+def group_name(topic: str, key) -> str:
+    """Channel-layer group of one object, e.g. `hub.42`."""
+    return f"{topic}.{key}"
+
+
+def send_now(topic: str, key, payload: dict | None = None) -> dict:
+    """Send the event to the object's group at once (from sync code outside the event loop)."""
+    event = {"id": uuid.uuid4().hex, "topic": topic, "key": str(key), "payload": payload or {}}
+    group = group_name(topic, key)
+    layer = get_channel_layer()
+    if layer is None:
+        return event
+    try:
+        async_to_sync(layer.group_send)(group, {"type": EVENT_MESSAGE_TYPE, "group": group, "event": event})
+    except Exception:
+        # A lost notification must not fail a change that is already committed.
+        logger.exception("Could not publish %s", group)
+    return event
+
+
+def publish(topic: str, key, payload: dict | None = None) -> None:
+    """Publish an event about an object after the current transaction commits."""
+    transaction.on_commit(lambda: send_now(topic, key, payload))

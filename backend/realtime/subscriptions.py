@@ -1,0 +1,45 @@
+"""Helpers for the apps' subscription fields.
+
+A subscription field has two halves:
+
+- `subscribe_<field>` (async, in the event loop): checks that the viewer may see
+  the object (`require_visible`, which runs the check in a thread) and returns
+  `await info.context.listen([group])`: the stream of events of that group.
+- `resolve_<field>` (sync, run in a thread for each event): loads the object
+  through the type's scoped queryset, so rights are checked at delivery time;
+  raises `EventNotVisible` when the viewer may no longer see it, and the event
+  is then not sent to that subscriber.
+"""
+
+from channels.db import database_sync_to_async
+from graphql import GraphQLError
+
+
+class EventNotVisible(Exception):
+    """Raised by a subscription resolver: this subscriber may not see this event; drop it silently."""
+
+
+async def require_visible(check) -> None:
+    """Run `check()` (sync, may query the database) in a thread; refuse the subscription if it is false."""
+    if not await database_sync_to_async(check)():
+        raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"})
+
+
+class RealtimeContext:
+    """`info.context` for operations over WebSocket: request-like (`user`, `META`) plus `listen`."""
+
+    def __init__(self, user, connection=None, token: str | None = None, client_ip: str | None = None):
+        self.user = user
+        self.connection = connection
+        self.META = {"REMOTE_ADDR": client_ip or ""}
+        if token:
+            self.META["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        self.COOKIES = {}
+
+    async def listen(self, groups: list[str]):
+        if self.connection is None:
+            raise GraphQLError(
+                "Les abonnements passent par WebSocket (protocole graphql-transport-ws) sur /graphql.",
+                extensions={"code": "BAD_REQUEST"},
+            )
+        return await self.connection.listen(groups)
