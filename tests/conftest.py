@@ -37,6 +37,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The real territory file, loaded once into the test database."""
     with django_db_blocker.unblock():
         call_command("load_territories", verbosity=0)
+    yield
+    # Async tests reach the database from asgiref's worker thread: close its connection before teardown.
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)

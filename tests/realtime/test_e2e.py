@@ -1,0 +1,258 @@
+"""End to end: real Daphne processes on loopback, unmodified standard clients.
+
+- Python `gql` (websockets transport) and, when Node is installed, the npm `graphql-ws` client:
+  subscribe, change the object through an HTTP mutation, receive the event.
+- Two Daphne processes sharing Redis: the mutation goes to one, the event arrives through the other.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from gql import Client
+from gql.graphql_request import GraphQLRequest
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.websockets import WebsocketsTransport
+from graphql_relay import to_global_id
+
+from backend.accounts.services import issue_token
+from network.models import HubStatus
+from tests.conftest import make_coordinator, make_hub, make_msp
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROJECT = Path(__file__).resolve().parents[2]
+NODE_DIR = Path(__file__).resolve().parent / "node"
+HUB_UPDATED = "subscription($id: ID!) { hubUpdated(hubId: $id) { id status serviceRadiusKm msp { name } } }"
+APPLY = """mutation($msp: ID!, $radius: Int!) { applyForHub(mspId: $msp,
+    input: {serviceRadiusKm: $radius, monthlyCoordinationHours: 10, offerKinds: [COORDINATION_TIME]}) { errors { code } } }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_database_url() -> str:
+    """The test database, for the server processes."""
+    s = connection.settings_dict
+    host = s.get("HOST") or "127.0.0.1"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    if host.startswith("/"):
+        return f"postgresql://{auth}@/{s['NAME']}?host={host}"
+    return f"postgresql://{auth}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+class DaphneServer:
+    def __init__(self, env: dict):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "backend.asgi:application",
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+            if self.process.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError(f"Daphne did not start: {self.process.stderr.read().decode()[-2000:]}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def post(self, query, variables, token):
+        request = urllib.request.Request(
+            f"{self.url}/graphql",
+            data=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+
+def server_env(redis_url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
+    env.update(
+        {"DATABASE_URL": server_database_url(), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "backend.settings"}
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+@pytest.fixture
+def servers(request):
+    started = []
+
+    def start(redis_url=os.environ.get("REDIS_URL")):
+        server = DaphneServer(server_env(redis_url))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def scene(territories):
+    msp = make_msp("MSP de Saint-Martin-sur-le-Pré (e2e)", "51504")
+    hub = make_hub(msp)
+    coordinator = make_coordinator(msp)
+    return {
+        "msp": msp,
+        "hub": hub,
+        "hub_id": to_global_id("Hub", hub.pk),
+        "msp_id": to_global_id("Msp", msp.pk),
+        "token": issue_token(coordinator.user).token,
+    }
+
+
+async def first_event(ws_url, query, variables, token=None, timeout=15):
+    """Subscribe with gql; return (negotiated subprotocol, first result) — or raise what gql raised."""
+    transport = WebsocketsTransport(
+        url=ws_url, init_payload={"authorization": f"Bearer {token}"} if token else {}
+    )
+    async with Client(transport=transport, fetch_schema_from_transport=False) as session:
+        request = GraphQLRequest(query, variable_values=variables)
+        async for result in session.subscribe(request):
+            return transport.subprotocol, result
+    return transport.subprotocol, None
+
+
+async def subscribed(coroutine):
+    """Start a subscription and give the server time to join the group before the change."""
+    task = asyncio.ensure_future(coroutine)
+    await asyncio.sleep(1.0)
+    return task
+
+
+async def test_gql_client_receives_the_event_of_an_http_mutation(servers, scene):
+    server = await sync_to_async(servers)()
+    task = await subscribed(first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}))
+    result = await sync_to_async(server.post)(APPLY, {"msp": scene["msp_id"], "radius": 33}, scene["token"])
+    assert result == {"data": {"applyForHub": {"errors": []}}}
+    subprotocol, event = await asyncio.wait_for(task, 15)
+    assert subprotocol == "graphql-transport-ws"
+    assert event["hubUpdated"] == {
+        "id": scene["hub_id"],
+        "status": "APPROVED",
+        "serviceRadiusKm": 33,
+        "msp": {"name": "MSP de Saint-Martin-sur-le-Pré (e2e)"},
+    }
+
+
+async def test_an_unauthorised_gql_subscriber_receives_nothing(servers, scene):
+    server = await sync_to_async(servers)()
+    hub = scene["hub"]
+    hub.status = HubStatus.CANDIDATE
+    await sync_to_async(hub.save)()
+    # Refused at once: the candidate hub is not visible to an anonymous subscriber.
+    with pytest.raises(TransportQueryError) as refused:
+        await asyncio.wait_for(first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}), 15)
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
+    # The coordinator may watch it, and receives the change.
+    allowed = await subscribed(
+        first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}, scene["token"])
+    )
+    await sync_to_async(server.post)(APPLY, {"msp": scene["msp_id"], "radius": 21}, scene["token"])
+    _, event = await asyncio.wait_for(allowed, 15)
+    assert event["hubUpdated"]["serviceRadiusKm"] == 21
+
+
+async def test_two_daphne_processes_behind_redis(servers, scene):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
+    publisher, listener = await sync_to_async(servers)(redis_url), await sync_to_async(servers)(redis_url)
+    task = await subscribed(first_event(listener.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}))
+    await sync_to_async(publisher.post)(APPLY, {"msp": scene["msp_id"], "radius": 44}, scene["token"])
+    _, event = await asyncio.wait_for(task, 15)
+    assert event["hubUpdated"]["serviceRadiusKm"] == 44
+
+
+def _node_client_ready() -> bool:
+    if not (shutil.which("node") and shutil.which("npm")):
+        return False
+    if not (NODE_DIR / "node_modules" / "graphql-ws").exists():
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return True
+
+
+@pytest.mark.skipif(
+    not shutil.which("node"), reason="Node is not installed: the npm graphql-ws client cannot run"
+)
+def test_npm_graphql_ws_client_receives_the_event(servers, scene):
+    assert _node_client_ready()
+    server = servers()
+    node = subprocess.Popen(
+        [
+            "node",
+            "subscribe.mjs",
+            server.ws_url,
+            scene["token"],
+            HUB_UPDATED,
+            json.dumps({"id": scene["hub_id"]}),
+        ],
+        cwd=NODE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert node.stdout.readline().strip() == "connected graphql-transport-ws"
+        time.sleep(1.0)  # let the subscription join its group
+        assert (
+            server.post(APPLY, {"msp": scene["msp_id"], "radius": 27}, scene["token"])["data"]["applyForHub"][
+                "errors"
+            ]
+            == []
+        )
+        out, err = node.communicate(timeout=20)
+    finally:
+        if node.poll() is None:
+            node.kill()
+    assert node.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["data"]["hubUpdated"]["serviceRadiusKm"] == 27
