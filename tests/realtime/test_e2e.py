@@ -120,8 +120,8 @@ def server_env(redis_url: str | None) -> dict:
 def servers(request):
     started = []
 
-    def start(redis_url=os.environ.get("REDIS_URL")):
-        server = DaphneServer(server_env(redis_url))
+    def start(redis_url: str | None = None):
+        server = DaphneServer(server_env(redis_url or os.environ.get("REDIS_URL")))
         started.append(server)
         return server
 
