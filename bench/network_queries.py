@@ -19,17 +19,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 
-def bench_database_url() -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+def bench_database_url(suffix: str = "_bench") -> str:
+    """DATABASE_URL with the database name + suffix (created if missing)."""
+    from psycopg.conninfo import conninfo_to_dict
 
     from backend.localdb import ensure_database_exists
 
-    url = os.environ["DATABASE_URL"]
-    info = conninfo_to_dict(url)
-    info["dbname"] = f"{info.get('dbname', 'tetedepont')}_bench"
-    bench_url = make_conninfo(**info)
-    ensure_database_exists(bench_url)
-    return bench_url
+    info = conninfo_to_dict(os.environ["DATABASE_URL"])
+    name = f"{info.get('dbname', 'tetedepont')}{suffix}"
+    user = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
+    host = info.get("host", "127.0.0.1")
+    if host.startswith("/"):
+        url = f"postgresql://{user}@/{name}?host={host}"
+    else:
+        url = f"postgresql://{user}@{host}:{info.get('port', 5432)}/{name}"
+    ensure_database_exists(url)
+    return url
 
 
 def percentile(values, pct):
@@ -58,21 +63,7 @@ def main():
     parser.add_argument("--practitioners", type=int, default=40_000)
     args = parser.parse_args()
 
-    # A dedicated database (libpq key/value form: dj-database-url reads URLs, so rebuild one).
-    from psycopg.conninfo import conninfo_to_dict
-
-    info = conninfo_to_dict(bench_database_url())
-    host = info.get("host", "")
-    port = f":{info['port']}" if info.get("port") else ""
-    if host.startswith("/"):
-        os.environ["DATABASE_URL"] = (
-            f"postgresql://{info.get('user', 'postgres')}@/{info['dbname']}?host={host}"
-        )
-    else:
-        os.environ["DATABASE_URL"] = (
-            f"postgresql://{info.get('user', 'postgres')}@{host}{port}/{info['dbname']}"
-        )
-
+    os.environ["DATABASE_URL"] = bench_database_url()  # a dedicated database
     import django
 
     django.setup()

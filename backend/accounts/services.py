@@ -65,13 +65,18 @@ def login_with_password(email: str, password: str, ip_address: str | None = None
     return issue_token(user)
 
 
-def user_for_token(raw: str) -> User | None:
-    """The active user behind a raw bearer token, or None if it is unknown, expired or revoked."""
+def user_for_token(raw: str, touch: bool = True) -> User | None:
+    """The active user behind a raw bearer token, or None if it is unknown, expired or revoked.
+
+    `touch=False` for checks that repeat on an open connection (each realtime event): no write.
+    """
     if not raw:
         return None
     token = AuthToken.objects.active().select_related("user").filter(key_hash=hash_token(raw)).first()
     if token is None:
         return None
+    if not touch:
+        return token.user
     now = timezone.now()
     # Coarse last-use stamp: at most one write a minute per token.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

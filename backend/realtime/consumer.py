@@ -38,6 +38,7 @@ from graphql.execution import create_source_event_stream
 from backend.accounts.services import user_for_token
 from backend.core.graphql import format_error
 
+from .fanout import process_fanout
 from .subscriptions import EventNotVisible, RealtimeContext
 
 logger = logging.getLogger("backend.realtime")
@@ -103,7 +104,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.init_received = False
         self.closing = False
         self.operations: dict[str, asyncio.Task] = {}
-        self.listeners: dict[str, set[asyncio.Queue]] = {}
+        self.streams: list[tuple[asyncio.Queue, list[str]]] = []  # (queue, groups) of open subscriptions
         self.token: str | None = None
         self.session_user_id: int | None = None
         self.init_deadline: asyncio.Task | None = None
@@ -143,9 +144,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for group in list(self.listeners):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.listeners.clear()
+        fanout = process_fanout()
+        for queue, groups in list(self.streams):
+            await self._leave(fanout, queue, groups)
 
     # --- Incoming messages ------------------------------------------------------------------------
 
@@ -303,15 +304,19 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if isinstance(stream, ExecutionResult):
             await self._send_errors(op_id, stream.errors or [])
             return False
+        # What makes two subscribers' work for one event the same: computed once per subscription.
+        work = (query, json.dumps(variables, sort_keys=True), operation_name, self._principal())
+        message_start = f'{{"type":"next","id":{json.dumps(op_id)},"payload":'
         try:
             async for event in stream:
-                result = await self._event_result(query, document, variables, operation_name, event)
+                result = await self._event_result(work, document, variables, operation_name, event)
                 if result is SKIP:
                     continue
                 if result is REVOKED:
                     await self.close_with(CloseCode.FORBIDDEN)
                     return False
-                await self.send_json({"type": "next", "id": op_id, "payload": result})
+                if not self.closing:
+                    await self.send(text_data=message_start + result + "}")
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -324,7 +329,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         """A context with the user as they are now; None if the token no longer holds."""
         client = self.scope.get("client") or [None]
         if self.token is not None:
-            user = user_for_token(self.token)
+            user = user_for_token(self.token, touch=False)  # checked at every event: read only
             if user is None:
                 return None
         elif self.session_user_id is not None:
@@ -355,14 +360,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             return ("session", self.session_user_id)
         return ("anonymous",)
 
-    async def _event_result(self, query, document, variables, operation_name, event):
-        key = (
-            event.get("id"),
-            query,
-            json.dumps(variables, sort_keys=True),
-            operation_name,
-            self._principal(),
-        )
+    async def _event_result(self, work, document, variables, operation_name, event):
+        """The event's payload as JSON text, SKIP or REVOKED; computed once per event and kind of work."""
+        key = (event.get("id"), *work)
         future = _EVENT_RESULTS.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -370,46 +370,41 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             while len(_EVENT_RESULTS) > _EVENT_RESULTS_MAX:
                 _EVENT_RESULTS.popitem(last=False)
             try:
-                future.set_result(
-                    await database_sync_to_async(self._execute)(document, variables, operation_name, event)
+                result = await database_sync_to_async(self._execute)(
+                    document, variables, operation_name, event
                 )
+                if isinstance(result, dict):
+                    result = json.dumps(result, separators=(",", ":"))
+                future.set_result(result)
             except BaseException as exc:
                 _EVENT_RESULTS.pop(key, None)
                 future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
                 future.exception()  # retrieved: no "never retrieved" warning when no one else waits
                 raise
+        if future.done():
+            return future.result()
         return await asyncio.shield(future)
 
-    # --- Channel-layer groups ---------------------------------------------------------------------
+    # --- Channel-layer groups, through the process fan-out ----------------------------------------------
 
     async def listen(self, groups: list[str]):
         """Join the groups and return the stream of their events (leaves them when the stream closes)."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=realtime_setting("QUEUE_SIZE"))
+        fanout = process_fanout()
         for group in groups:
-            listeners = self.listeners.setdefault(group, set())
-            if not listeners:
-                await self.channel_layer.group_add(group, self.channel_name)
-            listeners.add(queue)
-        return self._events(queue, groups)
+            await fanout.add(group, queue)
+        self.streams.append((queue, groups))
+        return self._events(fanout, queue, groups)
 
-    async def _events(self, queue: asyncio.Queue, groups: list[str]):
+    async def _events(self, fanout, queue: asyncio.Queue, groups: list[str]):
         try:
             while True:
                 yield await queue.get()
         finally:
-            for group in groups:
-                listeners = self.listeners.get(group)
-                if listeners is None:
-                    continue
-                listeners.discard(queue)
-                if not listeners:
-                    del self.listeners[group]
-                    await self.channel_layer.group_discard(group, self.channel_name)
+            await self._leave(fanout, queue, groups)
 
-    async def realtime_event(self, message):
-        """A channel-layer event (type EVENT_MESSAGE_TYPE) for a group this socket listens to."""
-        for queue in list(self.listeners.get(message.get("group"), ())):
-            try:
-                queue.put_nowait(message["event"])
-            except asyncio.QueueFull:
-                logger.warning("Subscriber too slow: event dropped on %s", message.get("group"))
+    async def _leave(self, fanout, queue, groups):
+        if (queue, groups) in self.streams:
+            self.streams.remove((queue, groups))
+            for group in groups:
+                await fanout.remove(group, queue)

@@ -10,7 +10,6 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group
 from django.db import connections
@@ -18,6 +17,7 @@ from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token, revoke_token
 from backend.asgi import application
+from backend.realtime.fanout import process_fanout
 from network.models import HubStatus, Membership, MembershipRole
 from network.permissions import CNAM_STAFF_GROUP
 from network.services import hubs
@@ -387,12 +387,8 @@ async def test_a_closed_socket_leaves_its_groups_and_stops_its_tasks(territories
 
 
 async def group_size(group: str) -> int:
-    """Members of a channel-layer group, for the in-memory and the Redis layers."""
-    layer = get_channel_layer()
-    if hasattr(layer, "groups"):  # InMemoryChannelLayer
-        return len(layer.groups.get(group, {}))
-    connection = layer.connection(layer.consistent_hash(group))
-    return await connection.zcard(layer._group_key(group))
+    """Subscriptions of this process listening to a group."""
+    return process_fanout().listeners(group)
 
 
 def test_events_are_json_serialisable():
