@@ -219,11 +219,7 @@ def main():
         env = dict(base_env)
         if processes > 1 or redis_url:
             env["REDIS_URL"] = redis_url
-        layer = (
-            f"redis-{os.environ.get('REDIS_CHANNEL_LAYER', 'pubsub')}"
-            if env.get("REDIS_URL")
-            else "in-memory"
-        )
+        layer = "redis-pubsub" if env.get("REDIS_URL") else "in-memory"
         servers = [Server(18100 + i, env) for i in range(processes)]
         try:
             for n in args.subscribers:
