@@ -41,9 +41,10 @@ schema: $(STAMP)
 migrations: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py makemigrations
 
-## bench: the benchmark scripts (their own database, scale data generated once)
+## bench: the benchmark scripts (their own database; scale data generated once)
 bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/network_queries.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/realtime_fanout.py
 
 clean:
 	rm -rf $(VENV) .localdb
