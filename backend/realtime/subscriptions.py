@@ -43,3 +43,33 @@ class RealtimeContext:
                 extensions={"code": "BAD_REQUEST"},
             )
         return await self.connection.listen(groups)
+
+
+def watch_object(graphql_type, model, topic: str, related=()):
+    """`subscribe_<field>` and `resolve_<field>` for a field watching one object by its global ID.
+
+    The field's single argument is the object's global ID; visibility comes from the GraphQL type's
+    `get_queryset` (its scoping), checked at subscription and again at every event.
+
+        subscribe_hub_updated, resolve_hub_updated = watch_object(types.Hub, HubDesignation, "hub")
+    """
+    from backend.core.graphql import decode_global_id
+
+    from .events import group_name
+
+    def visible(info, pk):
+        return graphql_type.get_queryset(model.objects.select_related(*related), info).filter(pk=pk)
+
+    async def subscribe(root, info, **arguments):
+        (global_id,) = arguments.values()
+        pk = decode_global_id(global_id, graphql_type._meta.name)
+        await require_visible(lambda: visible(info, pk).exists())
+        return await info.context.listen([group_name(topic, pk)])
+
+    def resolve(event, info, **arguments):
+        obj = visible(info, event["key"]).first()
+        if obj is None:  # the viewer's right to see it has ended
+            raise EventNotVisible()
+        return obj
+
+    return subscribe, resolve

@@ -2,16 +2,10 @@
 
 import graphene
 
-from backend.core.graphql import decode_global_id
-from backend.realtime.events import group_name
-from backend.realtime.subscriptions import EventNotVisible, require_visible
+from backend.realtime.subscriptions import watch_object
 
 from .. import models
 from . import types
-
-
-def _visible(type_, model, pk, info, related=()):
-    return type_.get_queryset(model.objects.select_related(*related), info).filter(pk=pk)
 
 
 class NetworkSubscription(graphene.ObjectType):
@@ -29,28 +23,7 @@ class NetworkSubscription(graphene.ObjectType):
         description="The MSP each time it changes: its details, sites, members or hub designation.",
     )
 
-    @staticmethod
-    async def subscribe_hub_updated(root, info, hub_id):
-        pk = decode_global_id(hub_id, "Hub")
-        await require_visible(lambda: _visible(types.Hub, models.HubDesignation, pk, info).exists())
-        return await info.context.listen([group_name("hub", pk)])
-
-    @staticmethod
-    def resolve_hub_updated(event, info, hub_id):
-        hub = _visible(types.Hub, models.HubDesignation, event["key"], info, related=["msp"]).first()
-        if hub is None:  # the viewer's right to see it has ended
-            raise EventNotVisible()
-        return hub
-
-    @staticmethod
-    async def subscribe_msp_updated(root, info, msp_id):
-        pk = decode_global_id(msp_id, "Msp")
-        await require_visible(lambda: _visible(types.Msp, models.Msp, pk, info).exists())
-        return await info.context.listen([group_name("msp", pk)])
-
-    @staticmethod
-    def resolve_msp_updated(event, info, msp_id):
-        msp = _visible(types.Msp, models.Msp, event["key"], info, related=["hub"]).first()
-        if msp is None:
-            raise EventNotVisible()
-        return msp
+    subscribe_hub_updated, resolve_hub_updated = watch_object(
+        types.Hub, models.HubDesignation, "hub", ["msp"]
+    )
+    subscribe_msp_updated, resolve_msp_updated = watch_object(types.Msp, models.Msp, "msp", ["hub"])
