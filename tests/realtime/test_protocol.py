@@ -22,7 +22,7 @@ from network.models import HubStatus, Membership, MembershipRole
 from network.permissions import CNAM_STAFF_GROUP
 from network.services import hubs
 from network.services.directory import end_membership
-from tests.conftest import make_coordinator, make_hub, make_msp, make_user
+from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
 
 # The consumer reaches the database (and Channels closes old connections around each message).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -396,3 +396,38 @@ def test_events_are_json_serialisable():
 
     event = send_now("nothing", 0)
     assert json.loads(json.dumps(event))["topic"] == "nothing"
+
+
+async def test_msp_updated_follows_membership_changes(territories):
+    from network.services.directory import add_member
+
+    msp = await database_sync_to_async(make_msp)(commune="51504")
+    newcomer = await database_sync_to_async(lambda: make_practitioner("70", "51504"))()
+    communicator = await ready_socket()
+    await subscribe(
+        communicator,
+        "m",
+        "subscription($id: ID!) { mspUpdated(mspId: $id) { memberCount composition { doctors auxiliaries } } }",
+        {"id": to_global_id("Msp", msp.pk)},
+    )
+    await settle()
+    await database_sync_to_async(add_member)(msp, newcomer, MembershipRole.ASSOCIATE)
+    message = await communicator.receive_json_from(TIMEOUT)
+    assert message["payload"]["data"]["mspUpdated"] == {
+        "memberCount": 4,
+        "composition": {"doctors": 2, "auxiliaries": 2},
+    }
+
+
+async def test_a_slow_subscriber_does_not_block_the_others(settings):
+    """A full queue drops that subscriber's event; the others still get theirs at once."""
+    fanout = process_fanout()
+    slow, fast = asyncio.Queue(maxsize=1), asyncio.Queue(maxsize=1)
+    slow.put_nowait({"id": "old"})  # never read: full
+    fanout.queues["hub.slow-test"] = {slow, fast}
+    try:
+        fanout.deliver({"group": "hub.slow-test", "event": {"id": "new"}})
+        assert fast.get_nowait() == {"id": "new"}
+        assert slow.get_nowait() == {"id": "old"} and slow.empty()
+    finally:
+        del fanout.queues["hub.slow-test"]
