@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connections, transaction
 from django.test import Client
 
 from backend.accounts.services import issue_token
@@ -237,3 +239,29 @@ def error_codes(result, mutation):
 
 def top_codes(result):
     return [e.get("extensions", {}).get("code") for e in result.get("errors", [])]
+
+
+# --- Concurrency --------------------------------------------------------------------------
+
+
+def race(*calls):
+    """Run each call in its own thread and transaction at the same moment; return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                results[index] = call()
+        except Exception as exc:  # collected and asserted by the caller
+            results[index] = exc
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results

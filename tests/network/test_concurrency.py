@@ -1,40 +1,15 @@
 """Rules that must hold when requests race, with real threads against PostgreSQL."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
 
 from network.models import Membership, MembershipRole
 from network.services.directory import add_member, end_membership
-from tests.conftest import make_coordinator, make_msp, make_practitioner
+from tests.conftest import make_coordinator, make_msp, make_practitioner, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls):
-    """Run each call in its own thread and transaction at the same moment; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            with transaction.atomic():
-                results[index] = call()
-        except Exception as exc:  # collected and asserted by the caller
-            results[index] = exc
-        finally:
-            connections.close_all()  # this thread's own connections
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_two_last_coordinators_cannot_both_step_down(territories):

@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class MentoringErrorCode(models.TextChoices):
+    """Error codes of mentoring mutations (exposed as a GraphQL enum)."""
+
+    INVALID = "INVALID", "Valeur invalide"
+    REQUIRED = "REQUIRED", "Valeur obligatoire"
+    NOT_FOUND = "NOT_FOUND", "Objet introuvable"
+    SLOT_FULL = "SLOT_FULL", "Créneau complet"
+    SLOT_CANCELLED = "SLOT_CANCELLED", "Créneau annulé"
+    SLOT_IN_PAST = "SLOT_IN_PAST", "Créneau passé"
+    ALREADY_BOOKED = "ALREADY_BOOKED", "Déjà réservé"
+    OVERLAPPING_BOOKING = "OVERLAPPING_BOOKING", "Réservation en chevauchement"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", "Clé d'idempotence déjà utilisée"
+    BOOKING_ALREADY_CANCELLED = "BOOKING_ALREADY_CANCELLED", "Réservation déjà annulée"

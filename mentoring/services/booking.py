@@ -1,0 +1,146 @@
+"""Booking a seat on a slot: capacity under concurrency, waitlist, idempotent retries.
+
+The slot row is locked (SELECT … FOR UPDATE) for the whole decision, so concurrent
+requests for one slot are served one after the other and capacity is never
+exceeded. The database also refuses a second live booking of one slot and two
+overlapping confirmed bookings of one practitioner (constraints on Booking).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.realtime.events import publish
+from network.models import Practitioner
+
+from ..errors import MentoringErrorCode
+from ..models import Booking, BookingStatus, Slot, SlotStatus
+
+
+def _error(code: MentoringErrorCode, message: str) -> ValidationError:
+    return ValidationError(ValidationError(message, code=code))
+
+
+def _overlaps(practitioner: Practitioner, slot: Slot, exclude_pk=None) -> bool:
+    return (
+        Booking.objects.filter(
+            practitioner=practitioner,
+            status=BookingStatus.CONFIRMED,
+            starts_at__lt=slot.ends_at,
+            ends_at__gt=slot.starts_at,
+        )
+        .exclude(pk=exclude_pk)
+        .exists()
+    )
+
+
+def _confirmed(slot: Slot) -> int:
+    return slot.bookings.filter(status=BookingStatus.CONFIRMED).count()
+
+
+def _changed(slot: Slot) -> None:
+    publish("slot", slot.pk)
+    publish("offer", slot.offer_id)
+
+
+@transaction.atomic
+def book_slot(
+    slot: Slot, practitioner: Practitioner, *, idempotency_key: str = "", waitlist: bool = False
+) -> Booking:
+    """A confirmed seat, or a waitlist place when the slot is full and `waitlist` is asked.
+
+    With an idempotency key, a retried request returns the booking the first one made.
+    """
+    idempotency_key = (idempotency_key or "").strip()[:100]
+    if idempotency_key:
+        previous = Booking.objects.filter(practitioner=practitioner, idempotency_key=idempotency_key).first()
+        if previous is not None:
+            if previous.slot_id != slot.pk:
+                raise _error(
+                    MentoringErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "Cette clé d'idempotence a déjà servi pour un autre créneau.",
+                )
+            return previous
+
+    slot = Slot.objects.select_for_update().get(pk=slot.pk)
+    if slot.status == SlotStatus.CANCELLED:
+        raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.")
+    if slot.starts_at <= timezone.now():
+        raise _error(MentoringErrorCode.SLOT_IN_PAST, "Ce créneau est déjà commencé ou passé.")
+    if slot.bookings.filter(
+        practitioner=practitioner, status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
+    ).exists():
+        raise _error(MentoringErrorCode.ALREADY_BOOKED, "Vous avez déjà une réservation sur ce créneau.")
+
+    full = _confirmed(slot) >= slot.capacity
+    if full and not waitlist:
+        raise _error(
+            MentoringErrorCode.SLOT_FULL,
+            "Ce créneau est complet. Vous pouvez vous inscrire sur la liste d'attente.",
+        )
+    if not full and _overlaps(practitioner, slot):
+        raise _error(
+            MentoringErrorCode.OVERLAPPING_BOOKING,
+            "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+        )
+    now = timezone.now()
+    booking = Booking(
+        slot=slot,
+        practitioner=practitioner,
+        status=BookingStatus.WAITLISTED if full else BookingStatus.CONFIRMED,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        idempotency_key=idempotency_key,
+        confirmed_at=None if full else now,
+    )
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        # Another slot of the same practitioner, booked at the same moment (other slot, other lock).
+        raise _error(
+            MentoringErrorCode.OVERLAPPING_BOOKING,
+            "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+        ) from exc
+    _changed(slot)
+    return booking
+
+
+@transaction.atomic
+def cancel_booking(booking: Booking, reason: str = "") -> tuple[Booking, Booking | None]:
+    """Cancel a booking; a freed seat goes to the first waiting practitioner who can take it.
+
+    Returns the cancelled booking and the promoted one, if any.
+    """
+    slot = Slot.objects.select_for_update().get(pk=booking.slot_id)
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status == BookingStatus.CANCELLED:
+        raise _error(MentoringErrorCode.BOOKING_ALREADY_CANCELLED, "Cette réservation est déjà annulée.")
+    freed = booking.status == BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancel_reason = (reason or "").strip()[:500]
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    promoted = _promote(slot) if freed and slot.status == SlotStatus.OPEN else None
+    _changed(slot)
+    return booking, promoted
+
+
+def _promote(slot: Slot) -> Booking | None:
+    """Confirm the first waiting practitioner free at that time (others keep their place)."""
+    if _confirmed(slot) >= slot.capacity:
+        return None
+    for waiting in (
+        slot.bookings.select_for_update().filter(status=BookingStatus.WAITLISTED).order_by("created_at", "pk")
+    ):
+        if _overlaps(waiting.practitioner, slot, exclude_pk=waiting.pk):
+            continue
+        waiting.status = BookingStatus.CONFIRMED
+        waiting.confirmed_at = timezone.now()
+        waiting.save(update_fields=["status", "confirmed_at"])
+        return waiting
+    return None
+
+
+def seats_left(slot: Slot) -> int:
+    return max(slot.capacity - _confirmed(slot), 0)

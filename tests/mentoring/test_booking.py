@@ -1,0 +1,191 @@
+"""Booking rules: capacity (also under 50 concurrent requests), waitlist and promotion, idempotency, overlaps."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from mentoring.models import Booking, BookingStatus, LocationKind, Slot, SlotStatus, SupportOffer
+from mentoring.services.booking import book_slot, cancel_booking, seats_left
+from network.models import OfferKind
+from tests.conftest import make_hub, make_msp, make_practitioner, race
+
+
+def make_offer():
+    hub = make_hub(make_msp("MSP de Saint-Martin-sur-le-Pré (test)", "51504"))
+    return SupportOffer.objects.create(
+        hub=hub,
+        kind=OfferKind.PEER_FACILITATION,
+        title="Atelier projet de santé",
+        location_kind=LocationKind.REMOTE,
+    )
+
+
+def make_slot(offer=None, capacity=2, start_in=timedelta(days=3), hours=2):
+    starts = timezone.now() + start_in
+    return Slot.objects.create(
+        offer=offer or make_offer(),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=hours),
+        capacity=capacity,
+    )
+
+
+def code_of(excinfo) -> str:
+    return excinfo.value.error_list[0].code
+
+
+@pytest.mark.django_db
+class TestBookingRules:
+    def test_book_until_full_then_refuse_or_waitlist(self):
+        slot = make_slot(capacity=2)
+        first, second, third, fourth = (make_practitioner() for _ in range(4))
+        assert book_slot(slot, first).status == BookingStatus.CONFIRMED
+        assert book_slot(slot, second).status == BookingStatus.CONFIRMED
+        assert seats_left(slot) == 0
+        with pytest.raises(ValidationError) as full:
+            book_slot(slot, third)
+        assert code_of(full) == "SLOT_FULL"
+        assert not Booking.objects.filter(practitioner=third).exists()
+        waiting = book_slot(slot, third, waitlist=True)
+        later = book_slot(slot, fourth, waitlist=True)
+        assert (waiting.status, later.status) == (BookingStatus.WAITLISTED, BookingStatus.WAITLISTED)
+
+    def test_a_cancellation_promotes_the_first_waiting_practitioner(self):
+        slot = make_slot(capacity=1)
+        holder, first_waiting, second_waiting = (make_practitioner() for _ in range(3))
+        seat = book_slot(slot, holder)
+        first = book_slot(slot, first_waiting, waitlist=True)
+        book_slot(slot, second_waiting, waitlist=True)
+        cancelled, promoted = cancel_booking(seat, "Empêchement")
+        assert cancelled.status == BookingStatus.CANCELLED and cancelled.cancel_reason == "Empêchement"
+        assert promoted == first
+        first.refresh_from_db()
+        assert first.status == BookingStatus.CONFIRMED and first.confirmed_at
+        assert seats_left(slot) == 0
+
+    def test_promotion_skips_a_waiting_practitioner_who_is_busy_then(self):
+        slot = make_slot(capacity=1)
+        holder, busy, free = (make_practitioner() for _ in range(3))
+        seat = book_slot(slot, holder)
+        book_slot(slot, busy, waitlist=True)
+        book_slot(slot, free, waitlist=True)
+        book_slot(make_slot(start_in=timedelta(days=3, minutes=30)), busy)  # overlaps the first slot
+        _, promoted = cancel_booking(seat)
+        assert promoted.practitioner == free
+        assert Booking.objects.get(slot=slot, practitioner=busy).status == BookingStatus.WAITLISTED
+
+    def test_re_booking_after_cancelling(self):
+        slot = make_slot()
+        practitioner = make_practitioner()
+        booking = book_slot(slot, practitioner)
+        cancel_booking(booking)
+        assert book_slot(slot, practitioner).status == BookingStatus.CONFIRMED
+        with pytest.raises(ValidationError) as again:
+            cancel_booking(booking)
+        assert code_of(again) == "BOOKING_ALREADY_CANCELLED"
+
+    @pytest.mark.parametrize(
+        "setup, code",
+        [
+            (
+                lambda slot: Slot.objects.filter(pk=slot.pk).update(status=SlotStatus.CANCELLED),
+                "SLOT_CANCELLED",
+            ),
+            (
+                lambda slot: Slot.objects.filter(pk=slot.pk).update(
+                    starts_at=timezone.now() - timedelta(hours=1), ends_at=timezone.now() + timedelta(hours=1)
+                ),
+                "SLOT_IN_PAST",
+            ),
+        ],
+    )
+    def test_cancelled_and_past_slots_are_refused(self, setup, code):
+        slot = make_slot()
+        setup(slot)
+        with pytest.raises(ValidationError) as refused:
+            book_slot(slot, make_practitioner())
+        assert code_of(refused) == code
+        assert not Booking.objects.exists()
+
+    def test_twice_on_one_slot_is_refused(self):
+        slot = make_slot(capacity=1)
+        practitioner = make_practitioner()
+        book_slot(slot, practitioner)
+        for waitlist in (False, True):
+            with pytest.raises(ValidationError) as twice:
+                book_slot(slot, practitioner, waitlist=waitlist)
+            assert code_of(twice) == "ALREADY_BOOKED"
+
+    def test_overlapping_confirmed_bookings_are_refused_adjacent_ones_allowed(self):
+        offer = make_offer()
+        practitioner = make_practitioner()
+        morning = make_slot(offer, start_in=timedelta(days=3), hours=2)
+        book_slot(morning, practitioner)
+        with pytest.raises(ValidationError) as overlap:
+            book_slot(make_slot(offer, start_in=timedelta(days=3, hours=1)), practitioner)
+        assert code_of(overlap) == "OVERLAPPING_BOOKING"
+        adjacent = make_slot(offer, start_in=timedelta(days=3, hours=2))
+        assert book_slot(adjacent, practitioner).status == BookingStatus.CONFIRMED
+
+    def test_the_database_itself_refuses_overlapping_confirmed_bookings(self):
+        from django.db import IntegrityError, transaction
+
+        offer = make_offer()
+        practitioner = make_practitioner()
+        first = make_slot(offer, hours=2)
+        second = make_slot(offer, start_in=timedelta(days=3, hours=1))
+        book_slot(first, practitioner)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Booking.objects.create(
+                slot=second,
+                practitioner=practitioner,
+                status=BookingStatus.CONFIRMED,
+                starts_at=second.starts_at,
+                ends_at=second.ends_at,
+            )
+
+    def test_an_idempotency_key_makes_a_retry_return_the_same_booking(self):
+        slot = make_slot(capacity=5)
+        practitioner = make_practitioner()
+        first = book_slot(slot, practitioner, idempotency_key="req-42")
+        retry = book_slot(slot, practitioner, idempotency_key="req-42")
+        assert retry.pk == first.pk
+        assert Booking.objects.filter(practitioner=practitioner).count() == 1
+        with pytest.raises(ValidationError) as reused:
+            book_slot(make_slot(start_in=timedelta(days=9)), practitioner, idempotency_key="req-42")
+        assert code_of(reused) == "IDEMPOTENCY_KEY_REUSED"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("waitlist", [False, True])
+def test_fifty_simultaneous_bookings_of_five_seats(territories, waitlist):
+    slot = make_slot(capacity=5)
+    practitioners = [make_practitioner() for _ in range(50)]
+    results = race(*[lambda p=p: book_slot(slot, p, waitlist=waitlist) for p in practitioners])
+
+    confirmed = [r for r in results if isinstance(r, Booking) and r.status == BookingStatus.CONFIRMED]
+    assert len(confirmed) == 5
+    others = [r for r in results if r not in confirmed]
+    if waitlist:
+        assert all(isinstance(r, Booking) and r.status == BookingStatus.WAITLISTED for r in others), others
+    else:
+        assert all(isinstance(r, ValidationError) and r.error_list[0].code == "SLOT_FULL" for r in others), (
+            others
+        )
+    # Nothing half-written: exactly the rows the answers describe.
+    assert Booking.objects.filter(slot=slot, status=BookingStatus.CONFIRMED).count() == 5
+    assert Booking.objects.filter(slot=slot).count() == (50 if waitlist else 5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_practitioner_booking_two_overlapping_slots_at_once_gets_one(territories):
+    offer = make_offer()
+    practitioner = make_practitioner()
+    first, second = make_slot(offer), make_slot(offer, start_in=timedelta(days=3, minutes=30))
+    results = race(lambda: book_slot(first, practitioner), lambda: book_slot(second, practitioner))
+    assert sum(isinstance(r, Booking) for r in results) == 1, results
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert refused[0].error_list[0].code == "OVERLAPPING_BOOKING"
+    assert Booking.objects.filter(practitioner=practitioner, status=BookingStatus.CONFIRMED).count() == 1
