@@ -91,6 +91,9 @@ def test_admin_answers(admin_client):
         "/admin/network/msp/",
         "/admin/network/hubdesignation/",
         "/admin/network/practitioner/?q=x",
+        "/admin/mentoring/supportoffer/",
+        "/admin/mentoring/slot/",
+        "/admin/mentoring/booking/",
     ]:
         assert admin_client.get(url).status_code == 200
 
