@@ -13,6 +13,7 @@ from django.utils import timezone
 from backend.realtime.events import publish
 from network.models import Practitioner
 
+from .. import notifications
 from ..errors import MentoringErrorCode
 from ..models import Booking, BookingStatus, Slot, SlotStatus
 
@@ -102,6 +103,10 @@ def book_slot(
             MentoringErrorCode.OVERLAPPING_BOOKING,
             "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
         ) from exc
+    if booking.status == BookingStatus.CONFIRMED:
+        notifications.booking_confirmed(booking)
+    else:
+        notifications.booking_waitlisted(booking)
     _changed(slot)
     return booking
 
@@ -122,8 +127,44 @@ def cancel_booking(booking: Booking, reason: str = "") -> tuple[Booking, Booking
     booking.cancel_reason = (reason or "").strip()[:500]
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     promoted = _promote(slot) if freed and slot.status == SlotStatus.OPEN else None
+    notifications.booking_cancelled(booking)
+    if promoted is not None:
+        notifications.booking_promoted(promoted)
     _changed(slot)
     return booking, promoted
+
+
+@transaction.atomic
+def cancel_slot(slot: Slot, reason: str) -> Slot:
+    """The hub cancels a slot: every booked or waiting practitioner is cancelled and told why."""
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    "Le motif d'annulation est obligatoire.", code=MentoringErrorCode.REQUIRED
+                )
+            }
+        )
+    slot = Slot.objects.select_for_update().get(pk=slot.pk)
+    if slot.status == SlotStatus.CANCELLED:
+        raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau est déjà annulé.")
+    slot.status = SlotStatus.CANCELLED
+    slot.cancel_reason = reason
+    slot.save(update_fields=["status", "cancel_reason"])
+    now = timezone.now()
+    for booking in (
+        slot.bookings.select_for_update(of=("self",))
+        .exclude(status=BookingStatus.CANCELLED)
+        .select_related("practitioner__user")
+    ):
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.cancel_reason = f"Créneau annulé par la MSP : {reason}"[:500]
+        booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        notifications.slot_cancelled(booking, reason)
+    _changed(slot)
+    return slot
 
 
 def _promote(slot: Slot) -> Booking | None:

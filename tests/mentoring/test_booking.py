@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from mentoring.models import Booking, BookingStatus, LocationKind, Slot, SlotStatus, SupportOffer
-from mentoring.services.booking import book_slot, cancel_booking, seats_left
+from mentoring.services.booking import book_slot, cancel_booking, cancel_slot, seats_left
 from network.models import OfferKind
 from tests.conftest import make_hub, make_msp, make_practitioner, race
 
@@ -189,3 +189,73 @@ def test_one_practitioner_booking_two_overlapping_slots_at_once_gets_one(territo
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert refused[0].error_list[0].code == "OVERLAPPING_BOOKING"
     assert Booking.objects.filter(practitioner=practitioner, status=BookingStatus.CONFIRMED).count() == 1
+
+
+@pytest.mark.django_db
+class TestCancellationAndNotifications:
+    def test_booking_emails_are_sent_after_commit(self, mailoutbox, django_capture_on_commit_callbacks):
+        slot = make_slot(capacity=1)
+        holder, waiting = make_practitioner(), make_practitioner()
+        with django_capture_on_commit_callbacks(execute=True):
+            seat = book_slot(slot, holder)
+            book_slot(slot, waiting, waitlist=True)
+            cancel_booking(seat, "Empêchement")
+        subjects = [(m.to[0], m.subject) for m in mailoutbox]
+        assert subjects == [
+            (holder.email, "Réservation confirmée : Atelier projet de santé"),
+            (waiting.email, "Liste d'attente : Atelier projet de santé"),
+            (holder.email, "Réservation annulée : Atelier projet de santé"),
+            (waiting.email, "Une place s'est libérée : Atelier projet de santé"),
+        ]
+        assert "(Europe/Paris)" in mailoutbox[0].body
+
+    def test_no_email_for_a_refused_booking(self, mailoutbox, django_capture_on_commit_callbacks):
+        slot = make_slot(capacity=1)
+        book_slot(slot, make_practitioner())
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+            book_slot(slot, make_practitioner())
+        assert len(mailoutbox) == 0
+
+    def test_a_hub_cancelling_a_slot_cancels_and_tells_everyone(
+        self, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        slot = make_slot(capacity=1)
+        holder, waiting = make_practitioner(), make_practitioner()
+        book_slot(slot, holder)
+        book_slot(slot, waiting, waitlist=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            cancel_slot(slot, "Médecin absent")
+        slot.refresh_from_db()
+        assert (slot.status, slot.cancel_reason) == (SlotStatus.CANCELLED, "Médecin absent")
+        assert set(Booking.objects.filter(slot=slot).values_list("status", flat=True)) == {
+            BookingStatus.CANCELLED
+        }
+        assert sorted(m.to[0] for m in mailoutbox) == sorted([holder.email, waiting.email])
+        assert all("Motif : Médecin absent" in m.body for m in mailoutbox)
+        with pytest.raises(ValidationError) as again:
+            cancel_slot(slot, "x")
+        assert code_of(again) == "SLOT_CANCELLED"
+        with pytest.raises(ValidationError):
+            cancel_slot(make_slot(), " ")
+
+    def test_times_in_emails_are_local_to_the_offer_la_reunion(
+        self, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        hub = make_hub(make_msp("MSP Sakisoigne (test)", "97408"))
+        offer = SupportOffer.objects.create(
+            hub=hub,
+            kind=OfferKind.PEER_FACILITATION,
+            title="Atelier obésité de l'enfant",
+            location_kind=LocationKind.REMOTE,
+        )
+        starts = datetime(timezone.now().year + 1, 3, 10, 9, 0, tzinfo=ZoneInfo("Indian/Reunion"))
+        slot = Slot.objects.create(
+            offer=offer, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=5
+        )
+        assert slot.starts_at.astimezone(ZoneInfo("UTC")).hour == 5  # stored UTC, UTC+4 there
+        with django_capture_on_commit_callbacks(execute=True):
+            book_slot(slot, make_practitioner("10", "97408"))
+        assert "à 09:00 (Indian/Reunion)" in mailoutbox[0].body
