@@ -3,18 +3,19 @@
 import graphene
 
 from backend.accounts.graphql.schema import AccountMutation, AccountQuery
+from mentoring.graphql.schema import MentoringMutationType, MentoringQuery, MentoringSubscription
 from network.graphql.schema import NetworkMutation, NetworkQuery, NetworkSubscription
 
 
-class Query(AccountQuery, NetworkQuery, graphene.ObjectType):
+class Query(AccountQuery, NetworkQuery, MentoringQuery, graphene.ObjectType):
     """Entry points for reading."""
 
 
-class Mutation(AccountMutation, NetworkMutation, graphene.ObjectType):
+class Mutation(AccountMutation, NetworkMutation, MentoringMutationType, graphene.ObjectType):
     """Entry points for changing data. Each returns its object and an `errors` list."""
 
 
-class Subscription(NetworkSubscription, graphene.ObjectType):
+class Subscription(NetworkSubscription, MentoringSubscription, graphene.ObjectType):
     """Live updates, over WebSocket only (protocol graphql-transport-ws on /graphql)."""
 
 

@@ -61,7 +61,8 @@ class SupportOffer(models.Model):
         """The zone slots are shown and recur in: the place's, else the hub's main site's."""
         if self.location_kind == LocationKind.HOST_SITE and self.host_commune_id:
             return self.host_commune.time_zone
-        site = self.site or self.hub.msp.sites.filter(is_main=True).select_related("commune").first()
+        # Iterates sites.all() so list queries can prefetch them.
+        site = self.site or next((s for s in self.hub.msp.sites.all() if s.is_main), None)
         return site.commune.time_zone if site else "Europe/Paris"
 
 

@@ -40,8 +40,11 @@ def _confirmed(slot: Slot) -> int:
 
 
 def _changed(slot: Slot) -> None:
-    publish("slot", slot.pk)
-    publish("offer", slot.offer_id)
+    """Tell watchers of the slot, its offer and its hub (seats left, cancellation), once committed."""
+    payload = {"slot": slot.pk}
+    publish("slot", slot.pk, payload)
+    publish("offer-slots", slot.offer_id, payload)
+    publish("hub-slots", slot.offer.hub_id, payload)
 
 
 @transaction.atomic

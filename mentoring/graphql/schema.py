@@ -1,0 +1,320 @@
+"""Mentoring over GraphQL: offers, slots, bookings (queries, mutations, live seat counts)."""
+
+import graphene
+from django.core.exceptions import ValidationError
+from graphql import GraphQLError
+from graphql_relay import from_global_id
+
+from backend.core.graphql import (
+    BaseMutation,
+    ConnectionField,
+    Forbidden,
+    decode_global_id,
+    error_type,
+    errors_field,
+    require_authenticated,
+)
+from backend.realtime.events import group_name
+from backend.realtime.subscriptions import EventNotVisible, require_visible
+from network.graphql.types import Hub, OfferKindEnum
+from network.models import HubDesignation
+from network.permissions import viewer_for
+
+from .. import models
+from ..errors import MentoringErrorCode
+from ..services import booking as booking_service
+from ..services import offers as offer_service
+from . import types
+
+MentoringError = error_type("MentoringError", types.MentoringErrorCodeEnum, "mentoring")
+
+
+def _get(global_id, model, type_name, field, queryset=None):
+    try:
+        found, pk = from_global_id(global_id)
+    except Exception:
+        found, pk = None, None
+    obj = (
+        (queryset if queryset is not None else model.objects).filter(pk=pk).first()
+        if found == type_name
+        else None
+    )
+    if obj is None:
+        raise ValidationError(
+            {field: ValidationError("Objet introuvable.", code=MentoringErrorCode.NOT_FOUND)}
+        )
+    return obj
+
+
+def _require_hub_manager(info, hub_msp_id):
+    require_authenticated(info)
+    if not viewer_for(info.context).can_manage_msp(hub_msp_id):
+        raise Forbidden("Seuls les coordinateurs de la MSP tête de pont gèrent ses offres et créneaux.")
+
+
+def _require_practitioner(info):
+    require_authenticated(info)
+    practitioner = viewer_for(info.context).practitioner
+    if practitioner is None:
+        raise Forbidden("Seul un professionnel de santé inscrit peut réserver.")
+    return practitioner
+
+
+class MentoringMutation(BaseMutation):
+    class Meta:
+        abstract = True
+
+    error_code_enum = MentoringErrorCode
+
+
+class OfferInput(graphene.InputObjectType):
+    """A support offer."""
+
+    kind = graphene.Field(OfferKindEnum, required=True, description="Kind of support (one of the hub's).")
+    title = graphene.String(required=True, description="Title, in French.")
+    description = graphene.String(description="Description, in French.")
+    topics = graphene.List(graphene.NonNull(graphene.String), description="Topics covered.")
+    profession_codes = graphene.List(
+        graphene.NonNull(graphene.String), description="Professions concerned (TRE_G15)."
+    )
+    location_kind = graphene.Field(types.LocationKindEnum, required=True, description="Where it takes place.")
+    site_id = graphene.ID(description="Global ID of the hub's site (HUB_SITE).")
+    host_name = graphene.String(description="Host structure (HOST_SITE).")
+    host_commune_code = graphene.String(description="INSEE code of the host commune (HOST_SITE).")
+
+
+class PublishOffer(MentoringMutation):
+    """Publish a support offer of an approved hub: its coordinators, or an admin."""
+
+    class Arguments:
+        hub_id = graphene.ID(required=True, description="Global ID of the hub.")
+        input = OfferInput(required=True, description="The offer.")
+
+    offer = graphene.Field(types.SupportOffer, description="The offer published.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, hub_id, input):
+        require_authenticated(info)
+        hub = _get(hub_id, HubDesignation, "Hub", "hubId")
+        _require_hub_manager(info, hub.msp_id)
+        site_id = None
+        if input.get("site_id"):
+            site_id = int(decode_global_id(input["site_id"], "MspSite"))
+        offer = offer_service.publish_offer(
+            hub,
+            offer_service.OfferData(
+                kind=input["kind"],
+                title=input["title"],
+                location_kind=input["location_kind"],
+                description=input.get("description") or "",
+                topics=input.get("topics") or [],
+                profession_codes=input.get("profession_codes") or [],
+                site_id=site_id,
+                host_name=input.get("host_name") or "",
+                host_commune_code=input.get("host_commune_code"),
+            ),
+        )
+        return cls(offer=offer, errors=[])
+
+
+class CreateSlot(MentoringMutation):
+    """Open a slot on an offer: the hub's coordinators, or an admin."""
+
+    class Arguments:
+        offer_id = graphene.ID(required=True, description="Global ID of the offer.")
+        starts_at = graphene.DateTime(required=True, description="Start, with its offset (stored in UTC).")
+        ends_at = graphene.DateTime(required=True, description="End, with its offset.")
+        capacity = graphene.Int(required=True, description="Seats, 1 to 500.")
+
+    slot = graphene.Field(types.Slot, description="The new slot.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, offer_id, starts_at, ends_at, capacity):
+        require_authenticated(info)
+        offer = _get(
+            offer_id,
+            models.SupportOffer,
+            "SupportOffer",
+            "offerId",
+            models.SupportOffer.objects.select_related("hub"),
+        )
+        _require_hub_manager(info, offer.hub.msp_id)
+        return cls(slot=offer_service.create_slot(offer, starts_at, ends_at, capacity), errors=[])
+
+
+class CancelSlot(MentoringMutation):
+    """Cancel a slot; every booked or waiting practitioner is told. The hub's coordinators, or an admin."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the slot.")
+        reason = graphene.String(required=True, description="Why, shown to the practitioners.")
+
+    slot = graphene.Field(types.Slot, description="The cancelled slot.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, id, reason):
+        require_authenticated(info)
+        slot = _get(id, models.Slot, "Slot", "id", models.Slot.objects.select_related("offer__hub"))
+        _require_hub_manager(info, slot.offer.hub.msp_id)
+        return cls(slot=booking_service.cancel_slot(slot, reason), errors=[])
+
+
+class BookSlot(MentoringMutation):
+    """Book a seat. With an idempotency key, a retried request returns the first booking instead of booking twice."""
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the slot.")
+        idempotency_key = graphene.String(description="A key unique to this booking attempt (e.g. a UUID).")
+
+    booking = graphene.Field(types.Booking, description="The confirmed booking.")
+    errors = errors_field(MentoringError)
+
+    waitlist = False
+
+    @classmethod
+    def perform(cls, root, info, slot_id, idempotency_key=""):
+        practitioner = _require_practitioner(info)
+        slot = _get(
+            slot_id, models.Slot, "Slot", "slotId", types.Slot.get_queryset(models.Slot.objects.all(), info)
+        )
+        booking = booking_service.book_slot(
+            slot, practitioner, idempotency_key=idempotency_key or "", waitlist=cls.waitlist
+        )
+        return cls(booking=booking, errors=[])
+
+
+class JoinWaitlist(BookSlot):
+    """Book a seat, or join the waitlist when the slot is full; a freed seat goes to the first in line."""
+
+    waitlist = True
+
+    class Meta:
+        description = "Book a seat, or join the waitlist when the slot is full."
+
+
+class CancelBooking(MentoringMutation):
+    """Cancel one's booking (or waitlist place); the first practitioner waiting takes the seat."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the booking.")
+        reason = graphene.String(description="Why.")
+
+    booking = graphene.Field(types.Booking, description="The cancelled booking.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, id, reason=""):
+        practitioner = _require_practitioner(info)
+        booking = _get(
+            id, models.Booking, "Booking", "id", models.Booking.objects.filter(practitioner=practitioner)
+        )
+        cancelled, _ = booking_service.cancel_booking(booking, reason or "")
+        return cls(booking=cancelled, errors=[])
+
+
+class SlotFilterInput(graphene.InputObjectType):
+    """Filters on slots; all given filters apply together."""
+
+    hub_id = graphene.ID(description="Only this hub's slots.")
+    offer_id = graphene.ID(description="Only this offer's slots.")
+    offer_kind = graphene.Field(OfferKindEnum, description="Only offers of this kind.")
+    starts_after = graphene.DateTime(description="Only slots starting at or after this time.")
+    starts_before = graphene.DateTime(description="Only slots starting before this time.")
+    only_available = graphene.Boolean(description="Only open slots with a seat left.")
+
+
+class MentoringQuery(graphene.ObjectType):
+    support_offers = ConnectionField(
+        types.SupportOffer,
+        hub_id=graphene.ID(description="Only this hub's offers."),
+        kind=OfferKindEnum(description="Only offers of this kind."),
+        description="Active offers of approved hubs (and a coordinator's own inactive ones), by title.",
+    )
+    slots = ConnectionField(
+        types.Slot, filter=SlotFilterInput(description="Filters."), description="Slots, soonest first."
+    )
+    my_bookings = ConnectionField(
+        types.Booking, description="The signed-in practitioner's bookings, soonest first."
+    )
+
+    def resolve_support_offers(root, info, hub_id=None, kind=None, **kwargs):
+        queryset = models.SupportOffer.objects.all()
+        if hub_id:
+            queryset = queryset.filter(hub_id=decode_global_id(hub_id, "Hub"))
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        return queryset.order_by("title", "pk")
+
+    def resolve_slots(root, info, filter=None, **kwargs):
+        data = filter or {}
+        queryset = models.Slot.objects.all()
+        if data.get("hub_id"):
+            queryset = queryset.filter(offer__hub_id=decode_global_id(data["hub_id"], "Hub"))
+        if data.get("offer_id"):
+            queryset = queryset.filter(offer_id=decode_global_id(data["offer_id"], "SupportOffer"))
+        if data.get("offer_kind"):
+            queryset = queryset.filter(offer__kind=data["offer_kind"])
+        if data.get("starts_after"):
+            queryset = queryset.filter(starts_at__gte=data["starts_after"])
+        if data.get("starts_before"):
+            queryset = queryset.filter(starts_at__lt=data["starts_before"])
+        queryset = types.Slot.get_queryset(queryset, info)
+        if data.get("only_available"):
+            from django.db.models import F
+
+            queryset = queryset.filter(status=models.SlotStatus.OPEN, confirmed__lt=F("capacity"))
+        return queryset.order_by("starts_at", "pk")
+
+    def resolve_my_bookings(root, info, **kwargs):
+        practitioner = _require_practitioner(info)
+        return models.Booking.objects.filter(practitioner=practitioner).order_by("starts_at", "pk")
+
+
+class MentoringMutationType(graphene.ObjectType):
+    publish_offer = PublishOffer.Field(description=PublishOffer.__doc__)
+    create_slot = CreateSlot.Field(description=CreateSlot.__doc__)
+    cancel_slot = CancelSlot.Field(description=CancelSlot.__doc__)
+    book_slot = BookSlot.Field(description=BookSlot.__doc__)
+    join_waitlist = JoinWaitlist.Field(description=JoinWaitlist.__doc__)
+    cancel_booking = CancelBooking.Field(description=CancelBooking.__doc__)
+
+
+def _visible_slot(info, pk):
+    return types.Slot.get_queryset(models.Slot.objects.filter(pk=pk), info)
+
+
+class MentoringSubscription(graphene.ObjectType):
+    slot_updated = graphene.Field(
+        types.Slot,
+        required=True,
+        offer_id=graphene.ID(description="Watch the slots of this offer (or give `hubId`)."),
+        hub_id=graphene.ID(description="Watch the slots of this hub (or give `offerId`)."),
+        description="A slot of the offer or hub each time its seats change or it is opened or cancelled.",
+    )
+
+    @staticmethod
+    async def subscribe_slot_updated(root, info, offer_id=None, hub_id=None):
+        if bool(offer_id) == bool(hub_id):
+            raise GraphQLError(
+                "Indiquez soit `offerId`, soit `hubId`.", extensions={"code": "BAD_USER_INPUT"}
+            )
+        if offer_id:
+            pk = decode_global_id(offer_id, "SupportOffer")
+            visible = types.SupportOffer.get_queryset(models.SupportOffer.objects.filter(pk=pk), info)
+            group = group_name("offer-slots", pk)
+        else:
+            pk = decode_global_id(hub_id, "Hub")
+            visible = Hub.get_queryset(HubDesignation.objects.filter(pk=pk), info)
+            group = group_name("hub-slots", pk)
+        await require_visible(visible.exists)
+        return await info.context.listen([group])
+
+    @staticmethod
+    def resolve_slot_updated(event, info, offer_id=None, hub_id=None):
+        slot = _visible_slot(info, event["payload"]["slot"]).first()
+        if slot is None:
+            raise EventNotVisible()
+        return slot

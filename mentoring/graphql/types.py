@@ -1,0 +1,164 @@
+"""GraphQL types of mentoring. Scoping lives in `get_queryset` and mentoring/permissions.py."""
+
+from zoneinfo import ZoneInfo
+
+import graphene
+from django.db.models import Count, Q
+from django.utils import timezone
+from graphene import relay
+from graphene_django import DjangoObjectType
+
+from backend.core.graphql import CountableConnection, enum_from_choices
+from network.graphql.types import Commune, Hub, MspSite, OfferKindEnum, Practitioner, Profession
+from network.permissions import viewer_for
+
+from .. import models
+from ..errors import MentoringErrorCode
+from ..permissions import bookings_visible_to, offers_visible_to
+
+LocationKindEnum = enum_from_choices(
+    models.LocationKind, "LocationKind", "Where a support offer takes place."
+)
+SlotStatusEnum = enum_from_choices(models.SlotStatus, "SlotStatus", "Status of a slot.")
+BookingStatusEnum = enum_from_choices(models.BookingStatus, "BookingStatus", "Status of a booking.")
+MentoringErrorCodeEnum = enum_from_choices(
+    MentoringErrorCode, "MentoringErrorCode", "Error codes of mentoring mutations."
+)
+
+
+class SupportOffer(DjangoObjectType):
+    """Support a hub offers: shared coordination time, advanced consultations or peer facilitation."""
+
+    hub = graphene.Field(Hub, required=True, description="The hub offering it.")
+    kind = graphene.Field(OfferKindEnum, required=True, description="Kind of support.")
+    title = graphene.String(required=True, description="Title, in French.")
+    description = graphene.String(required=True, description="Description, in French; may be empty.")
+    topics = graphene.List(graphene.NonNull(graphene.String), required=True, description="Topics covered.")
+    professions = graphene.List(
+        graphene.NonNull(Profession), required=True, description="Professions concerned; empty for all."
+    )
+    location_kind = graphene.Field(LocationKindEnum, required=True, description="Where it takes place.")
+    site = graphene.Field(MspSite, description="The hub's site, for offers held there.")
+    host_name = graphene.String(
+        required=True, description="Host structure, e.g. « Pôle de santé de Givry-en-Argonne »."
+    )
+    host_commune = graphene.Field(Commune, description="Commune of the host structure.")
+    time_zone = graphene.String(required=True, description="IANA time zone the offer's slots are shown in.")
+    is_active = graphene.Boolean(required=True, description="False once the hub has withdrawn the offer.")
+
+    class Meta:
+        model = models.SupportOffer
+        interfaces = (relay.Node,)
+        fields = ("hub", "kind", "title", "description", "topics", "professions", "location_kind", "site",
+                  "host_name", "host_commune", "is_active")  # fmt: skip
+        connection_class = CountableConnection
+        description = (
+            "Support a hub offers: shared coordination time, advanced consultations or peer facilitation."
+        )
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return (
+            offers_visible_to(queryset, viewer_for(info.context))
+            .select_related("hub__msp", "site__commune", "host_commune")
+            .prefetch_related("professions", "hub__msp__sites__commune")
+        )
+
+    def resolve_professions(self, info):
+        return list(self.professions.all())
+
+
+def _local(dt, zone):
+    return timezone.localtime(dt, ZoneInfo(zone)).isoformat()
+
+
+class Slot(DjangoObjectType):
+    """A bookable time of an offer. Times are UTC; `localStartsAt`/`localEndsAt` are in the offer's zone."""
+
+    offer = graphene.Field(SupportOffer, required=True, description="The offer.")
+    starts_at = graphene.DateTime(required=True, description="Start (UTC).")
+    ends_at = graphene.DateTime(required=True, description="End (UTC).")
+    local_starts_at = graphene.String(
+        required=True, description="Start in the offer's time zone (ISO 8601 with offset)."
+    )
+    local_ends_at = graphene.String(
+        required=True, description="End in the offer's time zone (ISO 8601 with offset)."
+    )
+    time_zone = graphene.String(required=True, description="IANA time zone of the place.")
+    capacity = graphene.Int(required=True, description="Seats.")
+    seats_left = graphene.Int(required=True, description="Seats not yet confirmed.")
+    status = graphene.Field(SlotStatusEnum, required=True, description="Open or cancelled.")
+    cancel_reason = graphene.String(description="Why the hub cancelled it.")
+
+    class Meta:
+        model = models.Slot
+        interfaces = (relay.Node,)
+        fields = ("offer", "starts_at", "ends_at", "capacity", "status", "cancel_reason")
+        connection_class = CountableConnection
+        description = "A bookable time of an offer."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        visible = offers_visible_to(models.SupportOffer.objects.all(), viewer_for(info.context))
+        return (
+            queryset.filter(offer__in=visible)
+            .select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
+            .prefetch_related("offer__hub__msp__sites__commune", "offer__professions")
+            .annotate(confirmed=Count("bookings", filter=Q(bookings__status=models.BookingStatus.CONFIRMED)))
+        )
+
+    def resolve_time_zone(self, info):
+        return self.offer.time_zone
+
+    def resolve_local_starts_at(self, info):
+        return _local(self.starts_at, self.offer.time_zone)
+
+    def resolve_local_ends_at(self, info):
+        return _local(self.ends_at, self.offer.time_zone)
+
+    def resolve_seats_left(self, info):
+        confirmed = getattr(self, "confirmed", None)
+        if confirmed is None:
+            confirmed = self.bookings.filter(status=models.BookingStatus.CONFIRMED).count()
+        return max(self.capacity - confirmed, 0)
+
+    def resolve_cancel_reason(self, info):
+        return self.cancel_reason or None
+
+
+class Booking(DjangoObjectType):
+    """A practitioner's seat on a slot or place on its waitlist (seen by them, the hub's coordinators, Cnam)."""
+
+    slot = graphene.Field(Slot, required=True, description="The slot.")
+    practitioner = graphene.Field(Practitioner, required=True, description="Who booked.")
+    status = graphene.Field(
+        BookingStatusEnum, required=True, description="Confirmed, waitlisted or cancelled."
+    )
+    created_at = graphene.DateTime(required=True, description="When it was made.")
+    confirmed_at = graphene.DateTime(description="When the seat was confirmed (also on promotion).")
+    cancelled_at = graphene.DateTime(description="When it was cancelled.")
+    cancel_reason = graphene.String(description="Why it was cancelled.")
+
+    class Meta:
+        model = models.Booking
+        interfaces = (relay.Node,)
+        fields = (
+            "slot",
+            "practitioner",
+            "status",
+            "created_at",
+            "confirmed_at",
+            "cancelled_at",
+            "cancel_reason",
+        )
+        connection_class = CountableConnection
+        description = "A practitioner's seat on a slot or place on its waitlist."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return bookings_visible_to(queryset, viewer_for(info.context)).select_related(
+            "slot__offer__hub__msp", "practitioner__profession", "practitioner__commune"
+        )
+
+    def resolve_cancel_reason(self, info):
+        return self.cancel_reason or None

@@ -1,0 +1,101 @@
+"""Hubs publish support offers and open slots on them."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from network.models import HubStatus, MspSite, Profession
+from network.services.directory import get_commune
+
+from ..errors import MentoringErrorCode
+from ..models import LocationKind, Slot, SupportOffer
+from .booking import _changed
+
+
+@dataclass
+class OfferData:
+    kind: str
+    title: str
+    location_kind: str
+    description: str = ""
+    topics: list[str] = field(default_factory=list)
+    profession_codes: list[str] = field(default_factory=list)
+    site_id: int | None = None
+    host_name: str = ""
+    host_commune_code: str | None = None
+
+
+@transaction.atomic
+def publish_offer(hub, data: OfferData) -> SupportOffer:
+    errors = {}
+    if hub.status != HubStatus.APPROVED:
+        raise ValidationError(
+            ValidationError(
+                "Seule une MSP désignée tête de pont publie des offres.",
+                code=MentoringErrorCode.HUB_NOT_APPROVED,
+            )
+        )
+    if data.kind not in hub.offer_kinds:
+        errors["kind"] = ValidationError(
+            "Ce type d'accompagnement ne figure pas dans la désignation de la MSP.",
+            code=MentoringErrorCode.INVALID,
+        )
+    if not (data.title or "").strip():
+        errors["title"] = ValidationError("L'intitulé est obligatoire.", code=MentoringErrorCode.REQUIRED)
+    offer = SupportOffer(
+        hub=hub,
+        kind=data.kind,
+        title=(data.title or "").strip()[:200],
+        description=(data.description or "").strip(),
+        topics=[t.strip() for t in data.topics if t and t.strip()],
+        location_kind=data.location_kind,
+        host_name=(data.host_name or "").strip(),
+    )
+    if data.location_kind == LocationKind.HUB_SITE:
+        offer.site = (
+            MspSite.objects.filter(pk=data.site_id, msp_id=hub.msp_id).first() if data.site_id else None
+        )
+        if offer.site is None:
+            errors["site_id"] = ValidationError(
+                "Choisissez un site de la MSP.", code=MentoringErrorCode.REQUIRED
+            )
+    elif data.location_kind == LocationKind.HOST_SITE:
+        try:
+            offer.host_commune = get_commune(data.host_commune_code or "", field_name="host_commune_code")
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    professions = list(Profession.objects.filter(code__in=data.profession_codes))
+    if len(professions) != len(set(data.profession_codes)):
+        errors["profession_codes"] = ValidationError(
+            "Profession inconnue (code TRE_G15).", code=MentoringErrorCode.INVALID
+        )
+    if errors:
+        raise ValidationError(errors)
+    offer.save()
+    offer.professions.set(professions)
+    return offer
+
+
+@transaction.atomic
+def create_slot(offer: SupportOffer, starts_at: datetime, ends_at: datetime, capacity: int) -> Slot:
+    errors = {}
+    if not offer.is_active:
+        raise ValidationError(
+            ValidationError("Cette offre n'est plus active.", code=MentoringErrorCode.INVALID)
+        )
+    if starts_at <= timezone.now():
+        errors["starts_at"] = ValidationError(
+            "Le créneau doit commencer dans le futur.", code=MentoringErrorCode.SLOT_IN_PAST
+        )
+    if ends_at <= starts_at:
+        errors["ends_at"] = ValidationError("La fin doit suivre le début.", code=MentoringErrorCode.INVALID)
+    if not 1 <= capacity <= 500:
+        errors["capacity"] = ValidationError("De 1 à 500 places.", code=MentoringErrorCode.INVALID)
+    if errors:
+        raise ValidationError(errors)
+    slot = Slot.objects.create(offer=offer, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    _changed(slot)
+    return slot
