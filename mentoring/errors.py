@@ -16,5 +16,6 @@ class MentoringErrorCode(models.TextChoices):
     OVERLAPPING_BOOKING = "OVERLAPPING_BOOKING", "Réservation en chevauchement"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", "Clé d'idempotence déjà utilisée"
     BOOKING_ALREADY_CANCELLED = "BOOKING_ALREADY_CANCELLED", "Réservation déjà annulée"
+    INVALID_RULE = "INVALID_RULE", "Règle de récurrence invalide"
     HUB_NOT_APPROVED = "HUB_NOT_APPROVED", "MSP pas désignée tête de pont"
     NOT_A_PRACTITIONER = "NOT_A_PRACTITIONER", "Compte non lié à un professionnel"

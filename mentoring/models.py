@@ -66,6 +66,28 @@ class SupportOffer(models.Model):
         return site.commune.time_zone if site else "Europe/Paris"
 
 
+class SlotSeries(models.Model):
+    """Slots recurring by an RFC 5545 rule, in the place's local time (09:00 stays 09:00 across DST)."""
+
+    offer = models.ForeignKey(SupportOffer, on_delete=models.CASCADE, related_name="series")
+    rule = models.CharField("règle RFC 5545", max_length=300, help_text="Par exemple FREQ=WEEKLY;BYDAY=TU,FR")
+    starts_on = models.DateField("à partir du")
+    until = models.DateField("jusqu'au")
+    start_time = models.TimeField("heure de début (locale)")
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
+    capacity = models.PositiveSmallIntegerField("places")
+    time_zone = models.CharField("fuseau horaire", max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "série de créneaux"
+        verbose_name_plural = "séries de créneaux"
+        ordering = ["starts_on", "id"]
+
+    def __str__(self):
+        return f"{self.offer} — {self.rule}"
+
+
 class SlotStatus(models.TextChoices):
     OPEN = "OPEN", "Ouvert"
     CANCELLED = "CANCELLED", "Annulé"
@@ -80,6 +102,9 @@ class Slot(models.Model):
     """A bookable time of an offer; stored in UTC, shown in the offer's time zone."""
 
     offer = models.ForeignKey(SupportOffer, on_delete=models.CASCADE, related_name="slots")
+    series = models.ForeignKey(
+        SlotSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
+    )
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
     capacity = models.PositiveSmallIntegerField(

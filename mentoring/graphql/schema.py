@@ -24,6 +24,7 @@ from .. import models
 from ..errors import MentoringErrorCode
 from ..services import booking as booking_service
 from ..services import offers as offer_service
+from ..services import series as series_service
 from . import types
 
 MentoringError = error_type("MentoringError", types.MentoringErrorCodeEnum, "mentoring")
@@ -144,22 +145,94 @@ class CreateSlot(MentoringMutation):
         return cls(slot=offer_service.create_slot(offer, starts_at, ends_at, capacity), errors=[])
 
 
+SeriesScopeEnum = graphene.Enum.from_enum(
+    series_service.SeriesScope,
+    description=lambda v: {
+        None: "Which occurrences of a series a change applies to.",
+        "ONE": "This occurrence only.",
+        "FOLLOWING": "This occurrence and the following ones.",
+        "ALL": "All coming occurrences.",
+    }[getattr(v, "value", v)],
+)
+
+
 class CancelSlot(MentoringMutation):
-    """Cancel a slot; every booked or waiting practitioner is told. The hub's coordinators, or an admin."""
+    """Cancel a slot, or occurrences of its series; booked and waiting practitioners are told. One occurrence
+    is cancelled even if booked; with FOLLOWING or ALL, booked occurrences are kept unless `includeBooked`.
+    The hub's coordinators, or an admin."""
 
     class Arguments:
         id = graphene.ID(required=True, description="Global ID of the slot.")
         reason = graphene.String(required=True, description="Why, shown to the practitioners.")
+        scope = SeriesScopeEnum(default_value="ONE", description="For a slot of a series: which occurrences.")
+        include_booked = graphene.Boolean(default_value=False, description="Also cancel booked occurrences.")
 
-    slot = graphene.Field(types.Slot, description="The cancelled slot.")
+    slot = graphene.Field(types.Slot, description="The slot given, after the change.")
+    cancelled = graphene.List(graphene.NonNull(types.Slot), required=True, description="Slots cancelled.")
+    kept = graphene.List(
+        graphene.NonNull(types.Slot),
+        required=True,
+        description="Occurrences kept because somebody booked them.",
+    )
     errors = errors_field(MentoringError)
 
     @classmethod
-    def perform(cls, root, info, id, reason):
+    def perform(cls, root, info, id, reason, scope="ONE", include_booked=False):
         require_authenticated(info)
         slot = _get(id, models.Slot, "Slot", "id", models.Slot.objects.select_related("offer__hub"))
         _require_hub_manager(info, slot.offer.hub.msp_id)
-        return cls(slot=booking_service.cancel_slot(slot, reason), errors=[])
+        scope = series_service.SeriesScope(getattr(scope, "value", scope))
+        cancelled, kept = series_service.cancel_occurrences(slot, scope, reason, include_booked)
+        slot.refresh_from_db()
+        return cls(slot=slot, cancelled=cancelled, kept=kept, errors=[])
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        result = super().mutate(root, info, **arguments)
+        result.cancelled = result.cancelled or []
+        result.kept = result.kept or []
+        return result
+
+
+class CreateSlotSeries(MentoringMutation):
+    """Open recurring slots from an RFC 5545 rule in the place's local time (e.g. FREQ=WEEKLY;BYDAY=TU,FR at
+    09:00). The hub's coordinators, or an admin."""
+
+    class Arguments:
+        offer_id = graphene.ID(required=True, description="Global ID of the offer.")
+        rule = graphene.String(
+            required=True, description="RFC 5545 recurrence rule, e.g. FREQ=WEEKLY;BYDAY=TU,FR."
+        )
+        starts_on = graphene.Date(required=True, description="First day of the series.")
+        until = graphene.Date(required=True, description="Last day of the series (at most two years on).")
+        start_time = graphene.Time(required=True, description="Local start time of each occurrence.")
+        duration_minutes = graphene.Int(required=True, description="Length of each occurrence, in minutes.")
+        capacity = graphene.Int(required=True, description="Seats per occurrence.")
+
+    slots = graphene.List(graphene.NonNull(types.Slot), required=True, description="The occurrences created.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity):
+        require_authenticated(info)
+        offer = _get(
+            offer_id,
+            models.SupportOffer,
+            "SupportOffer",
+            "offerId",
+            models.SupportOffer.objects.select_related("hub"),
+        )
+        _require_hub_manager(info, offer.hub.msp_id)
+        series = series_service.create_series(
+            offer, rule, starts_on, until, start_time, duration_minutes, capacity
+        )
+        return cls(slots=types.Slot.get_queryset(series.slots.all(), info).order_by("starts_at"), errors=[])
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        result = super().mutate(root, info, **arguments)
+        result.slots = result.slots if result.slots is not None else []
+        return result
 
 
 class BookSlot(MentoringMutation):
@@ -277,6 +350,7 @@ class MentoringMutationType(graphene.ObjectType):
     publish_offer = PublishOffer.Field(description=PublishOffer.__doc__)
     create_slot = CreateSlot.Field(description=CreateSlot.__doc__)
     cancel_slot = CancelSlot.Field(description=CancelSlot.__doc__)
+    create_slot_series = CreateSlotSeries.Field(description=CreateSlotSeries.__doc__)
     book_slot = BookSlot.Field(description=BookSlot.__doc__)
     join_waitlist = JoinWaitlist.Field(description=JoinWaitlist.__doc__)
     cancel_booking = CancelBooking.Field(description=CancelBooking.__doc__)
