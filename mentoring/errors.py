@@ -17,5 +17,7 @@ class MentoringErrorCode(models.TextChoices):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED", "Clé d'idempotence déjà utilisée"
     BOOKING_ALREADY_CANCELLED = "BOOKING_ALREADY_CANCELLED", "Réservation déjà annulée"
     INVALID_RULE = "INVALID_RULE", "Règle de récurrence invalide"
+    STAFF_UNAVAILABLE = "STAFF_UNAVAILABLE", "Intervenant déjà engagé"
+    NOT_A_MEMBER = "NOT_A_MEMBER", "Pas membre de la MSP"
     HUB_NOT_APPROVED = "HUB_NOT_APPROVED", "MSP pas désignée tête de pont"
     NOT_A_PRACTITIONER = "NOT_A_PRACTITIONER", "Compte non lié à un professionnel"

@@ -135,15 +135,23 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "Annulée"
 
 
-class Booking(models.Model):
-    """A practitioner's seat on a slot, or place on its waitlist.
+class BookingRole(models.TextChoices):
+    ATTENDEE = "ATTENDEE", "Participant"
+    STAFF = "STAFF", "Intervenant (tour de garde)"
 
-    The slot's times are copied here so the database itself refuses two overlapping
-    confirmed bookings of one practitioner (exclusion constraint).
+
+class Booking(models.Model):
+    """A practitioner's place on a slot: a seat (or waitlist place), or a turn staffing it.
+
+    Staffing is a booking of role STAFF so that one exclusion constraint, on the slot
+    times copied here, makes the database refuse any two overlapping confirmed
+    commitments of one person: two staffed slots, two seats, or a seat and a turn.
+    Capacity counts attendees only.
     """
 
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="bookings")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="bookings")
+    role = models.CharField("rôle", max_length=8, choices=BookingRole.choices, default=BookingRole.ATTENDEE)
     status = models.CharField("statut", max_length=10, choices=BookingStatus.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -177,7 +185,7 @@ class Booking(models.Model):
                 ],
                 condition=Q(status=BookingStatus.CONFIRMED),
                 violation_error_code="OVERLAPPING_BOOKING",
-                violation_error_message="Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+                violation_error_message="Cette personne est déjà engagée (réservation ou tour de garde) sur ce créneau horaire.",
             ),
         ]
         indexes = [models.Index(fields=["slot", "status", "created_at"], name="booking_slot_status")]

@@ -17,13 +17,14 @@ from backend.core.graphql import (
 from backend.realtime.events import group_name
 from backend.realtime.subscriptions import EventNotVisible, require_visible
 from network.graphql.types import Hub, OfferKindEnum
-from network.models import HubDesignation
+from network.models import HubDesignation, Practitioner
 from network.permissions import viewer_for
 
 from .. import models
 from ..errors import MentoringErrorCode
 from ..services import booking as booking_service
 from ..services import offers as offer_service
+from ..services import rota as rota_service
 from ..services import series as series_service
 from . import types
 
@@ -194,6 +195,76 @@ class CancelSlot(MentoringMutation):
         return result
 
 
+def _practitioners(global_ids) -> list:
+    pks = [int(decode_global_id(g, "Practitioner")) for g in global_ids]
+    found = {p.pk: p for p in Practitioner.objects.filter(pk__in=pks)}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        raise ValidationError(
+            {
+                "practitioner_ids": ValidationError(
+                    "Professionnel introuvable.", code=MentoringErrorCode.NOT_FOUND
+                )
+            }
+        )
+    return [found[pk] for pk in pks]
+
+
+class AssignSlotStaff(MentoringMutation):
+    """Set the hub members who staff a slot (replaces the current turn). The hub's coordinators, or an admin."""
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the slot.")
+        practitioner_ids = graphene.List(
+            graphene.NonNull(graphene.ID), required=True, description="Hub members (global IDs) who staff it."
+        )
+
+    slot = graphene.Field(types.Slot, description="The slot with its staff.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, slot_id, practitioner_ids):
+        require_authenticated(info)
+        slot = _get(slot_id, models.Slot, "Slot", "slotId", models.Slot.objects.select_related("offer__hub"))
+        _require_hub_manager(info, slot.offer.hub.msp_id)
+        rota_service.assign_staff(slot, _practitioners(practitioner_ids))
+        return cls(
+            slot=types.Slot.get_queryset(models.Slot.objects.filter(pk=slot.pk), info).get(), errors=[]
+        )
+
+
+class SwapRotaTurn(MentoringMutation):
+    """Exchange the staff of two slots of one hub in one step. The hub's coordinators, or an admin."""
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of one slot.")
+        other_slot_id = graphene.ID(required=True, description="Global ID of the other slot.")
+
+    slots = graphene.List(
+        graphene.NonNull(types.Slot), required=True, description="The two slots, after the swap."
+    )
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, slot_id, other_slot_id):
+        require_authenticated(info)
+        queryset = models.Slot.objects.select_related("offer__hub")
+        slot = _get(slot_id, models.Slot, "Slot", "slotId", queryset)
+        other = _get(other_slot_id, models.Slot, "Slot", "otherSlotId", queryset)
+        for s in (slot, other):
+            _require_hub_manager(info, s.offer.hub.msp_id)
+        first, second = rota_service.swap_turns(slot, other)
+        scoped = types.Slot.get_queryset(models.Slot.objects.filter(pk__in=[first.pk, second.pk]), info)
+        by_pk = {s.pk: s for s in scoped}
+        return cls(slots=[by_pk[first.pk], by_pk[second.pk]], errors=[])
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        result = super().mutate(root, info, **arguments)
+        result.slots = result.slots if result.slots is not None else []
+        return result
+
+
 class CreateSlotSeries(MentoringMutation):
     """Open recurring slots from an RFC 5545 rule in the place's local time (e.g. FREQ=WEEKLY;BYDAY=TU,FR at
     09:00). The hub's coordinators, or an admin."""
@@ -208,6 +279,10 @@ class CreateSlotSeries(MentoringMutation):
         start_time = graphene.Time(required=True, description="Local start time of each occurrence.")
         duration_minutes = graphene.Int(required=True, description="Length of each occurrence, in minutes.")
         capacity = graphene.Int(required=True, description="Seats per occurrence.")
+        rota = graphene.List(
+            graphene.NonNull(graphene.ID),
+            description="Hub members (global IDs) who staff the occurrences by turns, in this order.",
+        )
 
     slots = graphene.List(graphene.NonNull(types.Slot), required=True, description="The occurrences created.")
     errors = errors_field(MentoringError)
@@ -310,7 +385,10 @@ class MentoringQuery(graphene.ObjectType):
         types.Slot, filter=SlotFilterInput(description="Filters."), description="Slots, soonest first."
     )
     my_bookings = ConnectionField(
-        types.Booking, description="The signed-in practitioner's bookings, soonest first."
+        types.Booking, description="The signed-in practitioner's seats and waitlist places, soonest first."
+    )
+    my_slots = ConnectionField(
+        types.Slot, description="Slots the signed-in practitioner staffs (rota turns), soonest first."
     )
 
     def resolve_support_offers(root, info, hub_id=None, kind=None, **kwargs):
@@ -343,7 +421,18 @@ class MentoringQuery(graphene.ObjectType):
 
     def resolve_my_bookings(root, info, **kwargs):
         practitioner = _require_practitioner(info)
-        return models.Booking.objects.filter(practitioner=practitioner).order_by("starts_at", "pk")
+        return models.Booking.objects.filter(
+            practitioner=practitioner, role=models.BookingRole.ATTENDEE
+        ).order_by("starts_at", "pk")
+
+    def resolve_my_slots(root, info, **kwargs):
+        practitioner = _require_practitioner(info)
+        staffed = models.Booking.objects.filter(
+            practitioner=practitioner, role=models.BookingRole.STAFF, status=models.BookingStatus.CONFIRMED
+        ).values("slot_id")
+        return types.Slot.get_queryset(models.Slot.objects.filter(pk__in=staffed), info).order_by(
+            "starts_at", "pk"
+        )
 
 
 class MentoringMutationType(graphene.ObjectType):
@@ -351,6 +440,8 @@ class MentoringMutationType(graphene.ObjectType):
     create_slot = CreateSlot.Field(description=CreateSlot.__doc__)
     cancel_slot = CancelSlot.Field(description=CancelSlot.__doc__)
     create_slot_series = CreateSlotSeries.Field(description=CreateSlotSeries.__doc__)
+    assign_slot_staff = AssignSlotStaff.Field(description=AssignSlotStaff.__doc__)
+    swap_rota_turn = SwapRotaTurn.Field(description=SwapRotaTurn.__doc__)
     book_slot = BookSlot.Field(description=BookSlot.__doc__)
     join_waitlist = JoinWaitlist.Field(description=JoinWaitlist.__doc__)
     cancel_booking = CancelBooking.Field(description=CancelBooking.__doc__)

@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 import graphene
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from graphene import relay
 from graphene_django import DjangoObjectType
@@ -20,6 +20,7 @@ LocationKindEnum = enum_from_choices(
     models.LocationKind, "LocationKind", "Where a support offer takes place."
 )
 SlotStatusEnum = enum_from_choices(models.SlotStatus, "SlotStatus", "Status of a slot.")
+BookingRoleEnum = enum_from_choices(models.BookingRole, "BookingRole", "Why a practitioner is on a slot.")
 BookingStatusEnum = enum_from_choices(models.BookingStatus, "BookingStatus", "Status of a booking.")
 MentoringErrorCodeEnum = enum_from_choices(
     MentoringErrorCode, "MentoringErrorCode", "Error codes of mentoring mutations."
@@ -89,6 +90,9 @@ class Slot(DjangoObjectType):
     seats_left = graphene.Int(required=True, description="Seats not yet confirmed.")
     status = graphene.Field(SlotStatusEnum, required=True, description="Open or cancelled.")
     cancel_reason = graphene.String(description="Why the hub cancelled it.")
+    staff = graphene.List(
+        graphene.NonNull(Practitioner), required=True, description="The hub members staffing it (rota turn)."
+    )
 
     class Meta:
         model = models.Slot
@@ -99,12 +103,31 @@ class Slot(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
+        if "confirmed" in queryset.query.annotations:
+            return queryset  # already scoped and annotated (the `slots` resolver filters on seats left)
         visible = offers_visible_to(models.SupportOffer.objects.all(), viewer_for(info.context))
         return (
             queryset.filter(offer__in=visible)
             .select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
-            .prefetch_related("offer__hub__msp__sites__commune", "offer__professions")
-            .annotate(confirmed=Count("bookings", filter=Q(bookings__status=models.BookingStatus.CONFIRMED)))
+            .prefetch_related(
+                "offer__hub__msp__sites__commune",
+                "offer__professions",
+                Prefetch(
+                    "bookings",
+                    queryset=models.Booking.objects.select_related(
+                        "practitioner__profession", "practitioner__commune"
+                    ),
+                ),
+            )
+            .annotate(
+                confirmed=Count(
+                    "bookings",
+                    filter=Q(
+                        bookings__status=models.BookingStatus.CONFIRMED,
+                        bookings__role=models.BookingRole.ATTENDEE,
+                    ),
+                )
+            )
         )
 
     def resolve_time_zone(self, info):
@@ -119,11 +142,20 @@ class Slot(DjangoObjectType):
     def resolve_seats_left(self, info):
         confirmed = getattr(self, "confirmed", None)
         if confirmed is None:
-            confirmed = self.bookings.filter(status=models.BookingStatus.CONFIRMED).count()
+            confirmed = self.bookings.filter(
+                status=models.BookingStatus.CONFIRMED, role=models.BookingRole.ATTENDEE
+            ).count()
         return max(self.capacity - confirmed, 0)
 
     def resolve_cancel_reason(self, info):
         return self.cancel_reason or None
+
+    def resolve_staff(self, info):
+        return [
+            b.practitioner
+            for b in self.bookings.all()
+            if b.role == models.BookingRole.STAFF and b.status == models.BookingStatus.CONFIRMED
+        ]
 
 
 class Booking(DjangoObjectType):

@@ -15,7 +15,7 @@ from network.models import Practitioner
 
 from .. import notifications
 from ..errors import MentoringErrorCode
-from ..models import Booking, BookingStatus, Slot, SlotStatus
+from ..models import Booking, BookingRole, BookingStatus, Slot, SlotStatus
 
 
 def _error(code: MentoringErrorCode, message: str) -> ValidationError:
@@ -36,7 +36,7 @@ def _overlaps(practitioner: Practitioner, slot: Slot, exclude_pk=None) -> bool:
 
 
 def _confirmed(slot: Slot) -> int:
-    return slot.bookings.filter(status=BookingStatus.CONFIRMED).count()
+    return slot.bookings.filter(status=BookingStatus.CONFIRMED, role=BookingRole.ATTENDEE).count()
 
 
 def _changed(slot: Slot) -> None:
