@@ -83,6 +83,28 @@ def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
     for msp in Msp.objects.exclude(finess=None):
         assert is_valid_finess(msp.finess) and is_valid_siret(msp.siret)
 
+    # Mentoring: the Saint-Martin rota at Givry-en-Argonne, by turns among its 8 doctors, Tuesdays and Fridays.
+    from zoneinfo import ZoneInfo
+
+    from mentoring.models import BookingRole, Slot, SupportOffer
+
+    rota = SupportOffer.objects.get(title__startswith="Consultations avancées au pôle de santé de Givry")
+    slots = list(Slot.objects.filter(offer=rota).order_by("starts_at"))
+    assert len(slots) >= 14
+    assert {s.starts_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%a %H:%M") for s in slots} <= {
+        "Tue 09:00",
+        "Fri 09:00",
+    }
+    staff = [s.bookings.get(role=BookingRole.STAFF).practitioner_id for s in slots[:9]]
+    assert len(set(staff[:8])) == 8 and staff[8] == staff[0]
+    reunion = Slot.objects.filter(offer__title__contains="surpoids").first()
+    assert reunion.starts_at.astimezone(ZoneInfo("Indian/Reunion")).hour == 18
+    offers_before = SupportOffer.objects.count()
+    call_command("load_demo", stdout=StringIO())
+    assert SupportOffer.objects.count() == offers_before and Slot.objects.filter(offer=rota).count() == len(
+        slots
+    )
+
 
 def test_generate_scale_data_small():
     out = StringIO()
