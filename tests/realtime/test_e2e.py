@@ -47,7 +47,8 @@ def free_port() -> int:
 def server_database_url() -> str:
     """The test database, for the server processes."""
     s = connection.settings_dict
-    host = s.get("HOST") or "127.0.0.1"
+    # A Unix-socket server (the embedded one) has its directory in OPTIONS["host"].
+    host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or "127.0.0.1"
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
     if host.startswith("/"):
         return f"postgresql://{auth}@/{s['NAME']}?host={host}"
