@@ -302,3 +302,19 @@ def decode_global_id(global_id: str, expected_type: str) -> str:
     if type_name != expected_type or not pk:
         raise bad_input(f"Identifiant {expected_type} invalide.")
     return pk
+
+
+def get_object(global_id: str, model, type_name: str, field: str, queryset=None):
+    """The object behind a global ID of `type_name`, or a NOT_FOUND error on `field` (camelCase)."""
+    from graphql_relay import from_global_id
+
+    try:
+        found_type, pk = from_global_id(global_id)
+    except Exception:
+        found_type, pk = None, None
+    obj = None
+    if found_type == type_name and pk:
+        obj = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: ValidationError("Objet introuvable.", code="NOT_FOUND")})
+    return obj

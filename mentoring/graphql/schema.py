@@ -3,7 +3,6 @@
 import graphene
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
-from graphql_relay import from_global_id
 
 from backend.core.graphql import (
     BaseMutation,
@@ -12,6 +11,7 @@ from backend.core.graphql import (
     decode_global_id,
     error_type,
     errors_field,
+    get_object,
     require_authenticated,
 )
 from backend.realtime.events import group_name
@@ -29,23 +29,6 @@ from ..services import series as series_service
 from . import types
 
 MentoringError = error_type("MentoringError", types.MentoringErrorCodeEnum, "mentoring")
-
-
-def _get(global_id, model, type_name, field, queryset=None):
-    try:
-        found, pk = from_global_id(global_id)
-    except Exception:
-        found, pk = None, None
-    obj = (
-        (queryset if queryset is not None else model.objects).filter(pk=pk).first()
-        if found == type_name
-        else None
-    )
-    if obj is None:
-        raise ValidationError(
-            {field: ValidationError("Objet introuvable.", code=MentoringErrorCode.NOT_FOUND)}
-        )
-    return obj
 
 
 def _require_hub_manager(info, hub_msp_id):
@@ -98,7 +81,7 @@ class PublishOffer(MentoringMutation):
     @classmethod
     def perform(cls, root, info, hub_id, input):
         require_authenticated(info)
-        hub = _get(hub_id, HubDesignation, "Hub", "hubId")
+        hub = get_object(hub_id, HubDesignation, "Hub", "hubId")
         _require_hub_manager(info, hub.msp_id)
         site_id = None
         if input.get("site_id"):
@@ -135,7 +118,7 @@ class CreateSlot(MentoringMutation):
     @classmethod
     def perform(cls, root, info, offer_id, starts_at, ends_at, capacity):
         require_authenticated(info)
-        offer = _get(
+        offer = get_object(
             offer_id,
             models.SupportOffer,
             "SupportOffer",
@@ -180,7 +163,7 @@ class CancelSlot(MentoringMutation):
     @classmethod
     def perform(cls, root, info, id, reason, scope="ONE", include_booked=False):
         require_authenticated(info)
-        slot = _get(id, models.Slot, "Slot", "id", models.Slot.objects.select_related("offer__hub"))
+        slot = get_object(id, models.Slot, "Slot", "id", models.Slot.objects.select_related("offer__hub"))
         _require_hub_manager(info, slot.offer.hub.msp_id)
         scope = series_service.SeriesScope(getattr(scope, "value", scope))
         cancelled, kept = series_service.cancel_occurrences(slot, scope, reason, include_booked)
@@ -225,7 +208,9 @@ class AssignSlotStaff(MentoringMutation):
     @classmethod
     def perform(cls, root, info, slot_id, practitioner_ids):
         require_authenticated(info)
-        slot = _get(slot_id, models.Slot, "Slot", "slotId", models.Slot.objects.select_related("offer__hub"))
+        slot = get_object(
+            slot_id, models.Slot, "Slot", "slotId", models.Slot.objects.select_related("offer__hub")
+        )
         _require_hub_manager(info, slot.offer.hub.msp_id)
         rota_service.assign_staff(slot, _practitioners(practitioner_ids))
         return cls(
@@ -249,8 +234,8 @@ class SwapRotaTurn(MentoringMutation):
     def perform(cls, root, info, slot_id, other_slot_id):
         require_authenticated(info)
         queryset = models.Slot.objects.select_related("offer__hub")
-        slot = _get(slot_id, models.Slot, "Slot", "slotId", queryset)
-        other = _get(other_slot_id, models.Slot, "Slot", "otherSlotId", queryset)
+        slot = get_object(slot_id, models.Slot, "Slot", "slotId", queryset)
+        other = get_object(other_slot_id, models.Slot, "Slot", "otherSlotId", queryset)
         for s in (slot, other):
             _require_hub_manager(info, s.offer.hub.msp_id)
         first, second = rota_service.swap_turns(slot, other)
@@ -290,7 +275,7 @@ class CreateSlotSeries(MentoringMutation):
     @classmethod
     def perform(cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity):
         require_authenticated(info)
-        offer = _get(
+        offer = get_object(
             offer_id,
             models.SupportOffer,
             "SupportOffer",
@@ -325,7 +310,7 @@ class BookSlot(MentoringMutation):
     @classmethod
     def perform(cls, root, info, slot_id, idempotency_key=""):
         practitioner = _require_practitioner(info)
-        slot = _get(
+        slot = get_object(
             slot_id, models.Slot, "Slot", "slotId", types.Slot.get_queryset(models.Slot.objects.all(), info)
         )
         booking = booking_service.book_slot(
@@ -356,7 +341,7 @@ class CancelBooking(MentoringMutation):
     @classmethod
     def perform(cls, root, info, id, reason=""):
         practitioner = _require_practitioner(info)
-        booking = _get(
+        booking = get_object(
             id, models.Booking, "Booking", "id", models.Booking.objects.filter(practitioner=practitioner)
         )
         cancelled, _ = booking_service.cancel_booking(booking, reason or "")

@@ -39,7 +39,7 @@ def _confirmed(slot: Slot) -> int:
     return slot.bookings.filter(status=BookingStatus.CONFIRMED, role=BookingRole.ATTENDEE).count()
 
 
-def _changed(slot: Slot) -> None:
+def announce_slot_change(slot: Slot) -> None:
     """Tell watchers of the slot, its offer and its hub (seats left, cancellation), once committed."""
     payload = {"slot": slot.pk}
     publish("slot", slot.pk, payload)
@@ -110,7 +110,7 @@ def book_slot(
         notifications.booking_confirmed(booking)
     else:
         notifications.booking_waitlisted(booking)
-    _changed(slot)
+    announce_slot_change(slot)
     return booking
 
 
@@ -133,7 +133,7 @@ def cancel_booking(booking: Booking, reason: str = "") -> tuple[Booking, Booking
     notifications.booking_cancelled(booking)
     if promoted is not None:
         notifications.booking_promoted(promoted)
-    _changed(slot)
+    announce_slot_change(slot)
     return booking, promoted
 
 
@@ -166,7 +166,7 @@ def cancel_slot(slot: Slot, reason: str) -> Slot:
         booking.cancel_reason = f"Créneau annulé par la MSP : {reason}"[:500]
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         notifications.slot_cancelled(booking, reason)
-    _changed(slot)
+    announce_slot_change(slot)
     return slot
 
 

@@ -12,7 +12,7 @@ from network.services.directory import get_commune
 
 from ..errors import MentoringErrorCode
 from ..models import LocationKind, Slot, SupportOffer
-from .booking import _changed
+from .booking import announce_slot_change
 
 
 @dataclass
@@ -97,5 +97,5 @@ def create_slot(offer: SupportOffer, starts_at: datetime, ends_at: datetime, cap
     if errors:
         raise ValidationError(errors)
     slot = Slot.objects.create(offer=offer, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
-    _changed(slot)
+    announce_slot_change(slot)
     return slot

@@ -12,7 +12,7 @@ from network.models import Membership, Practitioner
 
 from ..errors import MentoringErrorCode
 from ..models import Booking, BookingRole, BookingStatus, Slot, SlotStatus
-from .booking import _changed
+from .booking import announce_slot_change
 
 
 def _check_members(slot: Slot, practitioners: list[Practitioner]) -> None:
@@ -81,7 +81,7 @@ def assign_staff(slot: Slot, practitioners: list[Practitioner]) -> Slot:
     _clear_staff(slot)
     for practitioner in dict.fromkeys(practitioners):
         _staff(slot, practitioner)
-    _changed(slot)
+    announce_slot_change(slot)
     return slot
 
 
@@ -123,6 +123,6 @@ def swap_turns(slot: Slot, other: Slot) -> tuple[Slot, Slot]:
         _staff(first, practitioner)
     for practitioner in staff_of[first.pk]:
         _staff(second, practitioner)
-    _changed(first)
-    _changed(second)
+    announce_slot_change(first)
+    announce_slot_change(second)
     return (first, second) if first.pk == slot.pk else (second, first)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..errors import MentoringErrorCode
 from ..models import BookingStatus, Slot, SlotSeries, SlotStatus, SupportOffer
-from .booking import _changed, cancel_slot
+from .booking import announce_slot_change, cancel_slot
 
 MAX_OCCURRENCES = 500
 MAX_SPAN_DAYS = 2 * 366
@@ -104,7 +104,7 @@ def create_series(
         ]
     )
     for slot in slots[:1]:
-        _changed(slot)  # one event is enough to tell watchers the offer's slots changed
+        announce_slot_change(slot)  # one event is enough to tell watchers the offer's slots changed
     return series
 
 

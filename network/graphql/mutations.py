@@ -11,6 +11,7 @@ from backend.core.graphql import (
     Forbidden,
     error_type,
     errors_field,
+    get_object,
     require_authenticated,
     require_permission,
 )
@@ -29,20 +30,6 @@ class NetworkMutation(BaseMutation):
         abstract = True
 
     error_code_enum = NetworkErrorCode
-
-
-def get_object(global_id: str, model, type_name: str, field: str, queryset=None):
-    """The object behind a global ID, or a NOT_FOUND error on `field`."""
-    try:
-        found_type, pk = from_global_id(global_id)
-    except Exception:
-        found_type, pk = None, None
-    obj = None
-    if found_type == type_name and pk:
-        obj = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
-    if obj is None:
-        raise ValidationError({field: ValidationError("Objet introuvable.", code=NetworkErrorCode.NOT_FOUND)})
-    return obj
 
 
 def managed_msp(info, global_id: str, field: str) -> models.Msp:
