@@ -45,6 +45,7 @@ migrations: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/network_queries.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/realtime_fanout.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/booking.py
 
 clean:
 	rm -rf $(VENV) .localdb
