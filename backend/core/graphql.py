@@ -133,6 +133,7 @@ class BaseMutation(graphene.Mutation):
 
     error_code_enum = None  # TextChoices of the domain
     atomic = True  # tokenAuth opts out: its failed-login record must survive the error
+    error_defaults: dict = {}  # values of required payload fields when the mutation fails (e.g. empty lists)
 
     @classmethod
     def perform(cls, root, info, **arguments):  # pragma: no cover - abstract
@@ -147,11 +148,12 @@ class BaseMutation(graphene.Mutation):
                     return cls.perform(root, info, **arguments)
             return cls.perform(root, info, **arguments)
         except ValidationError as exc:
-            return cls(errors=validation_errors(exc, known))
+            return cls(errors=validation_errors(exc, known), **cls.error_defaults)
         except IntegrityError:
             # A constraint the service's checks could not see coming (a concurrent write).
             logger.warning("IntegrityError in %s", cls.__name__, exc_info=True)
             return cls(
+                **cls.error_defaults,
                 errors=[
                     {
                         "field": None,
@@ -159,7 +161,7 @@ class BaseMutation(graphene.Mutation):
                         "message": "Ces données entrent en conflit avec des données existantes, "
                         "peut-être modifiées au même moment. Rechargez et réessayez.",
                     }
-                ]
+                ],
             )
 
 

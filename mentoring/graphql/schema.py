@@ -37,6 +37,23 @@ def _require_hub_manager(info, hub_msp_id):
         raise Forbidden("Seuls les coordinateurs de la MSP tête de pont gèrent ses offres et créneaux.")
 
 
+def _managed_offer(info, offer_id, field="offerId"):
+    """The offer, if the signed-in user manages its hub."""
+    require_authenticated(info)
+    queryset = models.SupportOffer.objects.select_related("hub")
+    offer = get_object(offer_id, models.SupportOffer, "SupportOffer", field, queryset)
+    _require_hub_manager(info, offer.hub.msp_id)
+    return offer
+
+
+def _managed_slot(info, slot_id, field="slotId"):
+    """The slot, if the signed-in user manages its hub."""
+    require_authenticated(info)
+    slot = get_object(slot_id, models.Slot, "Slot", field, models.Slot.objects.select_related("offer__hub"))
+    _require_hub_manager(info, slot.offer.hub.msp_id)
+    return slot
+
+
 def _require_practitioner(info):
     require_authenticated(info)
     practitioner = viewer_for(info.context).practitioner
@@ -117,15 +134,7 @@ class CreateSlot(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, offer_id, starts_at, ends_at, capacity):
-        require_authenticated(info)
-        offer = get_object(
-            offer_id,
-            models.SupportOffer,
-            "SupportOffer",
-            "offerId",
-            models.SupportOffer.objects.select_related("hub"),
-        )
-        _require_hub_manager(info, offer.hub.msp_id)
+        offer = _managed_offer(info, offer_id)
         return cls(slot=offer_service.create_slot(offer, starts_at, ends_at, capacity), errors=[])
 
 
@@ -159,23 +168,15 @@ class CancelSlot(MentoringMutation):
         description="Occurrences kept because somebody booked them.",
     )
     errors = errors_field(MentoringError)
+    error_defaults = {"cancelled": [], "kept": []}
 
     @classmethod
     def perform(cls, root, info, id, reason, scope="ONE", include_booked=False):
-        require_authenticated(info)
-        slot = get_object(id, models.Slot, "Slot", "id", models.Slot.objects.select_related("offer__hub"))
-        _require_hub_manager(info, slot.offer.hub.msp_id)
+        slot = _managed_slot(info, id, "id")
         scope = series_service.SeriesScope(getattr(scope, "value", scope))
         cancelled, kept = series_service.cancel_occurrences(slot, scope, reason, include_booked)
         slot.refresh_from_db()
         return cls(slot=slot, cancelled=cancelled, kept=kept, errors=[])
-
-    @classmethod
-    def mutate(cls, root, info, **arguments):
-        result = super().mutate(root, info, **arguments)
-        result.cancelled = result.cancelled or []
-        result.kept = result.kept or []
-        return result
 
 
 def _practitioners(global_ids) -> list:
@@ -207,11 +208,7 @@ class AssignSlotStaff(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, slot_id, practitioner_ids):
-        require_authenticated(info)
-        slot = get_object(
-            slot_id, models.Slot, "Slot", "slotId", models.Slot.objects.select_related("offer__hub")
-        )
-        _require_hub_manager(info, slot.offer.hub.msp_id)
+        slot = _managed_slot(info, slot_id, "slotId")
         rota_service.assign_staff(slot, _practitioners(practitioner_ids))
         return cls(
             slot=types.Slot.get_queryset(models.Slot.objects.filter(pk=slot.pk), info).get(), errors=[]
@@ -229,6 +226,7 @@ class SwapRotaTurn(MentoringMutation):
         graphene.NonNull(types.Slot), required=True, description="The two slots, after the swap."
     )
     errors = errors_field(MentoringError)
+    error_defaults = {"slots": []}
 
     @classmethod
     def perform(cls, root, info, slot_id, other_slot_id):
@@ -242,12 +240,6 @@ class SwapRotaTurn(MentoringMutation):
         scoped = types.Slot.get_queryset(models.Slot.objects.filter(pk__in=[first.pk, second.pk]), info)
         by_pk = {s.pk: s for s in scoped}
         return cls(slots=[by_pk[first.pk], by_pk[second.pk]], errors=[])
-
-    @classmethod
-    def mutate(cls, root, info, **arguments):
-        result = super().mutate(root, info, **arguments)
-        result.slots = result.slots if result.slots is not None else []
-        return result
 
 
 class CreateSlotSeries(MentoringMutation):
@@ -271,28 +263,18 @@ class CreateSlotSeries(MentoringMutation):
 
     slots = graphene.List(graphene.NonNull(types.Slot), required=True, description="The occurrences created.")
     errors = errors_field(MentoringError)
+    error_defaults = {"slots": []}
 
     @classmethod
-    def perform(cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity):
-        require_authenticated(info)
-        offer = get_object(
-            offer_id,
-            models.SupportOffer,
-            "SupportOffer",
-            "offerId",
-            models.SupportOffer.objects.select_related("hub"),
-        )
-        _require_hub_manager(info, offer.hub.msp_id)
+    def perform(
+        cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity, rota=None
+    ):
+        offer = _managed_offer(info, offer_id)
         series = series_service.create_series(
-            offer, rule, starts_on, until, start_time, duration_minutes, capacity
-        )
+            offer, rule, starts_on, until, start_time, duration_minutes, capacity,
+            rota=_practitioners(rota) if rota else None,
+        )  # fmt: skip
         return cls(slots=types.Slot.get_queryset(series.slots.all(), info).order_by("starts_at"), errors=[])
-
-    @classmethod
-    def mutate(cls, root, info, **arguments):
-        result = super().mutate(root, info, **arguments)
-        result.slots = result.slots if result.slots is not None else []
-        return result
 
 
 class BookSlot(MentoringMutation):

@@ -56,6 +56,8 @@ def book_slot(
     With an idempotency key, a retried request returns the booking the first one made.
     """
     idempotency_key = (idempotency_key or "").strip()[:100]
+    slot = Slot.objects.select_for_update().get(pk=slot.pk)
+    # Looked up under the slot's lock: two retries arriving together return the same booking.
     if idempotency_key:
         previous = Booking.objects.filter(practitioner=practitioner, idempotency_key=idempotency_key).first()
         if previous is not None:
@@ -66,7 +68,6 @@ def book_slot(
                 )
             return previous
 
-    slot = Slot.objects.select_for_update().get(pk=slot.pk)
     if slot.status == SlotStatus.CANCELLED:
         raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.")
     if slot.starts_at <= timezone.now():

@@ -55,7 +55,9 @@ def create_series(
     start_time: time,
     duration_minutes: int,
     capacity: int,
+    rota: list | None = None,
 ) -> SlotSeries:
+    """Create the series' coming occurrences; with a rota, staff them by turns in that order."""
     errors = {}
     if until < starts_on:
         errors["until"] = ValidationError(
@@ -103,6 +105,10 @@ def create_series(
             for t in times
         ]
     )
+    if rota:
+        from .rota import assign_rota
+
+        assign_rota(slots, rota)
     for slot in slots[:1]:
         announce_slot_change(slot)  # one event is enough to tell watchers the offer's slots changed
     return series

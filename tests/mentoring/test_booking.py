@@ -259,3 +259,13 @@ class TestCancellationAndNotifications:
         with django_capture_on_commit_callbacks(execute=True):
             book_slot(slot, make_practitioner("10", "97408"))
         assert "à 09:00 (Indian/Reunion)" in mailoutbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_arriving_together_return_the_same_booking(territories):
+    slot = make_slot(capacity=5)
+    practitioner = make_practitioner()
+    results = race(*[lambda: book_slot(slot, practitioner, idempotency_key="retry-1")] * 3)
+    assert all(isinstance(r, Booking) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Booking.objects.filter(practitioner=practitioner).count() == 1

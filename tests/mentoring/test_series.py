@@ -137,3 +137,30 @@ def test_bad_rule_over_graphql(gql, world):
     assert error_codes(result, "createSlotSeries") == ["INVALID_RULE"]
     assert result["data"]["createSlotSeries"]["slots"] == []
     assert top_codes(result) == []
+
+
+def test_create_slot_series_with_a_rota_over_graphql(gql, world):
+    from mentoring.models import BookingRole
+    from network.models import MembershipRole
+
+    offer = offer_for(world.hub)
+    doctors = [
+        m.practitioner
+        for m in world.msp.memberships.filter(
+            role=MembershipRole.ASSOCIATE, practitioner__profession_id="10"
+        ).order_by("pk")
+    ]
+    query = SERIES.replace("capacity: 6)", "capacity: 6, rota: $rota)").replace(
+        "mutation($offer: ID!)", "mutation($offer: ID!, $rota: [ID!])"
+    )
+    result = gql.execute(
+        query,
+        {
+            "offer": to_global_id("SupportOffer", offer.pk),
+            "rota": [to_global_id("Practitioner", d.pk) for d in doctors],
+        },
+        user=world.user("coordinator"),
+    )
+    assert result["data"]["createSlotSeries"]["errors"] == []
+    turns = [s.bookings.get(role=BookingRole.STAFF).practitioner for s in offer.slots.order_by("starts_at")]
+    assert turns == [doctors[i % len(doctors)] for i in range(4)]

@@ -99,6 +99,7 @@ class RevokeToken(BaseMutation):
     errors = errors_field(AccountError)
 
     error_code_enum = AccountErrorCode
+    error_defaults = {"revoked": False}
 
     @classmethod
     def perform(cls, root, info, token=None):
@@ -110,13 +111,6 @@ class RevokeToken(BaseMutation):
             )
         revoke_token(user, raw)
         return cls(revoked=True, errors=[])
-
-    @classmethod
-    def mutate(cls, root, info, **arguments):
-        result = super().mutate(root, info, **arguments)
-        if result.revoked is None:
-            result.revoked = False
-        return result
 
 
 class AccountMutation(graphene.ObjectType):
