@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from backend.core.views import GraphQLView, healthz
+from mentoring.views import calendar_feed
 
 admin.site.site_header = "Tête de pont — administration"
 admin.site.site_title = "Tête de pont"
@@ -11,4 +12,5 @@ urlpatterns = [
     path("graphql", GraphQLView.as_view(), name="graphql"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
 ]

@@ -1,8 +1,10 @@
-"""Mentoring: hubs' support offers, their bookable slots, and practitioners' bookings.
+"""Mentoring: hubs' support offers, slots and bookings; mentoring requests, mentorships and the
+coordination-time ledger; calendar feeds.
 
 The accelerator lives in its own module of this app (to come).
 """
 
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,6 +20,18 @@ class LocationKind(models.TextChoices):
     REMOTE = "REMOTE", "À distance (visioconférence)"
 
 
+class MentoringTopic(models.TextChoices):
+    """What a project holder needs help with; hubs' offers say which they cover."""
+
+    HEALTH_PROJECT = "HEALTH_PROJECT", "Projet de santé"
+    SISA_LEGAL = "SISA_LEGAL", "Sisa et questions juridiques"
+    ACI_FUNDING = "ACI_FUNDING", "ACI et financements"
+    INFORMATION_SYSTEM = "INFORMATION_SYSTEM", "Système d'information"
+    COORDINATION = "COORDINATION", "Coordination et ressources humaines"
+    COOPERATION_PROTOCOLS = "COOPERATION_PROTOCOLS", "Protocoles de coopération"
+    PREMISES = "PREMISES", "Locaux et immobilier"
+
+
 class SupportOffer(models.Model):
     """What a hub offers: shared coordination time, advanced consultations, peer facilitation."""
 
@@ -26,6 +40,13 @@ class SupportOffer(models.Model):
     title = models.CharField("intitulé", max_length=200)
     description = models.TextField("description", blank=True)
     topics = ArrayField(models.CharField(max_length=100), default=list, blank=True, verbose_name="thèmes")
+    mentoring_topics = ArrayField(
+        models.CharField(max_length=24, choices=MentoringTopic.choices),
+        default=list,
+        blank=True,
+        verbose_name="domaines d'accompagnement",
+        help_text="Les domaines de projet où l'offre aide (comparés aux demandes d'accompagnement).",
+    )
     professions = models.ManyToManyField(Profession, blank=True, verbose_name="professions concernées")
     location_kind = models.CharField("lieu", max_length=10, choices=LocationKind.choices)
     site = models.ForeignKey(MspSite, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -111,6 +132,8 @@ class Slot(models.Model):
         "places", validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
     status = models.CharField("statut", max_length=10, choices=SlotStatus.choices, default=SlotStatus.OPEN)
+    # RFC 5545 SEQUENCE: bumped on each change calendars must show (times, cancellation).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     cancel_reason = models.CharField("motif d'annulation", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -138,6 +161,17 @@ class BookingStatus(models.TextChoices):
 class BookingRole(models.TextChoices):
     ATTENDEE = "ATTENDEE", "Participant"
     STAFF = "STAFF", "Intervenant (tour de garde)"
+
+
+class BookingEventKind(models.TextChoices):
+    """What happened to a practitioner's booking (pushed to `myBookingEvents`, e-mailed)."""
+
+    CONFIRMED = "CONFIRMED", "Place confirmée"
+    WAITLISTED = "WAITLISTED", "Inscrit(e) sur la liste d'attente"
+    PROMOTED = "PROMOTED", "Place libérée : réservation confirmée"
+    CANCELLED = "CANCELLED", "Réservation annulée"
+    SLOT_CANCELLED = "SLOT_CANCELLED", "Créneau annulé par la MSP"
+    SLOT_MOVED = "SLOT_MOVED", "Créneau modifié par la MSP"
 
 
 class Booking(models.Model):
@@ -192,3 +226,219 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.practitioner} — {self.slot} ({self.get_status_display()})"
+
+
+# --- Mentoring requests, mentorships, coordination time ------------------------------------------
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "OPEN", "Déposée (pas encore envoyée)"
+    SENT = "SENT", "Envoyée à une MSP tête de pont"
+    INFO_REQUESTED = "INFO_REQUESTED", "Précisions demandées"
+    ACCEPTED = "ACCEPTED", "Acceptée"
+    DECLINED = "DECLINED", "Déclinée (peut être envoyée à une autre MSP)"
+    WITHDRAWN = "WITHDRAWN", "Retirée"
+
+
+# Statuses in which a request still counts against the requester's limit of open requests.
+LIVE_REQUEST_STATUSES = [
+    RequestStatus.OPEN,
+    RequestStatus.SENT,
+    RequestStatus.INFO_REQUESTED,
+    RequestStatus.DECLINED,
+]
+
+
+class MentoringRequest(models.Model):
+    """A practitioner's or project holder's request for a hub's help."""
+
+    requester = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="mentoring_requests", verbose_name="demandeur"
+    )
+    topics = ArrayField(
+        models.CharField(max_length=24, choices=MentoringTopic.choices), verbose_name="thèmes"
+    )
+    message = models.TextField("message")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune")
+    radius_km = models.PositiveSmallIntegerField(
+        "distance maximale (km)", default=50, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    wanted_kinds = ArrayField(
+        models.CharField(max_length=24, choices=OfferKind.choices),
+        default=list,
+        blank=True,
+        verbose_name="types d'accompagnement souhaités",
+    )
+    status = models.CharField(
+        "statut", max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    hub = models.ForeignKey(
+        HubDesignation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentoring_requests",
+        verbose_name="MSP tête de pont sollicitée",
+    )
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    created_at = models.DateTimeField("déposée le", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "demande d'accompagnement"
+        verbose_name_plural = "demandes d'accompagnement"
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=RequestStatus.OPEN)
+                | Q(status=RequestStatus.WITHDRAWN)
+                | Q(hub__isnull=False),
+                name="request_sent_has_hub",
+            ),
+            models.CheckConstraint(
+                condition=Q(radius_km__gte=1, radius_km__lte=200), name="request_radius_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["hub", "status"], name="request_hub_status"),
+            models.Index(fields=["requester", "status"], name="request_requester_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.requester} — {self.get_status_display()}"
+
+
+class RequestEventKind(models.TextChoices):
+    SUBMITTED = "SUBMITTED", "Déposée"
+    SENT = "SENT", "Envoyée"
+    INFO_REQUESTED = "INFO_REQUESTED", "Précisions demandées"
+    INFO_PROVIDED = "INFO_PROVIDED", "Précisions apportées"
+    ACCEPTED = "ACCEPTED", "Acceptée"
+    DECLINED = "DECLINED", "Déclinée"
+    WITHDRAWN = "WITHDRAWN", "Retirée"
+
+
+class MentoringRequestEvent(models.Model):
+    """One step of a request's history (who, when, which hub, what was said)."""
+
+    request = models.ForeignKey(MentoringRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("étape", max_length=16, choices=RequestEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hub = models.ForeignKey(
+        HubDesignation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField("message", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étape d'une demande"
+        verbose_name_plural = "étapes des demandes"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.request_id} — {self.get_kind_display()}"
+
+
+class MentorshipStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "En cours"
+    ENDED = "ENDED", "Terminé"
+
+
+class Mentorship(models.Model):
+    """A hub's commitment to a mentee: so many hours of coordination time a month."""
+
+    hub = models.ForeignKey(HubDesignation, on_delete=models.PROTECT, related_name="mentorships")
+    mentee = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="mentorships")
+    request = models.OneToOneField(
+        MentoringRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentorship"
+    )
+    starts_on = models.DateField("début")
+    hours_per_month = models.DecimalField(
+        "heures allouées par mois", max_digits=5, decimal_places=2, validators=[MinValueValidator(0.25)]
+    )
+    status = models.CharField(
+        "statut", max_length=8, choices=MentorshipStatus.choices, default=MentorshipStatus.ACTIVE
+    )
+    ended_on = models.DateField("fin", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "accompagnement"
+        ordering = ["-starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours_per_month__gt=0), name="mentorship_hours_positive"),
+            models.UniqueConstraint(
+                fields=["hub", "mentee"],
+                condition=Q(status=MentorshipStatus.ACTIVE),
+                name="mentorship_one_active_per_pair",
+                violation_error_message="Un accompagnement est déjà en cours entre cette MSP et ce professionnel.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.hub.msp} → {self.mentee}"
+
+
+class CoordinationSession(models.Model):
+    """Coordination time actually given to a mentee (the ledger)."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField("date")
+    duration_minutes = models.PositiveSmallIntegerField(
+        "durée (minutes)", validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    topic = models.CharField("thème", max_length=24, choices=MentoringTopic.choices, blank=True)
+    notes = models.TextField("notes (MSP tête de pont)", blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "séance de coordination"
+        verbose_name_plural = "séances de coordination"
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=600), name="session_duration_range"
+            )
+        ]
+        indexes = [models.Index(fields=["mentorship", "date"], name="session_mentorship_date")]
+
+    def __str__(self):
+        return f"{self.mentorship} — {self.date}"
+
+
+# --- Calendar feeds ----------------------------------------------------------------------------
+
+
+class CalendarFeed(models.Model):
+    """A secret iCalendar address: a practitioner's (bookings, turns) or a hub's (its slots).
+
+    Only the SHA-256 of the token is stored; rotating it replaces the address.
+    """
+
+    practitioner = models.OneToOneField(
+        Practitioner, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
+    )
+    hub = models.OneToOneField(
+        HubDesignation, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    rotated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "agenda iCalendar"
+        verbose_name_plural = "agendas iCalendar"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(practitioner__isnull=False, hub__isnull=True)
+                | Q(practitioner__isnull=True, hub__isnull=False),
+                name="calendar_feed_one_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"Agenda de {self.practitioner or self.hub}"

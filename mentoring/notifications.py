@@ -1,4 +1,4 @@
-"""E-mails to practitioners about their bookings (Django's e-mail backend; console in development).
+"""E-mails about bookings and mentoring requests (Django's e-mail backend; console in development).
 
 Sent after the transaction commits, never for a change that rolled back.
 """
@@ -78,4 +78,74 @@ def slot_cancelled(booking, reason: str) -> None:
         booking.practitioner,
         f"Créneau annulé : {slot.offer.title}",
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a annulé le créneau du {_when(slot)}.\nMotif : {reason}\n",
+    )
+
+
+def slot_moved(booking) -> None:
+    slot = booking.slot
+    _send(
+        booking.practitioner,
+        f"Créneau modifié : {slot.offer.title}",
+        f"Bonjour,\n\n{slot.offer.hub.msp.name} a modifié un créneau que vous avez réservé : il a lieu "
+        f"désormais le {_when(slot)}.\nSi ce nouvel horaire ne vous convient pas, vous pouvez annuler "
+        "votre réservation.\n",
+    )
+
+
+# --- Mentoring requests ----------------------------------------------------------------------------
+
+
+def _coordinators(hub):
+    from network.models import Membership, MembershipRole
+
+    return [
+        m.practitioner
+        for m in Membership.objects.current()
+        .filter(msp_id=hub.msp_id, role=MembershipRole.COORDINATOR)
+        .select_related("practitioner__user")
+    ]
+
+
+def request_received(request) -> None:
+    for coordinator in _coordinators(request.hub):
+        _send(
+            coordinator,
+            "Nouvelle demande d'accompagnement",
+            f"Bonjour,\n\n{request.requester.full_name} ({request.commune.name}) sollicite "
+            f"{request.hub.msp.name} pour un accompagnement.\n\n{request.message}\n",
+        )
+
+
+def request_info_provided(request, message: str) -> None:
+    for coordinator in _coordinators(request.hub):
+        _send(
+            coordinator,
+            "Précisions sur une demande d'accompagnement",
+            f"Bonjour,\n\n{request.requester.full_name} a répondu à votre question :\n\n{message}\n",
+        )
+
+
+def request_accepted(request, mentorship) -> None:
+    _send(
+        request.requester,
+        "Demande d'accompagnement acceptée",
+        f"Bonjour,\n\n{request.hub.msp.name} accepte de vous accompagner à partir du "
+        f"{mentorship.starts_on:%d/%m/%Y}, à raison de {mentorship.hours_per_month} h par mois.\n",
+    )
+
+
+def request_declined(request, reason: str) -> None:
+    _send(
+        request.requester,
+        "Demande d'accompagnement déclinée",
+        f"Bonjour,\n\n{request.hub.msp.name} ne peut pas donner suite à votre demande.\nMotif : {reason}\n\n"
+        "Vous pouvez l'envoyer à une autre MSP tête de pont.\n",
+    )
+
+
+def request_info_requested(request, question: str) -> None:
+    _send(
+        request.requester,
+        "Précisions demandées sur votre demande d'accompagnement",
+        f"Bonjour,\n\n{request.hub.msp.name} vous demande des précisions :\n\n{question}\n",
     )

@@ -1,4 +1,5 @@
-"""Who sees mentoring data. Offers and slots of approved hubs are public; bookings are private."""
+"""Who sees mentoring data. Offers and slots of approved hubs are public; the rest is private to the
+person concerned, the coordinators of the hub involved, and Cnam staff."""
 
 from django.db.models import Q
 
@@ -13,11 +14,31 @@ def offers_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     return queryset.filter(public | Q(**{f"{prefix}hub__msp_id__in": viewer.coordinated_msp_ids}))
 
 
-def bookings_visible_to(queryset, viewer: Viewer):
-    """A practitioner's own bookings; the hub's coordinators see those of their slots; Cnam staff all."""
+def _own_or_hub(queryset, viewer: Viewer, person: str, hub: str):
+    """Rows whose `person` is the viewer or whose `hub` the viewer coordinates; Cnam staff see all."""
     if viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS):
         return queryset
     if not viewer.is_authenticated:
         return queryset.none()
-    mine = Q(practitioner=viewer.practitioner) if viewer.practitioner else Q(pk__in=[])
-    return queryset.filter(mine | Q(slot__offer__hub__msp_id__in=viewer.coordinated_msp_ids))
+    mine = Q(**{person: viewer.practitioner}) if viewer.practitioner else Q(pk__in=[])
+    return queryset.filter(mine | Q(**{f"{hub}__msp_id__in": viewer.coordinated_msp_ids}))
+
+
+def bookings_visible_to(queryset, viewer: Viewer):
+    """A practitioner's own bookings; the hub's coordinators see those of their slots; Cnam staff all."""
+    return _own_or_hub(queryset, viewer, "practitioner", "slot__offer__hub")
+
+
+def requests_visible_to(queryset, viewer: Viewer, prefix: str = ""):
+    """A request: its requester, the coordinators of the hub it is with, Cnam staff."""
+    return _own_or_hub(queryset, viewer, f"{prefix}requester", f"{prefix}hub")
+
+
+def mentorships_visible_to(queryset, viewer: Viewer):
+    """A mentorship and its ledger: the mentee, the hub's coordinators, Cnam staff."""
+    return _own_or_hub(queryset, viewer, "mentee", "hub")
+
+
+def can_read_hub_notes(viewer: Viewer, hub) -> bool:
+    """Session notes are the hub's working notes: its coordinators and Cnam staff, not the mentee."""
+    return viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS) or viewer.coordinates(hub.msp_id)

@@ -320,3 +320,11 @@ def get_object(global_id: str, model, type_name: str, field: str, queryset=None)
     if obj is None:
         raise ValidationError({field: ValidationError("Objet introuvable.", code="NOT_FOUND")})
     return obj
+
+
+def find_object(global_id: str, model, type_name: str, queryset=None):
+    """For queries: the object behind a global ID, or a NOT_FOUND error (mutations use `get_object`)."""
+    try:
+        return get_object(global_id, model, type_name, "id", queryset)
+    except ValidationError:
+        raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"}) from None

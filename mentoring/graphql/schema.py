@@ -1,15 +1,16 @@
-"""Mentoring over GraphQL: offers, slots, bookings (queries, mutations, live seat counts)."""
+"""Mentoring over GraphQL: offers, slots, bookings, calendars (queries, mutations, live events).
+
+Requests, mentorships and the coordination ledger are in `mentorships.py`.
+"""
 
 import graphene
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
 
 from backend.core.graphql import (
-    BaseMutation,
     ConnectionField,
-    Forbidden,
+    bad_input,
     decode_global_id,
-    error_type,
     errors_field,
     get_object,
     require_authenticated,
@@ -27,46 +28,15 @@ from ..services import offers as offer_service
 from ..services import rota as rota_service
 from ..services import series as series_service
 from . import types
-
-MentoringError = error_type("MentoringError", types.MentoringErrorCodeEnum, "mentoring")
-
-
-def _require_hub_manager(info, hub_msp_id):
-    require_authenticated(info)
-    if not viewer_for(info.context).can_manage_msp(hub_msp_id):
-        raise Forbidden("Seuls les coordinateurs de la MSP tête de pont gèrent ses offres et créneaux.")
-
-
-def _managed_offer(info, offer_id, field="offerId"):
-    """The offer, if the signed-in user manages its hub."""
-    require_authenticated(info)
-    queryset = models.SupportOffer.objects.select_related("hub")
-    offer = get_object(offer_id, models.SupportOffer, "SupportOffer", field, queryset)
-    _require_hub_manager(info, offer.hub.msp_id)
-    return offer
-
-
-def _managed_slot(info, slot_id, field="slotId"):
-    """The slot, if the signed-in user manages its hub."""
-    require_authenticated(info)
-    slot = get_object(slot_id, models.Slot, "Slot", field, models.Slot.objects.select_related("offer__hub"))
-    _require_hub_manager(info, slot.offer.hub.msp_id)
-    return slot
-
-
-def _require_practitioner(info):
-    require_authenticated(info)
-    practitioner = viewer_for(info.context).practitioner
-    if practitioner is None:
-        raise Forbidden("Seul un professionnel de santé inscrit peut réserver.")
-    return practitioner
-
-
-class MentoringMutation(BaseMutation):
-    class Meta:
-        abstract = True
-
-    error_code_enum = MentoringErrorCode
+from .common import (
+    MentoringError,
+    MentoringMutation,
+    managed_offer,
+    managed_slot,
+    require_hub_manager,
+    require_practitioner,
+)
+from .mentorships import MentorshipsMutation, MentorshipsQuery, MentorshipsSubscription
 
 
 class OfferInput(graphene.InputObjectType):
@@ -76,6 +46,10 @@ class OfferInput(graphene.InputObjectType):
     title = graphene.String(required=True, description="Title, in French.")
     description = graphene.String(description="Description, in French.")
     topics = graphene.List(graphene.NonNull(graphene.String), description="Topics covered.")
+    mentoring_topics = graphene.List(
+        graphene.NonNull(types.MentoringTopicEnum),
+        description="Project domains it helps with (matched against mentoring requests).",
+    )
     profession_codes = graphene.List(
         graphene.NonNull(graphene.String), description="Professions concerned (TRE_G15)."
     )
@@ -99,25 +73,79 @@ class PublishOffer(MentoringMutation):
     def perform(cls, root, info, hub_id, input):
         require_authenticated(info)
         hub = get_object(hub_id, HubDesignation, "Hub", "hubId")
-        _require_hub_manager(info, hub.msp_id)
-        site_id = None
-        if input.get("site_id"):
-            site_id = int(decode_global_id(input["site_id"], "MspSite"))
-        offer = offer_service.publish_offer(
-            hub,
-            offer_service.OfferData(
-                kind=input["kind"],
-                title=input["title"],
-                location_kind=input["location_kind"],
-                description=input.get("description") or "",
-                topics=input.get("topics") or [],
-                profession_codes=input.get("profession_codes") or [],
-                site_id=site_id,
-                host_name=input.get("host_name") or "",
-                host_commune_code=input.get("host_commune_code"),
-            ),
+        require_hub_manager(info, hub.msp_id)
+        data = offer_service.OfferData(
+            kind=input["kind"], title=input["title"], location_kind=input["location_kind"]
         )
-        return cls(offer=offer, errors=[])
+        for name, value in _offer_changes(input).items():
+            setattr(data, name, value)
+        return cls(offer=offer_service.publish_offer(hub, data), errors=[])
+
+
+def _offer_changes(input) -> dict:
+    """The OfferData fields given in an offer input (absent ones are left as they are)."""
+    changes = {}
+    for name in (
+        "kind",
+        "title",
+        "location_kind",
+        "description",
+        "host_name",
+        "host_commune_code",
+        "is_active",
+    ):
+        if input.get(name) is not None:
+            changes[name] = input[name]
+    for name in ("topics", "mentoring_topics", "profession_codes"):
+        if input.get(name) is not None:
+            changes[name] = list(input[name])
+    if input.get("site_id"):
+        changes["site_id"] = int(decode_global_id(input["site_id"], "MspSite"))
+    return changes
+
+
+class OfferChangesInput(graphene.InputObjectType):
+    """Changes to a support offer; fields left out stay as they are."""
+
+    title = graphene.String(description="Title, in French.")
+    description = graphene.String(description="Description, in French.")
+    topics = graphene.List(graphene.NonNull(graphene.String), description="Topics covered.")
+    mentoring_topics = graphene.List(
+        graphene.NonNull(types.MentoringTopicEnum), description="Project domains it helps with."
+    )
+    profession_codes = graphene.List(
+        graphene.NonNull(graphene.String), description="Professions concerned (TRE_G15); empty for all."
+    )
+    location_kind = graphene.Field(types.LocationKindEnum, description="Where it takes place.")
+    site_id = graphene.ID(description="Global ID of the hub's site (HUB_SITE).")
+    host_name = graphene.String(description="Host structure (HOST_SITE).")
+    host_commune_code = graphene.String(description="INSEE code of the host commune (HOST_SITE).")
+    is_active = graphene.Boolean(
+        description="False withdraws the offer: no new slots, hidden from the public; booked slots stay."
+    )
+
+
+class UpdateOffer(MentoringMutation):
+    """Change a support offer (title, description, topics, professions, place, active or not). The hub's
+    coordinators, or an admin."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the offer.")
+        input = OfferChangesInput(required=True, description="The changes.")
+
+    offer = graphene.Field(types.SupportOffer, description="The offer, after the change.")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        offer = managed_offer(info, id, "id")
+        offer = offer_service.update_offer(offer, **_offer_changes(input))
+        return cls(
+            offer=types.SupportOffer.get_queryset(
+                models.SupportOffer.objects.filter(pk=offer.pk), info
+            ).get(),
+            errors=[],
+        )
 
 
 class CreateSlot(MentoringMutation):
@@ -134,7 +162,7 @@ class CreateSlot(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, offer_id, starts_at, ends_at, capacity):
-        offer = _managed_offer(info, offer_id)
+        offer = managed_offer(info, offer_id)
         return cls(slot=offer_service.create_slot(offer, starts_at, ends_at, capacity), errors=[])
 
 
@@ -172,11 +200,55 @@ class CancelSlot(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, id, reason, scope="ONE", include_booked=False):
-        slot = _managed_slot(info, id, "id")
+        slot = managed_slot(info, id, "id")
         scope = series_service.SeriesScope(getattr(scope, "value", scope))
         cancelled, kept = series_service.cancel_occurrences(slot, scope, reason, include_booked)
         slot.refresh_from_db()
         return cls(slot=slot, cancelled=cancelled, kept=kept, errors=[])
+
+
+class UpdateSlotSeries(MentoringMutation):
+    """Change the local start time, duration or seats of one occurrence, this one and the following, or all
+    coming ones. With FOLLOWING or ALL, booked occurrences stay as they are unless `includeBooked`: their
+    bookings then move with them and the practitioners are told. Seats never go below the confirmed
+    bookings; a move that would make anybody's commitments overlap is refused. All or nothing. The hub's
+    coordinators, or an admin."""
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the occurrence (or single slot).")
+        scope = SeriesScopeEnum(default_value="ONE", description="Which occurrences the change applies to.")
+        start_time = graphene.Time(description="New local start time (the day stays).")
+        duration_minutes = graphene.Int(description="New length, in minutes.")
+        capacity = graphene.Int(description="New number of seats (1 to 500).")
+        include_booked = graphene.Boolean(default_value=False, description="Also change booked occurrences.")
+
+    changed = graphene.List(graphene.NonNull(types.Slot), required=True, description="Slots changed.")
+    kept = graphene.List(
+        graphene.NonNull(types.Slot),
+        required=True,
+        description="Occurrences kept because somebody booked them.",
+    )
+    errors = errors_field(MentoringError)
+    error_defaults = {"changed": [], "kept": []}
+
+    @classmethod
+    def perform(
+        cls, root, info, slot_id, scope="ONE", start_time=None, duration_minutes=None, capacity=None,
+        include_booked=False,
+    ):  # fmt: skip
+        slot = managed_slot(info, slot_id)
+        changed, kept = series_service.update_occurrences(
+            slot, series_service.SeriesScope(getattr(scope, "value", scope)),
+            start_time=start_time, duration_minutes=duration_minutes, capacity=capacity,
+            include_booked=include_booked,
+        )  # fmt: skip
+        scoped = {
+            s.pk: s
+            for s in types.Slot.get_queryset(
+                models.Slot.objects.filter(pk__in=[x.pk for x in changed + kept]), info
+            )
+        }
+        return cls(changed=[scoped[x.pk] for x in changed], kept=[scoped[x.pk] for x in kept], errors=[])
 
 
 def _practitioners(global_ids) -> list:
@@ -208,7 +280,7 @@ class AssignSlotStaff(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, slot_id, practitioner_ids):
-        slot = _managed_slot(info, slot_id, "slotId")
+        slot = managed_slot(info, slot_id, "slotId")
         rota_service.assign_staff(slot, _practitioners(practitioner_ids))
         return cls(
             slot=types.Slot.get_queryset(models.Slot.objects.filter(pk=slot.pk), info).get(), errors=[]
@@ -235,7 +307,7 @@ class SwapRotaTurn(MentoringMutation):
         slot = get_object(slot_id, models.Slot, "Slot", "slotId", queryset)
         other = get_object(other_slot_id, models.Slot, "Slot", "otherSlotId", queryset)
         for s in (slot, other):
-            _require_hub_manager(info, s.offer.hub.msp_id)
+            require_hub_manager(info, s.offer.hub.msp_id)
         first, second = rota_service.swap_turns(slot, other)
         scoped = types.Slot.get_queryset(models.Slot.objects.filter(pk__in=[first.pk, second.pk]), info)
         by_pk = {s.pk: s for s in scoped}
@@ -269,7 +341,7 @@ class CreateSlotSeries(MentoringMutation):
     def perform(
         cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity, rota=None
     ):
-        offer = _managed_offer(info, offer_id)
+        offer = managed_offer(info, offer_id)
         series = series_service.create_series(
             offer, rule, starts_on, until, start_time, duration_minutes, capacity,
             rota=_practitioners(rota) if rota else None,
@@ -291,7 +363,7 @@ class BookSlot(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, slot_id, idempotency_key=""):
-        practitioner = _require_practitioner(info)
+        practitioner = require_practitioner(info)
         slot = get_object(
             slot_id, models.Slot, "Slot", "slotId", types.Slot.get_queryset(models.Slot.objects.all(), info)
         )
@@ -322,7 +394,7 @@ class CancelBooking(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, id, reason=""):
-        practitioner = _require_practitioner(info)
+        practitioner = require_practitioner(info)
         booking = get_object(
             id, models.Booking, "Booking", "id", models.Booking.objects.filter(practitioner=practitioner)
         )
@@ -339,9 +411,83 @@ class SlotFilterInput(graphene.InputObjectType):
     starts_after = graphene.DateTime(description="Only slots starting at or after this time.")
     starts_before = graphene.DateTime(description="Only slots starting before this time.")
     only_available = graphene.Boolean(description="Only open slots with a seat left.")
+    commune_code = graphene.String(description="Only slots held in this commune (INSEE code).")
+    near = graphene.String(description="Only slots held within `radiusKm` of this commune (INSEE code).")
+    radius_km = graphene.Int(description="Radius for `near`, 1 to 200 km (default 30).")
+    include_remote = graphene.Boolean(
+        description="With `communeCode` or `near`, also list remote (video) slots, which suit any place."
+    )
 
 
-class MentoringQuery(graphene.ObjectType):
+def _by_place(queryset, data):
+    """Slots held in a commune or near one (the host commune, or the hub site's position)."""
+    from django.db.models import F, Q
+    from django.db.models.functions import Coalesce
+
+    from network.services.directory import get_commune
+    from network.services.geo import bounding_box, distance_expression
+
+    code, near = data.get("commune_code"), data.get("near")
+    if not code and not near:
+        return queryset
+    if data.get("radius_km") is not None and not 1 <= data["radius_km"] <= 200:
+        raise bad_input("`radiusKm` doit être compris entre 1 et 200.")
+    try:
+        commune = get_commune(code or near, "commune_code" if code else "near")
+    except ValidationError as exc:
+        raise bad_input(next(iter(exc.message_dict.values()))[0]) from exc
+    remote = (
+        Q(offer__location_kind=models.LocationKind.REMOTE) if data.get("include_remote") else Q(pk__in=[])
+    )
+    if code:
+        return queryset.filter(
+            Q(offer__host_commune=commune, offer__location_kind=models.LocationKind.HOST_SITE)
+            | Q(offer__site__commune=commune, offer__location_kind=models.LocationKind.HUB_SITE)
+            | remote
+        )
+    radius = data.get("radius_km") or 30
+    min_lat, max_lat, min_lon, max_lon = bounding_box(commune.latitude, commune.longitude, radius)
+    place = queryset.annotate(
+        place_lat=Coalesce(F("offer__site__latitude"), F("offer__host_commune__latitude")),
+        place_lon=Coalesce(F("offer__site__longitude"), F("offer__host_commune__longitude")),
+    ).annotate(place_km=distance_expression(commune.latitude, commune.longitude, "place_lat", "place_lon"))
+    return place.filter(
+        Q(place_lat__range=(min_lat, max_lat), place_lon__range=(min_lon, max_lon), place_km__lte=radius)
+        | remote
+    )
+
+
+class RotateCalendarFeed(MentoringMutation):
+    """A new secret iCalendar address for one's own calendar (bookings and rota turns) or, with `hubId`, a
+    hub's (its coordinators). The previous address stops working. Keep it private: anyone with it can read
+    the calendar."""
+
+    class Arguments:
+        hub_id = graphene.ID(description="Global ID of the hub; omit for one's own calendar.")
+
+    url = graphene.String(description="The new address (shown once; rotate again to get another).")
+    errors = errors_field(MentoringError)
+
+    @classmethod
+    def perform(cls, root, info, hub_id=None):
+        from django.urls import reverse
+
+        from ..services.calendar import rotate_feed
+
+        if hub_id:
+            hub = get_object(hub_id, HubDesignation, "Hub", "hubId")
+            require_hub_manager(info, hub.msp_id)
+            token = rotate_feed(hub=hub)
+        else:
+            token = rotate_feed(
+                practitioner=require_practitioner(info, "Seul un professionnel inscrit a un agenda.")
+            )
+        path = reverse("calendar-feed", kwargs={"token": token})
+        build = getattr(info.context, "build_absolute_uri", None)
+        return cls(url=build(path) if build else path, errors=[])
+
+
+class MentoringQuery(MentorshipsQuery, graphene.ObjectType):
     support_offers = ConnectionField(
         types.SupportOffer,
         hub_id=graphene.ID(description="Only this hub's offers."),
@@ -379,6 +525,7 @@ class MentoringQuery(graphene.ObjectType):
             queryset = queryset.filter(starts_at__gte=data["starts_after"])
         if data.get("starts_before"):
             queryset = queryset.filter(starts_at__lt=data["starts_before"])
+        queryset = _by_place(queryset, data)
         queryset = types.Slot.get_queryset(queryset, info)
         if data.get("only_available"):
             from django.db.models import F
@@ -387,13 +534,13 @@ class MentoringQuery(graphene.ObjectType):
         return queryset.order_by("starts_at", "pk")
 
     def resolve_my_bookings(root, info, **kwargs):
-        practitioner = _require_practitioner(info)
+        practitioner = require_practitioner(info)
         return models.Booking.objects.filter(
             practitioner=practitioner, role=models.BookingRole.ATTENDEE
         ).order_by("starts_at", "pk")
 
     def resolve_my_slots(root, info, **kwargs):
-        practitioner = _require_practitioner(info)
+        practitioner = require_practitioner(info)
         staffed = models.Booking.objects.filter(
             practitioner=practitioner, role=models.BookingRole.STAFF, status=models.BookingStatus.CONFIRMED
         ).values("slot_id")
@@ -402,8 +549,11 @@ class MentoringQuery(graphene.ObjectType):
         )
 
 
-class MentoringMutationType(graphene.ObjectType):
+class MentoringMutationType(MentorshipsMutation, graphene.ObjectType):
     publish_offer = PublishOffer.Field(description=PublishOffer.__doc__)
+    update_offer = UpdateOffer.Field(description=UpdateOffer.__doc__)
+    update_slot_series = UpdateSlotSeries.Field(description=UpdateSlotSeries.__doc__)
+    rotate_calendar_feed = RotateCalendarFeed.Field(description=RotateCalendarFeed.__doc__)
     create_slot = CreateSlot.Field(description=CreateSlot.__doc__)
     cancel_slot = CancelSlot.Field(description=CancelSlot.__doc__)
     create_slot_series = CreateSlotSeries.Field(description=CreateSlotSeries.__doc__)
@@ -418,7 +568,40 @@ def _visible_slot(info, pk):
     return types.Slot.get_queryset(models.Slot.objects.filter(pk=pk), info)
 
 
-class MentoringSubscription(graphene.ObjectType):
+class MentoringSubscription(MentorshipsSubscription, graphene.ObjectType):
+    my_booking_events = graphene.Field(
+        types.BookingEvent,
+        required=True,
+        description="Each change to the signed-in practitioner's bookings and rota turns: confirmed, "
+        "waitlisted, promoted, cancelled, slot cancelled or moved by the hub.",
+    )
+
+    @staticmethod
+    async def subscribe_my_booking_events(root, info):
+        from channels.db import database_sync_to_async
+
+        def group():
+            practitioner = viewer_for(info.context).practitioner
+            if practitioner is None:
+                raise GraphQLError(
+                    "Seul un professionnel inscrit a des réservations.", extensions={"code": "FORBIDDEN"}
+                )
+            return group_name("practitioner-bookings", practitioner.pk)
+
+        return await info.context.listen([await database_sync_to_async(group)()])
+
+    @staticmethod
+    def resolve_my_booking_events(event, info):
+        practitioner = viewer_for(info.context).practitioner
+        booking = (
+            types.Booking.get_queryset(models.Booking.objects.filter(pk=event["payload"]["booking"]), info)
+            .filter(practitioner=practitioner)
+            .first()
+        )
+        if booking is None:
+            raise EventNotVisible()
+        return types.BookingEvent(kind=event["payload"]["kind"], booking=booking)
+
     slot_updated = graphene.Field(
         types.Slot,
         required=True,

@@ -15,7 +15,7 @@ from network.models import Practitioner
 
 from .. import notifications
 from ..errors import MentoringErrorCode
-from ..models import Booking, BookingRole, BookingStatus, Slot, SlotStatus
+from ..models import Booking, BookingEventKind, BookingRole, BookingStatus, Slot, SlotStatus
 
 
 def _error(code: MentoringErrorCode, message: str) -> ValidationError:
@@ -35,8 +35,26 @@ def _overlaps(practitioner: Practitioner, slot: Slot, exclude_pk=None) -> bool:
     )
 
 
-def _confirmed(slot: Slot) -> int:
+def confirmed_seats(slot: Slot) -> int:
     return slot.bookings.filter(status=BookingStatus.CONFIRMED, role=BookingRole.ATTENDEE).count()
+
+
+_EMAILS = {
+    BookingEventKind.CONFIRMED: notifications.booking_confirmed,
+    BookingEventKind.WAITLISTED: notifications.booking_waitlisted,
+    BookingEventKind.PROMOTED: notifications.booking_promoted,
+    BookingEventKind.CANCELLED: notifications.booking_cancelled,
+    BookingEventKind.SLOT_MOVED: notifications.slot_moved,
+}
+
+
+def tell_practitioner(booking: Booking, kind: BookingEventKind, reason: str = "") -> None:
+    """E-mail the practitioner and push the event to their `myBookingEvents`, once committed."""
+    if kind == BookingEventKind.SLOT_CANCELLED:
+        notifications.slot_cancelled(booking, reason)
+    else:
+        _EMAILS[kind](booking)
+    publish("practitioner-bookings", booking.practitioner_id, {"booking": booking.pk, "kind": kind.value})
 
 
 def announce_slot_change(slot: Slot) -> None:
@@ -77,7 +95,7 @@ def book_slot(
     ).exists():
         raise _error(MentoringErrorCode.ALREADY_BOOKED, "Vous avez déjà une réservation sur ce créneau.")
 
-    full = _confirmed(slot) >= slot.capacity
+    full = confirmed_seats(slot) >= slot.capacity
     if full and not waitlist:
         raise _error(
             MentoringErrorCode.SLOT_FULL,
@@ -107,10 +125,8 @@ def book_slot(
             MentoringErrorCode.OVERLAPPING_BOOKING,
             "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
         ) from exc
-    if booking.status == BookingStatus.CONFIRMED:
-        notifications.booking_confirmed(booking)
-    else:
-        notifications.booking_waitlisted(booking)
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    tell_practitioner(booking, BookingEventKind.CONFIRMED if confirmed else BookingEventKind.WAITLISTED)
     announce_slot_change(slot)
     return booking
 
@@ -131,9 +147,9 @@ def cancel_booking(booking: Booking, reason: str = "") -> tuple[Booking, Booking
     booking.cancel_reason = (reason or "").strip()[:500]
     booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     promoted = _promote(slot) if freed and slot.status == SlotStatus.OPEN else None
-    notifications.booking_cancelled(booking)
+    tell_practitioner(booking, BookingEventKind.CANCELLED)
     if promoted is not None:
-        notifications.booking_promoted(promoted)
+        tell_practitioner(promoted, BookingEventKind.PROMOTED)
     announce_slot_change(slot)
     return booking, promoted
 
@@ -155,7 +171,8 @@ def cancel_slot(slot: Slot, reason: str) -> Slot:
         raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau est déjà annulé.")
     slot.status = SlotStatus.CANCELLED
     slot.cancel_reason = reason
-    slot.save(update_fields=["status", "cancel_reason"])
+    slot.sequence += 1
+    slot.save(update_fields=["status", "cancel_reason", "sequence"])
     now = timezone.now()
     for booking in (
         slot.bookings.select_for_update(of=("self",))
@@ -166,14 +183,14 @@ def cancel_slot(slot: Slot, reason: str) -> Slot:
         booking.cancelled_at = now
         booking.cancel_reason = f"Créneau annulé par la MSP : {reason}"[:500]
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
-        notifications.slot_cancelled(booking, reason)
+        tell_practitioner(booking, BookingEventKind.SLOT_CANCELLED, reason)
     announce_slot_change(slot)
     return slot
 
 
 def _promote(slot: Slot) -> Booking | None:
     """Confirm the first waiting practitioner free at that time (others keep their place)."""
-    if _confirmed(slot) >= slot.capacity:
+    if confirmed_seats(slot) >= slot.capacity:
         return None
     for waiting in (
         slot.bookings.select_for_update().filter(status=BookingStatus.WAITLISTED).order_by("created_at", "pk")
@@ -187,5 +204,14 @@ def _promote(slot: Slot) -> Booking | None:
     return None
 
 
+def fill_from_waitlist(slot: Slot) -> list[Booking]:
+    """After seats were added: confirm waiting practitioners while seats are free (slot locked by the caller)."""
+    promoted = []
+    while (booking := _promote(slot)) is not None:
+        tell_practitioner(booking, BookingEventKind.PROMOTED)
+        promoted.append(booking)
+    return promoted
+
+
 def seats_left(slot: Slot) -> int:
-    return max(slot.capacity - _confirmed(slot), 0)
+    return max(slot.capacity - confirmed_seats(slot), 0)

@@ -11,7 +11,7 @@ from network.models import HubStatus, MspSite, Profession
 from network.services.directory import get_commune
 
 from ..errors import MentoringErrorCode
-from ..models import LocationKind, Slot, SupportOffer
+from ..models import LocationKind, MentoringTopic, Slot, SupportOffer
 from .booking import announce_slot_change
 
 
@@ -22,22 +22,35 @@ class OfferData:
     location_kind: str
     description: str = ""
     topics: list[str] = field(default_factory=list)
+    mentoring_topics: list[str] = field(default_factory=list)
     profession_codes: list[str] = field(default_factory=list)
     site_id: int | None = None
     host_name: str = ""
     host_commune_code: str | None = None
+    is_active: bool = True
 
-
-@transaction.atomic
-def publish_offer(hub, data: OfferData) -> SupportOffer:
-    errors = {}
-    if hub.status != HubStatus.APPROVED:
-        raise ValidationError(
-            ValidationError(
-                "Seule une MSP désignée tête de pont publie des offres.",
-                code=MentoringErrorCode.HUB_NOT_APPROVED,
-            )
+    @classmethod
+    def of(cls, offer: SupportOffer) -> "OfferData":
+        """The offer as it stands, to apply changes to."""
+        return cls(
+            kind=offer.kind,
+            title=offer.title,
+            location_kind=offer.location_kind,
+            description=offer.description,
+            topics=list(offer.topics),
+            mentoring_topics=list(offer.mentoring_topics),
+            profession_codes=[p.code for p in offer.professions.all()],
+            site_id=offer.site_id,
+            host_name=offer.host_name,
+            host_commune_code=offer.host_commune_id,
+            is_active=offer.is_active,
         )
+
+
+def _fill(offer: SupportOffer, data: OfferData) -> list[Profession]:
+    """Validate `data` and copy it onto the offer; returns its professions. Raises every error at once."""
+    hub = offer.hub
+    errors = {}
     if data.kind not in hub.offer_kinds:
         errors["kind"] = ValidationError(
             "Ce type d'accompagnement ne figure pas dans la désignation de la MSP.",
@@ -45,15 +58,18 @@ def publish_offer(hub, data: OfferData) -> SupportOffer:
         )
     if not (data.title or "").strip():
         errors["title"] = ValidationError("L'intitulé est obligatoire.", code=MentoringErrorCode.REQUIRED)
-    offer = SupportOffer(
-        hub=hub,
-        kind=data.kind,
-        title=(data.title or "").strip()[:200],
-        description=(data.description or "").strip(),
-        topics=[t.strip() for t in data.topics if t and t.strip()],
-        location_kind=data.location_kind,
-        host_name=(data.host_name or "").strip(),
-    )
+    if any(t not in MentoringTopic.values for t in data.mentoring_topics):
+        errors["mentoring_topics"] = ValidationError(
+            "Domaine d'accompagnement inconnu.", code=MentoringErrorCode.INVALID
+        )
+    offer.kind = data.kind
+    offer.title = (data.title or "").strip()[:200]
+    offer.description = (data.description or "").strip()
+    offer.topics = [t.strip()[:100] for t in data.topics if t and t.strip()]
+    offer.mentoring_topics = list(dict.fromkeys(data.mentoring_topics))
+    offer.location_kind = data.location_kind
+    offer.is_active = data.is_active
+    offer.site, offer.host_name, offer.host_commune = None, "", None
     if data.location_kind == LocationKind.HUB_SITE:
         offer.site = (
             MspSite.objects.filter(pk=data.site_id, msp_id=hub.msp_id).first() if data.site_id else None
@@ -63,6 +79,7 @@ def publish_offer(hub, data: OfferData) -> SupportOffer:
                 "Choisissez un site de la MSP.", code=MentoringErrorCode.REQUIRED
             )
     elif data.location_kind == LocationKind.HOST_SITE:
+        offer.host_name = (data.host_name or "").strip()[:200]
         try:
             offer.host_commune = get_commune(data.host_commune_code or "", field_name="host_commune_code")
         except ValidationError as exc:
@@ -74,6 +91,37 @@ def publish_offer(hub, data: OfferData) -> SupportOffer:
         )
     if errors:
         raise ValidationError(errors)
+    return professions
+
+
+@transaction.atomic
+def publish_offer(hub, data: OfferData) -> SupportOffer:
+    if hub.status != HubStatus.APPROVED:
+        raise ValidationError(
+            ValidationError(
+                "Seule une MSP désignée tête de pont publie des offres.",
+                code=MentoringErrorCode.HUB_NOT_APPROVED,
+            )
+        )
+    offer = SupportOffer(hub=hub)
+    professions = _fill(offer, data)
+    offer.save()
+    offer.professions.set(professions)
+    return offer
+
+
+@transaction.atomic
+def update_offer(offer: SupportOffer, **changes) -> SupportOffer:
+    """Change some fields of an offer (the others stay). Withdrawing it (`is_active=False`) stops new
+    slots and hides it from the public; slots already opened and their bookings stay."""
+    offer = SupportOffer.objects.select_for_update().select_related("hub").get(pk=offer.pk)
+    data = OfferData.of(offer)
+    unknown = set(changes) - set(OfferData.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"Unknown offer fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(data, name, value)
+    professions = _fill(offer, data)
     offer.save()
     offer.professions.set(professions)
     return offer

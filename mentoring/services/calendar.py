@@ -1,0 +1,152 @@
+"""iCalendar feeds (RFC 5545, `icalendar` package) behind secret, rotatable addresses.
+
+One feed per practitioner (seats booked, waitlist places, rota turns) and one per hub (its
+slots). Events carry stable UIDs (one per slot, and role for a person) and a SEQUENCE that
+grows with each change, so calendar apps update them in place; a cancellation stays in the
+feed as STATUS:CANCELLED instead of vanishing.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from ..models import Booking, BookingRole, BookingStatus, CalendarFeed, LocationKind, Slot, SlotStatus
+
+PAST_DAYS = 90
+FUTURE_DAYS = 400
+UID_DOMAIN = "tete-de-pont"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def rotate_feed(*, practitioner=None, hub=None) -> str:
+    """A new secret token for the owner's feed; the previous address stops working. Returns the token."""
+    if (practitioner is None) == (hub is None):
+        raise ValueError("A feed belongs to a practitioner or to a hub.")
+    token = secrets.token_urlsafe(32)
+    owner = {"practitioner": practitioner} if practitioner is not None else {"hub": hub}
+    CalendarFeed.objects.update_or_create(**owner, defaults={"token_hash": _hash(token)})
+    return token
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    return (
+        CalendarFeed.objects.select_related("practitioner", "hub__msp")
+        .filter(token_hash=_hash(token or ""))
+        .first()
+    )
+
+
+def _place(slot: Slot) -> str:
+    offer = slot.offer
+    if offer.location_kind == LocationKind.REMOTE:
+        return "À distance (visioconférence)"
+    if offer.location_kind == LocationKind.HOST_SITE:
+        return f"{offer.host_name}, {offer.host_commune.name}".strip(", ")
+    site = offer.site
+    return f"{site.address}, {site.commune.name}" if site else offer.hub.msp.name
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Tête de pont//Accompagnement des MSP//FR")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _event(slot: Slot, uid: str, sequence: int, status: str, description: str) -> Event:
+    event = Event()
+    event.add("uid", f"{uid}@{UID_DOMAIN}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", slot.starts_at)
+    event.add("dtend", slot.ends_at)
+    event.add("sequence", sequence)
+    event.add("status", status)
+    event.add("summary", slot.offer.title)
+    event.add("location", _place(slot))
+    event.add("description", description)
+    return event
+
+
+def _window(queryset, prefix: str = ""):
+    now = timezone.now()
+    return queryset.filter(
+        **{
+            f"{prefix}starts_at__gte": now - timedelta(days=PAST_DAYS),
+            f"{prefix}starts_at__lt": now + timedelta(days=FUTURE_DAYS),
+        }
+    )
+
+
+_SLOT_RELATED = ("offer__hub__msp", "offer__site__commune", "offer__host_commune")
+
+
+def practitioner_calendar(practitioner) -> bytes:
+    calendar = _calendar(f"Tête de pont — {practitioner.full_name}")
+    bookings = _window(
+        Booking.objects.filter(practitioner=practitioner).select_related(
+            *(f"slot__{r}" for r in _SLOT_RELATED)
+        ),
+        "slot__",
+    ).order_by("created_at", "pk")
+    latest: dict[tuple, tuple[Booking, int]] = {}
+    for booking in bookings:  # one event per slot and role: the latest booking, counting earlier ones
+        key = (booking.slot_id, booking.role)
+        earlier = latest[key][1] + 1 if key in latest else 0
+        latest[key] = (booking, earlier)
+    for booking, earlier in latest.values():
+        slot = booking.slot
+        cancelled = booking.status == BookingStatus.CANCELLED or slot.status == SlotStatus.CANCELLED
+        status = (
+            "CANCELLED"
+            if cancelled
+            else "TENTATIVE"
+            if booking.status == BookingStatus.WAITLISTED
+            else "CONFIRMED"
+        )
+        if booking.role == BookingRole.STAFF:
+            description = f"Vous assurez ce créneau (tour de garde) pour {slot.offer.hub.msp.name}."
+        elif booking.status == BookingStatus.WAITLISTED:
+            description = f"Liste d'attente — proposé par {slot.offer.hub.msp.name}."
+        else:
+            description = f"Place réservée — proposé par {slot.offer.hub.msp.name}."
+        if slot.status == SlotStatus.CANCELLED:
+            description += f"\nCréneau annulé : {slot.cancel_reason}"
+        uid = f"slot-{slot.pk}-{'staff' if booking.role == BookingRole.STAFF else 'seat'}-{practitioner.pk}"
+        sequence = slot.sequence + 2 * earlier + (booking.status == BookingStatus.CANCELLED)
+        calendar.add_component(_event(slot, uid, sequence, status, description))
+    return calendar.to_ical()
+
+
+def hub_calendar(hub) -> bytes:
+    calendar = _calendar(f"Tête de pont — {hub.msp.name}")
+    slots = _window(Slot.objects.filter(offer__hub=hub).select_related(*_SLOT_RELATED)).prefetch_related(
+        "bookings__practitioner"
+    )
+    for slot in slots.order_by("starts_at", "pk"):
+        live = [b for b in slot.bookings.all() if b.status == BookingStatus.CONFIRMED]
+        seats = sum(1 for b in live if b.role == BookingRole.ATTENDEE)
+        staff = ", ".join(b.practitioner.full_name for b in live if b.role == BookingRole.STAFF)
+        description = f"{seats}/{slot.capacity} places réservées."
+        if staff:
+            description += f"\nIntervenant(s) : {staff}."
+        if slot.status == SlotStatus.CANCELLED:
+            description += f"\nCréneau annulé : {slot.cancel_reason}"
+        status = "CANCELLED" if slot.status == SlotStatus.CANCELLED else "CONFIRMED"
+        calendar.add_component(_event(slot, f"slot-{slot.pk}", slot.sequence, status, description))
+    return calendar.to_ical()
+
+
+def render_feed(feed: CalendarFeed) -> bytes:
+    if feed.practitioner_id:
+        return practitioner_calendar(feed.practitioner)
+    return hub_calendar(feed.hub)

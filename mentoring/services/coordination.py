@@ -1,0 +1,163 @@
+"""The coordination-time ledger: sessions a hub gives its mentees, hours allotted against given per month."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from backend.realtime.events import publish
+
+from ..errors import MentoringErrorCode
+from ..models import CoordinationSession, MentoringTopic, Mentorship, MentorshipStatus
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _error(code, message, field_name=None) -> ValidationError:
+    error = ValidationError(message, code=code)
+    return ValidationError({field_name: error} if field_name else error)
+
+
+@transaction.atomic
+def log_session(
+    mentorship: Mentorship, day: date, duration_minutes: int, topic: str = "", notes: str = "", actor=None
+) -> CoordinationSession:
+    """Record time given to a mentee, on a day within the mentorship and not in the future."""
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    errors = {}
+    if day > timezone.localdate():
+        errors["date"] = ValidationError(
+            "Une séance se consigne une fois donnée (date future).", code=MentoringErrorCode.INVALID
+        )
+    elif day < mentorship.starts_on or (mentorship.ended_on and day > mentorship.ended_on):
+        errors["date"] = ValidationError(
+            "Cette date est hors de la période de l'accompagnement.", code=MentoringErrorCode.INVALID
+        )
+    if not 5 <= duration_minutes <= 600:
+        errors["duration_minutes"] = ValidationError(
+            "Durée de 5 minutes à 10 heures.", code=MentoringErrorCode.INVALID
+        )
+    if topic and topic not in MentoringTopic.values:
+        errors["topic"] = ValidationError("Thème inconnu.", code=MentoringErrorCode.INVALID)
+    if errors:
+        raise ValidationError(errors)
+    session = CoordinationSession.objects.create(
+        mentorship=mentorship,
+        date=day,
+        duration_minutes=duration_minutes,
+        topic=topic or "",
+        notes=(notes or "").strip()[:5000],
+        logged_by=actor,
+    )
+    publish("hub-coordination", mentorship.hub_id)
+    return session
+
+
+@transaction.atomic
+def end_mentorship(mentorship: Mentorship, ended_on: date | None = None) -> Mentorship:
+    """End a mentorship: its hours return to the hub's capacity."""
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    if mentorship.status == MentorshipStatus.ENDED:
+        raise _error(MentoringErrorCode.MENTORSHIP_ENDED, "Cet accompagnement est déjà terminé.")
+    ended_on = ended_on or timezone.localdate()
+    if ended_on < mentorship.starts_on:
+        raise _error(
+            MentoringErrorCode.INVALID, "La fin ne peut précéder le début de l'accompagnement.", "ended_on"
+        )
+    mentorship.status = MentorshipStatus.ENDED
+    mentorship.ended_on = ended_on
+    mentorship.save(update_fields=["status", "ended_on"])
+    publish("hub-coordination", mentorship.hub_id)
+    return mentorship
+
+
+@dataclass
+class MonthUsage:
+    month: date
+    hours_allotted: Decimal
+    hours_given: Decimal
+
+
+def _active_in(mentorship: Mentorship, month: date) -> bool:
+    end_of_month = month + relativedelta(months=1, days=-1)
+    return mentorship.starts_on <= end_of_month and (
+        mentorship.ended_on is None or mentorship.ended_on >= month
+    )
+
+
+def months_back(count: int, until: date | None = None) -> list[date]:
+    last = month_start(until or timezone.localdate())
+    return [last - relativedelta(months=n) for n in reversed(range(count))]
+
+
+def monthly_usage(mentorship: Mentorship, sessions, months: list[date]) -> list[MonthUsage]:
+    """Hours allotted and given in each month, from the mentorship's sessions (already loaded)."""
+    minutes = dict.fromkeys(months, 0)
+    for session in sessions:
+        month = month_start(session.date)
+        if month in minutes:
+            minutes[month] += session.duration_minutes
+    return [
+        MonthUsage(
+            month=month,
+            hours_allotted=mentorship.hours_per_month if _active_in(mentorship, month) else Decimal(0),
+            hours_given=(Decimal(minutes[month]) / 60).quantize(Decimal("0.01")),
+        )
+        for month in months
+    ]
+
+
+def usage(mentorships: list[Mentorship], months: list[date]) -> dict[int, list[MonthUsage]]:
+    """For each mentorship, hours allotted and given in each month (one query for all)."""
+    sessions_of = {m.pk: [] for m in mentorships}
+    if months:
+        for session in CoordinationSession.objects.filter(
+            mentorship__in=list(sessions_of),
+            date__gte=months[0],
+            date__lt=months[-1] + relativedelta(months=1),
+        ).only("mentorship_id", "date", "duration_minutes"):
+            sessions_of[session.mentorship_id].append(session)
+    return {m.pk: monthly_usage(m, sessions_of[m.pk], months) for m in mentorships}
+
+
+@dataclass
+class HubMonth:
+    month: date
+    capacity_hours: Decimal
+    hours_allotted: Decimal
+    hours_given: Decimal
+    mentorships: list
+
+    @property
+    def hours_remaining(self) -> Decimal:
+        return max(self.capacity_hours - self.hours_allotted, Decimal(0))
+
+
+def hub_month(hub, month: date) -> HubMonth:
+    """A hub's month: its capacity, the hours its mentorships were allotted and were given."""
+    month = month_start(month)
+    end = month + relativedelta(months=1)
+    mentorships = list(
+        Mentorship.objects.filter(hub=hub, starts_on__lt=end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=month))
+        .select_related("mentee__profession", "mentee__commune")
+        .order_by("starts_on", "pk")
+    )
+    per = usage(mentorships, [month])
+    given = CoordinationSession.objects.filter(mentorship__hub=hub, date__gte=month, date__lt=end).aggregate(
+        minutes=Sum("duration_minutes")
+    )["minutes"]
+    return HubMonth(
+        month=month,
+        capacity_hours=hub.monthly_coordination_hours,
+        hours_allotted=sum((u[0].hours_allotted for u in per.values()), Decimal(0)),
+        hours_given=(Decimal(given or 0) / 60).quantize(Decimal("0.01")),
+        mentorships=[(m, per[m.pk][0]) for m in mentorships],
+    )
