@@ -110,7 +110,7 @@ class SubmitMentoringRequest(RequestPayload):
                 topics=list(input["topics"]),
                 message=input["message"],
                 commune_code=input["commune_code"],
-                radius_km=input.get("radius_km") or 50,
+                radius_km=50 if input.get("radius_km") is None else input["radius_km"],
                 wanted_kinds=list(input.get("wanted_kinds") or []),
             ),
             actor=_user(info),
