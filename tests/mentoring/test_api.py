@@ -23,13 +23,8 @@ def gid(obj):
 
 
 def offer_for(hub, **extra):
-    return SupportOffer.objects.create(
-        hub=hub,
-        kind=OfferKind.ADVANCED_CONSULTATION,
-        title="Consultations avancées",
-        location_kind=LocationKind.REMOTE,
-        **extra,
-    )
+    fields = {"title": "Consultations avancées", "location_kind": LocationKind.REMOTE, **extra}
+    return SupportOffer.objects.create(hub=hub, kind=OfferKind.ADVANCED_CONSULTATION, **fields)
 
 
 def slot_for(offer, capacity=2, days=3):

@@ -26,6 +26,7 @@ from tests.conftest import (
     top_codes,
 )
 from tests.mentoring.test_api import ERRORS, gid
+from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -303,6 +304,7 @@ EVENTS = "subscription($h: ID) { mentoringRequestEvents(hubId: $h) { kind messag
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
 async def test_request_events_reach_the_requester_and_the_hubs_coordinators_only(territories):
     from backend.accounts.services import issue_token
     from tests.realtime.test_protocol import TIMEOUT, ready_socket, settle, subscribe
