@@ -1,6 +1,24 @@
 from django.contrib import admin
 
-from .models import Booking, Slot, SupportOffer
+from .models import (
+    Booking,
+    CoordinationSession,
+    MentoringRequest,
+    MentoringRequestEvent,
+    Mentorship,
+    Slot,
+    SupportOffer,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Changes go through the domain services (workflow, capacity); the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SupportOffer)
@@ -21,7 +39,7 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     """Read-only: bookings change through the booking service (capacity, waitlist)."""
 
     list_display = ["practitioner", "slot", "status", "created_at", "cancelled_at"]
@@ -29,8 +47,42 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["practitioner__last_name", "practitioner__rpps", "slot__offer__title"]
     list_select_related = ["practitioner", "slot__offer"]
 
-    def has_add_permission(self, request):
+
+class MentoringRequestEventInline(admin.TabularInline):
+    model = MentoringRequestEvent
+    fields = ["created_at", "kind", "hub", "actor", "message"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):
+
+@admin.register(MentoringRequest)
+class MentoringRequestAdmin(ReadOnlyAdmin):
+    list_display = ["requester", "commune", "status", "hub", "created_at", "sent_at"]
+    list_filter = ["status", "commune__zoning", "commune__department__region"]
+    search_fields = ["requester__last_name", "message", "hub__msp__name", "commune__name"]
+    list_select_related = ["requester", "commune", "hub__msp"]
+    inlines = [MentoringRequestEventInline]
+
+
+class CoordinationSessionInline(admin.TabularInline):
+    model = CoordinationSession
+    fields = ["date", "duration_minutes", "topic", "notes", "logged_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Mentorship)
+class MentorshipAdmin(ReadOnlyAdmin):
+    list_display = ["hub", "mentee", "starts_on", "hours_per_month", "status", "ended_on"]
+    list_filter = ["status"]
+    search_fields = ["hub__msp__name", "mentee__last_name"]
+    list_select_related = ["hub__msp", "mentee"]
+    inlines = [CoordinationSessionInline]

@@ -1,12 +1,23 @@
-"""Demo offers and slots on the real scenarios (network.demo must have run). Idempotent."""
+"""Demo offers, slots, mentoring requests and mentorships on the real scenarios (network.demo must have run).
+Idempotent."""
 
 from datetime import date, time, timedelta
 
 from django.db import transaction
 
-from network.models import HubDesignation, HubStatus, Membership, MembershipRole, MspSite, OfferKind
+from network.models import (
+    HubDesignation,
+    HubStatus,
+    Membership,
+    MembershipRole,
+    MspSite,
+    OfferKind,
+    Practitioner,
+)
 
-from .models import LocationKind, SupportOffer
+from .models import LocationKind, MentoringRequest, MentoringTopic, SupportOffer
+from .services import requests as request_service
+from .services.coordination import log_session
 from .services.rota import assign_rota
 from .services.series import create_series
 
@@ -50,13 +61,18 @@ def load_mentoring_demo(today: date | None = None) -> None:
         "Temps de coordination partagé : monter son projet de santé",
         kind=OfferKind.COORDINATION_TIME,
         topics=["Projet de santé", "Sisa", "ACI"],
+        mentoring_topics=[
+            MentoringTopic.HEALTH_PROJECT,
+            MentoringTopic.SISA_LEGAL,
+            MentoringTopic.ACI_FUNDING,
+        ],
         location_kind=LocationKind.REMOTE,
     )
     if created:
         create_series(offer, "FREQ=MONTHLY;BYDAY=1TH", start, until, time(14), 90, 4)
 
-    # Sens – Champs Plaisants: doctors visiting its antenna in Saint-Clément (a candidate hub: offers wait
-    # for its designation, so it is approved here only if Cnam staff approved it).
+    # Sens – Champs Plaisants: doctors visiting its antenna in Saint-Clément, where 2 of 4 doctors retire, and
+    # coordination time for projects of the Grand Sénonais.
     sens = HubDesignation.objects.get(msp__name="MSP Sens – Champs Plaisants")
     if sens.status == HubStatus.APPROVED:
         antenna = MspSite.objects.get(msp=sens.msp, name="Antenne de Saint-Clément")
@@ -64,11 +80,25 @@ def load_mentoring_demo(today: date | None = None) -> None:
             sens,
             "Consultations à l'antenne de Saint-Clément",
             kind=OfferKind.ADVANCED_CONSULTATION,
+            description="Les médecins de la MSP consultent à l'antenne le mercredi ; point de téléconsultation.",
+            topics=["Accès aux soins", "Téléconsultation"],
             location_kind=LocationKind.HUB_SITE,
             site=antenna,
         )
         if created:
             create_series(offer, "FREQ=WEEKLY;BYDAY=WE", start, until, time(9), 240, 8)
+        _offer(
+            sens,
+            "Temps de coordination : projets de santé du Grand Sénonais",
+            kind=OfferKind.COORDINATION_TIME,
+            topics=["Quartier prioritaire", "Projet de santé"],
+            mentoring_topics=[
+                MentoringTopic.HEALTH_PROJECT,
+                MentoringTopic.SISA_LEGAL,
+                MentoringTopic.PREMISES,
+            ],
+            location_kind=LocationKind.REMOTE,
+        )
 
     # Sakisoigne, La Possession: peer facilitation on child obesity and diabetes (Indian/Reunion time).
     sakisoigne = HubDesignation.objects.get(msp__name="MSP Sakisoigne")
@@ -78,8 +108,64 @@ def load_mentoring_demo(today: date | None = None) -> None:
         kind=OfferKind.PEER_FACILITATION,
         description="Ateliers entre professionnels : éducation thérapeutique, parcours, coordination avec l'école.",
         topics=["Obésité de l'enfant", "Diabète", "Éducation thérapeutique"],
+        mentoring_topics=[MentoringTopic.COOPERATION_PROTOCOLS, MentoringTopic.COORDINATION],
         location_kind=LocationKind.HUB_SITE,
         site=sakisoigne.msp.sites.get(is_main=True),
     )
     if created:
         create_series(offer, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH", start, until, time(18), 120, 12)
+
+    _load_requests(today)
+
+
+def _request(email, commune, topics, message, radius=50):
+    """A demo practitioner's request, once (None if they already have one)."""
+    requester = Practitioner.objects.get(user__email=email)
+    if MentoringRequest.objects.filter(requester=requester).exists():
+        return None
+    data = request_service.RequestData(topics=topics, message=message, commune_code=commune, radius_km=radius)
+    return request_service.submit_request(requester, data)
+
+
+def _load_requests(today: date) -> None:
+    """Open requests in several states, and one accepted with coordination time already given."""
+    saint_martin = HubDesignation.objects.get(msp__name="MSP de Saint-Martin-sur-le-Pré")
+    sens = HubDesignation.objects.get(msp__name="MSP Sens – Champs Plaisants")
+    sakisoigne = HubDesignation.objects.get(msp__name="MSP Sakisoigne")
+
+    request = _request(
+        "medecin.isole@demo.tetedepont.fr", "51507",
+        [MentoringTopic.HEALTH_PROJECT, MentoringTopic.SISA_LEGAL],
+        "Médecin généraliste installé seul à Sainte-Menehould, je souhaite monter une MSP avec deux infirmières "
+        "et une kinésithérapeute. Par où commencer le projet de santé, et faut-il créer la Sisa tout de suite ?",
+    )  # fmt: skip
+    if request is not None:
+        request_service.send_request(request, saint_martin)
+
+    request = _request(
+        "porteur.projet@demo.tetedepont.fr", "89309",
+        [MentoringTopic.SISA_LEGAL, MentoringTopic.PREMISES],
+        "Nous sommes cinq professionnels à Pont-sur-Yonne. La commune nous propose un local : comment "
+        "articuler le bail avec les statuts de la Sisa ?", radius=30,
+    )  # fmt: skip
+    if request is not None:
+        request_service.send_request(request, sens)
+        request_service.ask_for_info(
+            request,
+            "Quelles professions sont déjà engagées, et le local est-il accessible aux personnes à mobilité réduite ?",
+        )
+
+    request = _request(
+        "medecin.saint-paul@demo.tetedepont.fr", "97415",
+        [MentoringTopic.COOPERATION_PROTOCOLS],
+        "Nous voulons mettre en place un protocole de coopération infirmier pour le suivi du diabète.",
+        radius=30,
+    )  # fmt: skip
+    if request is not None:
+        request_service.send_request(request, sakisoigne)
+        mentorship = request_service.accept_request(request, 4, today.replace(day=1) - timedelta(days=31))
+        log_session(mentorship, mentorship.starts_on + timedelta(days=7), 90, MentoringTopic.COOPERATION_PROTOCOLS,
+                    "Présentation du protocole national et des étapes de l'ARS.")  # fmt: skip
+        log_session(
+            mentorship, today, 60, MentoringTopic.COORDINATION, "Organisation des réunions de concertation."
+        )

@@ -283,8 +283,14 @@ def load_demo() -> list[tuple[str, str]]:
             logins={0: login("coordination.sens")},
         ),
     )
+    # Designated to support its antenna and the Grand Sénonais with advanced consultations and coordination time.
     builder.hub(
-        sens, status=HubStatus.CANDIDATE, radius=25, hours="10", offers=[OfferKind.ADVANCED_CONSULTATION]
+        sens,
+        status=HubStatus.APPROVED,
+        radius=25,
+        hours="10",
+        offers=[OfferKind.ADVANCED_CONSULTATION, OfferKind.COORDINATION_TIME],
+        approved_by=cnam,
     )
 
     # MSP Sakisoigne, La Possession (La Réunion): 25 professionals; child overweight and obesity, diabetes,

@@ -360,3 +360,19 @@ async def test_request_events_reach_the_requester_and_the_hubs_coordinators_only
     await subscribe(elsewhere, "2", EVENTS, {"h": gid(hub)})  # not their hub
     message = await elsewhere.receive_json_from(TIMEOUT)
     assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_cnam_staff_read_requests_and_mentorships_in_the_admin_without_changing_them(world, client):
+    mentorship = service.accept_request(request_of(world), 3)
+    staff = world.user("cnam_staff")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    page = client.get("/admin/mentoring/mentoringrequest/")
+    assert page.status_code == 200 and "Châlons-en-Champagne" in page.content.decode()
+    assert client.get(f"/admin/mentoring/mentorship/{mentorship.pk}/change/").status_code == 200
+    assert client.get("/admin/mentoring/mentoringrequest/add/").status_code == 403
+    response = client.post(f"/admin/mentoring/mentorship/{mentorship.pk}/change/", {"hours_per_month": "30"})
+    assert response.status_code == 403
+    mentorship.refresh_from_db()
+    assert mentorship.hours_per_month == Decimal(3)

@@ -99,8 +99,20 @@ def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
     assert len(set(staff[:8])) == 8 and staff[8] == staff[0]
     reunion = Slot.objects.filter(offer__title__contains="surpoids").first()
     assert reunion.starts_at.astimezone(ZoneInfo("Indian/Reunion")).hour == 18
+    sens_antenna = Slot.objects.filter(offer__title="Consultations à l'antenne de Saint-Clément")
+    assert sens_antenna.exists() and sens.hub.status == HubStatus.APPROVED
+
+    # Open requests in several states, and one mentorship with coordination time given.
+    from mentoring.models import MentoringRequest, Mentorship
+
+    assert sorted(MentoringRequest.objects.values_list("status", flat=True)) == [
+        "ACCEPTED", "INFO_REQUESTED", "SENT",
+    ]  # fmt: skip
+    mentorship = Mentorship.objects.get()
+    assert (mentorship.hub.msp.name, mentorship.sessions.count()) == ("MSP Sakisoigne", 2)
     offers_before = SupportOffer.objects.count()
     call_command("load_demo", stdout=StringIO())
+    assert MentoringRequest.objects.count() == 3
     assert SupportOffer.objects.count() == offers_before and Slot.objects.filter(offer=rota).count() == len(
         slots
     )
