@@ -224,14 +224,25 @@ def accept_request(
     return mentorship
 
 
+def _step(
+    request, allowed, action: str, to: str, kind: str, actor=None, message: str = ""
+) -> MentoringRequest:
+    """Move the (locked) request from one of `allowed` states to `to`, and record the step."""
+    request = _lock(request)
+    _require_status(request, allowed, action)
+    request.status = to
+    request.save(update_fields=["status", "updated_at"])
+    _record(request, kind, actor, message)
+    return request
+
+
 @transaction.atomic
 def decline_request(request: MentoringRequest, reason: str, actor=None) -> MentoringRequest:
     reason = _text(reason, "reason", "Le motif")
-    request = _lock(request)
-    _require_status(request, [RequestStatus.SENT, RequestStatus.INFO_REQUESTED], "décliner")
-    request.status = RequestStatus.DECLINED
-    request.save(update_fields=["status", "updated_at"])
-    _record(request, RequestEventKind.DECLINED, actor, reason)
+    request = _step(
+        request, [RequestStatus.SENT, RequestStatus.INFO_REQUESTED], "décliner",
+        RequestStatus.DECLINED, RequestEventKind.DECLINED, actor, reason,
+    )  # fmt: skip
     notifications.request_declined(request, reason)
     return request
 
@@ -239,11 +250,10 @@ def decline_request(request: MentoringRequest, reason: str, actor=None) -> Mento
 @transaction.atomic
 def ask_for_info(request: MentoringRequest, question: str, actor=None) -> MentoringRequest:
     question = _text(question, "question", "La question")
-    request = _lock(request)
-    _require_status(request, [RequestStatus.SENT], "demander des précisions sur")
-    request.status = RequestStatus.INFO_REQUESTED
-    request.save(update_fields=["status", "updated_at"])
-    _record(request, RequestEventKind.INFO_REQUESTED, actor, question)
+    request = _step(
+        request, [RequestStatus.SENT], "demander des précisions sur",
+        RequestStatus.INFO_REQUESTED, RequestEventKind.INFO_REQUESTED, actor, question,
+    )  # fmt: skip
     notifications.request_info_requested(request, question)
     return request
 
@@ -251,20 +261,17 @@ def ask_for_info(request: MentoringRequest, question: str, actor=None) -> Mentor
 @transaction.atomic
 def provide_info(request: MentoringRequest, message: str, actor=None) -> MentoringRequest:
     message = _text(message, "message", "La réponse")
-    request = _lock(request)
-    _require_status(request, [RequestStatus.INFO_REQUESTED], "compléter")
-    request.status = RequestStatus.SENT
-    request.save(update_fields=["status", "updated_at"])
-    _record(request, RequestEventKind.INFO_PROVIDED, actor, message)
+    request = _step(
+        request, [RequestStatus.INFO_REQUESTED], "compléter",
+        RequestStatus.SENT, RequestEventKind.INFO_PROVIDED, actor, message,
+    )  # fmt: skip
     notifications.request_info_provided(request, message)
     return request
 
 
 @transaction.atomic
 def withdraw_request(request: MentoringRequest, reason: str = "", actor=None) -> MentoringRequest:
-    request = _lock(request)
-    _require_status(request, LIVE_REQUEST_STATUSES, "retirer")
-    request.status = RequestStatus.WITHDRAWN
-    request.save(update_fields=["status", "updated_at"])
-    _record(request, RequestEventKind.WITHDRAWN, actor, (reason or "").strip()[:MAX_MESSAGE_LENGTH])
-    return request
+    return _step(
+        request, LIVE_REQUEST_STATUSES, "retirer", RequestStatus.WITHDRAWN, RequestEventKind.WITHDRAWN,
+        actor, (reason or "").strip()[:MAX_MESSAGE_LENGTH],
+    )  # fmt: skip
