@@ -202,8 +202,20 @@ def update_occurrences(
     confirmed bookings. All or nothing. Returns (changed, kept).
     """
     _validate_changes(start_time, duration_minutes, capacity)
+    targets = _targets(slot, scope)
+    if scope == SeriesScope.ONE or slot.series_id is None:
+        if targets[0].status == SlotStatus.CANCELLED:
+            raise ValidationError(
+                ValidationError("Ce créneau est annulé.", code=MentoringErrorCode.SLOT_CANCELLED)
+            )
+        if targets[0].starts_at <= timezone.now():
+            raise ValidationError(
+                ValidationError(
+                    "Ce créneau est déjà commencé ou passé.", code=MentoringErrorCode.SLOT_IN_PAST
+                )
+            )
     changed, kept = [], []
-    for target in _targets(slot, scope):
+    for target in targets:
         if scope != SeriesScope.ONE and not include_booked and _is_booked(target):
             kept.append(target)
             continue

@@ -226,3 +226,21 @@ def test_update_slot_series_reports_kept_occurrences(gql, world, series):
     assert result["data"]["updateSlotSeries"]["kept"] == [{"id": gid(second)}]
     assert len(result["data"]["updateSlotSeries"]["changed"]) == 3
     assert SupportOffer.objects.get().kind == OfferKind.ADVANCED_CONSULTATION
+
+
+def test_a_cancelled_or_past_slot_is_not_edited(series):
+    from django.utils import timezone
+
+    from mentoring.services.booking import cancel_slot
+
+    first, second, *_ = slots_of(series)
+    cancel_slot(first, "Médecin absent")
+    with pytest.raises(ValidationError) as caught:
+        update_occurrences(first, SeriesScope.ONE, capacity=6)
+    assert caught.value.error_list[0].code == "SLOT_CANCELLED"
+    Slot.objects.filter(pk=second.pk).update(
+        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    with pytest.raises(ValidationError) as caught:
+        update_occurrences(second, SeriesScope.ONE, capacity=6)
+    assert caught.value.error_list[0].code == "SLOT_IN_PAST"
