@@ -1,28 +1,45 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-# What Cnam staff read in the admin back office.
-CNAM_STAFF_VIEWS = [
+# What Cnam staff read (and, for the accelerator, handle) in the admin back office.
+CNAM_STAFF_PERMISSIONS = [
     "view_supportoffer",
     "view_slot",
     "view_booking",
     "view_mentoringrequest",
     "view_mentorship",
     "view_coordinationsession",
+    "handle_acceleratorrequest",
+    "view_acceleratorrequest",
+    "view_cannedanswer",
+    "add_cannedanswer",
+    "change_cannedanswer",
+    "view_serviceleveltarget",
 ]
 
+# Default service-level targets per priority, in business hours (first response, resolution). They are
+# data: created when missing, then edited in the admin.
+DEFAULT_TARGETS = {"P1": (4, 16), "P2": (8, 40), "P3": (16, 80), "P4": (24, 120)}
 
-def grant_cnam_views(sender, using="default", **kwargs):
+
+def ensure_reference_data(sender, using="default", **kwargs):
+    """Cnam staff's rights on mentoring and the accelerator; the default service-level targets."""
     from django.contrib.auth.models import Group, Permission
 
     from network.permissions import CNAM_STAFF_GROUP
 
+    from .accelerator.models import ServiceLevelTarget
+
     group, _ = Group.objects.using(using).get_or_create(name=CNAM_STAFF_GROUP)
     group.permissions.add(
         *Permission.objects.using(using).filter(
-            content_type__app_label="mentoring", codename__in=CNAM_STAFF_VIEWS
+            content_type__app_label="mentoring", codename__in=CNAM_STAFF_PERMISSIONS
         )
     )
+    for priority, (first, resolution) in DEFAULT_TARGETS.items():
+        ServiceLevelTarget.objects.using(using).get_or_create(
+            priority=priority, defaults={"first_response_hours": first, "resolution_hours": resolution}
+        )
 
 
 class MentoringConfig(AppConfig):
@@ -30,4 +47,4 @@ class MentoringConfig(AppConfig):
     verbose_name = "Accompagnement et accélérateur"
 
     def ready(self):
-        post_migrate.connect(grant_cnam_views, sender=self)
+        post_migrate.connect(ensure_reference_data, sender=self)

@@ -442,3 +442,14 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Agenda de {self.practitioner or self.hub}"
+
+
+# The accelerator's models live in their own module of the app.
+from .accelerator.models import (  # noqa: E402, F401
+    AcceleratorChange,
+    AcceleratorMessage,
+    AcceleratorPresence,
+    AcceleratorRequest,
+    CannedAnswer,
+    ServiceLevelTarget,
+)

@@ -20,7 +20,7 @@ def _when(slot) -> str:
     return local.strftime("%d/%m/%Y à %H:%M") + f" ({slot.offer.time_zone})"
 
 
-def _send(practitioner, subject: str, body: str) -> None:
+def email_practitioner(practitioner, subject: str, body: str) -> None:
     recipient = practitioner.email or (practitioner.user.email if practitioner.user_id else "")
     if not recipient:
         return
@@ -36,7 +36,7 @@ def _send(practitioner, subject: str, body: str) -> None:
 
 def booking_confirmed(booking) -> None:
     slot = booking.slot
-    _send(
+    email_practitioner(
         booking.practitioner,
         f"Réservation confirmée : {slot.offer.title}",
         f"Bonjour,\n\nVotre place est réservée pour « {slot.offer.title} » le {_when(slot)}, "
@@ -46,7 +46,7 @@ def booking_confirmed(booking) -> None:
 
 def booking_waitlisted(booking) -> None:
     slot = booking.slot
-    _send(
+    email_practitioner(
         booking.practitioner,
         f"Liste d'attente : {slot.offer.title}",
         f"Bonjour,\n\nLe créneau du {_when(slot)} est complet ; vous êtes sur la liste d'attente. "
@@ -56,7 +56,7 @@ def booking_waitlisted(booking) -> None:
 
 def booking_promoted(booking) -> None:
     slot = booking.slot
-    _send(
+    email_practitioner(
         booking.practitioner,
         f"Une place s'est libérée : {slot.offer.title}",
         f"Bonjour,\n\nUne place s'est libérée : votre réservation pour le {_when(slot)} est confirmée.\n",
@@ -65,7 +65,7 @@ def booking_promoted(booking) -> None:
 
 def booking_cancelled(booking) -> None:
     slot = booking.slot
-    _send(
+    email_practitioner(
         booking.practitioner,
         f"Réservation annulée : {slot.offer.title}",
         f"Bonjour,\n\nVotre réservation du {_when(slot)} est annulée.\n",
@@ -74,7 +74,7 @@ def booking_cancelled(booking) -> None:
 
 def slot_cancelled(booking, reason: str) -> None:
     slot = booking.slot
-    _send(
+    email_practitioner(
         booking.practitioner,
         f"Créneau annulé : {slot.offer.title}",
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a annulé le créneau du {_when(slot)}.\nMotif : {reason}\n",
@@ -83,7 +83,7 @@ def slot_cancelled(booking, reason: str) -> None:
 
 def slot_moved(booking) -> None:
     slot = booking.slot
-    _send(
+    email_practitioner(
         booking.practitioner,
         f"Créneau modifié : {slot.offer.title}",
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a modifié un créneau que vous avez réservé : il a lieu "
@@ -108,7 +108,7 @@ def _coordinators(hub):
 
 def request_received(request) -> None:
     for coordinator in _coordinators(request.hub):
-        _send(
+        email_practitioner(
             coordinator,
             "Nouvelle demande d'accompagnement",
             f"Bonjour,\n\n{request.requester.full_name} ({request.commune.name}) sollicite "
@@ -118,7 +118,7 @@ def request_received(request) -> None:
 
 def request_info_provided(request, message: str) -> None:
     for coordinator in _coordinators(request.hub):
-        _send(
+        email_practitioner(
             coordinator,
             "Précisions sur une demande d'accompagnement",
             f"Bonjour,\n\n{request.requester.full_name} a répondu à votre question :\n\n{message}\n",
@@ -126,7 +126,7 @@ def request_info_provided(request, message: str) -> None:
 
 
 def request_accepted(request, mentorship) -> None:
-    _send(
+    email_practitioner(
         request.requester,
         "Demande d'accompagnement acceptée",
         f"Bonjour,\n\n{request.hub.msp.name} accepte de vous accompagner à partir du "
@@ -135,7 +135,7 @@ def request_accepted(request, mentorship) -> None:
 
 
 def request_declined(request, reason: str) -> None:
-    _send(
+    email_practitioner(
         request.requester,
         "Demande d'accompagnement déclinée",
         f"Bonjour,\n\n{request.hub.msp.name} ne peut pas donner suite à votre demande.\nMotif : {reason}\n\n"
@@ -144,7 +144,7 @@ def request_declined(request, reason: str) -> None:
 
 
 def request_info_requested(request, question: str) -> None:
-    _send(
+    email_practitioner(
         request.requester,
         "Précisions demandées sur votre demande d'accompagnement",
         f"Bonjour,\n\n{request.hub.msp.name} vous demande des précisions :\n\n{question}\n",

@@ -22,6 +22,7 @@ from network.models import HubDesignation, Practitioner
 from network.permissions import viewer_for
 
 from .. import models
+from ..accelerator.graphql import AcceleratorMutation, AcceleratorQuery, AcceleratorSubscription
 from ..errors import MentoringErrorCode
 from ..services import booking as booking_service
 from ..services import offers as offer_service
@@ -487,7 +488,7 @@ class RotateCalendarFeed(MentoringMutation):
         return cls(url=build(path) if build else path, errors=[])
 
 
-class MentoringQuery(MentorshipsQuery, graphene.ObjectType):
+class MentoringQuery(MentorshipsQuery, AcceleratorQuery, graphene.ObjectType):
     support_offers = ConnectionField(
         types.SupportOffer,
         hub_id=graphene.ID(description="Only this hub's offers."),
@@ -549,7 +550,7 @@ class MentoringQuery(MentorshipsQuery, graphene.ObjectType):
         )
 
 
-class MentoringMutationType(MentorshipsMutation, graphene.ObjectType):
+class MentoringMutationType(MentorshipsMutation, AcceleratorMutation, graphene.ObjectType):
     publish_offer = PublishOffer.Field(description=PublishOffer.__doc__)
     update_offer = UpdateOffer.Field(description=UpdateOffer.__doc__)
     update_slot_series = UpdateSlotSeries.Field(description=UpdateSlotSeries.__doc__)
@@ -568,7 +569,7 @@ def _visible_slot(info, pk):
     return types.Slot.get_queryset(models.Slot.objects.filter(pk=pk), info)
 
 
-class MentoringSubscription(MentorshipsSubscription, graphene.ObjectType):
+class MentoringSubscription(MentorshipsSubscription, AcceleratorSubscription, graphene.ObjectType):
     my_booking_events = graphene.Field(
         types.BookingEvent,
         required=True,

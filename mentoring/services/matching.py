@@ -66,16 +66,25 @@ def format_hours(value: Decimal) -> str:
 
 def match_hubs(request: MentoringRequest, limit: int = 10) -> list[HubMatch]:
     """Candidate hubs for the request, best first, each with its reasons (in French)."""
-    commune = request.commune
-    requester = request.requester
+    declined = set(request.events.filter(kind=RequestEventKind.DECLINED).values_list("hub_id", flat=True))
+    return rank_hubs(
+        request.requester, request.commune, request.radius_km, request.topics, request.wanted_kinds,
+        exclude=declined, limit=limit,
+    )  # fmt: skip
+
+
+def rank_hubs(
+    requester, commune, radius_km, topics, wanted_kinds=(), exclude=(), limit: int = 10
+) -> list[HubMatch]:
+    """Hubs able to help `requester` in `commune` on `topics`, best first, with their reasons."""
     found = nearby_hubs(
-        commune.latitude, commune.longitude, request.radius_km, limit=MAX_CANDIDATES, with_members=False
+        commune.latitude, commune.longitude, radius_km, limit=MAX_CANDIDATES, with_members=False
     )
     own_msps = set(
         Membership.objects.current().filter(practitioner=requester).values_list("msp_id", flat=True)
     )
-    declined = set(request.events.filter(kind=RequestEventKind.DECLINED).values_list("hub_id", flat=True))
-    wanted = set(request.wanted_kinds)
+    declined = set(exclude)
+    wanted = set(wanted_kinds)
     hubs = [
         (hub, distance)
         for hub, distance in found
@@ -108,13 +117,13 @@ def match_hubs(request: MentoringRequest, limit: int = 10) -> list[HubMatch]:
             distance_km=distance,
             capacity_hours=hub.monthly_coordination_hours,
             allotted_hours=allotted.get(hub.pk, Decimal(0)),
-            topics_covered=[t for t in request.topics if t in topics_of[hub.pk]],
-            topics_missing=[t for t in request.topics if t not in topics_of[hub.pk]],
+            topics_covered=[t for t in topics if t in topics_of[hub.pk]],
+            topics_missing=[t for t in topics if t not in topics_of[hub.pk]],
             profession_fit=hub.pk in peers or requester.profession_id in offer_professions[hub.pk],
         )
         reasons = [
             f"À {distance:.0f} km de {commune.name} (rayon d'intervention de la MSP : "
-            f"{hub.service_radius_km} km ; votre rayon : {request.radius_km} km)."
+            f"{hub.service_radius_km} km ; rayon demandé : {radius_km} km)."
         ]
         if match.has_capacity:
             reasons.append(

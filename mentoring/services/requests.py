@@ -139,6 +139,32 @@ def submit_request(requester: Practitioner, data: RequestData, actor=None) -> Me
 
 
 @transaction.atomic
+def open_for_hub(
+    requester: Practitioner, data: RequestData, hub: HubDesignation, actor=None
+) -> MentoringRequest:
+    """A request created and sent straight to `hub` on the requester's behalf, by Cnam staff routing an
+    accelerator question: staff chose the hub, so neither the requester's limit nor the radius applies."""
+    if hub.status != HubStatus.APPROVED:
+        raise _error(
+            MentoringErrorCode.HUB_NOT_APPROVED, "Cette MSP n'est pas désignée tête de pont.", "hub_id"
+        )
+    request = MentoringRequest.objects.create(
+        requester=requester,
+        topics=data.topics,
+        message=_text(data.message, "message", "Le message"),
+        commune=get_commune(data.commune_code),
+        radius_km=data.radius_km,
+        hub=hub,
+        status=RequestStatus.SENT,
+        sent_at=timezone.now(),
+    )
+    _record(request, RequestEventKind.SUBMITTED, actor, "Transmise par l'accélérateur de la Cnam.")
+    _record(request, RequestEventKind.SENT, actor)
+    notifications.request_received(request)
+    return request
+
+
+@transaction.atomic
 def send_request(
     request: MentoringRequest, hub: HubDesignation | None = None, actor=None
 ) -> MentoringRequest:

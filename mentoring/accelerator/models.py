@@ -1,0 +1,232 @@
+"""Accelerator models (app label `mentoring`; imported by mentoring/models.py)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from network.models import Commune, Department, HubDesignation, Msp, Practitioner
+
+
+class Category(models.TextChoices):
+    HEALTH_PROJECT = "HEALTH_PROJECT", "Projet de santé"
+    SISA_LEGAL = "SISA_LEGAL", "Sisa et questions juridiques"
+    ACI_FUNDING = "ACI_FUNDING", "ACI et financements"
+    INFORMATION_SYSTEM = "INFORMATION_SYSTEM", "Système d'information"
+    PREMISES = "PREMISES", "Locaux et immobilier"
+    COORDINATION_HR = "COORDINATION_HR", "Coordination et ressources humaines"
+    OTHER = "OTHER", "Autre"
+
+
+class State(models.TextChoices):
+    NEW = "NEW", "Nouvelle"
+    TRIAGED = "TRIAGED", "Qualifiée"
+    IN_PROGRESS = "IN_PROGRESS", "En cours"
+    WAITING_ON_REQUESTER = "WAITING_ON_REQUESTER", "En attente du demandeur"
+    ANSWERED = "ANSWERED", "Répondue"
+    CLOSED = "CLOSED", "Clôturée"
+    ROUTED_TO_HUB = "ROUTED_TO_HUB", "Orientée vers une MSP tête de pont"
+    ROUTED_TO_ARS = "ROUTED_TO_ARS", "Orientée vers l'ARS"
+    MERGED = "MERGED", "Fusionnée dans une autre demande"
+
+
+class Level(models.TextChoices):
+    LOW = "LOW", "Faible"
+    MEDIUM = "MEDIUM", "Moyenne"
+    HIGH = "HIGH", "Élevée"
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "P1", "P1 — critique"
+    HIGH = "P2", "P2 — haute"
+    NORMAL = "P3", "P3 — normale"
+    LOW = "P4", "P4 — basse"
+
+
+class SlaStatus(models.TextChoices):
+    ON_TRACK = "ON_TRACK", "Dans les délais"
+    AT_RISK = "AT_RISK", "À risque (moins de 20 % du délai restant)"
+    BREACHED = "BREACHED", "Délai dépassé"
+
+
+class ServiceLevelTarget(models.Model):
+    """Targets per priority, in business hours (configurable data, seeded by a migration)."""
+
+    priority = models.CharField("priorité", max_length=2, choices=Priority.choices, unique=True)
+    first_response_hours = models.PositiveSmallIntegerField("première réponse (heures ouvrées)")
+    resolution_hours = models.PositiveSmallIntegerField("résolution (heures ouvrées)")
+
+    class Meta:
+        verbose_name = "objectif de service"
+        verbose_name_plural = "objectifs de service"
+        ordering = ["priority"]
+
+    def __str__(self):
+        return f"{self.get_priority_display()} : {self.first_response_hours} h / {self.resolution_hours} h"
+
+
+class AcceleratorRequest(models.Model):
+    """A project holder's question to the Cnam accelerator."""
+
+    requester = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="accelerator_requests", verbose_name="demandeur"
+    )
+    msp = models.ForeignKey(
+        Msp, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="MSP en projet"
+    )
+    subject = models.CharField("objet", max_length=200)
+    body = models.TextField("question")
+    category = models.CharField("catégorie", max_length=20, choices=Category.choices)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    state = models.CharField("état", max_length=20, choices=State.choices, default=State.NEW)
+    urgency = models.CharField(
+        "urgence (demandeur)", max_length=6, choices=Level.choices, default=Level.MEDIUM
+    )
+    impact = models.CharField("impact (Cnam)", max_length=6, choices=Level.choices, default=Level.MEDIUM)
+    priority = models.CharField("priorité", max_length=2, choices=Priority.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="agent",
+    )  # fmt: skip
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+    )
+    routed_hub = models.ForeignKey(
+        HubDesignation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    mentoring_request = models.OneToOneField(
+        "mentoring.MentoringRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accelerator",
+    )
+    created_at = models.DateTimeField("reçue le", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Service-level clocks (business seconds); the clock pauses while waiting on the requester or answered.
+    paused_since = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    first_response_at = models.DateTimeField("première réponse le", null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField("résolue le", null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField("première réponse attendue le", null=True, blank=True)
+    resolution_due_at = models.DateTimeField("résolution attendue le", null=True, blank=True)
+    sla_status = models.CharField(
+        "délais", max_length=8, choices=SlaStatus.choices, default=SlaStatus.ON_TRACK
+    )
+
+    class Meta:
+        verbose_name = "demande à l'accélérateur"
+        verbose_name_plural = "demandes à l'accélérateur"
+        ordering = ["-created_at", "id"]
+        permissions = [("handle_acceleratorrequest", "Peut traiter les demandes de l'accélérateur")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="MERGED") | Q(merged_into__isnull=False),
+                name="accelerator_merged_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="ROUTED_TO_HUB") | Q(routed_hub__isnull=False),
+                name="accelerator_routed_has_hub",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "resolution_due_at"], name="accel_state_due"),
+            models.Index(fields=["state", "priority", "created_at"], name="accel_state_priority"),
+            models.Index(fields=["assignee", "state"], name="accel_assignee_state"),
+            models.Index(fields=["department", "state"], name="accel_department_state"),
+            models.Index(fields=["requester", "created_at"], name="accel_requester"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject}"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "PUBLIC", "Réponse (visible du demandeur)"
+    INTERNAL = "INTERNAL", "Note interne (équipe Cnam seulement)"
+
+
+class AcceleratorMessage(models.Model):
+    """A reply on a request: public (the requester sees it) or an internal note (staff only)."""
+
+    request = models.ForeignKey(AcceleratorRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    visibility = models.CharField("visibilité", max_length=8, choices=Visibility.choices)
+    body = models.TextField("message")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "message de l'accélérateur"
+        verbose_name_plural = "messages de l'accélérateur"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "visibility", "created_at"], name="accel_message_thread")]
+
+    def __str__(self):
+        return f"#{self.request_id} — {self.get_visibility_display()}"
+
+
+class AcceleratorChange(models.Model):
+    """The audit trail: who changed what, when, from and to which value, and why."""
+
+    request = models.ForeignKey(AcceleratorRequest, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    field = models.CharField("champ", max_length=20)
+    from_value = models.CharField("avant", max_length=200, blank=True)
+    to_value = models.CharField("après", max_length=200, blank=True)
+    reason = models.TextField("motif", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "historique de l'accélérateur"
+        verbose_name_plural = "historique de l'accélérateur"
+        ordering = ["id"]  # the order the changes were made in
+
+    def __str__(self):
+        return f"#{self.request_id} {self.field}: {self.from_value} → {self.to_value}"
+
+
+class CannedAnswer(models.Model):
+    """A reusable answer, in French, kept by Cnam staff."""
+
+    title = models.CharField("titre", max_length=200)
+    body = models.TextField("texte")
+    category = models.CharField("catégorie", max_length=20, choices=Category.choices, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "réponse type"
+        verbose_name_plural = "réponses types"
+        ordering = ["category", "title", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Activity(models.TextChoices):
+    VIEWING = "VIEWING", "Consulte la demande"
+    REPLYING = "REPLYING", "Rédige une réponse"
+
+
+class AcceleratorPresence(models.Model):
+    """Who of the staff is on a request right now (refreshed by the client; stale after a minute)."""
+
+    request = models.ForeignKey(AcceleratorRequest, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    activity = models.CharField(max_length=8, choices=Activity.choices)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "présence"
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="accel_presence_once")]
+
+    def __str__(self):
+        return f"#{self.request_id} — {self.get_activity_display()}"

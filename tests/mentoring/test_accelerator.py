@@ -1,0 +1,538 @@
+"""The Cnam accelerator: business hours, service levels with pauses, transitions and audit trail, internal
+notes kept from the requester, routing to a hub end to end, merge, per-role API, live events."""
+
+from datetime import datetime
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core import mail
+from django.core.exceptions import ValidationError
+from graphql_relay import to_global_id
+
+from mentoring.accelerator import services
+from mentoring.accelerator.business_hours import add_business_seconds, business_seconds
+from mentoring.accelerator.models import AcceleratorRequest, CannedAnswer, Level, SlaStatus, State
+from mentoring.models import MentoringRequest, RequestStatus
+from network.models import Commune, Zoning
+from tests.conftest import (
+    ROLES,
+    error_codes,
+    make_coordinator,
+    make_hub,
+    make_msp,
+    make_practitioner,
+    top_codes,
+)
+from tests.mentoring.test_api import ERRORS, gid
+from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+HOUR = 3600
+STAFF = {"cnam_staff", "admin"}
+PRACTITIONERS = {"practitioner", "coordinator", "other_coordinator"}
+
+
+def at(*args):
+    return datetime(*args, tzinfo=PARIS)
+
+
+def question(**extra):
+    fields = {
+        "subject": "Statuts de la Sisa",
+        "body": "Faut-il un médecin gérant dans les statuts de notre Sisa ?",
+        "category": "SISA_LEGAL",
+        "commune_code": "51108",
+    }
+    return services.Question(**{**fields, **extra})
+
+
+def submit_at(when, requester=None, **extra):
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return services.submit(requester or make_practitioner(user=True), question(**extra))
+
+
+def codes(exc):
+    if hasattr(exc, "error_dict"):
+        return {e.code for errors in exc.error_dict.values() for e in errors}
+    return {e.code for e in exc.error_list}
+
+
+# --- Business hours ----------------------------------------------------------------------------------
+
+
+def test_business_hours_skip_nights_weekends_and_public_holidays():
+    assert business_seconds(at(2027, 7, 9, 17), at(2027, 7, 12, 10)) == 2 * HOUR  # Friday → Monday
+    assert business_seconds(at(2027, 7, 13, 17), at(2027, 7, 15, 10)) == 2 * HOUR  # 14 July, Wednesday
+    assert business_seconds(at(2026, 4, 30, 17), at(2026, 5, 4, 10)) == 2 * HOUR  # 1 May, a Friday
+    assert business_seconds(at(2027, 7, 12, 7), at(2027, 7, 12, 20)) == 9 * HOUR
+    assert add_business_seconds(at(2027, 7, 9, 17), 4 * HOUR) == at(2027, 7, 12, 12)
+    assert add_business_seconds(at(2027, 7, 13, 16), 3 * HOUR) == at(2027, 7, 15, 10)
+    assert add_business_seconds(at(2027, 7, 10, 11), 0) == at(2027, 7, 12, 9)  # Saturday: next opening
+
+
+# --- Priority and service levels ---------------------------------------------------------------------
+
+
+def test_priority_from_urgency_and_impact_and_a_zip_commune_raises_impact():
+    request = submit_at(at(2027, 7, 12, 9))
+    assert request.priority == "P3"  # medium × medium
+    request = submit_at(at(2027, 7, 12, 9), urgency=Level.HIGH)
+    assert request.priority == "P2"
+    Commune.objects.filter(code="51649").update(zoning=Zoning.ZIP)
+    request = submit_at(at(2027, 7, 12, 9), commune_code="51649")
+    assert request.priority == "P2"  # impact raised to high by the priority zone
+    staff = make_practitioner(user=True).user
+    request = services.triage(request, staff, impact=Level.LOW)
+    assert (request.priority, request.state) == ("P3", State.TRIAGED)
+
+
+def test_a_weekend_delays_the_due_time():
+    request = submit_at(at(2027, 7, 9, 16), urgency=Level.HIGH)
+    request = services.triage(request, None, impact=Level.HIGH)  # P1: 4 business hours to a first response
+    assert request.priority == "P1"
+    assert request.first_response_due_at == at(2027, 7, 12, 11)  # 2 h on Friday, 2 h on Monday
+
+
+def test_the_clock_pauses_while_waiting_on_the_requester_across_14_july():
+    request = submit_at(at(2027, 7, 12, 9))  # P3: 16 h to first response, 80 h to resolution
+    first, _ = services.clocks(request, at(2027, 7, 13, 13))
+    assert (first.elapsed_seconds, first.at_risk, first.breached) == (13 * HOUR, True, False)
+    with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 13, 13)):
+        request = services.set_state(request, None, State.WAITING_ON_REQUESTER)
+    first, resolution = services.clocks(request, at(2027, 7, 14, 12))
+    assert (first.paused, first.due_at, first.elapsed_seconds) == (True, None, 13 * HOUR)
+    assert (resolution.paused, resolution.left_seconds) == (True, 67 * HOUR)
+    with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 15, 10)):
+        request = services.set_state(request, None, State.IN_PROGRESS)
+    assert request.paused_seconds == 6 * HOUR  # Tuesday 13-18, then Thursday 9-10 (14 July is off)
+    first, _ = services.clocks(request, at(2027, 7, 15, 12))
+    assert (first.elapsed_seconds, first.left_seconds) == (15 * HOUR, HOUR)
+    assert request.first_response_due_at == at(2027, 7, 15, 13)
+    first, _ = services.clocks(request, at(2027, 7, 15, 14))
+    assert first.breached and services.sla_status(request, at(2027, 7, 15, 14)) == SlaStatus.BREACHED
+
+
+def test_only_a_public_reply_stops_the_first_response_clock():
+    request = submit_at(at(2027, 7, 12, 9))
+    with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 12, 11)):
+        services.reply(request, None, "Vérifier l'article 4.", internal=True, by_staff=True)
+    request.refresh_from_db()
+    assert request.first_response_at is None
+    with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 12, 14)):
+        services.reply(request, None, "Non, un gérant suffit.", internal=False, by_staff=True)
+    request.refresh_from_db()
+    assert (request.first_response_seconds, request.state) == (5 * HOUR, State.IN_PROGRESS)
+    first, _ = services.clocks(request, at(2027, 7, 20, 9))
+    assert first.done and not first.breached
+
+
+def test_at_risk_and_breached_transitions_are_recorded_by_the_watch():
+    request = submit_at(at(2027, 7, 12, 9))
+    assert services.check_service_levels(at(2027, 7, 12, 10)) == 0
+    assert services.check_service_levels(at(2027, 7, 13, 14)) == 1
+    request.refresh_from_db()
+    assert request.sla_status == SlaStatus.AT_RISK
+    services.check_service_levels(at(2027, 7, 13, 17, 30))
+    request.refresh_from_db()
+    assert request.sla_status == SlaStatus.BREACHED
+    assert [(c.field, c.from_value, c.to_value) for c in request.changes.filter(field="sla")] == [
+        ("sla", "ON_TRACK", "AT_RISK"), ("sla", "AT_RISK", "BREACHED"),
+    ]  # fmt: skip
+
+
+# --- Transitions, audit trail, merge, routing --------------------------------------------------------
+
+
+def test_transitions_are_checked_and_recorded_with_who_and_why(world):
+    staff = world.user("cnam_staff")
+    request = submit_at(at(2027, 7, 12, 9))
+    with pytest.raises(ValidationError) as caught:
+        services.close(request, staff)
+    assert codes(caught.value) == {"REQUIRED"}
+    with pytest.raises(ValidationError) as caught:
+        services.set_state(request, staff, State.ROUTED_TO_HUB)
+    assert codes(caught.value) == {"INVALID_TRANSITION"}
+    services.close(request, staff, "Question posée deux fois par téléphone.")
+    with pytest.raises(ValidationError) as caught:
+        services.set_state(request, staff, State.WAITING_ON_REQUESTER)
+    assert codes(caught.value) == {"INVALID_TRANSITION"}
+    services.reopen(request, staff, "Le demandeur relance.")
+    request.refresh_from_db()
+    assert [(c.actor, c.field, c.from_value, c.to_value, c.reason) for c in request.changes.all()] == [
+        (None, "state", "", "NEW", ""),
+        (staff, "state", "NEW", "CLOSED", "Question posée deux fois par téléphone."),
+        (staff, "state", "CLOSED", "IN_PROGRESS", "Le demandeur relance."),
+    ]
+    assert request.resolved_at is None  # reopened: the resolution clock runs again
+
+
+def test_merge_a_duplicate_tells_its_requester(world, django_capture_on_commit_callbacks):
+    staff = world.user("cnam_staff")
+    main = submit_at(at(2027, 7, 12, 9))
+    duplicate = submit_at(at(2027, 7, 12, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge(duplicate, staff, main, "Même question")
+    duplicate.refresh_from_db()
+    assert (duplicate.state, duplicate.merged_into) == (State.MERGED, main)
+    assert mail.outbox[-1].to == [duplicate.requester.email]
+    assert f"#{main.pk}" in mail.outbox[-1].body
+    with pytest.raises(ValidationError) as caught:
+        services.merge(main, staff, duplicate)
+    assert codes(caught.value) == {"INVALID"}
+
+
+def test_routing_to_a_hub_end_to_end(world, gql):
+    staff, coordinator = world.user("cnam_staff"), world.user("coordinator")
+    requester = world.user("practitioner")
+    from mentoring.models import SupportOffer
+
+    SupportOffer.objects.create(
+        hub=world.hub, kind="COORDINATION_TIME", title="Temps de coordination", location_kind="REMOTE",
+        mentoring_topics=["SISA_LEGAL"],
+    )  # fmt: skip
+    request = submit_at(at(2027, 7, 12, 9), requester=requester.practitioner)
+    assert [m.hub for m in services.suggested_hubs(request)] == [world.hub]
+
+    result = gql.execute(
+        f"""mutation($id: ID!, $hub: ID!) {{ routeAcceleratorRequestToHub(id: $id, hubId: $hub,
+            note: "Sisa créée en 2019 à Saint-Martin") {{ request {{ state routedHub {{ id }} }} {ERRORS} }} }}""",
+        {"id": gid(request), "hub": gid(world.hub)},
+        user=staff,
+    )
+    assert result["data"]["routeAcceleratorRequestToHub"]["request"]["state"] == "ROUTED_TO_HUB"
+    linked = MentoringRequest.objects.get()
+    assert (linked.hub, linked.status, linked.requester) == (
+        world.hub,
+        RequestStatus.SENT,
+        requester.practitioner,
+    )
+    assert "Sisa créée en 2019" in linked.message
+
+    thread = """query($id: ID!) { acceleratorRequest(id: $id) { state messages { body fromRequester }
+        routedRequest { status hub { id } } } }"""
+    seen = gql.execute(thread, {"id": gid(request)}, user=coordinator)["data"]["acceleratorRequest"]
+    assert seen["routedRequest"] == {"status": "SENT", "hub": {"id": gid(world.hub)}}
+    reply = f"""mutation($id: ID!) {{ replyToAcceleratorRequest(id: $id, body: "Un seul gérant suffit.") {{
+        request {{ state }} {ERRORS} }} }}"""
+    assert gql.execute(reply, {"id": gid(request)}, user=coordinator)["data"]["replyToAcceleratorRequest"][
+        "request"
+    ] == {"state": "ANSWERED"}
+    mine = gql.execute(thread, {"id": gid(request)}, user=requester)["data"]["acceleratorRequest"]
+    assert mine["state"] == "ANSWERED" and mine["routedRequest"]["status"] == "SENT"
+    assert [m["body"] for m in mine["messages"]][-1] == "Un seul gérant suffit."
+    other = gql.execute(thread, {"id": gid(request)}, user=world.user("other_coordinator"))
+    assert top_codes(other) == ["NOT_FOUND"]
+
+
+# --- Internal notes never reach the requester ---------------------------------------------------------
+
+
+NOTE = "Demandeur déjà connu : relancé trois fois."
+
+
+def test_an_internal_note_never_reaches_the_requester_by_any_api(
+    world, gql, django_capture_on_commit_callbacks
+):
+    requester, staff = world.user("practitioner"), world.user("cnam_staff")
+    request = submit_at(at(2027, 7, 12, 9), requester=requester.practitioner)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = gql.execute(
+            f'mutation($id: ID!) {{ replyToAcceleratorRequest(id: $id, body: "{NOTE}", internal: true) {{ {ERRORS} }} }}',
+            {"id": gid(request)},
+            user=staff,
+        )
+    assert result["data"]["replyToAcceleratorRequest"]["errors"] == []
+    assert mail.outbox == []  # no e-mail for a note
+
+    for query in (
+        "query($id: ID!) { acceleratorRequest(id: $id) { messages { body } changes { reason } } }",
+        "{ acceleratorRequests(first: 10) { edges { node { messages { body visibility } } } } }",
+        "query($id: ID!) { node(id: $id) { ... on AcceleratorRequest { messages { body } } } }",
+    ):
+        text = str(gql.execute(query, {"id": gid(request)}, user=requester))
+        assert NOTE not in text and "INTERNAL" not in text
+    staff_view = gql.execute(
+        "query($id: ID!) { acceleratorRequest(id: $id) { messages { body visibility } } }",
+        {"id": gid(request)},
+        user=staff,
+    )
+    assert staff_view["data"]["acceleratorRequest"]["messages"] == [{"body": NOTE, "visibility": "INTERNAL"}]
+    # A requester cannot write one either.
+    result = gql.execute(
+        'mutation($id: ID!) { replyToAcceleratorRequest(id: $id, body: "x", internal: true) { message { id } } }',
+        {"id": gid(request)},
+        user=requester,
+    )
+    assert top_codes(result) == ["FORBIDDEN"]
+
+
+EVENTS = "subscription($id: ID!) { acceleratorRequestEvents(id: $id) { kind message { body visibility } } }"
+QUEUE = "subscription { acceleratorQueueEvents { kind request { subject } } }"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
+async def test_live_events_carry_internal_notes_to_staff_only(territories):
+    from django.contrib.auth.models import Group
+
+    from backend.accounts.services import issue_token
+    from network.permissions import CNAM_STAFF_GROUP
+    from tests.conftest import make_user
+    from tests.realtime.test_protocol import TIMEOUT, ready_socket, settle, subscribe
+
+    def setup():
+        requester = make_practitioner(user=True)
+        staff = make_user()
+        staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+        request = services.submit(requester, question())
+        return request, staff, issue_token(requester.user).token, issue_token(staff).token
+
+    request, staff, requester_token, staff_token = await database_sync_to_async(setup)()
+    mine, theirs = await ready_socket(requester_token), await ready_socket(staff_token)
+    await subscribe(mine, "1", EVENTS, {"id": gid(request)})
+    await subscribe(theirs, "1", EVENTS, {"id": gid(request)})
+    await subscribe(theirs, "2", QUEUE)
+    await subscribe(mine, "2", QUEUE)
+    refused = await mine.receive_json_from(TIMEOUT)
+    assert refused["type"] == "error" and refused["id"] == "2"
+    await settle()
+
+    await database_sync_to_async(services.reply)(request, staff, NOTE, internal=True, by_staff=True)
+    await database_sync_to_async(services.reply)(
+        request, staff, "Un gérant suffit.", internal=False, by_staff=True
+    )
+    staff_seen = [await theirs.receive_json_from(TIMEOUT) for _ in range(4)]
+    by_id = {}
+    for message in staff_seen:
+        by_id.setdefault(message["id"], []).append(message["payload"]["data"])
+    assert [e["acceleratorRequestEvents"]["message"]["visibility"] for e in by_id["1"]] == [
+        "INTERNAL",
+        "PUBLIC",
+    ]
+    assert [e["acceleratorQueueEvents"]["kind"] for e in by_id["2"]] == ["MESSAGE", "MESSAGE"]
+    received = await mine.receive_json_from(TIMEOUT)
+    assert received["payload"]["data"]["acceleratorRequestEvents"]["message"] == {
+        "body": "Un gérant suffit.", "visibility": "PUBLIC",
+    }  # fmt: skip
+    assert await mine.receive_nothing(0.3)
+
+
+# --- Per role ------------------------------------------------------------------------------------------
+
+
+def expect_role(result, mutation, role, allowed):
+    if role in allowed:
+        assert "errors" not in result, result.get("errors")
+        assert result["data"][mutation]["errors"] == [], result["data"][mutation]
+        return True
+    assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"], result
+    return False
+
+
+SUBMIT = f"""mutation($input: QuestionInput!) {{ submitAcceleratorRequest(input: $input) {{
+    request {{ state priority department {{ code }} firstResponse {{ targetHours dueAt }} }} {ERRORS} }} }}"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_submit_per_role(gql, world, role):
+    result = gql.execute(
+        SUBMIT,
+        {
+            "input": {
+                "subject": "ACI",
+                "body": "Quand signer l'ACI ?",
+                "category": "ACI_FUNDING",
+                "communeCode": "51108",
+            }
+        },
+        user=world.user(role),
+    )
+    if expect_role(result, "submitAcceleratorRequest", role, PRACTITIONERS):
+        request = result["data"]["submitAcceleratorRequest"]["request"]
+        assert (request["state"], request["priority"], request["department"]["code"]) == (
+            "NEW",
+            "NORMAL",
+            "51",
+        )
+        assert request["firstResponse"]["targetHours"] == 16.0
+
+
+def test_submit_reports_bad_fields(gql, world):
+    result = gql.execute(
+        SUBMIT, {"input": {"subject": " ", "body": "", "category": "OTHER"}}, user=world.user("practitioner")
+    )
+    assert {(e["field"], e["code"]) for e in result["data"]["submitAcceleratorRequest"]["errors"]} == {
+        ("subject", "REQUIRED"), ("body", "REQUIRED"), ("communeCode", "REQUIRED"),
+    }  # fmt: skip
+
+
+STAFF_MUTATIONS = [
+    ("triageAcceleratorRequest", "triageAcceleratorRequest(id: $id, impact: HIGH) { request { priority } ERR }"),
+    ("assignAcceleratorRequest", "assignAcceleratorRequest(id: $id) { request { assignee { fullName } } ERR }"),
+    ("routeAcceleratorRequestToArs",
+     'routeAcceleratorRequestToArs(id: $id, note: "Contactez la délégation départementale.") { request { state } ERR }'),
+    ("setAcceleratorRequestState", "setAcceleratorRequestState(id: $id, state: WAITING_ON_REQUESTER) { request { state } ERR }"),
+    ("closeAcceleratorRequest", 'closeAcceleratorRequest(id: $id, reason: "Sans objet") { request { state } ERR }'),
+    ("setAcceleratorPresence", "setAcceleratorPresence(id: $id, activity: VIEWING) { ok ERR }"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("mutation, text", STAFF_MUTATIONS)
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_mutations_per_role(gql, world, role, mutation, text):
+    request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
+    query = "mutation($id: ID!) { " + text.replace("ERR", ERRORS) + " }"
+    before = AcceleratorRequest.objects.get().state
+    if expect_role(gql.execute(query, {"id": gid(request)}, user=world.user(role)), mutation, role, STAFF):
+        return
+    assert AcceleratorRequest.objects.get().state == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_merge_reopen_and_canned_answers_per_role(gql, world, role):
+    main = submit_at(at(2027, 7, 12, 9))
+    duplicate = submit_at(at(2027, 7, 12, 10))
+    result = gql.execute(
+        f"mutation($id: ID!, $into: ID!) {{ mergeAcceleratorRequest(id: $id, intoId: $into) {{ request {{ state }} {ERRORS} }} }}",
+        {"id": gid(duplicate), "into": gid(main)},
+        user=world.user(role),
+    )
+    expect_role(result, "mergeAcceleratorRequest", role, STAFF)
+    services.close(main, None, "Test")
+    result = gql.execute(
+        f'mutation($id: ID!) {{ reopenAcceleratorRequest(id: $id, reason: "Relance") {{ request {{ state }} {ERRORS} }} }}',
+        {"id": gid(main)},
+        user=world.user(role),
+    )
+    expect_role(result, "reopenAcceleratorRequest", role, STAFF)
+    result = gql.execute(
+        f'mutation {{ saveCannedAnswer(title: "Sisa", body: "La Sisa est…", category: SISA_LEGAL) {{ answer {{ title }} {ERRORS} }} }}',
+        user=world.user(role),
+    )
+    if expect_role(result, "saveCannedAnswer", role, STAFF):
+        listed = gql.execute("{ cannedAnswers(category: SISA_LEGAL) { title } }", user=world.user(role))
+        assert listed["data"]["cannedAnswers"] == [{"title": "Sisa"}]
+    else:
+        assert not CannedAnswer.objects.exists()
+        listed = gql.execute("{ cannedAnswers { title } }", user=world.user(role))
+        assert top_codes(listed) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_sees_which_requests(gql, world, role):
+    submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
+    submit_at(at(2027, 7, 12, 9))
+    result = gql.execute("{ acceleratorRequests(first: 10) { totalCount } }", user=world.user(role))
+    if role == "anonymous":
+        assert top_codes(result) == ["UNAUTHENTICATED"]
+        return
+    expected = {"practitioner": 1, "coordinator": 0, "other_coordinator": 0, "cnam_staff": 2, "admin": 2}[
+        role
+    ]
+    assert result["data"]["acceleratorRequests"]["totalCount"] == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_stats_and_staff_list_per_role(gql, world, role):
+    request = submit_at(at(2027, 7, 12, 9))
+    with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 12, 12)):
+        services.reply(request, None, "Réponse", internal=False, by_staff=True, next_state=State.ANSWERED)
+    submit_at(at(2027, 7, 13, 9), category="PREMISES")
+    result = gql.execute(
+        """{ acceleratorStats(since: "2027-07-01", until: "2027-07-31") { total byState { state count }
+            byCategory { category count } medianFirstResponseHours medianResolutionHours breachRate }
+            acceleratorStaff { fullName } }""",
+        user=world.user(role),
+    )
+    if role not in STAFF:
+        assert top_codes(result)[0] == ("UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN")
+        return
+    stats = result["data"]["acceleratorStats"]
+    assert stats["total"] == 2
+    assert sorted((s["state"], s["count"]) for s in stats["byState"]) == [("ANSWERED", 1), ("NEW", 1)]
+    assert sorted((c["category"], c["count"]) for c in stats["byCategory"]) == [
+        ("PREMISES", 1),
+        ("SISA_LEGAL", 1),
+    ]
+    assert (stats["medianFirstResponseHours"], stats["medianResolutionHours"]) == (3.0, 3.0)
+    assert len(result["data"]["acceleratorStaff"]) == 2  # the Cnam agent and the administrator
+
+
+def test_queue_filters_and_sla_order(gql, world):
+    staff = world.user("cnam_staff")
+    late = submit_at(at(2027, 7, 12, 9))
+    urgent = submit_at(at(2027, 7, 12, 15), urgency=Level.HIGH)
+    services.assign(urgent, staff, staff)
+    query = """query($f: AcceleratorFilter, $o: AcceleratorOrder) { acceleratorRequests(first: 10, filter: $f,
+        orderBy: $o) { edges { node { id } } } }"""
+
+    def ids(**variables):
+        result = gql.execute(query, variables, user=staff)
+        return [e["node"]["id"] for e in result["data"]["acceleratorRequests"]["edges"]]
+
+    # P3 from 9:00 is due Tuesday 16:00; P2 from 15:00 (8 h) is due Tuesday 14:00.
+    assert ids(o="SLA_DUE") == [gid(urgent), gid(late)]
+    assert ids(o="NEWEST") == [gid(urgent), gid(late)]
+    assert ids(f={"unassigned": True}) == [gid(late)]
+    assert ids(f={"assigneeId": to_global_id("StaffMember", staff.pk)}) == [gid(urgent)]
+    assert ids(f={"priority": "HIGH", "regionCode": "44"}) == [gid(urgent)]
+    assert ids(f={"states": ["CLOSED"]}) == []
+
+
+def test_presence_shows_other_staff_on_a_request(gql, world):
+    request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
+    viewing = "mutation($id: ID!) { setAcceleratorPresence(id: $id, activity: REPLYING) { ok } }"
+    assert gql.execute(viewing, {"id": gid(request)}, user=world.user("admin"))["data"][
+        "setAcceleratorPresence"
+    ]["ok"]
+    query = (
+        "query($id: ID!) { acceleratorRequest(id: $id) { presence { activity staffMember { fullName } } } }"
+    )
+    seen = gql.execute(query, {"id": gid(request)}, user=world.user("cnam_staff"))["data"][
+        "acceleratorRequest"
+    ]
+    assert [p["activity"] for p in seen["presence"]] == ["REPLYING"]
+    own = gql.execute(query, {"id": gid(request)}, user=world.user("admin"))["data"]["acceleratorRequest"]
+    assert own["presence"] == []  # not oneself
+    mine = gql.execute(query, {"id": gid(request)}, user=world.user("practitioner"))["data"][
+        "acceleratorRequest"
+    ]
+    assert mine["presence"] == []
+
+
+def test_requester_reply_resumes_a_paused_request(gql, world):
+    requester = world.user("practitioner")
+    request = submit_at(at(2027, 7, 12, 9), requester=requester.practitioner)
+    services.set_state(request, world.user("cnam_staff"), State.WAITING_ON_REQUESTER)
+    result = gql.execute(
+        f'mutation($id: ID!) {{ replyToAcceleratorRequest(id: $id, body: "Voici les statuts.") {{ request {{ state }} {ERRORS} }} }}',
+        {"id": gid(request)},
+        user=requester,
+    )
+    assert result["data"]["replyToAcceleratorRequest"]["request"] == {"state": "IN_PROGRESS"}
+    request.refresh_from_db()
+    assert request.first_response_at is None and request.paused_since is None
+    assert error_codes(
+        gql.execute(
+            f'mutation($id: ID!) {{ replyToAcceleratorRequest(id: $id, body: " ") {{ request {{ state }} {ERRORS} }} }}',
+            {"id": gid(request)},
+            user=requester,
+        ),
+        "replyToAcceleratorRequest",
+    ) == ["REQUIRED"]
+
+
+def test_a_hub_coordinator_who_is_not_routed_to_cannot_reply(gql, world):
+    request = submit_at(at(2027, 7, 12, 9))
+    hub = make_hub(make_msp("MSP (acc)", "51108"))
+    coordinator = make_coordinator(hub.msp)
+    result = gql.execute(
+        f'mutation($id: ID!) {{ replyToAcceleratorRequest(id: $id, body: "Bonjour") {{ {ERRORS} }} }}',
+        {"id": gid(request)},
+        user=coordinator.user,
+    )
+    assert error_codes(result, "replyToAcceleratorRequest") == ["NOT_FOUND"]
