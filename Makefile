@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/network_queries.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/realtime_fanout.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/booking.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/accelerator_queue.py
 
 clean:
 	rm -rf $(VENV) .localdb

@@ -86,3 +86,6 @@ class MentorshipAdmin(ReadOnlyAdmin):
     search_fields = ["hub__msp__name", "mentee__last_name"]
     list_select_related = ["hub__msp", "mentee"]
     inlines = [CoordinationSessionInline]
+
+
+from .accelerator import admin as accelerator_admin  # noqa: E402, F401 (registers the back office)

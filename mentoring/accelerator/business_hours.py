@@ -25,19 +25,39 @@ def _window(day: date) -> tuple[datetime, datetime]:
     return datetime.combine(day, OPENS, ZONE), datetime.combine(day, CLOSES, ZONE)
 
 
+def _overlap(day: date, start: datetime, end: datetime) -> int:
+    if not is_business_day(day):
+        return 0
+    opens, closes = _window(day)
+    return max(int((min(end, closes) - max(start, opens)).total_seconds()), 0)
+
+
+def _full_business_days(first: date, last: date) -> int:
+    """Business days from `first` to `last` inclusive, by arithmetic (whole weeks) less public holidays."""
+    if last < first:
+        return 0
+    weeks, extra = divmod((last - first).days + 1, 7)
+    weekdays = weeks * 5 + sum(
+        1 for i in range(extra) if (first + timedelta(days=weeks * 7 + i)).weekday() < 5
+    )
+    off = sum(
+        1
+        for year in range(first.year, last.year + 1)
+        for holiday in _holidays(year)
+        if first <= holiday <= last and holiday.weekday() < 5
+    )
+    return weekdays - off
+
+
 def business_seconds(start: datetime, end: datetime) -> int:
     """Business seconds between two instants (0 if `end` is not after `start`)."""
     if end <= start:
         return 0
-    total = 0
-    day, last = start.astimezone(ZONE).date(), end.astimezone(ZONE).date()
-    while day <= last:
-        if is_business_day(day):
-            opens, closes = _window(day)
-            overlap = (min(end, closes) - max(start, opens)).total_seconds()
-            total += max(int(overlap), 0)
-        day += timedelta(days=1)
-    return total
+    first, last = start.astimezone(ZONE).date(), end.astimezone(ZONE).date()
+    if first == last:
+        return _overlap(first, start, end)
+    middle = _full_business_days(first + timedelta(days=1), last - timedelta(days=1))
+    return _overlap(first, start, end) + middle * DAY_SECONDS + _overlap(last, start, end)
 
 
 def add_business_seconds(start: datetime, seconds: int) -> datetime:

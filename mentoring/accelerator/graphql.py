@@ -246,11 +246,19 @@ class AcceleratorRequestType(DjangoObjectType):
     def resolve_assignee(self, info):
         return self.assignee if is_staff(info) else None
 
+    def _clocks(self, info):
+        """Both clocks, with the targets loaded once per GraphQL request (not once per row)."""
+        targets = getattr(info.context, "_accelerator_targets", None)
+        if targets is None:
+            targets = services.all_targets()
+            info.context._accelerator_targets = targets
+        return services.clocks(self, targets=targets[self.priority])
+
     def resolve_first_response(self, info):
-        return services.clocks(self)[0]
+        return AcceleratorRequestType._clocks(self, info)[0]
 
     def resolve_resolution(self, info):
-        return services.clocks(self)[1]
+        return AcceleratorRequestType._clocks(self, info)[1]
 
     def resolve_messages(self, info):
         messages = self.messages.select_related("author").order_by("created_at", "pk")

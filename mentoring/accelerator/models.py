@@ -133,6 +133,8 @@ class AcceleratorRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "resolution_due_at"], name="accel_state_due"),
+            # The queue's SLA order: read in index order, the first page is found without sorting.
+            models.Index(fields=["first_response_due_at", "resolution_due_at", "id"], name="accel_sla_order"),
             models.Index(fields=["state", "priority", "created_at"], name="accel_state_priority"),
             models.Index(fields=["assignee", "state"], name="accel_assignee_state"),
             models.Index(fields=["department", "state"], name="accel_department_state"),

@@ -115,14 +115,18 @@ def priority_of(request: AcceleratorRequest) -> str:
     return MATRIX[(Level(request.urgency), Level(effective_impact(request)))]
 
 
-def _targets(priority: str) -> tuple[int, int]:
-    target = ServiceLevelTarget.objects.filter(priority=priority).first()
-    if target is None:  # reference data missing: fall back to the defaults it is created with
-        from mentoring.apps import DEFAULT_TARGETS
+def all_targets() -> dict[str, tuple[int, int]]:
+    """(first response, resolution) targets in business seconds, per priority, in one query."""
+    from mentoring.apps import DEFAULT_TARGETS
 
-        first, resolution = DEFAULT_TARGETS[priority]
-        return first * 3600, resolution * 3600
-    return target.first_response_hours * 3600, target.resolution_hours * 3600
+    targets = {p: (first * 3600, resolution * 3600) for p, (first, resolution) in DEFAULT_TARGETS.items()}
+    for target in ServiceLevelTarget.objects.all():
+        targets[target.priority] = (target.first_response_hours * 3600, target.resolution_hours * 3600)
+    return targets
+
+
+def _targets(priority: str) -> tuple[int, int]:
+    return all_targets()[priority]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The Cnam accelerator: business hours, service levels with pauses, transitions and audit trail, internal
 notes kept from the requester, routing to a hub end to end, merge, per-role API, live events."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,30 @@ def test_business_hours_skip_nights_weekends_and_public_holidays():
     assert add_business_seconds(at(2027, 7, 9, 17), 4 * HOUR) == at(2027, 7, 12, 12)
     assert add_business_seconds(at(2027, 7, 13, 16), 3 * HOUR) == at(2027, 7, 15, 10)
     assert add_business_seconds(at(2027, 7, 10, 11), 0) == at(2027, 7, 12, 9)  # Saturday: next opening
+
+
+def test_business_seconds_by_arithmetic_agree_with_counting_day_by_day():
+    import random
+
+    from mentoring.accelerator.business_hours import ZONE, is_business_day
+
+    def counted(start, end):  # the plain definition: every day's overlap with 9:00-18:00
+        total, day = 0, start.astimezone(ZONE).date()
+        while day <= end.astimezone(ZONE).date():
+            if is_business_day(day):
+                opens, closes = (
+                    datetime(*day.timetuple()[:3], 9, tzinfo=ZONE),
+                    datetime(*day.timetuple()[:3], 18, tzinfo=ZONE),
+                )
+                total += max(int((min(end, closes) - max(start, opens)).total_seconds()), 0)
+            day += timedelta(days=1)
+        return total
+
+    rng = random.Random(7)
+    for _ in range(300):
+        start = at(2025, 1, 1) + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+        end = start + timedelta(minutes=rng.randrange(60 * 24 * 60))
+        assert business_seconds(start, end) == counted(start, end), (start, end)
 
 
 # --- Priority and service levels ---------------------------------------------------------------------
@@ -536,3 +560,57 @@ def test_a_hub_coordinator_who_is_not_routed_to_cannot_reply(gql, world):
         user=coordinator.user,
     )
     assert error_codes(result, "replyToAcceleratorRequest") == ["NOT_FOUND"]
+
+
+def test_the_watch_command_runs_once(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    request = submit_at(at(2020, 1, 6, 9))  # long overdue
+    out = StringIO()
+    call_command("watch_service_levels", once=True, stdout=out)
+    request.refresh_from_db()
+    assert request.sla_status == SlaStatus.BREACHED and "1 demande(s)" in out.getvalue()
+
+
+def test_the_back_office_lists_the_queue_and_bulk_assigns(world, client):
+    staff = world.user("cnam_staff")
+    staff.is_staff = True
+    staff.save()
+    requests = [submit_at(at(2027, 7, 12, 9)), submit_at(at(2027, 7, 12, 10))]
+    client.force_login(staff)
+    page = client.get("/admin/mentoring/acceleratorrequest/?state__exact=NEW")
+    assert page.status_code == 200 and "Statuts de la Sisa" in page.content.decode()
+    response = client.post(
+        "/admin/mentoring/acceleratorrequest/",
+        {"action": "assign_to_me", "_selected_action": [r.pk for r in requests]},
+    )
+    assert response.status_code == 302
+    assert {r.assignee for r in AcceleratorRequest.objects.all()} == {staff}
+    assert AcceleratorRequest.objects.first().changes.filter(field="assignee").count() == 1
+
+
+def test_the_queue_costs_the_same_queries_for_3_and_12_requests(gql, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = world.user("cnam_staff")
+    query = """{ acceleratorRequests(first: 50, orderBy: SLA_DUE) { totalCount edges { node { id subject state
+        priority slaStatus category assignee { fullName } department { name } requester { fullName }
+        firstResponse { dueAt leftHours atRisk breached } resolution { dueAt leftHours } } } } }"""
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            result = gql.execute(query, user=staff)
+        assert "errors" not in result, result["errors"]
+        return len(ctx.captured_queries), result["data"]["acceleratorRequests"]["totalCount"]
+
+    for _ in range(3):
+        services.assign(submit_at(at(2027, 7, 12, 9)), staff, staff)
+    few, total = count()
+    assert total == 3
+    for _ in range(9):
+        submit_at(at(2027, 7, 12, 9))
+    many, total = count()
+    assert (total, many) == (12, few)

@@ -106,13 +106,24 @@ def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
     from mentoring.models import MentoringRequest, Mentorship
 
     assert sorted(MentoringRequest.objects.values_list("status", flat=True)) == [
-        "ACCEPTED", "INFO_REQUESTED", "SENT",
+        "ACCEPTED", "INFO_REQUESTED", "SENT", "SENT",
     ]  # fmt: skip
     mentorship = Mentorship.objects.get()
     assert (mentorship.hub.msp.name, mentorship.sessions.count()) == ("MSP Sakisoigne", 2)
     offers_before = SupportOffer.objects.count()
     call_command("load_demo", stdout=StringIO())
-    assert MentoringRequest.objects.count() == 3
+    assert MentoringRequest.objects.count() == 4  # three, and the one the accelerator routed to Saint-Martin
+
+    # The accelerator's queue: several states, one breached, one routed to Saint-Martin-sur-le-Pré.
+    from mentoring.accelerator.models import AcceleratorRequest
+
+    queue = AcceleratorRequest.objects.all()
+    assert sorted(queue.values_list("state", flat=True)) == [
+        "CLOSED", "NEW", "ROUTED_TO_HUB", "TRIAGED", "WAITING_ON_REQUESTER",
+    ]  # fmt: skip
+    assert queue.filter(sla_status="BREACHED").count() == 1
+    assert queue.get(state="ROUTED_TO_HUB").routed_hub.msp.name == "MSP de Saint-Martin-sur-le-Pré"
+    assert queue.get(state="WAITING_ON_REQUESTER").messages.filter(visibility="INTERNAL").exists()
     assert SupportOffer.objects.count() == offers_before and Slot.objects.filter(offer=rota).count() == len(
         slots
     )

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from mentoring.accelerator.demo import load_accelerator_demo
 from mentoring.demo import load_mentoring_demo
 from network.demo import DEMO_PASSWORD, load_demo
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         call_command("load_territories", if_empty=True, stdout=self.stdout)
         logins = load_demo()
         load_mentoring_demo()
+        load_accelerator_demo()
         self.stdout.write(
             self.style.SUCCESS("Données de démonstration prêtes. Comptes (mot de passe commun) :")
         )

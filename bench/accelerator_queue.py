@@ -1,0 +1,167 @@
+"""Benchmark: the accelerator queue with 100,000 requests, filtered and sorted by SLA due.
+
+Fills the bench database (DATABASE_URL name + "_bench", shared with the other scripts; scale data
+generated if missing) with N requests spread over two years, every state, priority, department and
+staff member, with due times computed as the service does, then runs through GraphQL in process, as a
+Cnam agent:
+
+  1. the open queue, soonest due first (`states: [NEW, TRIAGED, IN_PROGRESS]`, `orderBy: SLA_DUE`);
+  2. the same in one region, at risk or breached only;
+  3. one agent's requests;
+
+with each request's clocks and assignee, 50 per page. Prints median and p95 time and SQL queries.
+
+    python bench/accelerator_queue.py [--requests 100000 --runs 100]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+from network_queries import bench_database_url, percentile
+
+QUERY = """query($f: AcceleratorFilter) { acceleratorRequests(first: 50, filter: $f, orderBy: SLA_DUE) {
+    totalCount edges { node { id subject state priority slaStatus category assignee { fullName }
+    department { name } firstResponse { dueAt leftHours atRisk breached } resolution { dueAt leftHours } } } } }"""
+
+
+def fill(count: int):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from mentoring.accelerator import services
+    from mentoring.accelerator.models import AcceleratorRequest, Category, Level, SlaStatus, State
+    from network.models import Commune, Practitioner
+    from network.permissions import CNAM_STAFF_GROUP
+
+    User = get_user_model()
+    group = Group.objects.get(name=CNAM_STAFF_GROUP)
+    agents = []
+    for n in range(20):
+        agent, created = User.objects.get_or_create(email=f"agent{n}@bench.invalid")
+        if created:
+            agent.groups.add(group)
+        agents.append(agent)
+    existing = AcceleratorRequest.objects.count()
+    if existing >= count:
+        return agents
+    print(f"Creating {count - existing} accelerator requests…", flush=True)
+    rng = random.Random(42)
+    practitioners = list(Practitioner.objects.values_list("pk", flat=True)[:20000])
+    communes = list(Commune.objects.filter(population__gte=2000).values_list("code", "department_id"))
+    targets = services.all_targets()
+    now = timezone.now()
+    states = [State.NEW] * 10 + [State.TRIAGED] * 10 + [State.IN_PROGRESS] * 15 + [State.WAITING_ON_REQUESTER] * 5 + [
+        State.ANSWERED] * 10 + [State.CLOSED] * 45 + [State.ROUTED_TO_ARS] * 5  # fmt: skip
+    batch = []
+    for i in range(existing, count):
+        code, department = rng.choice(communes)
+        request = AcceleratorRequest(
+            requester_id=rng.choice(practitioners), subject=f"Question {i}", body="Question de charge.",
+            category=rng.choice(Category.values), department_id=department, commune_id=code,
+            state=rng.choice(states), urgency=rng.choice(Level.values), impact=rng.choice(Level.values),
+            assignee=rng.choice(agents + [None] * 5),
+        )  # fmt: skip
+        request.priority = services.MATRIX[(Level(request.urgency), Level(request.impact))]
+        request.created_at = now - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+        first, resolution = targets[request.priority]
+        if request.state in services.RESOLVED_STATES:
+            request.resolved_at = request.created_at + timedelta(days=rng.randrange(1, 20))
+            request.resolution_seconds = rng.randrange(resolution * 2)
+            request.first_response_at = request.created_at + timedelta(hours=rng.randrange(1, 48))
+            request.first_response_seconds = rng.randrange(first * 2)
+        elif request.state == State.WAITING_ON_REQUESTER:
+            request.paused_since = now - timedelta(hours=rng.randrange(1, 100))
+        services._refresh_due(request)
+        request.sla_status = rng.choice([SlaStatus.ON_TRACK] * 6 + [SlaStatus.AT_RISK, SlaStatus.BREACHED])
+        batch.append(request)
+        if len(batch) == 5000:
+            created = AcceleratorRequest.objects.bulk_create(batch)
+            _backdate(created)
+            batch = []
+            print(f"  {i + 1}", flush=True)
+    if batch:
+        _backdate(AcceleratorRequest.objects.bulk_create(batch))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE mentoring_acceleratorrequest")
+    return agents
+
+
+def _backdate(created):
+    """bulk_create applies auto_now_add: put back the spread-out reception times."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE mentoring_acceleratorrequest SET created_at = %s WHERE id = %s",
+            [(r.created_at, r.pk) for r in created],
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = bench_database_url()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import RequestFactory
+    from graphql_relay import to_global_id
+
+    from backend.schema import schema
+    from network.models import Msp
+
+    call_command("migrate", verbosity=0)
+    if Msp.objects.count() < 4000:
+        print("Generating scale data (4,000 MSPs, 40,000 practitioners)…", flush=True)
+        call_command("generate_scale_data", verbosity=0)
+    agents = fill(args.requests)
+    settings.DEBUG = True
+    open_states = ["NEW", "TRIAGED", "IN_PROGRESS"]
+    cases = [
+        ("open queue, soonest due first", {"states": open_states}),
+        ("one region (Grand Est), at risk or breached", {"states": open_states, "regionCode": "44", "slaStatus": "BREACHED"}),
+        ("one agent's open requests", {"states": open_states, "assigneeId": to_global_id("StaffMember", agents[0].pk)}),
+    ]  # fmt: skip
+    from mentoring.accelerator.models import AcceleratorRequest
+
+    print(f"{AcceleratorRequest.objects.count()} requests in the database")
+    for label, filters in cases:
+        request = RequestFactory().post("/graphql")
+        request.user = agents[0]
+        durations, counts, total = [], set(), 0
+        for i in range(args.runs + 5):
+            reset_queries()
+            t0 = time.perf_counter()
+            result = schema.execute(QUERY, variable_values={"f": filters}, context_value=request)
+            elapsed = (time.perf_counter() - t0) * 1000
+            assert not result.errors, result.errors
+            if i >= 5:  # warm-up
+                durations.append(elapsed)
+                counts.add(len(connection.queries))
+            total = result.data["acceleratorRequests"]["totalCount"]
+        print(
+            f"{label}: {total} match; first 50 in median {statistics.median(durations):.1f} ms, "
+            f"p95 {percentile(durations, 95):.1f} ms, SQL queries {sorted(counts)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
