@@ -642,7 +642,9 @@ class RouteAcceleratorRequestToHub(RequestPayload):
     class Arguments:
         id = graphene.ID(required=True, description="Global ID.")
         hub_id = graphene.ID(required=True, description="Global ID of the hub.")
-        note = graphene.String(description="A note for the hub.")
+        note = graphene.String(
+            description="A note for the hub, added to the linked request (the requester sees it too)."
+        )
 
     @classmethod
     def perform(cls, root, info, id, hub_id, note=""):

@@ -614,3 +614,49 @@ def test_the_queue_costs_the_same_queries_for_3_and_12_requests(gql, world):
         submit_at(at(2027, 7, 12, 9))
     many, total = count()
     assert (total, many) == (12, few)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_reading_and_replying_to_one_request_per_role(gql, world, role):
+    request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
+    services.reply(request, world.user("cnam_staff"), NOTE, internal=True, by_staff=True)
+    read = gql.execute(
+        "query($id: ID!) { acceleratorRequest(id: $id) { subject messages { body } changes { field } } }",
+        {"id": gid(request)},
+        user=world.user(role),
+    )
+    reply = gql.execute(
+        f'mutation($id: ID!) {{ replyToAcceleratorRequest(id: $id, body: "Précision") {{ {ERRORS} }} }}',
+        {"id": gid(request)},
+        user=world.user(role),
+    )
+    if role == "anonymous":
+        assert top_codes(read) == top_codes(reply) == ["UNAUTHENTICATED"]
+    elif role in {"coordinator", "other_coordinator"}:  # not routed to their hub: they may not see it
+        assert top_codes(read) == ["NOT_FOUND"]
+        assert error_codes(reply, "replyToAcceleratorRequest") == ["NOT_FOUND"]
+    else:
+        seen = read["data"]["acceleratorRequest"]
+        assert seen["subject"] == "Statuts de la Sisa"
+        staff = role in STAFF
+        assert [m["body"] for m in seen["messages"]] == ([NOTE] if staff else [])
+        assert bool(seen["changes"]) is staff
+        assert reply["data"]["replyToAcceleratorRequest"]["errors"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
+async def test_request_events_are_refused_to_those_who_may_not_see_the_request(territories):
+    from backend.accounts.services import issue_token
+    from tests.realtime.test_protocol import TIMEOUT, ready_socket, subscribe
+
+    def setup():
+        request = services.submit(make_practitioner(user=True), question())
+        coordinator = make_coordinator(make_hub(make_msp("MSP (acc ws)", "51108")).msp)
+        return request, issue_token(coordinator.user).token
+
+    request, token = await database_sync_to_async(setup)()
+    for socket in (await ready_socket(token), await ready_socket()):
+        await subscribe(socket, "1", EVENTS, {"id": gid(request)})
+        message = await socket.receive_json_from(TIMEOUT)
+        assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
