@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-from network_queries import bench_database_url, percentile
+from network_queries import open_scale_database, percentile
 
 QUERY = """query($f: AcceleratorFilter) { acceleratorRequests(first: 50, filter: $f, orderBy: SLA_DUE) {
     totalCount edges { node { id subject state priority slaStatus category assignee { fullName }
@@ -115,23 +115,14 @@ def main():
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = bench_database_url()
-    import django
-
-    django.setup()
+    open_scale_database()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import RequestFactory
     from graphql_relay import to_global_id
 
     from backend.schema import schema
-    from network.models import Msp
 
-    call_command("migrate", verbosity=0)
-    if Msp.objects.count() < 4000:
-        print("Generating scale data (4,000 MSPs, 40,000 practitioners)…", flush=True)
-        call_command("generate_scale_data", verbosity=0)
     agents = fill(args.requests)
     settings.DEBUG = True
     open_states = ["NEW", "TRIAGED", "IN_PROGRESS"]

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
-from network_queries import bench_database_url, percentile
+from network_queries import open_scale_database, percentile
 
 
 def contention(attempts: int, capacity: int, workers: int):
@@ -139,18 +139,7 @@ def main():
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--workers", type=int, default=80, help="concurrent database connections")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = bench_database_url()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from network.models import Msp
-
-    call_command("migrate", verbosity=0)
-    if Msp.objects.count() < 4000:
-        print("Generating scale data (4,000 MSPs, 40,000 practitioners)…", flush=True)
-        call_command("generate_scale_data", verbosity=0)
+    open_scale_database()
     contention(args.attempts, args.capacity, args.workers)
     listing(args.runs)
 

@@ -37,6 +37,23 @@ def bench_database_url(suffix: str = "_bench") -> str:
     return url
 
 
+def open_scale_database(msps: int = 4000, practitioners: int = 40_000) -> None:
+    """Point Django at the bench database, migrate it, and generate the scale data once."""
+    os.environ["DATABASE_URL"] = bench_database_url()  # a dedicated database
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from network.models import Msp
+
+    call_command("migrate", verbosity=0)
+    call_command("load_territories", if_empty=True, verbosity=0)
+    if Msp.objects.count() < msps:
+        print(f"Generating scale data ({msps} MSPs, {practitioners} practitioners)…", flush=True)
+        call_command("generate_scale_data", msps=msps, practitioners=practitioners, verbosity=0)
+
+
 def percentile(values, pct):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
@@ -63,24 +80,15 @@ def main():
     parser.add_argument("--practitioners", type=int, default=40_000)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = bench_database_url()  # a dedicated database
-    import django
-
-    django.setup()
+    open_scale_database(args.msps, args.practitioners)
     from django.conf import settings
     from django.contrib.auth.models import AnonymousUser
-    from django.core.management import call_command
     from django.test import RequestFactory
 
     from backend.schema import schema
     from network.models import Commune, HubDesignation, HubStatus, Msp
 
     settings.DEBUG = True  # record queries
-    call_command("migrate", verbosity=0)
-    call_command("load_territories", if_empty=True, verbosity=0)
-    if Msp.objects.count() < args.msps:
-        print(f"Generating scale data ({args.msps} MSPs, {args.practitioners} practitioners)…", flush=True)
-        call_command("generate_scale_data", msps=args.msps, practitioners=args.practitioners, verbosity=0)
     print(
         f"Data: {Msp.objects.count()} MSPs, {HubDesignation.objects.filter(status=HubStatus.APPROVED).count()} approved "
         f"hubs, {Commune.objects.count()} communes. {args.runs} runs each, warm cache.",
