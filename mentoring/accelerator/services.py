@@ -20,7 +20,7 @@ from mentoring.errors import MentoringErrorCode as Code
 from mentoring.models import MentoringTopic
 from mentoring.services import requests as mentoring_requests
 from mentoring.services.matching import HubMatch, rank_hubs
-from network.models import Commune, Department, HubDesignation, Msp, Practitioner, Zoning
+from network.models import Commune, Department, HubDesignation, Membership, Msp, Practitioner, Zoning
 from network.services.directory import get_commune
 
 from .business_hours import add_business_seconds, business_seconds
@@ -310,7 +310,8 @@ def submit(requester: Practitioner, question: Question, actor=None) -> Accelerat
             "Indiquez la commune ou au moins le département du projet.", code=Code.REQUIRED
         )
     if question.msp_id is not None:
-        msp = Msp.objects.filter(pk=question.msp_id, memberships__practitioner=requester).first()
+        current = Membership.objects.current().filter(practitioner=requester).values("msp_id")
+        msp = Msp.objects.filter(pk=question.msp_id, pk__in=current).first()
         if msp is None:
             errors["msp_id"] = ValidationError(
                 "Vous ne pouvez poser une question qu'au nom d'une MSP dont vous êtes membre.",

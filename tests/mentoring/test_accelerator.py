@@ -660,3 +660,19 @@ async def test_request_events_are_refused_to_those_who_may_not_see_the_request(t
         await subscribe(socket, "1", EVENTS, {"id": gid(request)})
         message = await socket.receive_json_from(TIMEOUT)
         assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_question_on_behalf_of_an_msp_needs_a_current_membership(gql, world):
+    from network.models import Membership
+
+    coordinator = world.user("coordinator")
+    query = f"""mutation($input: QuestionInput!) {{ submitAcceleratorRequest(input: $input) {{
+        request {{ msp {{ name }} }} {ERRORS} }} }}"""
+    base = {"subject": "Locaux", "body": "Quel bail ?", "category": "PREMISES", "departmentCode": "51"}
+    ok = gql.execute(query, {"input": {**base, "mspId": gid(world.msp)}}, user=coordinator)
+    assert ok["data"]["submitAcceleratorRequest"]["request"]["msp"]["name"] == world.msp.name
+    refused = gql.execute(query, {"input": {**base, "mspId": gid(world.other_msp)}}, user=coordinator)
+    assert error_codes(refused, "submitAcceleratorRequest") == ["NOT_A_MEMBER"]
+    Membership.objects.filter(practitioner=coordinator.practitioner).update(end_date="2021-01-01")
+    ended = gql.execute(query, {"input": {**base, "mspId": gid(world.msp)}}, user=coordinator)
+    assert error_codes(ended, "submitAcceleratorRequest") == ["NOT_A_MEMBER"]
