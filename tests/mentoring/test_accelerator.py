@@ -676,3 +676,31 @@ def test_a_question_on_behalf_of_an_msp_needs_a_current_membership(gql, world):
     Membership.objects.filter(practitioner=coordinator.practitioner).update(end_date="2021-01-01")
     ended = gql.execute(query, {"input": {**base, "mspId": gid(world.msp)}}, user=coordinator)
     assert error_codes(ended, "submitAcceleratorRequest") == ["NOT_A_MEMBER"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_to_hub_per_role(gql, world, role):
+    request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
+    result = gql.execute(
+        f"""mutation($id: ID!, $hub: ID!) {{ routeAcceleratorRequestToHub(id: $id, hubId: $hub) {{
+            request {{ state }} {ERRORS} }} }}""",
+        {"id": gid(request), "hub": gid(world.hub)},
+        user=world.user(role),
+    )
+    routed = expect_role(result, "routeAcceleratorRequestToHub", role, STAFF)
+    assert MentoringRequest.objects.filter(hub=world.hub).count() == (1 if routed else 0)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
+async def test_the_queue_stream_is_for_staff_only(territories):
+    from backend.accounts.services import issue_token
+    from tests.realtime.test_protocol import TIMEOUT, ready_socket, subscribe
+
+    def token():
+        return issue_token(make_coordinator(make_hub(make_msp("MSP (file)", "51108")).msp).user).token
+
+    for socket in (await ready_socket(await database_sync_to_async(token)()), await ready_socket()):
+        await subscribe(socket, "q", QUEUE)
+        message = await socket.receive_json_from(TIMEOUT)
+        assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
