@@ -33,7 +33,6 @@ from network.permissions import viewer_for
 from . import services
 from .models import (
     AcceleratorMessage,
-    AcceleratorPresence,
     AcceleratorRequest,
     Activity,
     CannedAnswer,
@@ -620,12 +619,8 @@ class ReplyToAcceleratorRequest(MentoringMutation):
             raise Forbidden("Seule l'équipe de la Cnam écrit des notes internes.")
         if not (staff or own or hub):
             raise Forbidden("Vous ne pouvez pas répondre à cette demande.")
-        if hub and not staff and request.state == State.ROUTED_TO_HUB:
-            next_state = State.ANSWERED
-        elif not staff:
-            next_state = None
         message = services.reply(
-            request, info.context.user, body, internal=internal, by_staff=staff,
+            request, info.context.user, body, internal=internal, by_staff=staff, by_hub=hub,
             next_state=getattr(next_state, "value", next_state),
         )  # fmt: skip
         request = AcceleratorRequestType.get_queryset(
@@ -737,13 +732,11 @@ class SaveCannedAnswer(MentoringMutation):
     @classmethod
     def perform(cls, root, info, title, body, id=None, category=None):
         require_staff(info)
-        answer = get_object(id, CannedAnswer, "CannedAnswer", "id") if id else CannedAnswer()
-        answer.title = services._text(title, "title", "Le titre", 200)
-        answer.body = services._text(body, "body", "Le texte")
-        answer.category = getattr(category, "value", category) or ""
-        answer.updated_by = info.context.user
-        answer.save()
-        return cls(answer=answer, errors=[])
+        answer = get_object(id, CannedAnswer, "CannedAnswer", "id") if id else None
+        category = getattr(category, "value", category) or ""
+        return cls(
+            answer=services.save_canned_answer(answer, info.context.user, title, body, category), errors=[]
+        )
 
 
 class SetAcceleratorPresence(MentoringMutation):
@@ -761,16 +754,7 @@ class SetAcceleratorPresence(MentoringMutation):
     @classmethod
     def perform(cls, root, info, id, activity=None):
         request = _request_for_staff(info, id)
-        activity = getattr(activity, "value", activity)
-        if activity:
-            AcceleratorPresence.objects.update_or_create(
-                request=request,
-                user=info.context.user,
-                defaults={"activity": activity, "seen_at": timezone.now()},
-            )
-        else:
-            AcceleratorPresence.objects.filter(request=request, user=info.context.user).delete()
-        services.publish_presence(request, info.context.user, activity)
+        services.set_presence(request, info.context.user, getattr(activity, "value", activity))
         return cls(ok=True, errors=[])
 
 

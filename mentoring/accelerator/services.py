@@ -27,7 +27,9 @@ from .business_hours import add_business_seconds, business_seconds
 from .models import (
     AcceleratorChange,
     AcceleratorMessage,
+    AcceleratorPresence,
     AcceleratorRequest,
+    CannedAnswer,
     Category,
     Level,
     Priority,
@@ -382,11 +384,23 @@ def _post(request, actor, body, visibility) -> AcceleratorMessage:
 
 
 @transaction.atomic
-def reply(request, actor, body: str, *, internal: bool, by_staff: bool, next_state: str | None = None):
+def reply(
+    request,
+    actor,
+    body: str,
+    *,
+    internal: bool,
+    by_staff: bool,
+    next_state: str | None = None,
+    by_hub: bool = False,
+):
     """A public reply (the requester is told; the first one from staff or the routed hub stops the first
-    response clock) or an internal note (staff only, never sent anywhere else)."""
+    response clock) or an internal note (staff only, never sent anywhere else). A reply of the hub a
+    question was routed to answers it; only staff choose `next_state`."""
     body = _text(body, "body", "Le message")
     request = _lock(request)
+    if not by_staff:
+        next_state = State.ANSWERED if by_hub and request.state == State.ROUTED_TO_HUB else None
     if request.state == State.MERGED:
         raise _error(
             Code.INVALID_TRANSITION, "Cette demande a été fusionnée : répondez sur la demande principale."
@@ -577,3 +591,38 @@ def check_service_levels(now: datetime | None = None) -> int:
                     _announce(locked, status)
                     changed += 1
     return changed
+
+
+@transaction.atomic
+def save_canned_answer(
+    answer: CannedAnswer | None, actor, title: str, body: str, category: str = ""
+) -> CannedAnswer:
+    answer = answer or CannedAnswer()
+    errors = {}
+    for name, value, label, limit in (
+        ("title", title, "Le titre", 200),
+        ("body", body, "Le texte", MAX_BODY),
+    ):
+        try:
+            setattr(answer, name, _text(value, name, label, limit))
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if category and category not in Category.values:
+        errors["category"] = ValidationError("Catégorie inconnue.", code=Code.INVALID)
+    if errors:
+        raise ValidationError(errors)
+    answer.category = category or ""
+    answer.updated_by = actor
+    answer.save()
+    return answer
+
+
+def set_presence(request: AcceleratorRequest, user, activity: str | None) -> None:
+    """Record (or, with no activity, end) a staff member's presence on a request, and tell the others."""
+    if activity:
+        AcceleratorPresence.objects.update_or_create(
+            request=request, user=user, defaults={"activity": activity, "seen_at": timezone.now()}
+        )
+    else:
+        AcceleratorPresence.objects.filter(request=request, user=user).delete()
+    publish_presence(request, user, activity)

@@ -704,3 +704,13 @@ async def test_the_queue_stream_is_for_staff_only(territories):
         await subscribe(socket, "q", QUEUE)
         message = await socket.receive_json_from(TIMEOUT)
         assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_canned_answer_needs_a_title_and_a_text(gql, world):
+    result = gql.execute(
+        f'mutation {{ saveCannedAnswer(title: " ", body: "") {{ answer {{ title }} {ERRORS} }} }}',
+        user=world.user("cnam_staff"),
+    )
+    errors = result["data"]["saveCannedAnswer"]["errors"]
+    assert {(e["field"], e["code"]) for e in errors} == {("title", "REQUIRED"), ("body", "REQUIRED")}
+    assert not CannedAnswer.objects.exists()
