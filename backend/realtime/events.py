@@ -6,6 +6,7 @@ rolled-back change). Events carry identifiers only: each subscriber loads the
 object itself, with its own rights, when the event is delivered.
 """
 
+import asyncio
 import logging
 import uuid
 
@@ -23,6 +24,14 @@ def group_name(topic: str, key) -> str:
     return f"{topic}.{key}"
 
 
+PUBLISH_TIMEOUT_SECONDS = 2
+
+
+async def _group_send(layer, group: str, message: dict) -> None:
+    # Bounded: an unreachable channel layer must not hold the request (or worker) that published.
+    await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT_SECONDS)
+
+
 def send_now(topic: str, key, payload: dict | None = None) -> dict:
     """Send the event to the object's group at once (from sync code outside the event loop)."""
     event = {"id": uuid.uuid4().hex, "topic": topic, "key": str(key), "payload": payload or {}}
@@ -31,7 +40,7 @@ def send_now(topic: str, key, payload: dict | None = None) -> dict:
     if layer is None:
         return event
     try:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_MESSAGE_TYPE, "group": group, "event": event})
+        async_to_sync(_group_send)(layer, group, {"type": EVENT_MESSAGE_TYPE, "group": group, "event": event})
     except Exception:
         # A lost notification must not fail a change that is already committed.
         logger.exception("Could not publish %s", group)
