@@ -6,10 +6,13 @@ exceeded. The database also refuses a second live booking of one slot and two
 overlapping confirmed bookings of one practitioner (constraints on Booking).
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from backend.core.db import conflicts_raise
 from backend.realtime.events import publish
 from network.models import Practitioner
 
@@ -116,15 +119,14 @@ def book_slot(
         idempotency_key=idempotency_key,
         confirmed_at=None if full else now,
     )
-    try:
-        with transaction.atomic():
-            booking.save()
-    except IntegrityError as exc:
-        # Another slot of the same practitioner, booked at the same moment (other slot, other lock).
-        raise _error(
-            MentoringErrorCode.OVERLAPPING_BOOKING,
-            "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
-        ) from exc
+    # Another slot of the same practitioner, booked at the same moment (other slot, other lock).
+    overlapping = partial(
+        _error,
+        MentoringErrorCode.OVERLAPPING_BOOKING,
+        "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+    )
+    with conflicts_raise(overlapping):
+        booking.save()
     confirmed = booking.status == BookingStatus.CONFIRMED
     tell_practitioner(booking, BookingEventKind.CONFIRMED if confirmed else BookingEventKind.WAITLISTED)
     announce_slot_change(slot)

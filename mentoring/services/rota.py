@@ -5,9 +5,10 @@ person staffed on two overlapping slots or staffed while booked elsewhere.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from backend.core.db import conflicts_raise
 from network.models import Membership, Practitioner
 
 from ..errors import MentoringErrorCode
@@ -34,20 +35,9 @@ def _check_members(slot: Slot, practitioners: list[Practitioner]) -> None:
 
 
 def _staff(slot: Slot, practitioner: Practitioner) -> Booking:
-    try:
-        with transaction.atomic():
-            return Booking.objects.create(
-                slot=slot,
-                practitioner=practitioner,
-                role=BookingRole.STAFF,
-                status=BookingStatus.CONFIRMED,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                confirmed_at=timezone.now(),
-            )
-    except IntegrityError as exc:
+    def unavailable():
         local = timezone.localtime(slot.starts_at).strftime("%d/%m/%Y %H:%M")
-        raise ValidationError(
+        return ValidationError(
             {
                 "practitioner_ids": ValidationError(
                     f"{practitioner.full_name} est déjà engagé(e) sur un créneau qui chevauche celui du {local} "
@@ -55,7 +45,18 @@ def _staff(slot: Slot, practitioner: Practitioner) -> Booking:
                     code=MentoringErrorCode.STAFF_UNAVAILABLE,
                 )
             }
-        ) from exc
+        )
+
+    with conflicts_raise(unavailable):
+        return Booking.objects.create(
+            slot=slot,
+            practitioner=practitioner,
+            role=BookingRole.STAFF,
+            status=BookingStatus.CONFIRMED,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            confirmed_at=timezone.now(),
+        )
 
 
 def _clear_staff(slot: Slot) -> None:

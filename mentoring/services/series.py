@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
+
+from backend.core.db import conflicts_raise
 
 from ..errors import MentoringErrorCode
 from ..models import BookingEventKind, BookingRole, BookingStatus, Slot, SlotSeries, SlotStatus, SupportOffer
@@ -169,18 +171,19 @@ def _move(slot: Slot, starts_at: datetime, ends_at: datetime) -> None:
     slot.starts_at, slot.ends_at = starts_at, ends_at
     slot.sequence += 1
     slot.save(update_fields=["starts_at", "ends_at", "sequence"])
-    try:
-        with transaction.atomic():
-            slot.bookings.exclude(status=BookingStatus.CANCELLED).update(starts_at=starts_at, ends_at=ends_at)
-    except IntegrityError as exc:
+
+    def overlapping():
         local = timezone.localtime(starts_at, ZoneInfo(slot.offer.time_zone)).strftime("%d/%m/%Y %H:%M")
-        raise ValidationError(
+        return ValidationError(
             ValidationError(
                 f"Le créneau déplacé au {local} chevaucherait un autre engagement d'un participant "
                 "ou d'un intervenant. Rien n'a été modifié.",
                 code=MentoringErrorCode.OVERLAPPING_BOOKING,
             )
-        ) from exc
+        )
+
+    with conflicts_raise(overlapping):
+        slot.bookings.exclude(status=BookingStatus.CANCELLED).update(starts_at=starts_at, ends_at=ends_at)
     for booking in slot.bookings.exclude(status=BookingStatus.CANCELLED).select_related("practitioner__user"):
         tell_practitioner(booking, BookingEventKind.SLOT_MOVED)
 
