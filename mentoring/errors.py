@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -29,3 +30,19 @@ class MentoringErrorCode(models.TextChoices):
     ALREADY_MENTORED = "ALREADY_MENTORED", "Accompagnement déjà en cours"
     MENTORSHIP_ENDED = "MENTORSHIP_ENDED", "Accompagnement terminé"
     CAPACITY_BELOW_BOOKINGS = "CAPACITY_BELOW_BOOKINGS", "Moins de places que de réservations"
+
+
+def domain_error(code: MentoringErrorCode, message: str, field_name: str | None = None) -> ValidationError:
+    """A ValidationError the mutations turn into `{field, code, message}` (no field: the whole input)."""
+    error = ValidationError(message, code=code)
+    return ValidationError({field_name: error} if field_name else error)
+
+
+def required_text(value: str, field_name: str, label: str, limit: int = 5000) -> str:
+    """`value` stripped, or REQUIRED when empty / INVALID beyond `limit` characters."""
+    value = (value or "").strip()
+    if not value:
+        raise domain_error(MentoringErrorCode.REQUIRED, f"{label} est obligatoire.", field_name)
+    if len(value) > limit:
+        raise domain_error(MentoringErrorCode.INVALID, f"{limit} caractères au plus.", field_name)
+    return value

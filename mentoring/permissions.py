@@ -14,9 +14,15 @@ def offers_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     return queryset.filter(public | Q(**{f"{prefix}hub__msp_id__in": viewer.coordinated_msp_ids}))
 
 
-def _own_or_hub(queryset, viewer: Viewer, person: str, hub: str):
-    """Rows whose `person` is the viewer or whose `hub` the viewer coordinates; Cnam staff see all."""
-    if viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS):
+# Cnam staff of the accelerator (the "Cnam" group has it; administrators have every permission).
+ACCELERATOR_STAFF = "mentoring.handle_acceleratorrequest"
+
+
+def _own_or_hub(
+    queryset, viewer: Viewer, person: str, hub: str, staff=NetworkPermission.VIEW_CONTACT_DETAILS
+):
+    """Rows whose `person` is the viewer or whose `hub` the viewer coordinates; holders of `staff` see all."""
+    if viewer.has_perm(staff):
         return queryset
     if not viewer.is_authenticated:
         return queryset.none()
@@ -42,3 +48,12 @@ def mentorships_visible_to(queryset, viewer: Viewer):
 def can_read_hub_notes(viewer: Viewer, hub) -> bool:
     """Session notes are the hub's working notes: its coordinators and Cnam staff, not the mentee."""
     return viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS) or viewer.coordinates(hub.msp_id)
+
+
+def is_accelerator_staff(viewer: Viewer) -> bool:
+    return viewer.has_perm(ACCELERATOR_STAFF)
+
+
+def accelerator_requests_visible_to(queryset, viewer: Viewer):
+    """Accelerator staff see every request; a requester their own; a hub's coordinators those routed to it."""
+    return _own_or_hub(queryset, viewer, "requester", "routed_hub", staff=ACCELERATOR_STAFF)

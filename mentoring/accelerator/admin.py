@@ -4,6 +4,8 @@ assignment (through the services, so every change is in the audit trail)."""
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 
+from mentoring.permissions import ACCELERATOR_STAFF
+
 from . import services
 from .models import (
     AcceleratorChange,
@@ -86,7 +88,7 @@ class AcceleratorRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="M'attribuer les demandes choisies")
     def assign_to_me(self, request, queryset):
-        if not request.user.has_perm(services.STAFF_PERMISSION):
+        if not request.user.has_perm(ACCELERATOR_STAFF):
             self.message_user(request, "Réservé aux agents de l'accélérateur.", messages.ERROR)
             return
         for item in queryset:
@@ -101,7 +103,7 @@ class AcceleratorRequestAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if not request.user.has_perm(services.STAFF_PERMISSION):
+        if not request.user.has_perm(ACCELERATOR_STAFF):
             return {}
         staff = get_user_model().objects.filter(is_active=True, groups__name="Cnam").order_by("email")
         for user in staff:

@@ -26,6 +26,7 @@ from backend.realtime.events import group_name
 from backend.realtime.subscriptions import EventNotVisible, require_visible
 from mentoring.graphql.common import MentoringError, MentoringMutation, require_practitioner
 from mentoring.graphql.types import HubMatch, MentoringRequest
+from mentoring.permissions import ACCELERATOR_STAFF, accelerator_requests_visible_to, is_accelerator_staff
 from network.graphql.types import Commune, Department, Hub, Msp, Practitioner
 from network.models import HubDesignation
 from network.permissions import viewer_for
@@ -59,25 +60,13 @@ PRESENCE_SECONDS = 60
 
 
 def is_staff(info) -> bool:
-    user = info.context.user
-    return bool(user and user.is_authenticated and user.has_perm(services.STAFF_PERMISSION))
+    return is_accelerator_staff(viewer_for(info.context))
 
 
 def require_staff(info) -> None:
     require_authenticated(info)
     if not is_staff(info):
         raise Forbidden(STAFF_ONLY)
-
-
-def visible_requests(queryset, info):
-    """Staff see every request; a requester their own; a hub's coordinators those routed to it."""
-    if is_staff(info):
-        return queryset
-    viewer = viewer_for(info.context)
-    if not viewer.is_authenticated:
-        return queryset.none()
-    mine = Q(requester=viewer.practitioner) if viewer.practitioner else Q(pk__in=[])
-    return queryset.filter(mine | Q(routed_hub__msp_id__in=viewer.coordinated_msp_ids))
 
 
 def _name(user) -> str:
@@ -237,7 +226,7 @@ class AcceleratorRequestType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return visible_requests(queryset, info).select_related(
+        return accelerator_requests_visible_to(queryset, viewer_for(info.context)).select_related(
             "department__region", "commune__department", "requester__profession", "requester__commune",
             "requester__user", "assignee", "routed_hub__msp", "msp",
         )  # fmt: skip
@@ -503,7 +492,7 @@ class AcceleratorQuery(graphene.ObjectType):
         require_staff(info)
         users = get_user_model().objects.filter(is_active=True)
         return [u for u in users.filter(Q(groups__name="Cnam") | Q(is_superuser=True)).distinct().order_by("email")
-                if u.has_perm(services.STAFF_PERMISSION)]  # fmt: skip
+                if u.has_perm(ACCELERATOR_STAFF)]  # fmt: skip
 
 
 # --- Mutations ---------------------------------------------------------------------------------------

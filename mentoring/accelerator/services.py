@@ -17,7 +17,10 @@ from django.utils import timezone
 from backend.realtime.events import publish
 from mentoring import notifications
 from mentoring.errors import MentoringErrorCode as Code
+from mentoring.errors import domain_error as _error
+from mentoring.errors import required_text
 from mentoring.models import MentoringTopic
+from mentoring.permissions import ACCELERATOR_STAFF
 from mentoring.services import requests as mentoring_requests
 from mentoring.services.matching import HubMatch, rank_hubs
 from network.models import Commune, Department, HubDesignation, Membership, Msp, Practitioner, Zoning
@@ -39,7 +42,6 @@ from .models import (
     Visibility,
 )
 
-STAFF_PERMISSION = "mentoring.handle_acceleratorrequest"
 MAX_BODY = 10_000
 
 # Priority from the requester's urgency and the staff's impact (Level order: LOW, MEDIUM, HIGH).
@@ -84,20 +86,6 @@ CATEGORY_TOPICS = {
     Category.COORDINATION_HR: [MentoringTopic.COORDINATION],
     Category.OTHER: [MentoringTopic.HEALTH_PROJECT],
 }
-
-
-def _error(code, message, field_name=None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field_name: error} if field_name else error)
-
-
-def _text(value, field_name, label, limit=MAX_BODY) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise _error(Code.REQUIRED, f"{label} est obligatoire.", field_name)
-    if len(value) > limit:
-        raise _error(Code.INVALID, f"{limit} caractères au plus.", field_name)
-    return value
 
 
 # --- Priority and service levels -------------------------------------------------------------------
@@ -285,11 +273,11 @@ def submit(requester: Practitioner, question: Question, actor=None) -> Accelerat
     errors = {}
     subject = body = None
     try:
-        subject = _text(question.subject, "subject", "L'objet", 200)
+        subject = required_text(question.subject, "subject", "L'objet", 200)
     except ValidationError as exc:
         errors.update(exc.error_dict)
     try:
-        body = _text(question.body, "body", "La question")
+        body = required_text(question.body, "body", "La question", MAX_BODY)
     except ValidationError as exc:
         errors.update(exc.error_dict)
     if question.category not in Category.values:
@@ -366,7 +354,7 @@ def triage(request, actor, *, category=None, impact=None, reason="") -> Accelera
 def assign(request, actor, assignee) -> AcceleratorRequest:
     """Give the request to a staff member (or take it: `assignee` is the actor); None unassigns."""
     request = _lock(request)
-    if assignee is not None and not assignee.has_perm(STAFF_PERMISSION):
+    if assignee is not None and not assignee.has_perm(ACCELERATOR_STAFF):
         raise _error(
             Code.INVALID, "Seul un agent de l'accélérateur peut recevoir une demande.", "assignee_id"
         )
@@ -397,7 +385,7 @@ def reply(
     """A public reply (the requester is told; the first one from staff or the routed hub stops the first
     response clock) or an internal note (staff only, never sent anywhere else). A reply of the hub a
     question was routed to answers it; only staff choose `next_state`."""
-    body = _text(body, "body", "Le message")
+    body = required_text(body, "body", "Le message", MAX_BODY)
     request = _lock(request)
     if not by_staff:
         next_state = State.ANSWERED if by_hub and request.state == State.ROUTED_TO_HUB else None
@@ -459,7 +447,7 @@ def close(request, actor, reason: str = "") -> AcceleratorRequest:
 
 @transaction.atomic
 def reopen(request, actor, reason: str) -> AcceleratorRequest:
-    reason = _text(reason, "reason", "Le motif")
+    reason = required_text(reason, "reason", "Le motif", MAX_BODY)
     request = _lock(request)
     if request.state not in {State.CLOSED, State.ANSWERED, State.ROUTED_TO_ARS, State.ROUTED_TO_HUB}:
         raise _error(Code.INVALID_TRANSITION, "Seule une demande répondue, orientée ou clôturée se rouvre.")
@@ -517,7 +505,7 @@ def route_to_hub(request, actor, hub: HubDesignation, note: str = "") -> Acceler
 
 @transaction.atomic
 def route_to_ars(request, actor, note: str) -> AcceleratorRequest:
-    note = _text(note, "note", "L'explication au demandeur")
+    note = required_text(note, "note", "L'explication au demandeur", MAX_BODY)
     request = _lock(request)
     if request.state not in OPEN_STATES:
         raise _error(Code.INVALID_TRANSITION, _transition_message(request.state, State.ROUTED_TO_ARS))
@@ -604,7 +592,7 @@ def save_canned_answer(
         ("body", body, "Le texte", MAX_BODY),
     ):
         try:
-            setattr(answer, name, _text(value, name, label, limit))
+            setattr(answer, name, required_text(value, name, label, limit))
         except ValidationError as exc:
             errors.update(exc.error_dict)
     if category and category not in Category.values:

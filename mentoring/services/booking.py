@@ -18,11 +18,8 @@ from network.models import Practitioner
 
 from .. import notifications
 from ..errors import MentoringErrorCode
+from ..errors import domain_error as _error
 from ..models import Booking, BookingEventKind, BookingRole, BookingStatus, Slot, SlotStatus
-
-
-def _error(code: MentoringErrorCode, message: str) -> ValidationError:
-    return ValidationError(ValidationError(message, code=code))
 
 
 def _overlaps(practitioner: Practitioner, slot: Slot, exclude_pk=None) -> bool:

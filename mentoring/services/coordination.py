@@ -13,16 +13,12 @@ from django.utils import timezone
 from backend.realtime.events import publish
 
 from ..errors import MentoringErrorCode
+from ..errors import domain_error as _error
 from ..models import CoordinationSession, MentoringTopic, Mentorship, MentorshipStatus
 
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def _error(code, message, field_name=None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field_name: error} if field_name else error)
 
 
 @transaction.atomic

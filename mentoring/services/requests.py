@@ -24,7 +24,8 @@ from network.models import HubDesignation, HubStatus, OfferKind, Practitioner
 from network.services.directory import get_commune
 
 from .. import notifications
-from ..errors import MentoringErrorCode
+from ..errors import MentoringErrorCode, required_text
+from ..errors import domain_error as _error
 from ..models import (
     LIVE_REQUEST_STATUSES,
     MentoringRequest,
@@ -39,11 +40,6 @@ from .matching import allotted_hours, format_hours, match_hubs
 # Anti-spam: a person may have this many requests in progress at once.
 MAX_LIVE_REQUESTS = 3
 MAX_MESSAGE_LENGTH = 5000
-
-
-def _error(code: MentoringErrorCode, message: str, field_name: str | None = None) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field_name: error} if field_name else error)
 
 
 def _record(request: MentoringRequest, kind: str, actor=None, message: str = "") -> MentoringRequestEvent:
@@ -73,15 +69,6 @@ def _require_status(request: MentoringRequest, allowed: list[str], action: str) 
         )
 
 
-def _text(value: str, field_name: str, label: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise _error(MentoringErrorCode.REQUIRED, f"{label} est obligatoire.", field_name)
-    if len(value) > MAX_MESSAGE_LENGTH:
-        raise _error(MentoringErrorCode.INVALID, f"{MAX_MESSAGE_LENGTH} caractères au plus.", field_name)
-    return value
-
-
 @dataclass
 class RequestData:
     topics: list[str]
@@ -108,7 +95,7 @@ def submit_request(requester: Practitioner, data: RequestData, actor=None) -> Me
             "La distance maximale doit être comprise entre 1 et 200 km.", code=MentoringErrorCode.INVALID
         )
     try:
-        message = _text(data.message, "message", "Le message")
+        message = required_text(data.message, "message", "Le message", MAX_MESSAGE_LENGTH)
     except ValidationError as exc:
         errors.update(exc.error_dict)
     try:
@@ -151,7 +138,7 @@ def open_for_hub(
     request = MentoringRequest.objects.create(
         requester=requester,
         topics=data.topics,
-        message=_text(data.message, "message", "Le message"),
+        message=required_text(data.message, "message", "Le message", MAX_MESSAGE_LENGTH),
         commune=get_commune(data.commune_code),
         radius_km=data.radius_km,
         hub=hub,
@@ -264,7 +251,7 @@ def _step(
 
 @transaction.atomic
 def decline_request(request: MentoringRequest, reason: str, actor=None) -> MentoringRequest:
-    reason = _text(reason, "reason", "Le motif")
+    reason = required_text(reason, "reason", "Le motif", MAX_MESSAGE_LENGTH)
     request = _step(
         request, [RequestStatus.SENT, RequestStatus.INFO_REQUESTED], "décliner",
         RequestStatus.DECLINED, RequestEventKind.DECLINED, actor, reason,
@@ -275,7 +262,7 @@ def decline_request(request: MentoringRequest, reason: str, actor=None) -> Mento
 
 @transaction.atomic
 def ask_for_info(request: MentoringRequest, question: str, actor=None) -> MentoringRequest:
-    question = _text(question, "question", "La question")
+    question = required_text(question, "question", "La question", MAX_MESSAGE_LENGTH)
     request = _step(
         request, [RequestStatus.SENT], "demander des précisions sur",
         RequestStatus.INFO_REQUESTED, RequestEventKind.INFO_REQUESTED, actor, question,
@@ -286,7 +273,7 @@ def ask_for_info(request: MentoringRequest, question: str, actor=None) -> Mentor
 
 @transaction.atomic
 def provide_info(request: MentoringRequest, message: str, actor=None) -> MentoringRequest:
-    message = _text(message, "message", "La réponse")
+    message = required_text(message, "message", "La réponse", MAX_MESSAGE_LENGTH)
     request = _step(
         request, [RequestStatus.INFO_REQUESTED], "compléter",
         RequestStatus.SENT, RequestEventKind.INFO_PROVIDED, actor, message,

@@ -25,7 +25,7 @@ from tests.conftest import (
     make_practitioner,
     top_codes,
 )
-from tests.mentoring.test_api import ERRORS, gid
+from tests.mentoring.test_api import ERRORS, expect, gid
 from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -348,15 +348,6 @@ async def test_live_events_carry_internal_notes_to_staff_only(territories):
 # --- Per role ------------------------------------------------------------------------------------------
 
 
-def expect_role(result, mutation, role, allowed):
-    if role in allowed:
-        assert "errors" not in result, result.get("errors")
-        assert result["data"][mutation]["errors"] == [], result["data"][mutation]
-        return True
-    assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"], result
-    return False
-
-
 SUBMIT = f"""mutation($input: QuestionInput!) {{ submitAcceleratorRequest(input: $input) {{
     request {{ state priority department {{ code }} firstResponse {{ targetHours dueAt }} }} {ERRORS} }} }}"""
 
@@ -375,7 +366,7 @@ def test_submit_per_role(gql, world, role):
         },
         user=world.user(role),
     )
-    if expect_role(result, "submitAcceleratorRequest", role, PRACTITIONERS):
+    if expect(result, "submitAcceleratorRequest", role, PRACTITIONERS):
         request = result["data"]["submitAcceleratorRequest"]["request"]
         assert (request["state"], request["priority"], request["department"]["code"]) == (
             "NEW",
@@ -411,7 +402,7 @@ def test_staff_mutations_per_role(gql, world, role, mutation, text):
     request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
     query = "mutation($id: ID!) { " + text.replace("ERR", ERRORS) + " }"
     before = AcceleratorRequest.objects.get().state
-    if expect_role(gql.execute(query, {"id": gid(request)}, user=world.user(role)), mutation, role, STAFF):
+    if expect(gql.execute(query, {"id": gid(request)}, user=world.user(role)), mutation, role, STAFF):
         return
     assert AcceleratorRequest.objects.get().state == before
 
@@ -425,19 +416,19 @@ def test_merge_reopen_and_canned_answers_per_role(gql, world, role):
         {"id": gid(duplicate), "into": gid(main)},
         user=world.user(role),
     )
-    expect_role(result, "mergeAcceleratorRequest", role, STAFF)
+    expect(result, "mergeAcceleratorRequest", role, STAFF)
     services.close(main, None, "Test")
     result = gql.execute(
         f'mutation($id: ID!) {{ reopenAcceleratorRequest(id: $id, reason: "Relance") {{ request {{ state }} {ERRORS} }} }}',
         {"id": gid(main)},
         user=world.user(role),
     )
-    expect_role(result, "reopenAcceleratorRequest", role, STAFF)
+    expect(result, "reopenAcceleratorRequest", role, STAFF)
     result = gql.execute(
         f'mutation {{ saveCannedAnswer(title: "Sisa", body: "La Sisa est…", category: SISA_LEGAL) {{ answer {{ title }} {ERRORS} }} }}',
         user=world.user(role),
     )
-    if expect_role(result, "saveCannedAnswer", role, STAFF):
+    if expect(result, "saveCannedAnswer", role, STAFF):
         listed = gql.execute("{ cannedAnswers(category: SISA_LEGAL) { title } }", user=world.user(role))
         assert listed["data"]["cannedAnswers"] == [{"title": "Sisa"}]
     else:
@@ -687,7 +678,7 @@ def test_route_to_hub_per_role(gql, world, role):
         {"id": gid(request), "hub": gid(world.hub)},
         user=world.user(role),
     )
-    routed = expect_role(result, "routeAcceleratorRequestToHub", role, STAFF)
+    routed = expect(result, "routeAcceleratorRequestToHub", role, STAFF)
     assert MentoringRequest.objects.filter(hub=world.hub).count() == (1 if routed else 0)
 
 

@@ -37,9 +37,9 @@ def slot_for(offer, capacity=2, days=3):
 def expect(result, mutation, role, allowed):
     if role in allowed:
         assert "errors" not in result, result.get("errors")
-        assert result["data"][mutation]["errors"] == []
+        assert result["data"][mutation]["errors"] == [], result["data"][mutation]
         return True
-    assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+    assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"], result
     return False
 
 

@@ -7,11 +7,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from mentoring.models import Booking, BookingRole, BookingStatus, Slot, SlotSeries, SupportOffer
+from mentoring.models import Booking, BookingRole, BookingStatus, Slot, SlotSeries
 from mentoring.services.booking import book_slot
 from mentoring.services.offers import update_offer
 from mentoring.services.series import SeriesScope, create_series, update_occurrences
-from network.models import OfferKind
 from tests.conftest import ROLES, error_codes, make_practitioner
 from tests.mentoring.test_api import ERRORS, expect, gid, offer_for
 
@@ -225,7 +224,6 @@ def test_update_slot_series_reports_kept_occurrences(gql, world, series):
     )
     assert result["data"]["updateSlotSeries"]["kept"] == [{"id": gid(second)}]
     assert len(result["data"]["updateSlotSeries"]["changed"]) == 3
-    assert SupportOffer.objects.get().kind == OfferKind.ADVANCED_CONSULTATION
 
 
 def test_a_cancelled_or_past_slot_is_not_edited(series):
