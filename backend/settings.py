@@ -61,7 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # Daphne serves no static files: the admin's come from here
+    "backend.core.middleware.AsyncWhiteNoiseMiddleware",  # Daphne serves no static files: the admin's come from here
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,10 +151,42 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 
-# GraphQL over WebSocket (graphql-transport-ws): seconds to wait for connection_init, events queued per socket.
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+# What one GraphQL document may ask for, over HTTP and WebSocket alike (backend/core/limits.py).
+GRAPHQL_LIMITS = {
+    "MAX_DOCUMENT_BYTES": env_int("GRAPHQL_MAX_DOCUMENT_BYTES", 32_768),
+    "MAX_TOKENS": env_int("GRAPHQL_MAX_TOKENS", 4_000),
+    "MAX_DEPTH": env_int("GRAPHQL_MAX_DEPTH", 20),
+    "MAX_ALIASES": env_int("GRAPHQL_MAX_ALIASES", 30),
+    "MAX_FIELDS": env_int("GRAPHQL_MAX_FIELDS", 600),
+    "MAX_COST": env_int("GRAPHQL_MAX_COST", 100_000),
+    "DEFAULT_LIST_SIZE": 20,
+    "INTROSPECTION_LIST_SIZE": 6,
+    "MAX_INTROSPECTION_NESTING": 1,
+    "CONNECTION_MAX_SIZE": 100,
+}
+
+# Where GraphQL work runs (backend/core/execution.py): threads of the pool, seconds of budget.
+GRAPHQL_EXECUTION = {
+    "WORKERS": env_int("GRAPHQL_WORKERS", 8),
+    "TIME_BUDGET": float(os.environ.get("GRAPHQL_TIME_BUDGET", 10)),
+}
+
+# GraphQL over WebSocket (graphql-transport-ws): seconds to wait for connection_init, events queued
+# per socket, and the caps one client cannot pass (per process).
 REALTIME = {
     "CONNECTION_INIT_TIMEOUT": float(os.environ.get("WS_CONNECTION_INIT_TIMEOUT", 3)),
     "QUEUE_SIZE": 256,
+    "MAX_SUBSCRIPTIONS_PER_SOCKET": env_int("WS_MAX_SUBSCRIPTIONS_PER_SOCKET", 50),
+    "MAX_SOCKETS_PER_USER": env_int("WS_MAX_SOCKETS_PER_USER", 20),
+    "MAX_SOCKETS_PER_ADDRESS": env_int("WS_MAX_SOCKETS_PER_ADDRESS", 100),
+    "MAX_MESSAGE_BYTES": env_int("WS_MAX_MESSAGE_BYTES", 65_536),
+    "MAX_RESULT_BYTES": env_int("WS_MAX_RESULT_BYTES", 1_048_576),
+    "MAX_RUNNING_OPERATIONS_PER_SOCKET": 2,
 }
 
 GRAPHENE = {

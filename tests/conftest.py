@@ -45,6 +45,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    # And the GraphQL pool's threads, each with its own connection.
+    from backend.core.execution import shutdown_pool
+
+    shutdown_pool()
 
 
 @pytest.fixture(autouse=True)

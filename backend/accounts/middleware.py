@@ -1,5 +1,6 @@
 """`Authorization: Bearer <token>` authentication for API clients."""
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
@@ -14,34 +15,63 @@ def bearer_token(request) -> str | None:
     return value.strip()
 
 
+def _refusal():
+    return JsonResponse(
+        {
+            "errors": [
+                {
+                    "message": "Jeton d'authentification invalide, expiré ou révoqué.",
+                    "extensions": {"code": "UNAUTHENTICATED"},
+                }
+            ]
+        },
+        status=401,
+    )
+
+
+def _authenticate(request, raw, user):
+    request.user = SimpleLazyObject(lambda: user)
+    request.auth_token = raw
+    request._dont_enforce_csrf_checks = True
+
+
 class BearerTokenMiddleware:
     """Replaces the session user by the token's user when a bearer token is sent.
 
     A request carrying an invalid, expired or revoked token is refused outright
     (401) rather than silently treated as anonymous. Token requests carry no
-    ambient credentials, so they are exempt from the CSRF check.
+    ambient credentials, so they are exempt from the CSRF check. Under ASGI the
+    token is looked up on the GraphQL pool (backend.core.execution), so the
+    request chain stays asynchronous and a client's disconnect reaches the view.
     """
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
         raw = bearer_token(request)
         if raw is not None:
             user = user_for_token(raw)
             if user is None:
-                return JsonResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "Jeton d'authentification invalide, expiré ou révoqué.",
-                                "extensions": {"code": "UNAUTHENTICATED"},
-                            }
-                        ]
-                    },
-                    status=401,
-                )
-            request.user = SimpleLazyObject(lambda: user)
-            request.auth_token = raw
-            request._dont_enforce_csrf_checks = True
+                return _refusal()
+            _authenticate(request, raw, user)
         return self.get_response(request)
+
+    async def __acall__(self, request):
+        from backend.core.execution import run_in_pool
+
+        raw = bearer_token(request)
+        if raw is not None:
+            user = await run_in_pool(user_for_token, raw)
+            if user is None:
+                return _refusal()
+            _authenticate(request, raw, user)
+        return await self.get_response(request)

@@ -1,15 +1,19 @@
 import logging
 
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import ExecutionResult, OperationType, execute, get_operation_ast
 
+from .execution import BudgetedExecutionContext, OperationStopped, run_in_pool
 from .graphql import format_error
+from .limits import prepare_operation
 
 logger = logging.getLogger("backend")
 
@@ -36,25 +40,79 @@ class GraphQLView(BaseGraphQLView):
                 return refusal
         return super().dispatch(request, *args, **kwargs)
 
+    execution_context_class = BudgetedExecutionContext
+
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
-        if query and not show_graphiql:
-            try:
-                operation = get_operation_ast(parse(query), operation_name)
-            except GraphQLError:
-                operation = None  # the parent reports the syntax error
-            if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
-                raise HttpError(
-                    HttpResponseBadRequest(),
-                    "Les abonnements (subscription) passent par WebSocket sur /graphql, "
-                    "avec le protocole graphql-transport-ws.",
-                )
-        return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        """The document checked against the limits (backend.core.limits), then run within its budget."""
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest(), "Indiquez la requête GraphQL (`query`).")
+        if not isinstance(query, str):
+            raise HttpError(HttpResponseBadRequest(), "`query` doit être une chaîne de caractères.")
+        if variables is not None and not isinstance(variables, dict):
+            raise HttpError(HttpResponseBadRequest(), "`variables` doit être un objet JSON.")
+        document, errors = prepare_operation(self.schema.graphql_schema, query, variables)
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        operation = get_operation_ast(document, operation_name)
+        if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
+            raise HttpError(
+                HttpResponseBadRequest(),
+                "Les abonnements (subscription) passent par WebSocket sur /graphql, "
+                "avec le protocole graphql-transport-ws.",
+            )
+        if (
+            request.method.lower() == "get"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(["POST"]),
+                "Seules les requêtes (query) passent par GET ; utilisez POST.",
+            )
+        try:
+            return execute(
+                self.schema.graphql_schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=self.execution_context_class,
+            )
+        except Exception as exc:
+            return ExecutionResult(errors=[exc])
 
     @staticmethod
     def format_error(error):
         if isinstance(error, HttpError):
             return {"message": error.message, "extensions": {"code": "BAD_REQUEST"}}
         return format_error(error)
+
+
+_graphql_sync_view = GraphQLView.as_view()
+
+
+def _in_request_thread(fn):
+    return sync_to_async(fn, thread_sensitive=True)()
+
+
+@csrf_exempt  # the view checks CSRF itself, on session requests only
+async def graphql_view(request, *args, **kwargs):
+    """`/graphql`: the GraphQL view on the bounded pool, within the time budget (backend.core.execution).
+
+    Under ASGI the chain is asynchronous, so when the client goes away Django cancels this
+    coroutine and the work stops. Under WSGI (the test client) it runs in the request's thread.
+    """
+    executor = None if isinstance(request, ASGIRequest) else _in_request_thread
+    try:
+        return await run_in_pool(_graphql_sync_view, request, *args, executor=executor, **kwargs)
+    except OperationStopped as stop:
+        return JsonResponse({"data": None, "errors": [stop.formatted]}, status=200)
 
 
 def healthz(request):

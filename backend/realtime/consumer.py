@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from enum import IntEnum
 
 from channels.auth import get_user
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,13 +29,13 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
-    validate,
 )
 from graphql.execution import create_source_event_stream
 
 from backend.accounts.services import user_for_token
+from backend.core.execution import BudgetedExecutionContext, OperationStopped, execution_setting, run_in_pool
 from backend.core.graphql import format_error
+from backend.core.limits import prepare_operation
 
 from .fanout import process_fanout
 from .subscriptions import EventNotVisible, RealtimeContext
@@ -57,9 +56,33 @@ class CloseCode(IntEnum):
     INTERNAL_SERVER_ERROR = 4500
 
 
+# Standard WebSocket close codes for the caps (RFC 6455): retryable by standard clients.
+CLOSE_MESSAGE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN_LATER = 1013
+
+REALTIME_DEFAULTS = {
+    "CONNECTION_INIT_TIMEOUT": 3.0,
+    "QUEUE_SIZE": 256,
+    "MAX_SUBSCRIPTIONS_PER_SOCKET": 50,
+    "MAX_SOCKETS_PER_USER": 20,
+    "MAX_SOCKETS_PER_ADDRESS": 100,
+    "MAX_MESSAGE_BYTES": 65_536,
+    "MAX_RESULT_BYTES": 1_048_576,
+    "MAX_RUNNING_OPERATIONS_PER_SOCKET": 2,
+}
+
+
 def realtime_setting(name: str):
-    defaults = {"CONNECTION_INIT_TIMEOUT": 3.0, "QUEUE_SIZE": 256}
-    return getattr(settings, "REALTIME", {}).get(name, defaults[name])
+    return getattr(settings, "REALTIME", {}).get(name, REALTIME_DEFAULTS[name])
+
+
+# Sockets open in this process, per client address and per signed-in user (the caps above).
+_SOCKETS_BY_ADDRESS: Counter = Counter()
+_SOCKETS_BY_USER: Counter = Counter()
+
+
+def _limit_error(message: str, limit: str, maximum: int) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "limit": limit, "maximum": maximum})
 
 
 def header(scope, name: bytes) -> str | None:
@@ -109,6 +132,11 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.session_user_id: int | None = None
         self.init_deadline: asyncio.Task | None = None
         self.origin = header(self.scope, b"origin")
+        self.counted_user: int | None = None
+        self.address = (self.scope.get("client") or [None])[0] or ""
+        self.running = asyncio.Semaphore(realtime_setting("MAX_RUNNING_OPERATIONS_PER_SOCKET"))
+        _SOCKETS_BY_ADDRESS[self.address] += 1
+        self.counted_address = True
 
         if PROTOCOL not in self.scope.get("subprotocols", []):
             await self.accept()
@@ -118,6 +146,13 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.close()  # refuse the handshake (HTTP 403): a page of another site
             return
         await self.accept(subprotocol=PROTOCOL)
+        if _SOCKETS_BY_ADDRESS[self.address] > realtime_setting("MAX_SOCKETS_PER_ADDRESS"):
+            logger.warning("WebSocket refused: too many sockets from %s", self.address)
+            await self.close_with(
+                CLOSE_TRY_AGAIN_LATER,
+                "Trop de connexions WebSocket ouvertes depuis cette adresse. Fermez-en avant d'en ouvrir d'autres.",
+            )
+            return
         self.init_deadline = asyncio.create_task(self._expect_init())
 
     async def _expect_init(self):
@@ -125,10 +160,11 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if not self.init_received:
             await self.close_with(CloseCode.CONNECTION_INIT_TIMEOUT)
 
-    async def close_with(self, code: CloseCode):
+    async def close_with(self, code: int, reason: str | None = None):
         if not self.closing:
             self.closing = True
-            await self.close(code=int(code))
+            # The reason reaches clients on servers that pass it (Daphne drops it; the code stays).
+            await self.close(code=int(code), reason=reason)
             # Stop the work now rather than when the client's disconnect arrives.
             current = asyncio.current_task()
             for task in self.operations.values():
@@ -137,6 +173,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.closing = True
+        self._uncount()
         if self.init_deadline is not None:
             self.init_deadline.cancel()
         tasks = list(self.operations.values())
@@ -148,10 +185,29 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         for queue, groups in list(self.streams):
             await self._leave(fanout, queue, groups)
 
+    def _uncount(self):
+        if self.counted_address:
+            self.counted_address = False
+            _SOCKETS_BY_ADDRESS[self.address] -= 1
+            if _SOCKETS_BY_ADDRESS[self.address] <= 0:
+                del _SOCKETS_BY_ADDRESS[self.address]
+        if self.counted_user is not None:
+            _SOCKETS_BY_USER[self.counted_user] -= 1
+            if _SOCKETS_BY_USER[self.counted_user] <= 0:
+                del _SOCKETS_BY_USER[self.counted_user]
+            self.counted_user = None
+
     # --- Incoming messages ------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:
+            return
+        size = len(text_data) if text_data is not None else len(bytes_data or b"")
+        if size > realtime_setting("MAX_MESSAGE_BYTES"):
+            await self.close_with(
+                CLOSE_MESSAGE_TOO_BIG,
+                f"Message trop volumineux ({size} caractères, {realtime_setting('MAX_MESSAGE_BYTES')} au plus).",
+            )
             return
         try:
             message = json.loads(text_data) if text_data is not None else None
@@ -183,29 +239,42 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if payload is not None and not isinstance(payload, dict):
             await self.close_with(CloseCode.BAD_REQUEST)
             return
-        if not await self._authenticate(payload or {}):
+        user_id = await self._authenticate(payload or {})
+        if user_id is False:
             await self.close_with(CloseCode.FORBIDDEN)
             return
+        if user_id is not None:
+            _SOCKETS_BY_USER[user_id] += 1
+            self.counted_user = user_id
+            if _SOCKETS_BY_USER[user_id] > realtime_setting("MAX_SOCKETS_PER_USER"):
+                await self.close_with(
+                    CLOSE_TRY_AGAIN_LATER,
+                    "Trop de connexions WebSocket ouvertes pour ce compte. Fermez-en avant d'en ouvrir d'autres.",
+                )
+                return
         self.acknowledged = True
         await self.send_json({"type": "connection_ack"})
 
-    async def _authenticate(self, payload: dict) -> bool:
+    async def _authenticate(self, payload: dict) -> int | bool | None:
+        """The signed-in user's id, None for anonymous, False when the credentials are refused."""
         raw = payload.get("authorization") or payload.get("Authorization")
         if raw is not None:
             if not isinstance(raw, str):
                 return False
             scheme, _, value = raw.strip().partition(" ")
             token = value.strip() if scheme.lower() == "bearer" else raw.strip()
-            if await database_sync_to_async(user_for_token)(token) is None:
+            user = await run_in_pool(user_for_token, token)
+            if user is None:
                 return False
             self.token = token
-            return True
+            return user.pk
         # The session cookie counts only from a page of an allowed origin (no cross-site hijacking).
         if self.origin is not None and "session" in self.scope:
             user = await get_user(self.scope)
             if user.is_authenticated:
                 self.session_user_id = user.pk
-        return True
+                return user.pk
+        return None
 
     async def _on_ping(self, message):
         pong = {"type": "pong"}
@@ -234,6 +303,20 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if op_id in self.operations:
             await self.close_with(CloseCode.SUBSCRIBER_ALREADY_EXISTS)
             return
+        maximum = realtime_setting("MAX_SUBSCRIPTIONS_PER_SOCKET")
+        if len(self.operations) >= maximum:
+            await self._send_errors(
+                op_id,
+                [
+                    _limit_error(
+                        f"Trop d'opérations ouvertes sur cette connexion ({maximum} au plus) : "
+                        "terminez-en (complete) avant d'en ouvrir d'autres.",
+                        "subscriptionsPerSocket",
+                        maximum,
+                    )
+                ],
+            )
+            return
         self.operations[op_id] = asyncio.create_task(self._run_operation(op_id, payload))
 
     async def _on_complete(self, message):
@@ -258,12 +341,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         query, variables = payload["query"], payload.get("variables") or {}
         operation_name = payload.get("operationName") or None
         try:
-            try:
-                document = parse(query)
-            except GraphQLError as error:
-                await self._send_errors(op_id, [error])
-                return
-            errors = validate(_schema(), document)
+            # The same limits as over HTTP (backend.core.limits), checked in the pool: a large
+            # document's validation must not hold the event loop.
+            document, errors = await run_in_pool(prepare_operation, _schema(), query, variables)
             if errors:
                 await self._send_errors(op_id, errors)
                 return
@@ -276,14 +356,19 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 if not finished:
                     return
             else:
-                result = await database_sync_to_async(self._execute)(document, variables, operation_name)
+                async with self.running:  # one socket's operations queue behind each other, not others'
+                    result = await run_in_pool(self._execute, document, variables, operation_name)
                 if result is REVOKED:
                     await self.close_with(CloseCode.FORBIDDEN)
                     return
-                await self.send_json({"type": "next", "id": op_id, "payload": result})
+                text = json.dumps(result, separators=(",", ":"))
+                if not await self._send_result(op_id, text):
+                    return
             await self.send_json({"type": "complete", "id": op_id})
         except asyncio.CancelledError:
             raise
+        except OperationStopped as stop:
+            await self._send_errors(op_id, [stop])
         except Exception:
             logger.exception("GraphQL over WebSocket: operation %s failed", op_id)
             await self.close_with(CloseCode.INTERNAL_SERVER_ERROR)
@@ -291,22 +376,48 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             if self.operations.get(op_id) is asyncio.current_task():
                 del self.operations[op_id]
 
+    async def _send_result(self, op_id: str, payload_text: str) -> bool:
+        """Send a `next` message, or an `error` for the operation if the result is too large for one."""
+        maximum = realtime_setting("MAX_RESULT_BYTES")
+        if len(payload_text) > maximum:
+            await self._send_errors(
+                op_id,
+                [
+                    _limit_error(
+                        f"Résultat trop volumineux pour un message ({len(payload_text)} caractères, "
+                        f"{maximum} au plus) : demandez moins de données à la fois.",
+                        "resultBytes",
+                        maximum,
+                    )
+                ],
+            )
+            return False
+        if not self.closing:
+            await self.send(text_data=f'{{"type":"next","id":{json.dumps(op_id)},"payload":{payload_text}}}')
+        return True
+
     async def _run_subscription(self, op_id, query, document, variables, operation_name) -> bool:
         """Stream events until the client completes; False if the operation ended with an error."""
-        context = await database_sync_to_async(self._fresh_context)()
+        context = await run_in_pool(self._fresh_context)
         if context is None:
             await self.close_with(CloseCode.FORBIDDEN)
             return False
         context.connection = self
-        stream = await create_source_event_stream(
-            _schema(), document, None, context, variables, operation_name
-        )
+        # Subscribe resolvers are coroutines: they reach the database through the pool (run_in_pool).
+        budget = float(execution_setting("TIME_BUDGET"))
+        try:
+            stream = await asyncio.wait_for(
+                create_source_event_stream(_schema(), document, None, context, variables, operation_name),
+                timeout=budget + 1,
+            )
+        except TimeoutError:
+            await self._send_errors(op_id, [OperationStopped("timeout", budget)])
+            return False
         if isinstance(stream, ExecutionResult):
             await self._send_errors(op_id, stream.errors or [])
             return False
         # What makes two subscribers' work for one event the same: computed once per subscription.
         work = (query, json.dumps(variables, sort_keys=True), operation_name, self._principal())
-        message_start = f'{{"type":"next","id":{json.dumps(op_id)},"payload":'
         try:
             async for event in stream:
                 result = await self._event_result(work, document, variables, operation_name, event)
@@ -315,8 +426,11 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 if result is REVOKED:
                     await self.close_with(CloseCode.FORBIDDEN)
                     return False
-                if not self.closing:
-                    await self.send(text_data=message_start + result + "}")
+                if isinstance(result, OperationStopped):
+                    await self._send_errors(op_id, [result])
+                    return False
+                if not await self._send_result(op_id, result):
+                    return False
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -343,7 +457,15 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         context = self._fresh_context()
         if context is None:
             return REVOKED
-        result = execute(_schema(), document, root, context, variables, operation_name)
+        result = execute(
+            _schema(),
+            document,
+            root,
+            context,
+            variables,
+            operation_name,
+            execution_context_class=BudgetedExecutionContext,
+        )
         if root is not None and any(
             isinstance(e.original_error, EventNotVisible) for e in result.errors or []
         ):
@@ -370,9 +492,10 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             while len(_EVENT_RESULTS) > _EVENT_RESULTS_MAX:
                 _EVENT_RESULTS.popitem(last=False)
             try:
-                result = await database_sync_to_async(self._execute)(
-                    document, variables, operation_name, event
-                )
+                try:
+                    result = await run_in_pool(self._execute, document, variables, operation_name, event)
+                except OperationStopped as stop:
+                    result = stop  # this event took too long for anyone: each subscriber is told
                 if isinstance(result, dict):
                     result = json.dumps(result, separators=(",", ":"))
                 future.set_result(result)

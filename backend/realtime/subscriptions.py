@@ -11,7 +11,6 @@ A subscription field has two halves:
   is then not sent to that subscriber.
 """
 
-from channels.db import database_sync_to_async
 from graphql import GraphQLError
 
 
@@ -20,8 +19,10 @@ class EventNotVisible(Exception):
 
 
 async def require_visible(check) -> None:
-    """Run `check()` (sync, may query the database) in a thread; refuse the subscription if it is false."""
-    if not await database_sync_to_async(check)():
+    """Run `check()` (sync, may query the database) on the pool; refuse the subscription if it is false."""
+    from backend.core.execution import run_in_pool
+
+    if not await run_in_pool(check):
         raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"})
 
 

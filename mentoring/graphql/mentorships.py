@@ -3,10 +3,10 @@
 from datetime import date
 
 import graphene
-from channels.db import database_sync_to_async
 from django.db.models import Case, IntegerField, Value, When
 from graphql import GraphQLError
 
+from backend.core.execution import run_in_pool
 from backend.core.graphql import (
     ConnectionField,
     Forbidden,
@@ -382,7 +382,7 @@ class MentorshipsSubscription(graphene.ObjectType):
 
     @staticmethod
     async def subscribe_mentoring_request_events(root, info, hub_id=None):
-        groups = await database_sync_to_async(_event_groups)(info, hub_id)
+        groups = await run_in_pool(_event_groups, info, hub_id)
         return await info.context.listen(groups)
 
     @staticmethod

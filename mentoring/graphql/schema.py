@@ -579,7 +579,7 @@ class MentoringSubscription(MentorshipsSubscription, AcceleratorSubscription, gr
 
     @staticmethod
     async def subscribe_my_booking_events(root, info):
-        from channels.db import database_sync_to_async
+        from backend.core.execution import run_in_pool
 
         def group():
             practitioner = viewer_for(info.context).practitioner
@@ -589,7 +589,7 @@ class MentoringSubscription(MentorshipsSubscription, AcceleratorSubscription, gr
                 )
             return group_name("practitioner-bookings", practitioner.pk)
 
-        return await info.context.listen([await database_sync_to_async(group)()])
+        return await info.context.listen([await run_in_pool(group)])
 
     @staticmethod
     def resolve_my_booking_events(event, info):

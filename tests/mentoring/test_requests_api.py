@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import transaction
 from django.utils import timezone
 from graphql_relay import to_global_id
 
@@ -332,6 +333,7 @@ async def test_request_events_reach_the_requester_and_the_hubs_coordinators_only
     await subscribe(elsewhere, "1", EVENTS, {"h": gid(other_hub)})
     await settle()
 
+    @transaction.atomic  # the three events go out together at commit, each read in the final state
     def submit_and_send():
         request = service.submit_request(
             requester,
