@@ -29,6 +29,7 @@ from network.models import (
     Practitioner,
 )
 from network.permissions import CNAM_STAFF_GROUP
+from tests.daphne import servers  # noqa: F401 (fixture: real Daphne processes)
 
 PASSWORD = "un-mot-de-passe-solide"
 _seq = itertools.count(1)

@@ -261,6 +261,27 @@ class ConnectionField(DjangoConnectionField):
         )
 
 
+# --- Capped lists ----------------------------------------------------------------------------------
+
+CAPPED_LIST_DEFAULT = 100
+CAPPED_LIST_MAX = 200
+
+
+def capped_list_first() -> graphene.Int:
+    """The `first` argument of a plain list that could grow: the query limits count the list at this size."""
+    return graphene.Int(
+        default_value=CAPPED_LIST_DEFAULT,
+        description=f"Return at most this many items (default {CAPPED_LIST_DEFAULT}, at most {CAPPED_LIST_MAX}).",
+    )
+
+
+def capped(items, first: int, name: str):
+    """The first `first` items (a list or a queryset), or BAD_USER_INPUT when `first` is out of bounds."""
+    if first is None or not 0 <= first <= CAPPED_LIST_MAX:
+        raise bad_input(f"`first` doit être compris entre 0 et {CAPPED_LIST_MAX} pour `{name}`.")
+    return list(items[:first])
+
+
 def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 

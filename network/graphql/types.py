@@ -4,7 +4,13 @@ import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
 
-from backend.core.graphql import CountableConnection, enum_from_choices
+from backend.core.graphql import (
+    CAPPED_LIST_DEFAULT,
+    CountableConnection,
+    capped,
+    capped_list_first,
+    enum_from_choices,
+)
 
 from .. import models
 from ..errors import NetworkErrorCode
@@ -134,6 +140,7 @@ class Practitioner(DjangoObjectType):
         include_ended=graphene.Boolean(
             default_value=False, description="Also list memberships that have ended."
         ),
+        first=capped_list_first(),
         description="The practitioner's places in MSPs.",
     )
 
@@ -163,11 +170,11 @@ class Practitioner(DjangoObjectType):
     def resolve_email(self, info):
         return self.email if viewer_for(info.context).can_see_contact(self) else None
 
-    def resolve_memberships(self, info, include_ended=False):
+    def resolve_memberships(self, info, include_ended=False, first=CAPPED_LIST_DEFAULT):
         if not include_ended and hasattr(self, "current_memberships"):
-            return self.current_memberships  # prefetched by list queries
+            return capped(self.current_memberships, first, "memberships")  # prefetched by list queries
         memberships = self.memberships.select_related("msp")
-        return list(memberships if include_ended else memberships.current())
+        return capped(memberships if include_ended else memberships.current(), first, "memberships")
 
 
 class Composition(graphene.ObjectType):
@@ -261,6 +268,7 @@ class Msp(DjangoObjectType):
         include_ended=graphene.Boolean(
             default_value=False, description="Also list memberships that have ended."
         ),
+        first=capped_list_first(),
         description="Members of the MSP with their roles.",
     )
     member_count = graphene.Int(required=True, description="Number of distinct current members.")
@@ -297,9 +305,11 @@ class Msp(DjangoObjectType):
     def resolve_main_site(self, info):
         return next((s for s in self.sites.all() if s.is_main), None)
 
-    def resolve_memberships(self, info, include_ended=False):
+    def resolve_memberships(self, info, include_ended=False, first=CAPPED_LIST_DEFAULT):
         memberships = _memberships(self)
-        return memberships if include_ended else [m for m in memberships if m.is_current()]
+        return capped(
+            memberships if include_ended else [m for m in memberships if m.is_current()], first, "memberships"
+        )
 
     def resolve_member_count(self, info):
         return len({m.practitioner_id for m in _memberships(self) if m.is_current()})

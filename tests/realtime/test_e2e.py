@@ -9,16 +9,12 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
 from gql import Client
 from gql.graphql_request import GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
@@ -36,99 +32,6 @@ NODE_DIR = Path(__file__).resolve().parent / "node"
 HUB_UPDATED = "subscription($id: ID!) { hubUpdated(hubId: $id) { id status serviceRadiusKm msp { name } } }"
 APPLY = """mutation($msp: ID!, $radius: Int!) { applyForHub(mspId: $msp,
     input: {serviceRadiusKm: $radius, monthlyCoordinationHours: 10, offerKinds: [COORDINATION_TIME]}) { errors { code } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_database_url() -> str:
-    """The test database, for the server processes."""
-    s = connection.settings_dict
-    # A Unix-socket server (the embedded one) has its directory in OPTIONS["host"].
-    host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or "127.0.0.1"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    if host.startswith("/"):
-        return f"postgresql://{auth}@/{s['NAME']}?host={host}"
-    return f"postgresql://{auth}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
-
-
-class DaphneServer:
-    def __init__(self, env: dict):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "backend.asgi:application",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-            if self.process.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError(f"Daphne did not start: {self.process.stderr.read().decode()[-2000:]}")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    def post(self, query, variables, token):
-        request = urllib.request.Request(
-            f"{self.url}/graphql",
-            data=json.dumps({"query": query, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-
-
-def server_env(redis_url: str | None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
-    env.update(
-        {"DATABASE_URL": server_database_url(), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "backend.settings"}
-    )
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    return env
-
-
-@pytest.fixture
-def servers(request):
-    started = []
-
-    def start(redis_url: str | None = None):
-        server = DaphneServer(server_env(redis_url or os.environ.get("REDIS_URL")))
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture
