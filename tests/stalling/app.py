@@ -17,7 +17,9 @@ MARKER = "tetedepont-slow-field"
 
 def _slow_professions(root, info, **arguments):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_sleep(%s) /* {MARKER} */", [float(os.environ.get("SLOW_FIELD_SECONDS", 30))])
+        cursor.execute(
+            f"SELECT pg_sleep(%s) /* {MARKER} */", [float(os.environ.get("SLOW_FIELD_SECONDS", 30))]
+        )
     return []
 
 
