@@ -125,7 +125,16 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Bearer tokens (tokenAuth) and the throttle on failed logins.
 AUTH_TOKEN_TTL_HOURS = int(os.environ.get("AUTH_TOKEN_TTL_HOURS", 24 * 14))
-LOGIN_THROTTLE = {"max_failures": 5, "window_minutes": 15, "max_failures_per_ip": 30}
+# Per account: 5 failures in 15 minutes lock it for the window. Per address: past 30 failures, each
+# further one doubles the pause before the next attempt (at most 60 s) — a network is slowed, not locked.
+LOGIN_THROTTLE = {
+    "max_failures": 5,
+    "window_minutes": 15,
+    "max_failures_per_ip": 30,
+    "max_backoff_seconds": 60,
+}
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

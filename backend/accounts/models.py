@@ -7,13 +7,22 @@ from django.db import models
 from django.utils import timezone
 
 
+def normalize_email(email: str) -> str:
+    """The one form of an e-mail for storing, signing in and throttling: trimmed, lower-cased.
+
+    Look-ups compare this form exactly (never `iexact`: PostgreSQL's UPPER folds `ſ` to `S`, so a
+    case-insensitive look-up would let another spelling reach the account around its throttle).
+    """
+    return (email or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("L'adresse e-mail est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -28,7 +37,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        return self.get(email=normalize_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -54,6 +63,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)  # whatever created it (admin form, shell, import)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip() or self.email

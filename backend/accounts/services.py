@@ -1,5 +1,6 @@
 """Authentication services: issue, resolve and revoke bearer tokens; throttle failed logins."""
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,10 +8,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .errors import AccountErrorCode
-from .models import AuthToken, FailedLogin, User, hash_token
+from .models import AuthToken, FailedLogin, User, hash_token, normalize_email
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,58 @@ class IssuedToken:
         return self.record.expires_at
 
 
-def _too_many_failures(email: str, ip_address: str | None) -> bool:
+def client_ip(meta) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind a trusted proxy the address it forwarded.
+
+    Only proxies listed in `TRUSTED_PROXIES` (addresses or networks) are believed: the address
+    taken is the right-most one of `X-Forwarded-For` that is not itself a trusted proxy, so a
+    client cannot choose its address by sending the header itself.
+    """
+    remote = (meta.get("REMOTE_ADDR") or "").strip() or None
+    trusted = [ipaddress.ip_network(p, strict=False) for p in getattr(settings, "TRUSTED_PROXIES", [])]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    if remote is None or not trusted or not is_trusted(remote):
+        return remote
+    forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if not is_trusted(address):
+            try:
+                return str(ipaddress.ip_address(address))
+            except ValueError:
+                return remote  # a malformed hop: fall back on the proxy itself
+    return remote
+
+
+def _address_wait(ip_address: str | None, now) -> int:
+    """Seconds this address must still wait: past its allowance, each failure doubles the pause (≤ 60 s).
+
+    A whole network behind one proxy is slowed down, never locked out for the window.
+    """
+    if not ip_address:
+        return 0
     conf = settings.LOGIN_THROTTLE
-    since = timezone.now() - timedelta(minutes=conf["window_minutes"])
-    recent = FailedLogin.objects.filter(created_at__gte=since)
-    if recent.filter(email=email).count() >= conf["max_failures"]:
-        return True
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= conf["max_failures_per_ip"]
+    since = now - timedelta(minutes=conf["window_minutes"])
+    failures = FailedLogin.objects.filter(ip_address=ip_address, created_at__gte=since)
+    count = failures.count()
+    if count < conf["max_failures_per_ip"]:
+        return 0
+    last = failures.order_by("-created_at").values_list("created_at", flat=True).first()
+    pause = min(2 ** (count - conf["max_failures_per_ip"]), conf.get("max_backoff_seconds", 60))
+    remaining = (last + timedelta(seconds=pause) - now).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def _account_failures(key: str, now) -> int:
+    conf = settings.LOGIN_THROTTLE
+    since = now - timedelta(minutes=conf["window_minutes"])
+    return FailedLogin.objects.filter(email=key, created_at__gte=since).count()
 
 
 def issue_token(user: User) -> IssuedToken:
@@ -46,23 +93,43 @@ def issue_token(user: User) -> IssuedToken:
 def login_with_password(email: str, password: str, ip_address: str | None = None) -> IssuedToken:
     """Check the credentials and return a new token, or raise ValidationError with a code.
 
-    Call it outside a transaction that rolls back on error: the failed attempt
-    it records must stay, or the throttle would never trip.
+    The account's key is the e-mail normalised exactly as accounts are stored and looked up
+    (`normalize_email`), so no other spelling reaches the account around its count. Attempts on
+    one key take turns (a PostgreSQL advisory lock held until commit): N simultaneous guesses
+    count N, and only the allowance is ever checked against the password.
+
+    Call it outside a transaction that rolls back on error: the failed attempt it records must stay.
     """
-    email = (email or "").strip().lower()
-    if _too_many_failures(email, ip_address):
-        raise ValidationError(
-            "Trop de tentatives de connexion échouées. Réessayez dans quelques minutes.",
-            code=AccountErrorCode.TOO_MANY_ATTEMPTS,
-        )
-    user = authenticate(username=email, password=password)
-    if user is None:
-        FailedLogin.objects.create(email=email, ip_address=ip_address)
-        raise ValidationError(
-            "Adresse e-mail ou mot de passe incorrect.", code=AccountErrorCode.INVALID_CREDENTIALS
-        )
-    FailedLogin.objects.filter(email=email).delete()
-    return issue_token(user)
+    key = normalize_email(email)
+    conf = settings.LOGIN_THROTTLE
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", [f"login:{key}"])
+        now = timezone.now()
+        if _account_failures(key, now) >= conf["max_failures"]:
+            refusal = ValidationError(
+                "Trop de tentatives de connexion échouées. Réessayez dans quelques minutes.",
+                code=AccountErrorCode.TOO_MANY_ATTEMPTS,
+            )
+        elif wait := _address_wait(ip_address, now):
+            refusal = ValidationError(
+                f"Trop de tentatives de connexion échouées depuis votre réseau. Réessayez dans {wait} s.",
+                code=AccountErrorCode.TOO_MANY_ATTEMPTS,
+            )
+        else:
+            refusal = None
+            user = authenticate(username=key, password=password)
+            if user is None:
+                FailedLogin.objects.create(email=key, ip_address=ip_address)
+                refusal = ValidationError(
+                    "Adresse e-mail ou mot de passe incorrect.", code=AccountErrorCode.INVALID_CREDENTIALS
+                )
+            else:
+                FailedLogin.objects.filter(email=key).delete()
+                issued = issue_token(user)
+    if refusal is not None:
+        raise refusal
+    return issued
 
 
 def user_for_token(raw: str, touch: bool = True) -> User | None:

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from backend.accounts.models import normalize_email
 from backend.realtime.events import publish
 
 from ..errors import NetworkErrorCode
@@ -89,9 +90,9 @@ class PractitionerRegistration:
 def register_practitioner(data: PractitionerRegistration) -> Practitioner:
     """Create a user account and its practitioner record together."""
     User = get_user_model()
-    email = (data.email or "").strip().lower()
+    email = normalize_email(data.email)
     errors: dict[str, list[ValidationError]] = {}
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():
         errors["email"] = [
             ValidationError(
                 "Un compte existe déjà avec cette adresse e-mail.", code=NetworkErrorCode.EMAIL_TAKEN

@@ -141,3 +141,79 @@ def test_anonymous_api_clients_need_no_csrf_token():
     )
     assert result.status_code == 200
     assert len(result.json()["data"]["professions"]) == 19
+
+
+# --- The throttle holds (security review) -------------------------------------------------------
+
+
+def test_another_spelling_of_a_locked_email_does_not_reach_the_account(gql):
+    user = make_user(email="coordination.saint-martin@test.invalid")
+    for _ in range(5):
+        gql.execute(TOKEN_AUTH, {"email": user.email, "password": "mauvais"})
+    # PostgreSQL's UPPER('ſ') is 'S': a case-insensitive look-up found the account under a key
+    # the throttle had never counted, and the right password logged in.
+    for spelling in ["coordination.ſaint-martin@test.invalid", " COORDINATION.Saint-Martin@test.invalid "]:
+        result = gql.execute(TOKEN_AUTH, {"email": spelling, "password": PASSWORD})
+        assert result["data"]["tokenAuth"]["token"] is None, spelling
+    assert not AuthToken.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_guesses_are_each_counted(territories):
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections
+
+    from backend.accounts.services import login_with_password
+
+    user = make_user()
+    barrier, codes = threading.Barrier(25), []
+
+    def guess():  # as tokenAuth calls it: in no outer transaction
+        barrier.wait()
+        try:
+            login_with_password(user.email, "mauvais", "198.51.100.7")
+        except ValidationError as exc:
+            codes.append(exc.error_list[0].code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess) for _ in range(25)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # Before: the 24 wrong guesses were all checked against the password.
+    assert codes.count("INVALID_CREDENTIALS") == 5
+    assert codes.count("TOO_MANY_ATTEMPTS") == 20
+    assert FailedLogin.objects.filter(email=user.email).count() == 5
+
+
+def test_one_address_is_slowed_down_not_locked_out(gql, settings):
+    settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "max_failures_per_ip": 3}
+    users = [make_user() for _ in range(5)]
+    for user in users[:3]:
+        gql.execute(TOKEN_AUTH, {"email": user.email, "password": "mauvais"})
+    paused = gql.execute(TOKEN_AUTH, {"email": users[3].email, "password": PASSWORD})
+    error = paused["data"]["tokenAuth"]["errors"][0]
+    assert error["code"] == "TOO_MANY_ATTEMPTS" and "Réessayez dans 1 s" in error["message"]
+    # Once the short pause has passed (not the 15-minute window), a colleague on the same network signs in.
+    FailedLogin.objects.update(created_at=timezone.now() - timedelta(seconds=2))
+    assert gql.execute(TOKEN_AUTH, {"email": users[3].email, "password": PASSWORD})["data"]["tokenAuth"]["token"]
+    # Each further failure doubles the pause.
+    gql.execute(TOKEN_AUTH, {"email": users[4].email, "password": "mauvais"})
+    again = gql.execute(TOKEN_AUTH, {"email": users[4].email, "password": PASSWORD})
+    assert "Réessayez dans 2 s" in again["data"]["tokenAuth"]["errors"][0]["message"]
+
+
+def test_the_address_comes_from_a_trusted_proxy_only(gql, settings):
+    user = make_user()
+    spoofed = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    gql.execute(TOKEN_AUTH, {"email": user.email, "password": "mauvais"}, headers=spoofed)
+    assert FailedLogin.objects.get().ip_address == "127.0.0.1"  # no trusted proxy: the header is ignored
+    FailedLogin.objects.all().delete()
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
+    chain = {"HTTP_X_FORWARDED_FOR": "192.0.2.66, 203.0.113.9"}  # the client wrote the first one itself
+    gql.execute(TOKEN_AUTH, {"email": user.email, "password": "mauvais"}, headers=chain)
+    assert FailedLogin.objects.get().ip_address == "203.0.113.9"

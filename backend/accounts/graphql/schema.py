@@ -16,7 +16,7 @@ from network.permissions import NetworkPermission, viewer_for
 
 from ..errors import AccountErrorCode
 from ..middleware import bearer_token
-from ..services import login_with_password, revoke_token
+from ..services import client_ip, login_with_password, revoke_token
 
 AccountErrorCodeEnum = enum_from_choices(
     AccountErrorCode, "AccountErrorCode", "Error codes of account mutations."
@@ -64,7 +64,7 @@ class AccountQuery(graphene.ObjectType):
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request.META)
 
 
 class TokenAuth(BaseMutation):
