@@ -124,3 +124,37 @@ class HubDesignationAdmin(admin.ModelAdmin):
 
     def has_approve_permission(self, request):
         return request.user.has_perm("network.approve_hub")
+
+
+@admin.register(models.MspInvitation)
+class MspInvitationAdmin(admin.ModelAdmin):
+    list_display = ["msp", "practitioner", "rpps", "role", "status", "created_at", "responded_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["msp__name", "practitioner__last_name", "rpps"]
+    list_select_related = ["msp", "practitioner"]
+    readonly_fields = ["membership", "invited_by", "created_at", "responded_at"]
+
+
+@admin.register(models.ContactAccess)
+class ContactAccessAdmin(admin.ModelAdmin):
+    """Who read whose contact details, and when: for administrators only, never editable."""
+
+    list_display = ["accessed_at", "viewer_email", "practitioner"]
+    search_fields = ["viewer_email", "practitioner__last_name", "practitioner__rpps"]
+    list_select_related = ["practitioner"]
+    date_hierarchy = "accessed_at"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -113,6 +113,7 @@ class DemoBuilder:
                 "opening_date": opening,
                 "siret": siret_with_key(40_000_000 + number),
                 "themes": themes,
+                "verified_at": timezone.now(),  # the demo's MSPs are confirmed; Pont-sur-Yonne's project is not
             },
         )
         for site_name, address, code, is_main in sites:

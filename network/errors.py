@@ -26,3 +26,5 @@ class NetworkErrorCode(models.TextChoices):
     NOT_A_PRACTITIONER = "NOT_A_PRACTITIONER", "Compte non lié à un professionnel"
     MSP_NOT_OPERATING = "MSP_NOT_OPERATING", "MSP pas en fonctionnement"
     INVALID_HUB_TRANSITION = "INVALID_HUB_TRANSITION", "Changement de statut impossible"
+    INVITATION_CLOSED = "INVITATION_CLOSED", "Invitation déjà traitée"
+    ALREADY_VERIFIED = "ALREADY_VERIFIED", "MSP déjà confirmée"

@@ -193,11 +193,18 @@ class Msp(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A declared MSP is unverified until the Cnam confirms it: until then its coordinators see no one's
+    # contact details (network.permissions.Viewer.can_see_contact).
+    verified_at = models.DateTimeField("confirmée le", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "MSP"
         verbose_name_plural = "MSP"
         ordering = ["name", "id"]
+        permissions = [("verify_msp", "Peut confirmer une MSP déclarée")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=MspStatus.OPERATING) | Q(finess__isnull=False),
@@ -293,6 +300,84 @@ class Membership(models.Model):
     def is_current(self, on: date | None = None) -> bool:
         on = on or date.today()
         return self.start_date <= on and (self.end_date is None or self.end_date > on)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "PENDING", "En attente de réponse"
+    ACCEPTED = "ACCEPTED", "Acceptée"
+    DECLINED = "DECLINED", "Refusée"
+    CANCELLED = "CANCELLED", "Annulée"
+
+
+class MspInvitation(models.Model):
+    """An MSP's invitation to a practitioner: they become a member only when they accept it.
+
+    Invited by their directory record (`practitioner`) or by an RPPS number (`rpps`): in the latter
+    case nothing tells the coordinator whether that number is registered; the invitation waits
+    for whoever holds it, registered now or later.
+    """
+
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="invitations")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, null=True, blank=True, related_name="msp_invitations"
+    )
+    rpps = models.CharField("RPPS invité", max_length=11, blank=True)
+    role = models.CharField("rôle", max_length=12, choices=MembershipRole.choices)
+    start_date = models.DateField("début proposé", null=True, blank=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("invitée le", auto_now_add=True)
+    responded_at = models.DateTimeField("réponse le", null=True, blank=True)
+    membership = models.OneToOneField(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+
+    class Meta:
+        verbose_name = "invitation à rejoindre une MSP"
+        verbose_name_plural = "invitations à rejoindre une MSP"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(practitioner__isnull=False) | ~Q(rpps=""), name="invitation_has_invitee"
+            ),
+            models.UniqueConstraint(
+                fields=["msp", "practitioner", "role"],
+                condition=Q(status="PENDING", practitioner__isnull=False),
+                name="invitation_one_pending_per_practitioner",
+            ),
+            models.UniqueConstraint(
+                fields=["msp", "rpps", "role"],
+                condition=Q(status="PENDING", practitioner__isnull=True),
+                name="invitation_one_pending_per_rpps",
+            ),
+        ]
+        indexes = [models.Index(fields=["rpps"], name="invitation_rpps", condition=~Q(rpps=""))]
+
+    def __str__(self):
+        return f"{self.practitioner or self.rpps} → {self.msp} ({self.get_status_display()})"
+
+
+class ContactAccess(models.Model):
+    """One read of a practitioner's contact details (e-mail, RPPS) by staff, for the admins to review."""
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="contact_reads"
+    )
+    viewer_email = models.CharField("consulté par", max_length=254)
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="contact_reads")
+    accessed_at = models.DateTimeField("consulté le", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "consultation de coordonnées"
+        verbose_name_plural = "consultations de coordonnées"
+        ordering = ["-accessed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.viewer_email} → {self.practitioner} ({self.accessed_at:%Y-%m-%d %H:%M})"
 
 
 # --- Hubs -----------------------------------------------------------------------------------

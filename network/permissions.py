@@ -15,6 +15,7 @@ class NetworkPermission(StrEnum):
     APPROVE_HUBS = "network.approve_hub"
     VIEW_CONTACT_DETAILS = "network.view_contact_details"
     MANAGE_ANY_MSP = "network.change_msp"
+    VERIFY_MSP = "network.verify_msp"
 
 
 CNAM_STAFF_GROUP = "Cnam"
@@ -22,6 +23,7 @@ CNAM_STAFF_GROUP = "Cnam"
 CNAM_STAFF_PERMISSIONS = [
     "approve_hub",
     "view_contact_details",
+    "verify_msp",
     "view_msp",
     "view_mspsite",
     "view_membership",
@@ -57,6 +59,19 @@ class Viewer:
             .values_list("msp_id", flat=True)
         )
 
+    @cached_property
+    def verified_coordinated_msp_ids(self) -> frozenset[int]:
+        """The MSPs they coordinate that the Cnam has confirmed: only these open members' contact details."""
+        if not self.coordinated_msp_ids:
+            return frozenset()
+        from .models import Msp
+
+        return frozenset(
+            Msp.objects.filter(pk__in=self.coordinated_msp_ids, verified_at__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+
     def has_perm(self, permission: NetworkPermission) -> bool:
         return self.is_authenticated and self.user.has_perm(permission)
 
@@ -69,20 +84,43 @@ class Viewer:
     def can_approve_hubs(self) -> bool:
         return self.has_perm(NetworkPermission.APPROVE_HUBS)
 
-    def can_see_contact(self, practitioner) -> bool:
-        """E-mail and RPPS: the person, coordinators of an MSP they currently belong to, Cnam staff, admins."""
+    def contact_basis(self, practitioner) -> str | None:
+        """Why the viewer may see this practitioner's e-mail and RPPS: "SELF", "COORDINATOR", "STAFF", or None.
+
+        Coordinators see the contact details of their MSP's current members only: memberships
+        exist by the member's consent (an accepted invitation), and the MSP must be confirmed by
+        the Cnam. Staff (Cnam, admins) see everyone's, and each such read is recorded.
+        """
         if not self.is_authenticated:
-            return False
+            return None
         if self.practitioner is not None and self.practitioner.pk == practitioner.pk:
-            return True
+            return "SELF"
+        if self.verified_coordinated_msp_ids:
+            current = getattr(practitioner, "current_memberships", None)
+            if current is None:
+                current = list(Membership.objects.current().filter(practitioner=practitioner))
+            if any(m.msp_id in self.verified_coordinated_msp_ids for m in current):
+                return "COORDINATOR"
         if self.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS):
-            return True
-        if not self.coordinated_msp_ids:
-            return False
-        current = getattr(practitioner, "current_memberships", None)
-        if current is None:
-            current = list(Membership.objects.current().filter(practitioner=practitioner))
-        return any(m.msp_id in self.coordinated_msp_ids for m in current)
+            return "STAFF"
+        return None
+
+    def can_see_contact(self, practitioner) -> bool:
+        return self.contact_basis(practitioner) is not None
+
+    def read_contact(self, practitioner) -> bool:
+        """Whether the viewer may see the contact details now; a staff read is recorded (once per request)."""
+        basis = self.contact_basis(practitioner)
+        if basis == "STAFF":
+            recorded = self.__dict__.setdefault("_contact_reads", set())
+            if practitioner.pk not in recorded:
+                from .models import ContactAccess
+
+                recorded.add(practitioner.pk)
+                ContactAccess.objects.create(
+                    viewer=self.user, viewer_email=self.user.email, practitioner_id=practitioner.pk
+                )
+        return basis is not None
 
 
 def viewer_for(request) -> Viewer:

@@ -8,7 +8,7 @@ ranges the demo does not use (RPPS 2xxxxxxxxxx, FINESS numbers from 100000).
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -78,6 +78,7 @@ def generate(
     profession_weights = list(PROFESSION_WEIGHTS.values())
 
     msp_communes = rng.choices(communes, weights=weights, k=msps)
+    CONFIRMED = datetime(2025, 1, 1, tzinfo=UTC)
     msp_objects = []
     for i, commune in enumerate(msp_communes):
         operating = rng.random() < 0.9
@@ -89,6 +90,7 @@ def generate(
                 status=MspStatus.OPERATING if operating else MspStatus.PROJECT,
                 opening_date=date(2010, 1, 1) + timedelta(days=rng.randrange(5000)) if operating else None,
                 siret=siret_with_key(50_000_000 + offset + i),
+                verified_at=CONFIRMED,
                 themes=rng.sample(
                     ["Prévention", "Diabète", "Santé mentale", "Soins non programmés", "Personnes âgées"], 2
                 ),

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
+from django.utils import timezone
 
 from backend.accounts.services import issue_token
 from network.identifiers import finess_with_key, rpps_with_key
@@ -131,6 +132,7 @@ def make_msp(
         finess=finess_with_key(main.department_id, 500_000 + n) if status != MspStatus.PROJECT else None,
         status=status,
         opening_date=start,
+        verified_at=timezone.now(),  # confirmed by the Cnam (tests of unconfirmed MSPs clear it)
     )
     for code in [commune, *(sites or [])]:
         c = Commune.objects.get(code=code)

@@ -19,7 +19,7 @@ from backend.core.graphql import (
 from .. import models
 from ..errors import NetworkErrorCode
 from ..permissions import NetworkPermission, viewer_for
-from ..services import directory, hubs
+from ..services import directory, hubs, invitations
 from . import types
 
 NetworkError = error_type("NetworkError", types.NetworkErrorCodeEnum, "network")
@@ -158,17 +158,21 @@ class UpdateMsp(NetworkMutation):
         return cls(msp=msp, errors=[])
 
 
-class AddMspMember(NetworkMutation):
-    """Add a practitioner to an MSP with a role: its coordinators, or an admin."""
+class InviteMspMember(NetworkMutation):
+    """Invite a practitioner to join an MSP with a role (its coordinators, or an admin). They become a
+    member, and their contact details visible to the MSP, only when they accept. The answer is the same
+    whether or not an RPPS number is registered."""
 
     class Arguments:
         msp_id = graphene.ID(required=True, description="Global ID of the MSP.")
         practitioner_id = graphene.ID(description="Global ID of the practitioner (or give `rpps`).")
         rpps = graphene.String(description="RPPS of the practitioner (or give `practitionerId`).")
-        role = types.MembershipRoleEnum(required=True, description="Role in the MSP.")
-        start_date = graphene.Date(description="First day of membership; today when omitted.")
+        role = types.MembershipRoleEnum(required=True, description="Role offered in the MSP.")
+        start_date = graphene.Date(
+            description="Proposed first day of membership; the day they accept if omitted."
+        )
 
-    membership = graphene.Field(types.Membership, description="The new membership.")
+    invitation = graphene.Field(types.MspInvitation, description="The invitation (pending until answered).")
     errors = errors_field(NetworkError)
 
     @classmethod
@@ -181,20 +185,70 @@ class AddMspMember(NetworkMutation):
                     code=NetworkErrorCode.REQUIRED,
                 )
             )
+        practitioner = None
         if practitioner_id:
             practitioner = get_object(practitioner_id, models.Practitioner, "Practitioner", "practitionerId")
-        else:
-            practitioner = models.Practitioner.objects.filter(rpps=rpps.strip()).first()
-            if practitioner is None:
-                raise ValidationError(
-                    {
-                        "rpps": ValidationError(
-                            "Aucun professionnel inscrit avec ce RPPS.", code=NetworkErrorCode.NOT_FOUND
-                        )
-                    }
-                )
-        membership = directory.add_member(msp, practitioner, role, start_date)
-        return cls(membership=membership, errors=[])
+        invitation = invitations.invite_member(
+            msp, role, info.context.user, practitioner=practitioner, rpps=rpps or "", start_date=start_date
+        )
+        return cls(invitation=invitation, errors=[])
+
+
+class RespondToMspInvitation(NetworkMutation):
+    """Accept (the membership starts) or decline an invitation to join an MSP: the invitee only."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the invitation.")
+        accept = graphene.Boolean(required=True, description="True to join the MSP, false to decline.")
+
+    invitation = graphene.Field(types.MspInvitation, description="The invitation, answered.")
+    membership = graphene.Field(types.Membership, description="The membership started, when accepted.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id, accept):
+        require_authenticated(info)
+        practitioner = viewer_for(info.context).practitioner
+        if practitioner is None:
+            raise Forbidden("Seul un professionnel de santé inscrit peut répondre à une invitation.")
+        queryset = models.MspInvitation.objects.filter(invitations.invitations_filter(practitioner))
+        invitation = get_object(id, models.MspInvitation, "MspInvitation", "id", queryset=queryset)
+        invitation = invitations.respond(invitation, practitioner, accept)
+        return cls(invitation=invitation, membership=invitation.membership, errors=[])
+
+
+class CancelMspInvitation(NetworkMutation):
+    """Withdraw an invitation that has had no answer: the MSP's coordinators, or an admin."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the invitation.")
+
+    invitation = graphene.Field(types.MspInvitation, description="The invitation, cancelled.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id):
+        require_authenticated(info)
+        invitation = get_object(id, models.MspInvitation, "MspInvitation", "id")
+        if not viewer_for(info.context).can_manage_msp(invitation.msp_id):
+            raise Forbidden("Seuls les coordinateurs de cette MSP peuvent retirer ses invitations.")
+        return cls(invitation=invitations.cancel(invitation), errors=[])
+
+
+class VerifyMsp(NetworkMutation):
+    """Confirm a declared MSP (Cnam staff): its coordinators may then see their members' contact details."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the MSP.")
+
+    msp = graphene.Field(types.Msp, description="The MSP, confirmed.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, id):
+        user = require_permission(info, NetworkPermission.VERIFY_MSP)
+        msp = get_object(id, models.Msp, "Msp", "id")
+        return cls(msp=invitations.verify_msp(msp, user), errors=[])
 
 
 class EndMspMembership(NetworkMutation):

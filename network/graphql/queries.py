@@ -4,7 +4,15 @@ import graphene
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 
-from backend.core.graphql import ConnectionField, bad_input, decode_global_id, selected_paths
+from backend.core.graphql import (
+    CAPPED_LIST_DEFAULT,
+    ConnectionField,
+    bad_input,
+    capped,
+    capped_list_first,
+    decode_global_id,
+    selected_paths,
+)
 
 from .. import models
 from ..models import normalize_search
@@ -124,6 +132,19 @@ class NetworkQuery(graphene.ObjectType):
         filter=PractitionerFilterInput(description="Filters."),
         description="Practitioners, by name. Contact details follow the visibility rules of `Practitioner`.",
     )
+    msp_invitations = graphene.List(
+        graphene.NonNull(types.MspInvitation),
+        required=True,
+        msp_id=graphene.ID(
+            description="An MSP whose invitations to list (its coordinators); omit for the invitations "
+            "addressed to the signed-in practitioner."
+        ),
+        status=types.InvitationStatusEnum(
+            description="Only invitations in this status; pending when omitted."
+        ),
+        first=capped_list_first(),
+        description="Invitations to join an MSP: those addressed to the viewer, or an MSP's (newest first).",
+    )
     nearby_hubs = graphene.List(
         graphene.NonNull(types.NearbyHub),
         required=True,
@@ -154,6 +175,28 @@ class NetworkQuery(graphene.ObjectType):
         if department_code:
             queryset = queryset.filter(department_id=department_code)
         return queryset.order_by("-population", "code")
+
+    def resolve_msp_invitations(root, info, msp_id=None, status=None, first=CAPPED_LIST_DEFAULT):
+        from backend.core.graphql import Forbidden, require_authenticated
+
+        from ..permissions import viewer_for
+        from ..services.invitations import invitations_filter
+
+        require_authenticated(info)
+        viewer = viewer_for(info.context)
+        queryset = models.MspInvitation.objects.select_related("msp", "practitioner", "membership")
+        if msp_id is not None:
+            pk = decode_global_id(msp_id, "Msp")
+            if not (pk.isdigit() and viewer.can_manage_msp(int(pk))):
+                raise Forbidden("Seuls les coordinateurs de cette MSP voient ses invitations.")
+            queryset = queryset.filter(msp_id=pk)
+        elif viewer.practitioner is None:
+            return []
+        else:
+            queryset = queryset.filter(invitations_filter(viewer.practitioner))
+        return capped(
+            queryset.filter(status=status or models.InvitationStatus.PENDING), first, "mspInvitations"
+        )
 
     def resolve_professions(root, info):
         return models.Profession.objects.order_by("code")

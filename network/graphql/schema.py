@@ -13,7 +13,14 @@ class NetworkMutation(graphene.ObjectType):
     )
     create_msp = mutations.CreateMsp.Field(description=mutations.CreateMsp.__doc__)
     update_msp = mutations.UpdateMsp.Field(description=mutations.UpdateMsp.__doc__)
-    add_msp_member = mutations.AddMspMember.Field(description=mutations.AddMspMember.__doc__)
+    invite_msp_member = mutations.InviteMspMember.Field(description=mutations.InviteMspMember.__doc__)
+    respond_to_msp_invitation = mutations.RespondToMspInvitation.Field(
+        description=mutations.RespondToMspInvitation.__doc__
+    )
+    cancel_msp_invitation = mutations.CancelMspInvitation.Field(
+        description=mutations.CancelMspInvitation.__doc__
+    )
+    verify_msp = mutations.VerifyMsp.Field(description=mutations.VerifyMsp.__doc__)
     end_msp_membership = mutations.EndMspMembership.Field(description=mutations.EndMspMembership.__doc__)
     apply_for_hub = mutations.ApplyForHub.Field(description=mutations.ApplyForHub.__doc__)
     approve_hub = mutations.ApproveHub.Field(description=mutations.ApproveHub.__doc__)

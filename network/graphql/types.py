@@ -37,6 +37,9 @@ ZoningEnum = enum_from_choices(models.Zoning, "Zoning", "Medical-desert zoning o
 CompositionStateEnum = enum_from_choices(
     CompositionState, "CompositionState", "Whether an MSP meets the minimum composition of a Sisa."
 )
+InvitationStatusEnum = enum_from_choices(
+    models.InvitationStatus, "InvitationStatus", "Where an invitation to join an MSP stands."
+)
 NetworkErrorCodeEnum = enum_from_choices(
     NetworkErrorCode, "NetworkErrorCode", "Error codes of network mutations."
 )
@@ -165,10 +168,10 @@ class Practitioner(DjangoObjectType):
         return queryset.select_related("profession", "commune__department__region")
 
     def resolve_rpps(self, info):
-        return self.rpps if viewer_for(info.context).can_see_contact(self) else None
+        return self.rpps if viewer_for(info.context).read_contact(self) else None
 
     def resolve_email(self, info):
-        return self.email if viewer_for(info.context).can_see_contact(self) else None
+        return self.email if viewer_for(info.context).read_contact(self) else None
 
     def resolve_memberships(self, info, include_ended=False, first=CAPPED_LIST_DEFAULT):
         if not include_ended and hasattr(self, "current_memberships"):
@@ -242,6 +245,60 @@ class Membership(DjangoObjectType):
         return self.is_current()
 
 
+class MspInvitation(DjangoObjectType):
+    """An invitation to join an MSP: the practitioner becomes a member only by accepting it."""
+
+    msp = graphene.Field(lambda: Msp, required=True, description="The MSP that invites.")
+    role = graphene.Field(MembershipRoleEnum, required=True, description="Role offered in the MSP.")
+    start_date = graphene.Date(description="Proposed first day of membership; the day of acceptance if null.")
+    status = graphene.Field(InvitationStatusEnum, required=True, description="Where the invitation stands.")
+    practitioner = graphene.Field(
+        Practitioner,
+        description="The invitee: given when invited by directory record, or once they have accepted; "
+        "null while an invitation by RPPS waits (whether that RPPS is registered is never shown).",
+    )
+    rpps = graphene.String(description="The RPPS number the invitation was sent to, if sent by RPPS.")
+    created_at = graphene.DateTime(required=True, description="When the invitation was sent.")
+    responded_at = graphene.DateTime(description="When it was accepted, declined or cancelled.")
+    membership = graphene.Field(Membership, description="The membership that accepting it started.")
+
+    class Meta:
+        model = models.MspInvitation
+        interfaces = (relay.Node,)
+        fields = (
+            "msp",
+            "role",
+            "start_date",
+            "status",
+            "practitioner",
+            "rpps",
+            "created_at",
+            "responded_at",
+            "membership",
+        )
+        description = "An invitation to join an MSP: the practitioner becomes a member only by accepting it."
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        """Seen by the invitee and by those who manage the MSP, no one else."""
+        from django.db.models import Q
+
+        from ..permissions import NetworkPermission
+
+        viewer = viewer_for(info.context)
+        if viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP):
+            return queryset.select_related("msp")
+        from ..services.invitations import invitations_filter
+
+        mine = Q(pk__in=[])
+        if viewer.practitioner is not None:
+            mine = invitations_filter(viewer.practitioner)
+        return queryset.filter(mine | Q(msp_id__in=viewer.coordinated_msp_ids)).select_related("msp")
+
+    def resolve_rpps(self, info):
+        return self.rpps or None
+
+
 def _memberships(msp) -> list:
     # Uses the prefetch of list queries when present, so a page costs the same whatever its size.
     return list(msp.memberships.all())
@@ -272,6 +329,11 @@ class Msp(DjangoObjectType):
         description="Members of the MSP with their roles.",
     )
     member_count = graphene.Int(required=True, description="Number of distinct current members.")
+    verified = graphene.Boolean(
+        required=True,
+        description="True once the Cnam has confirmed the declared MSP; until then its coordinators see no "
+        "member's contact details.",
+    )
     composition = graphene.Field(Composition, required=True, description="Minimum-composition rule, today.")
     hub = graphene.Field(
         lambda: Hub,
@@ -298,6 +360,9 @@ class Msp(DjangoObjectType):
 
     def resolve_siret(self, info):
         return self.siret or None
+
+    def resolve_verified(self, info):
+        return self.verified_at is not None
 
     def resolve_sites(self, info):
         return list(self.sites.all())

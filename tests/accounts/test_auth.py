@@ -200,7 +200,9 @@ def test_one_address_is_slowed_down_not_locked_out(gql, settings):
     assert error["code"] == "TOO_MANY_ATTEMPTS" and "Réessayez dans 1 s" in error["message"]
     # Once the short pause has passed (not the 15-minute window), a colleague on the same network signs in.
     FailedLogin.objects.update(created_at=timezone.now() - timedelta(seconds=2))
-    assert gql.execute(TOKEN_AUTH, {"email": users[3].email, "password": PASSWORD})["data"]["tokenAuth"]["token"]
+    assert gql.execute(TOKEN_AUTH, {"email": users[3].email, "password": PASSWORD})["data"]["tokenAuth"][
+        "token"
+    ]
     # Each further failure doubles the pause.
     gql.execute(TOKEN_AUTH, {"email": users[4].email, "password": "mauvais"})
     again = gql.execute(TOKEN_AUTH, {"email": users[4].email, "password": PASSWORD})

@@ -16,7 +16,7 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from tests.stalling.app import MARKER
+from tests.stalling import MARKER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

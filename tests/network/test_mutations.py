@@ -219,70 +219,13 @@ def test_closing_an_msp_suspends_its_hub(gql, world):
     assert world.hub.suspension_reason
 
 
-# --- addMspMember / endMspMembership -------------------------------------------------------------
+# --- endMspMembership (joining is by invitation: tests/network/test_consent.py) --------------------
 
-ADD_MEMBER = f"""
-mutation($msp: ID!, $practitioner: ID, $rpps: String, $role: MembershipRole!, $start: Date) {{
-  addMspMember(mspId: $msp, practitionerId: $practitioner, rpps: $rpps, role: $role, startDate: $start) {{
-    membership {{ role startDate isCurrent practitioner {{ id }} }} {ERRORS}
-  }}
-}}
-"""
 END_MEMBERSHIP = f"""
 mutation($id: ID!, $end: Date, $reason: String) {{
   endMspMembership(id: $id, endDate: $end, reason: $reason) {{ membership {{ endDate isCurrent }} {ERRORS} }}
 }}
 """
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_add_member_per_role(gql, world, role):
-    newcomer = make_practitioner("70", "51504")
-    before = snapshot()
-    result = gql.execute(
-        ADD_MEMBER,
-        {"msp": gid(world.msp), "practitioner": gid(newcomer), "role": "ASSOCIATE"},
-        user=world.user(role),
-    )
-    if expect(result, "addMspMember", role, MANAGERS):
-        assert result["data"]["addMspMember"]["membership"]["isCurrent"] is True
-        newcomer.refresh_from_db()
-        assert newcomer.practice_mode == "MSP_MEMBER"
-    else:
-        assert snapshot() == before
-
-
-def test_add_member_by_rpps_and_refusals(gql, world):
-    coordinator = world.user("coordinator")
-    newcomer = make_practitioner("60", "51504")
-    ok = gql.execute(
-        ADD_MEMBER, {"msp": gid(world.msp), "rpps": newcomer.rpps, "role": "EMPLOYEE"}, user=coordinator
-    )
-    assert ok["data"]["addMspMember"]["membership"]["practitioner"]["id"] == gid(newcomer)
-    again = gql.execute(
-        ADD_MEMBER, {"msp": gid(world.msp), "rpps": newcomer.rpps, "role": "EMPLOYEE"}, user=coordinator
-    )
-    assert error_codes(again, "addMspMember") == ["ALREADY_MEMBER"]
-    unknown = gql.execute(
-        ADD_MEMBER,
-        {"msp": gid(world.msp), "rpps": rpps_with_key(1_999_999_999), "role": "ASSOCIATE"},
-        user=coordinator,
-    )
-    assert error_codes(unknown, "addMspMember") == ["NOT_FOUND"]
-    neither = gql.execute(ADD_MEMBER, {"msp": gid(world.msp), "role": "ASSOCIATE"}, user=coordinator)
-    assert error_codes(neither, "addMspMember") == ["REQUIRED"]
-
-
-def test_a_practitioner_can_belong_to_several_msps(gql, world):
-    member = world.msp.memberships.filter(role=MembershipRole.ASSOCIATE).first().practitioner
-    other_coordinator = world.user("other_coordinator")
-    result = gql.execute(
-        ADD_MEMBER,
-        {"msp": gid(world.other_msp), "practitioner": gid(member), "role": "ASSOCIATE"},
-        user=other_coordinator,
-    )
-    assert result["data"]["addMspMember"]["errors"] == []
-    assert member.memberships.current().count() == 2
 
 
 @pytest.mark.parametrize("role", ROLES)

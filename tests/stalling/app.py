@@ -11,8 +11,7 @@ from django.db import connection
 
 from backend.asgi import application  # noqa: F401 (served by Daphne)
 from backend.schema import schema
-
-MARKER = "tetedepont-slow-field"
+from tests.stalling import MARKER
 
 
 def _slow_professions(root, info, **arguments):

@@ -1,0 +1,230 @@
+"""Personal data: joining an MSP by consent, confirmed MSPs, no enumeration, staff reads recorded.
+
+The security review's attack: sign up, declare an MSP (becoming its coordinator), add anyone as a
+member, read their e-mail and RPPS. Each step is now refused or leads nowhere.
+"""
+
+import pytest
+from graphql_relay import to_global_id
+
+from network.identifiers import rpps_with_key
+from network.models import ContactAccess, InvitationStatus, Membership, MembershipRole, Msp
+from tests.conftest import PASSWORD, ROLES, error_codes, make_msp, make_practitioner, top_codes
+from tests.network.test_mutations import ERRORS, MANAGERS, expect, gid, snapshot
+
+pytestmark = pytest.mark.django_db
+
+INVITE = f"""
+mutation($msp: ID!, $practitioner: ID, $rpps: String, $role: MembershipRole!, $start: Date) {{
+  inviteMspMember(mspId: $msp, practitionerId: $practitioner, rpps: $rpps, role: $role, startDate: $start) {{
+    invitation {{ id status role rpps practitioner {{ id }} }} {ERRORS}
+  }}
+}}
+"""
+RESPOND = f"""
+mutation($id: ID!, $accept: Boolean!) {{
+  respondToMspInvitation(id: $id, accept: $accept) {{
+    invitation {{ status }} membership {{ role isCurrent msp {{ name }} }} {ERRORS}
+  }}
+}}
+"""
+CANCEL = f"mutation($id: ID!) {{ cancelMspInvitation(id: $id) {{ invitation {{ status }} {ERRORS} }} }}"
+VERIFY = f"mutation($id: ID!) {{ verifyMsp(id: $id) {{ msp {{ verified }} {ERRORS} }} }}"
+MY_INVITATIONS = "{ mspInvitations { id role msp { name } } }"
+CONTACT = "query($id: ID!) { node(id: $id) { ... on Practitioner { email rpps } } }"
+
+
+COORDINATOR = object()
+
+
+def invite(gql, world, practitioner=None, rpps=None, role="ASSOCIATE", user=COORDINATOR):
+    variables = {"msp": gid(world.msp), "role": role}
+    if practitioner is not None:
+        variables["practitioner"] = gid(practitioner)
+    if rpps is not None:
+        variables["rpps"] = rpps
+    return gql.execute(INVITE, variables, user=world.user("coordinator") if user is COORDINATOR else user)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_invite_per_role_makes_no_member(gql, world, role):
+    newcomer = make_practitioner("70", "51504", user=True)
+    before = snapshot()
+    result = invite(gql, world, newcomer, user=world.user(role))
+    if expect(result, "inviteMspMember", role, MANAGERS):
+        assert result["data"]["inviteMspMember"]["invitation"]["status"] == "PENDING"
+    # Whoever asks, nobody became a member without answering.
+    assert snapshot() == before
+
+
+def test_the_invitee_accepts_and_only_then_is_a_member(gql, world):
+    newcomer = make_practitioner("70", "51504", user=True)
+    coordinator = world.user("coordinator")
+    invitation = invite(gql, world, newcomer)["data"]["inviteMspMember"]["invitation"]
+    # Pending: the coordinator does not see the invitee's contact details.
+    pending = gql.execute(CONTACT, {"id": gid(newcomer)}, user=coordinator)["data"]["node"]
+    assert pending == {"email": None, "rpps": None}
+    mine = gql.execute(MY_INVITATIONS, user=newcomer.user)["data"]["mspInvitations"]
+    assert [i["id"] for i in mine] == [invitation["id"]]
+    # Someone else cannot answer for them.
+    other = make_practitioner("10", "51504", user=True)
+    stolen = gql.execute(RESPOND, {"id": invitation["id"], "accept": True}, user=other.user)
+    assert error_codes(stolen, "respondToMspInvitation") == ["NOT_FOUND"]
+    accepted = gql.execute(RESPOND, {"id": invitation["id"], "accept": True}, user=newcomer.user)
+    payload = accepted["data"]["respondToMspInvitation"]
+    assert payload["errors"] == [] and payload["invitation"]["status"] == "ACCEPTED"
+    assert payload["membership"]["isCurrent"] is True
+    assert (
+        gql.execute(CONTACT, {"id": gid(newcomer)}, user=coordinator)["data"]["node"]["rpps"] == newcomer.rpps
+    )
+    again = gql.execute(RESPOND, {"id": invitation["id"], "accept": False}, user=newcomer.user)
+    assert error_codes(again, "respondToMspInvitation") == ["INVITATION_CLOSED"]
+
+
+def test_a_declined_or_cancelled_invitation_makes_no_member(gql, world):
+    first, second = make_practitioner("70", "51504", user=True), make_practitioner("70", "51504", user=True)
+    a = invite(gql, world, first)["data"]["inviteMspMember"]["invitation"]
+    b = invite(gql, world, second)["data"]["inviteMspMember"]["invitation"]
+    declined = gql.execute(RESPOND, {"id": a["id"], "accept": False}, user=first.user)
+    assert declined["data"]["respondToMspInvitation"]["invitation"]["status"] == "DECLINED"
+    cancelled = gql.execute(CANCEL, {"id": b["id"]}, user=world.user("coordinator"))
+    assert cancelled["data"]["cancelMspInvitation"]["invitation"]["status"] == "CANCELLED"
+    late = gql.execute(RESPOND, {"id": b["id"], "accept": True}, user=second.user)
+    assert error_codes(late, "respondToMspInvitation") == ["INVITATION_CLOSED"]
+    assert not Membership.objects.filter(practitioner__in=[first, second]).exists()
+    forbidden = gql.execute(CANCEL, {"id": a["id"]}, user=world.user("other_coordinator"))
+    assert top_codes(forbidden) == ["FORBIDDEN"]
+
+
+def test_inviting_by_rpps_tells_nothing_about_registration(gql, world):
+    registered = make_practitioner("70", "51504", user=True)
+    unknown = rpps_with_key(1_999_999_999)
+    answers = []
+    for rpps in (registered.rpps, unknown):
+        payload = invite(gql, world, rpps=rpps)["data"]["inviteMspMember"]
+        assert payload["errors"] == []
+        invitation = payload["invitation"]
+        answers.append({k: v for k, v in invitation.items() if k not in {"id", "rpps"}})
+    # Before: NOT_FOUND for one, a membership with the practitioner's id for the other.
+    assert answers[0] == answers[1] == {"status": "PENDING", "role": "ASSOCIATE", "practitioner": None}
+    # The registered holder of the RPPS sees it and may accept.
+    mine = gql.execute(MY_INVITATIONS, user=registered.user)["data"]["mspInvitations"]
+    assert len(mine) == 1
+    # A malformed number is refused as such (it says nothing about anyone).
+    bad = invite(gql, world, rpps="12345678901")
+    assert error_codes(bad, "inviteMspMember") == ["INVALID_RPPS"]
+
+
+def test_the_security_review_harvest_gets_nothing(gql, world):
+    """registerPractitioner → createMsp → add anyone: the stranger's contact details stay hidden."""
+    signup = gql.execute(
+        """mutation($input: RegisterPractitionerInput!) { registerPractitioner(input: $input) {
+            practitioner { id } errors { code } } }""",
+        {
+            "input": {
+                "email": "curieux@test.invalid",
+                "password": PASSWORD,
+                "firstName": "Cu",
+                "lastName": "Rieux",
+                "professionCode": "10",
+                "rpps": rpps_with_key(1_888_888_888),
+                "communeCode": "51504",
+            }
+        },
+    )
+    assert signup["data"]["registerPractitioner"]["errors"] == []
+    from django.contrib.auth import get_user_model
+
+    attacker = get_user_model().objects.get(email="curieux@test.invalid")
+    created = gql.execute(
+        """mutation { createMsp(input: {name: "MSP fantôme", status: PROJECT, sites: [{address: "1 rue",
+            communeCode: "51504", isMain: true}]}) { msp { id verified } errors { code message } } }""",
+        user=attacker,
+    )["data"]["createMsp"]
+    assert created["errors"] == [] and created["msp"]["verified"] is False
+    victims = list(world.msp.memberships.values_list("practitioner", flat=True)[:3])
+    for pk in victims:
+        result = gql.execute(
+            INVITE,
+            {
+                "msp": created["msp"]["id"],
+                "practitioner": to_global_id("Practitioner", pk),
+                "role": "ASSOCIATE",
+            },
+            user=attacker,
+        )
+        assert result["data"]["inviteMspMember"]["invitation"]["status"] == "PENDING"
+        seen = gql.execute(CONTACT, {"id": to_global_id("Practitioner", pk)}, user=attacker)["data"]["node"]
+        assert seen == {"email": None, "rpps": None}
+    assert not Membership.objects.filter(msp__name="MSP fantôme", practitioner__in=victims).exists()
+
+
+def test_an_unconfirmed_msp_gives_its_coordinator_no_sight_of_contacts(gql, world):
+    member = world.msp.memberships.filter(role=MembershipRole.ASSOCIATE).first().practitioner
+    coordinator = world.user("coordinator")
+    assert (
+        gql.execute(CONTACT, {"id": gid(member)}, user=coordinator)["data"]["node"]["email"] == member.email
+    )
+    Msp.objects.filter(pk=world.msp.pk).update(verified_at=None)
+    assert gql.execute(CONTACT, {"id": gid(member)}, user=coordinator)["data"]["node"] == {
+        "email": None,
+        "rpps": None,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_verify_msp_per_role(gql, world, role):
+    msp = make_msp("MSP déclarée")
+    Msp.objects.filter(pk=msp.pk).update(verified_at=None)
+    result = gql.execute(VERIFY, {"id": gid(msp)}, user=world.user(role))
+    if expect(result, "verifyMsp", role, {"cnam_staff", "admin"}):
+        assert result["data"]["verifyMsp"]["msp"]["verified"] is True
+        again = gql.execute(VERIFY, {"id": gid(msp)}, user=world.user(role))
+        assert error_codes(again, "verifyMsp") == ["ALREADY_VERIFIED"]
+    else:
+        assert Msp.objects.get(pk=msp.pk).verified_at is None
+
+
+def test_staff_reads_of_contact_details_are_recorded(gql, world):
+    staff = world.user("cnam_staff")
+    member = world.msp.memberships.first().practitioner
+    result = gql.execute(CONTACT, {"id": gid(member)}, user=staff)
+    assert result["data"]["node"]["email"] == member.email
+    record = ContactAccess.objects.get()
+    assert (record.viewer, record.practitioner) == (staff, member)  # e-mail and RPPS: one read
+    # A list: one record per practitioner shown.
+    gql.execute(
+        "{ practitioners(first: 5) { edges { node { email } } } }",
+        user=staff,
+    )
+    assert ContactAccess.objects.filter(viewer=staff).count() == 1 + 5
+    # Reads that are not staff privilege are not recorded: oneself, one's own MSP's coordinator.
+    gql.execute(CONTACT, {"id": gid(member)}, user=world.user("coordinator"))
+    assert ContactAccess.objects.exclude(viewer=staff).count() == 0
+
+
+def test_admins_review_contact_reads_in_the_admin(client, world):
+    from network.models import ContactAccess as Record
+
+    Record.objects.create(
+        viewer=world.user("cnam_staff"), viewer_email="x@test.invalid", practitioner=make_practitioner()
+    )
+    client.force_login(world.user("admin"))
+    assert client.get("/admin/network/contactaccess/").status_code == 200
+    staff = world.user("cnam_staff")
+    staff.is_staff = True  # may open the admin, and view the directory there
+    staff.save()
+    client.force_login(staff)
+    assert client.get("/admin/network/practitioner/").status_code == 200
+    assert client.get("/admin/network/contactaccess/").status_code == 403
+
+
+def test_inviting_oneself_needs_no_other_consent(gql, world):
+    coordinator = world.user("coordinator")
+    result = invite(gql, world, coordinator.practitioner, role="ASSOCIATE", user=coordinator)
+    assert result["data"]["inviteMspMember"]["invitation"]["status"] == InvitationStatus.ACCEPTED
+    assert (
+        Membership.objects.current()
+        .filter(msp=world.msp, practitioner=coordinator.practitioner, role=MembershipRole.ASSOCIATE)
+        .exists()
+    )
