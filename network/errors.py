@@ -27,4 +27,5 @@ class NetworkErrorCode(models.TextChoices):
     MSP_NOT_OPERATING = "MSP_NOT_OPERATING", "MSP pas en fonctionnement"
     INVALID_HUB_TRANSITION = "INVALID_HUB_TRANSITION", "Changement de statut impossible"
     INVITATION_CLOSED = "INVITATION_CLOSED", "Invitation déjà traitée"
+    INVALID_TOKEN = "INVALID_TOKEN", "Code de confirmation inconnu ou expiré"
     ALREADY_VERIFIED = "ALREADY_VERIFIED", "MSP déjà confirmée"

@@ -361,6 +361,28 @@ class MspInvitation(models.Model):
         return f"{self.practitioner or self.rpps} → {self.msp} ({self.get_status_display()})"
 
 
+class PendingRegistration(models.Model):
+    """A practitioner's sign-up waiting for its e-mail address to be confirmed.
+
+    Nothing is created in the directory before the address is proved: so a sign-up never tells
+    whether an address or an RPPS number is already registered to someone else.
+    """
+
+    email = models.CharField("adresse e-mail", max_length=254, db_index=True)
+    password = models.CharField("mot de passe (haché)", max_length=128)
+    data = models.JSONField("fiche professionnelle")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+
+    class Meta:
+        verbose_name = "inscription à confirmer"
+        verbose_name_plural = "inscriptions à confirmer"
+
+    def __str__(self):
+        return f"{self.email} (jusqu'au {self.expires_at:%Y-%m-%d %H:%M})"
+
+
 class ContactAccess(models.Model):
     """One read of a practitioner's contact details (e-mail, RPPS) by staff, for the admins to review."""
 

@@ -384,17 +384,23 @@ class RegisterPractitionerInput(graphene.InputObjectType):
 
 
 class RegisterPractitioner(NetworkMutation):
-    """Create a practitioner account. Sign in afterwards with `tokenAuth`."""
+    """Sign up as a practitioner. An e-mail goes to the address given: the account exists once its code is
+    confirmed with `confirmRegistration`. The answer never tells whether the address or the RPPS number is
+    already registered; only the owner of the address learns it."""
 
     class Arguments:
         input = RegisterPractitionerInput(required=True, description="The sign-up.")
 
-    practitioner = graphene.Field(types.Practitioner, description="The new practitioner.")
+    accepted = graphene.Boolean(
+        required=True,
+        description="True when the sign-up was taken and an e-mail sent to its address; false with errors.",
+    )
     errors = errors_field(NetworkError)
+    error_defaults = {"accepted": False}
 
     @classmethod
     def perform(cls, root, info, input):
-        practitioner = directory.register_practitioner(
+        directory.register_practitioner(
             directory.PractitionerRegistration(
                 email=input["email"],
                 password=input["password"],
@@ -407,4 +413,19 @@ class RegisterPractitioner(NetworkMutation):
                 practice_mode=input.get("practice_mode") or models.PracticeMode.ISOLATED,
             )
         )
-        return cls(practitioner=practitioner, errors=[])
+        return cls(accepted=True, errors=[])
+
+
+class ConfirmRegistration(NetworkMutation):
+    """Confirm a sign-up with the code e-mailed by `registerPractitioner`: the account and the practitioner
+    record are created. Sign in afterwards with `tokenAuth`."""
+
+    class Arguments:
+        code = graphene.String(required=True, description="The confirmation code from the e-mail.")
+
+    practitioner = graphene.Field(types.Practitioner, description="The new practitioner.")
+    errors = errors_field(NetworkError)
+
+    @classmethod
+    def perform(cls, root, info, code):
+        return cls(practitioner=directory.confirm_registration(code), errors=[])

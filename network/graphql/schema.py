@@ -11,6 +11,9 @@ class NetworkMutation(graphene.ObjectType):
     register_practitioner = mutations.RegisterPractitioner.Field(
         description=mutations.RegisterPractitioner.__doc__
     )
+    confirm_registration = mutations.ConfirmRegistration.Field(
+        description=mutations.ConfirmRegistration.__doc__
+    )
     create_msp = mutations.CreateMsp.Field(description=mutations.CreateMsp.__doc__)
     update_msp = mutations.UpdateMsp.Field(description=mutations.UpdateMsp.__doc__)
     invite_msp_member = mutations.InviteMspMember.Field(description=mutations.InviteMspMember.__doc__)

@@ -115,24 +115,28 @@ def test_inviting_by_rpps_tells_nothing_about_registration(gql, world):
     assert error_codes(bad, "inviteMspMember") == ["INVALID_RPPS"]
 
 
-def test_the_security_review_harvest_gets_nothing(gql, world):
+def test_the_security_review_harvest_gets_nothing(gql, world, mailoutbox, django_capture_on_commit_callbacks):
     """registerPractitioner → createMsp → add anyone: the stranger's contact details stay hidden."""
-    signup = gql.execute(
-        """mutation($input: RegisterPractitionerInput!) { registerPractitioner(input: $input) {
-            practitioner { id } errors { code } } }""",
-        {
-            "input": {
-                "email": "curieux@test.invalid",
-                "password": PASSWORD,
-                "firstName": "Cu",
-                "lastName": "Rieux",
-                "professionCode": "10",
-                "rpps": rpps_with_key(1_888_888_888),
-                "communeCode": "51504",
-            }
-        },
-    )
+    from tests.network.test_mutations import CONFIRM, code_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signup = gql.execute(
+            """mutation($input: RegisterPractitionerInput!) { registerPractitioner(input: $input) {
+            accepted errors { code } } }""",
+            {
+                "input": {
+                    "email": "curieux@test.invalid",
+                    "password": PASSWORD,
+                    "firstName": "Cu",
+                    "lastName": "Rieux",
+                    "professionCode": "10",
+                    "rpps": rpps_with_key(1_888_888_888),
+                    "communeCode": "51504",
+                }
+            },
+        )
     assert signup["data"]["registerPractitioner"]["errors"] == []
+    gql.execute(CONFIRM, {"code": code_in(mailoutbox[0])})
     from django.contrib.auth import get_user_model
 
     attacker = get_user_model().objects.get(email="curieux@test.invalid")

@@ -1,5 +1,6 @@
 """Every network mutation, per role (allowed and refused, nothing changed on refusal), and its business rules."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -399,8 +400,11 @@ def test_hub_transitions(gql, world):
 # --- registerPractitioner ---------------------------------------------------------------------
 
 REGISTER = f"""
-mutation($input: RegisterPractitionerInput!) {{
-  registerPractitioner(input: $input) {{ practitioner {{ fullName profession {{ code }} commune {{ name }} practiceMode }} {ERRORS} }}
+mutation($input: RegisterPractitionerInput!) {{ registerPractitioner(input: $input) {{ accepted {ERRORS} }} }}
+"""
+CONFIRM = f"""
+mutation($code: String!) {{
+  confirmRegistration(code: $code) {{ practitioner {{ fullName profession {{ code }} commune {{ name }} practiceMode }} {ERRORS} }}
 }}
 """
 
@@ -420,10 +424,23 @@ def registration(**overrides):
     return data
 
 
+def code_in(message) -> str:
+    return re.search(r"^([A-Za-z0-9_-]{20,})$", message.body, re.MULTILINE).group(1)
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_register_practitioner_is_open_to_all(gql, world, role):
-    result = gql.execute(REGISTER, {"input": registration()}, user=world.user(role))
-    assert result["data"]["registerPractitioner"] == {
+def test_register_practitioner_is_open_to_all(
+    gql, world, role, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = gql.execute(REGISTER, {"input": registration()}, user=world.user(role))
+    assert result["data"]["registerPractitioner"] == {"accepted": True, "errors": []}
+    # Nothing exists before the address is confirmed.
+    assert not get_user_model().objects.filter(email="nouvelle.infirmiere@example.fr").exists()
+    (message,) = mailoutbox
+    assert message.to == ["nouvelle.infirmiere@example.fr"]
+    confirmed = gql.execute(CONFIRM, {"code": code_in(message)})
+    assert confirmed["data"]["confirmRegistration"] == {
         "practitioner": {
             "fullName": "Lucie Marchand",
             "profession": {"code": "60"},
@@ -436,32 +453,50 @@ def test_register_practitioner_is_open_to_all(gql, world, role):
         'mutation { tokenAuth(email: "nouvelle.infirmiere@example.fr", password: "Argonne-2026-soins") { token } }'
     )
     assert login["data"]["tokenAuth"]["token"]
+    again = gql.execute(CONFIRM, {"code": code_in(message)})
+    assert error_codes(again, "confirmRegistration") == ["INVALID_TOKEN"]
 
 
-def test_registration_reports_every_problem_and_creates_nothing(gql, world):
-    taken = world.user("practitioner")
+def test_registration_reports_what_is_wrong_with_it_and_creates_nothing(gql, world):
     before = snapshot()
     result = gql.execute(
-        REGISTER,
-        {
-            "input": registration(
-                email=taken.email,
-                password="123",
-                rpps=taken.practitioner.rpps,
-                communeCode="99999",
-                professionCode="99",
-            )
-        },
+        REGISTER, {"input": registration(password="123", communeCode="99999", professionCode="99")}
     )
     codes = {(e["field"], e["code"]) for e in result["data"]["registerPractitioner"]["errors"]}
     assert codes >= {
-        ("email", "EMAIL_TAKEN"),
-        ("rpps", "RPPS_ALREADY_REGISTERED"),
         ("password", "PASSWORD_TOO_WEAK"),
         ("communeCode", "UNKNOWN_COMMUNE"),
         ("professionCode", "UNKNOWN_PROFESSION"),
     }
+    assert result["data"]["registerPractitioner"]["accepted"] is False
     assert snapshot() == before
+
+
+def test_registration_never_tells_whether_an_address_or_rpps_is_taken(
+    gql, world, mailoutbox, django_capture_on_commit_callbacks
+):
+    taken = world.user("practitioner")
+    answers = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for overrides in (
+            {},
+            {"email": taken.email},
+            {"rpps": taken.practitioner.rpps, "email": "x@example.fr"},
+        ):
+            answers.append(gql.execute(REGISTER, {"input": registration(**overrides)})["data"])
+    # Before: EMAIL_TAKEN and RPPS_ALREADY_REGISTERED told anyone who was registered.
+    assert (
+        answers[0] == answers[1] == answers[2] == {"registerPractitioner": {"accepted": True, "errors": []}}
+    )
+    # Only the owner of the address learns it: the registered address gets a notice, not a code.
+    notice = next(m for m in mailoutbox if m.to == [taken.email])
+    assert "déjà un" in notice.body
+    assert not re.search(r"^[A-Za-z0-9_-]{20,}$", notice.body, re.MULTILINE)
+    # Confirming a sign-up whose RPPS is taken: the address's owner is told, nothing is created.
+    claim = next(m for m in mailoutbox if m.to == ["x@example.fr"])
+    refused = gql.execute(CONFIRM, {"code": code_in(claim)})
+    assert error_codes(refused, "confirmRegistration") == ["RPPS_ALREADY_REGISTERED"]
+    assert not get_user_model().objects.filter(email="x@example.fr").exists()
 
 
 def test_registration_rejects_an_invalid_rpps(gql):

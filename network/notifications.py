@@ -1,0 +1,35 @@
+"""E-mails of the network directory: sign-up confirmation, and the notice to an address already registered.
+
+Sent after commit (`transaction.on_commit` in the services), in French.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+SIGNATURE = "\n\nL'équipe Tête de pont"
+
+
+def send_registration_code(email: str, code: str) -> None:
+    link = getattr(settings, "REGISTRATION_CONFIRM_URL", "")
+    where = f"\n\nOu ouvrez ce lien : {link}?code={code}" if link else ""
+    send_mail(
+        "Confirmez votre inscription à Tête de pont",
+        "Bonjour,\n\nPour confirmer votre adresse et créer votre compte, utilisez ce code de confirmation "
+        f"(valable 48 heures) :\n\n{code}{where}\n\nSi vous n'êtes pas à l'origine de cette inscription, "
+        "ignorez ce message : aucun compte n'est créé." + SIGNATURE,
+        None,
+        [email],
+        fail_silently=True,
+    )
+
+
+def send_account_exists(email: str) -> None:
+    send_mail(
+        "Inscription à Tête de pont",
+        "Bonjour,\n\nQuelqu'un a demandé à créer un compte avec cette adresse, qui en a déjà un. "
+        "Si c'est vous, connectez-vous avec votre mot de passe habituel. Sinon, ignorez ce message : "
+        "rien n'a été changé." + SIGNATURE,
+        None,
+        [email],
+        fail_silently=True,
+    )
