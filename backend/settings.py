@@ -207,6 +207,9 @@ GRAPHENE = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".localdb" / "mail"))  # filebased backend
+# Where a sign-up's e-mail sends its code (the front end's confirmation page), if there is one.
+REGISTRATION_CONFIRM_URL = os.environ.get("REGISTRATION_CONFIRM_URL", "")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

@@ -56,9 +56,11 @@ class CloseCode(IntEnum):
     INTERNAL_SERVER_ERROR = 4500
 
 
-# Standard WebSocket close codes for the caps (RFC 6455): retryable by standard clients.
-CLOSE_MESSAGE_TOO_BIG = 1009
-CLOSE_TRY_AGAIN_LATER = 1013
+# Close codes for the caps. A server may only send 1000 or 3000-4999 (autobahn, under Daphne, refuses
+# RFC 6455's 1009 and 1013), so these mirror them in the private range; graphql-ws clients retry any
+# code outside the protocol's own, with back-off — what "try again later" asks.
+CLOSE_MESSAGE_TOO_BIG = 4009
+CLOSE_TRY_AGAIN_LATER = 4013
 
 REALTIME_DEFAULTS = {
     "CONNECTION_INIT_TIMEOUT": 3.0,

@@ -1,6 +1,7 @@
 """Caps one WebSocket client cannot pass: subscriptions per socket, sockets per address and per user,
 message size, result size. Over a cap: the protocol's `error` for that operation (the socket stays
-open) or a standard close code (1013 try again later, 1009 message too big), with a French reason.
+open) or a close code (4013 try again later, 4009 message too big: RFC 6455's 1013 and 1009 moved to
+the range a server may send), with a French reason (Daphne drops reasons; the code stays).
 """
 
 import pytest
@@ -64,7 +65,7 @@ async def test_sockets_per_address_are_capped(settings, territories):
     await ready_socket()
     third, connected = await open_socket()
     assert connected
-    reason = await closed_with(third, 1013)  # before: 2,000 sockets from one client were accepted
+    reason = await closed_with(third, 4013)  # before: 2,000 sockets from one client were accepted
     assert "adresse" in reason
 
 
@@ -74,7 +75,7 @@ async def test_sockets_per_user_are_capped(settings, territories):
     await ready_socket(token=token)
     second, _ = await open_socket()
     await second.send_json_to({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    reason = await closed_with(second, 1013)
+    reason = await closed_with(second, 4013)
     assert "compte" in reason
     # Another user is not affected.
     other = await database_sync_to_async(lambda: issue_token(make_user()).token)()
@@ -88,7 +89,7 @@ async def test_a_closed_socket_frees_its_place(settings, territories):
     await ready_socket()  # accepted: the count went down when the first closed
 
 
-async def test_a_message_over_the_size_cap_closes_with_1009(settings, territories):
+async def test_a_message_over_the_size_cap_closes_with_4009(settings, territories):
     realtime(settings, MAX_MESSAGE_BYTES=1_000)
     ws = await ready_socket()
     await ws.send_json_to(
@@ -98,7 +99,7 @@ async def test_a_message_over_the_size_cap_closes_with_1009(settings, territorie
             "payload": {"query": "{ __typename }", "variables": {"x": "a" * 2_000}},
         }
     )
-    reason = await closed_with(ws, 1009)
+    reason = await closed_with(ws, 4009)
     assert "trop volumineux" in reason
 
 
@@ -111,3 +112,30 @@ async def test_a_result_too_large_for_a_message_is_an_error_for_that_operation(s
     assert refusal["payload"][0]["extensions"]["limit"] == "resultBytes"
     await ws.send_json_to({"type": "ping"})  # the socket is still open
     assert await ws.receive_json_from(TIMEOUT) == {"type": "pong"}
+
+
+async def test_the_caps_close_through_a_real_daphne(servers):
+    """Through Daphne and autobahn, which refuse RFC 6455's 1009/1013 from a server: the codes must pass."""
+    import asyncio
+    import json
+
+    import websockets
+    from asgiref.sync import sync_to_async
+
+    server = await sync_to_async(servers)(WS_MAX_SOCKETS_PER_ADDRESS=1, WS_MAX_MESSAGE_BYTES=1000)
+
+    async def ready():
+        ws = await websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"])
+        await ws.send(json.dumps({"type": "connection_init"}))
+        return ws, json.loads(await asyncio.wait_for(ws.recv(), 10))
+
+    first, ack = await ready()
+    assert ack == {"type": "connection_ack"}
+    second = await websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"])
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        await asyncio.wait_for(second.recv(), 10)
+    assert closed.value.rcvd.code == 4013
+    await first.send(json.dumps({"type": "ping", "payload": {"x": "a" * 2000}}))
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        await asyncio.wait_for(first.recv(), 10)
+    assert closed.value.rcvd.code == 4009
