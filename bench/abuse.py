@@ -209,7 +209,7 @@ async def oversized_message():
 def last_code() -> str:
     mails = sorted(MAIL_DIR.glob("*.log"), key=lambda p: p.stat().st_mtime)
     for path in reversed(mails):
-        found = re.findall(r"^([A-Za-z0-9_-]{20,})$", path.read_text(), re.MULTILINE)
+        found = re.findall(r"^(?=.*[A-Za-z0-9])([A-Za-z0-9_-]{20,})$", path.read_text(), re.MULTILINE)
         if found:
             return found[-1]
     raise RuntimeError("no confirmation e-mail")
@@ -227,7 +227,12 @@ def harvest():
                "professionCode": "10", "rpps": rpps_with_key(1_400_000_000 + stamp % 99_999_999), "communeCode": "51504"}},
     )  # fmt: skip
     time.sleep(0.2)
-    post("mutation($c: String!) { confirmRegistration(code: $c) { errors { code } } }", {"c": last_code()})
+    confirmed = post(
+        "mutation($c: String!) { confirmRegistration(code: $c) { errors { code message } } }",
+        {"c": last_code()},
+    )[1]
+    if confirmed["data"]["confirmRegistration"]["errors"]:
+        raise RuntimeError(confirmed)
     token = post(
         'mutation($e: String!) { tokenAuth(email: $e, password: "un-mot-de-passe-solide") { token } }',
         {"e": email},
@@ -246,11 +251,11 @@ def harvest():
             {"m": msp, "p": edge["node"]["id"]},
             token=token,
         )
-    seen = post("{ practitioners(first: 88) { edges { node { email rpps } } } }", token=token)[1]
-    visible = sum(
-        1 for e in seen["data"]["practitioners"]["edges"] if e["node"]["email"] or e["node"]["rpps"]
-    )
-    return f"{visible} of {len(people)} contacts visible"
+    seen = post("{ practitioners(first: 88) { edges { node { id email rpps } } } }", token=token)[1]
+    me = post("{ me { practitioner { id } } }", token=token)[1]["data"]["me"]["practitioner"]["id"]
+    strangers = [e["node"] for e in seen["data"]["practitioners"]["edges"] if e["node"]["id"] != me]
+    visible = sum(1 for node in strangers if node["email"] or node["rpps"])
+    return f"{visible} of {len(strangers)} strangers' contacts visible"
 
 
 def rpps_oracle():
@@ -263,9 +268,9 @@ def rpps_oracle():
     msp = post('{ msps(first: 1, filter: {search: "Sens"}) { edges { node { id } } } }')[1]["data"]["msps"][
         "edges"
     ][0]["node"]["id"]
-    registered = post("{ me { practitioner { rpps } } }", token=token)[1]["data"]["me"]["practitioner"][
-        "rpps"
-    ]
+    from network.models import Practitioner
+
+    registered = Practitioner.objects.get(user__email="medecin.isole@demo.tetedepont.fr").rpps
     query = "mutation($m: ID!, $r: String!) { inviteMspMember(mspId: $m, rpps: $r, role: EMPLOYEE) { invitation { status practitioner { id } } errors { code } } }"
     a = post(query, {"m": msp, "r": registered}, token=token)[1]["data"]["inviteMspMember"]
     b = post(query, {"m": msp, "r": rpps_with_key(1_999_999_998)}, token=token)[1]["data"]["inviteMspMember"]
@@ -287,20 +292,28 @@ def throttle_spelling():
 
 def throttle_concurrency():
     from backend.accounts.models import FailedLogin
-    from network.models import Practitioner  # noqa: F401 (Django is set up)
 
     email = "medecin.isole@demo.tetedepont.fr"
     FailedLogin.objects.filter(email=email).delete()
+    guess = 'mutation($e: String!) { tokenAuth(email: $e, password: "faux") { errors { code } } }'
     with ThreadPoolExecutor(25) as pool:
-        list(
-            pool.map(
-                lambda _: post(
-                    'mutation($e: String!) { tokenAuth(email: $e, password: "faux") { token } }', {"e": email}
-                ),
-                range(25),
-            )
-        )
-    return f"{FailedLogin.objects.filter(email=email).count()} of 25 guesses checked"
+        answers = list(pool.map(lambda _: post(guess, {"e": email})[1], range(25)))
+    checked = sum(a["data"]["tokenAuth"]["errors"][0]["code"] == "INVALID_CREDENTIALS" for a in answers)
+    return f"{checked} of 25 checked against the password"
+
+
+def forget_earlier_runs():
+    """What an earlier run left (its sign-ups, MSP and invitations), so every run starts alike."""
+    from django.contrib.auth import get_user_model
+
+    from backend.accounts.models import FailedLogin
+    from network.models import Msp, MspInvitation, Practitioner
+
+    MspInvitation.objects.all().delete()
+    Msp.objects.filter(name="MSP fantôme").delete()
+    Practitioner.objects.filter(email__endswith="@bench.invalid").delete()
+    get_user_model().objects.filter(email__endswith="@bench.invalid").delete()
+    FailedLogin.objects.all().delete()
 
 
 def peak_memory(pid: int) -> str:
@@ -311,6 +324,7 @@ def peak_memory(pid: int) -> str:
 def main():
     database_url = bench_database_url()
     hub_id, *_ = prepare(database_url, 0)
+    forget_earlier_runs()
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40,
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
            "EMAIL_FILE_PATH": str(MAIL_DIR)}  # fmt: skip

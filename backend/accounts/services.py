@@ -94,9 +94,10 @@ def login_with_password(email: str, password: str, ip_address: str | None = None
     """Check the credentials and return a new token, or raise ValidationError with a code.
 
     The account's key is the e-mail normalised exactly as accounts are stored and looked up
-    (`normalize_email`), so no other spelling reaches the account around its count. Attempts on
-    one key take turns (a PostgreSQL advisory lock held until commit): N simultaneous guesses
-    count N, and only the allowance is ever checked against the password.
+    (`normalize_email`), so no other spelling reaches the account around its count. One attempt per
+    key is checked at a time (a PostgreSQL advisory lock, tried without waiting so no thread queues
+    behind it): an attempt made while another is being checked is refused and counted as a failure,
+    so N simultaneous guesses count N and at most the allowance is ever checked against the password.
 
     Call it outside a transaction that rolls back on error: the failed attempt it records must stay.
     """
@@ -104,9 +105,16 @@ def login_with_password(email: str, password: str, ip_address: str | None = None
     conf = settings.LOGIN_THROTTLE
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", [f"login:{key}"])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 7))", [f"login:{key}"])
+            turn = cursor.fetchone()[0]
         now = timezone.now()
-        if _account_failures(key, now) >= conf["max_failures"]:
+        if not turn:
+            FailedLogin.objects.create(email=key, ip_address=ip_address)
+            refusal = ValidationError(
+                "Une autre tentative de connexion à ce compte est en cours. Réessayez dans un instant.",
+                code=AccountErrorCode.TOO_MANY_ATTEMPTS,
+            )
+        elif _account_failures(key, now) >= conf["max_failures"]:
             refusal = ValidationError(
                 "Trop de tentatives de connexion échouées. Réessayez dans quelques minutes.",
                 code=AccountErrorCode.TOO_MANY_ATTEMPTS,

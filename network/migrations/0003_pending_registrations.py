@@ -4,26 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0002_invitations_verification_contact_reads'),
+        ("network", "0002_invitations_verification_contact_reads"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PendingRegistration',
+            name="PendingRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(db_index=True, max_length=254, verbose_name='adresse e-mail')),
-                ('password', models.CharField(max_length=128, verbose_name='mot de passe (haché)')),
-                ('data', models.JSONField(verbose_name='fiche professionnelle')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(verbose_name='expire le')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(db_index=True, max_length=254, verbose_name="adresse e-mail")),
+                ("password", models.CharField(max_length=128, verbose_name="mot de passe (haché)")),
+                ("data", models.JSONField(verbose_name="fiche professionnelle")),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(verbose_name="expire le")),
             ],
             options={
-                'verbose_name': 'inscription à confirmer',
-                'verbose_name_plural': 'inscriptions à confirmer',
+                "verbose_name": "inscription à confirmer",
+                "verbose_name_plural": "inscriptions à confirmer",
             },
         ),
     ]
