@@ -32,7 +32,7 @@ from graphql import (
 )
 from graphql.execution import create_source_event_stream
 
-from backend.accounts.services import user_for_token
+from backend.accounts.services import client_ip, user_for_token
 from backend.core.execution import BudgetedExecutionContext, OperationStopped, execution_setting, run_in_pool
 from backend.core.graphql import format_error
 from backend.core.limits import prepare_operation
@@ -135,7 +135,16 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.init_deadline: asyncio.Task | None = None
         self.origin = header(self.scope, b"origin")
         self.counted_user: int | None = None
-        self.address = (self.scope.get("client") or [None])[0] or ""
+        # The client's address as the login throttle sees it (behind a trusted proxy, the forwarded one).
+        self.address = (
+            client_ip(
+                {
+                    "REMOTE_ADDR": (self.scope.get("client") or [None])[0] or "",
+                    "HTTP_X_FORWARDED_FOR": header(self.scope, b"x-forwarded-for") or "",
+                }
+            )
+            or ""
+        )
         self.running = asyncio.Semaphore(realtime_setting("MAX_RUNNING_OPERATIONS_PER_SOCKET"))
         _SOCKETS_BY_ADDRESS[self.address] += 1
         self.counted_address = True
@@ -443,7 +452,6 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
 
     def _fresh_context(self) -> RealtimeContext | None:
         """A context with the user as they are now; None if the token no longer holds."""
-        client = self.scope.get("client") or [None]
         if self.token is not None:
             user = user_for_token(self.token, touch=False)  # checked at every event: read only
             if user is None:
@@ -453,7 +461,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             user = user or AnonymousUser()
         else:
             user = AnonymousUser()
-        return RealtimeContext(user, token=self.token, client_ip=client[0])
+        return RealtimeContext(user, token=self.token, client_ip=self.address)
 
     def _execute(self, document, variables, operation_name, root=None):
         context = self._fresh_context()

@@ -139,3 +139,30 @@ async def test_the_caps_close_through_a_real_daphne(servers):
     with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
         await asyncio.wait_for(first.recv(), 10)
     assert closed.value.rcvd.code == 4009
+
+
+async def test_behind_a_trusted_proxy_each_client_address_counts_apart(servers):
+    import asyncio
+    import json
+
+    import websockets
+    from asgiref.sync import sync_to_async
+
+    server = await sync_to_async(servers)(WS_MAX_SOCKETS_PER_ADDRESS=1, TRUSTED_PROXIES="127.0.0.1")
+
+    async def from_client(address):
+        ws = await websockets.connect(
+            server.ws_url,
+            subprotocols=["graphql-transport-ws"],
+            additional_headers={"X-Forwarded-For": address},
+        )
+        await ws.send(json.dumps({"type": "connection_init"}))
+        return ws
+
+    first, second = await from_client("203.0.113.1"), await from_client("203.0.113.2")
+    for ws in (first, second):  # two clients behind the one proxy: both served
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"type": "connection_ack"}
+    with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+        again = await from_client("203.0.113.1")  # the first client's second socket
+        await asyncio.wait_for(again.recv(), 10)
+    assert closed.value.rcvd.code == 4013
