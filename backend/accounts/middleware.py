@@ -1,8 +1,9 @@
 """`Authorization: Bearer <token>` authentication for API clients."""
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
+
+from backend.core.middleware import SyncAndAsync
 
 from .services import user_for_token
 
@@ -35,7 +36,7 @@ def _authenticate(request, raw, user):
     request._dont_enforce_csrf_checks = True
 
 
-class BearerTokenMiddleware:
+class BearerTokenMiddleware(SyncAndAsync):
     """Replaces the session user by the token's user when a bearer token is sent.
 
     A request carrying an invalid, expired or revoked token is refused outright
@@ -45,18 +46,11 @@ class BearerTokenMiddleware:
     request chain stays asynchronous and a client's disconnect reaches the view.
     """
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response):
         self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        self.adopt_mode(get_response)
 
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
+    def handle(self, request):
         raw = bearer_token(request)
         if raw is not None:
             user = user_for_token(raw)

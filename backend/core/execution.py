@@ -128,16 +128,16 @@ class BudgetedExecutionContext(ExecutionContext):
 # --- The pool -----------------------------------------------------------------------------------
 
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
 def pool() -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_size
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=int(execution_setting("WORKERS")), thread_name_prefix="graphql"
-            )
+            _pool_size = int(execution_setting("WORKERS"))
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="graphql")
         return _pool
 
 
@@ -148,7 +148,7 @@ def shutdown_pool() -> None:
         executor, _pool = _pool, None
     if executor is None:
         return
-    workers = executor._max_workers
+    workers = _pool_size
     barrier = threading.Barrier(workers)
 
     def close_this_thread():

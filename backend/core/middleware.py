@@ -10,20 +10,28 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
-class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
+class SyncAndAsync:
+    """A middleware usable in both modes: `__acall__` under an async chain, `handle` under a sync one."""
+
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response=None, *args, **kwargs):
-        super().__init__(get_response, *args, **kwargs)
+    def adopt_mode(self, get_response) -> None:
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
 
     def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        return super().__call__(request)
+        return self.__acall__(request) if self.is_async else self.handle(request)
+
+
+class AsyncWhiteNoiseMiddleware(SyncAndAsync, WhiteNoiseMiddleware):
+    def __init__(self, get_response=None, *args, **kwargs):
+        super().__init__(get_response, *args, **kwargs)
+        self.adopt_mode(get_response)
+
+    def handle(self, request):
+        return WhiteNoiseMiddleware.__call__(self, request)
 
     async def __acall__(self, request):
         if self.autorefresh:
