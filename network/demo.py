@@ -373,4 +373,12 @@ def load_demo() -> list[tuple[str, str]]:
     Membership.objects.get_or_create(
         msp=project, practitioner=holder, role=MembershipRole.COORDINATOR, start_date=date(2025, 9, 1)
     )
+
+    # Saint-Martin invites the Sainte-Menehould GP to join; the invitation waits for their answer.
+    from .services.invitations import invite_member
+
+    isolated = Practitioner.objects.get(user__email=login("medecin.isole"))
+    if not Membership.objects.filter(msp=smsp, practitioner=isolated).exists():
+        inviter = get_user_model().objects.get(email=login("coordination.saint-martin"))
+        invite_member(smsp, MembershipRole.ASSOCIATE, inviter, practitioner=isolated)
     return builder.logins

@@ -314,6 +314,42 @@ def selected_paths(info) -> set[str]:
     return paths
 
 
+def node_field(**kwargs) -> graphene.Field:
+    """`node(id:)`: any object by its global ID, through its type's scoped `get_node`.
+
+    A malformed ID, an unknown type, or a primary key the model cannot hold is a BAD_USER_INPUT
+    error; an object that does not exist or that the viewer may not see is null.
+    """
+
+    def resolve(root, info, id):
+        from django.core.exceptions import ValidationError as DjangoValidationError
+        from graphql_relay import from_global_id
+
+        try:
+            type_name, pk = from_global_id(id)
+        except Exception:
+            type_name, pk = "", ""
+        schema_type = info.schema.get_type(type_name) if type_name else None
+        graphene_type = getattr(schema_type, "graphene_type", None)
+        meta = getattr(graphene_type, "_meta", None)
+        if not pk or graphene_type is None or graphene.relay.Node not in getattr(meta, "interfaces", ()):
+            raise bad_input("Identifiant global invalide.")
+        model = getattr(meta, "model", None)
+        if model is not None:
+            try:
+                pk = model._meta.pk.to_python(pk)
+            except DjangoValidationError:
+                raise bad_input(f"Identifiant {type_name} invalide.") from None
+        return graphene_type.get_node(info, pk)
+
+    return graphene.Field(
+        graphene.relay.Node,
+        id=graphene.ID(required=True, description="The ID of the object."),
+        resolver=resolve,
+        **kwargs,
+    )
+
+
 def decode_global_id(global_id: str, expected_type: str) -> str:
     """The primary key in a Relay global ID of the expected type, or a BAD_USER_INPUT error."""
     from graphql_relay import from_global_id

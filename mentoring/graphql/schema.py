@@ -619,13 +619,12 @@ class MentoringSubscription(MentorshipsSubscription, AcceleratorSubscription, gr
             )
         if offer_id:
             pk = decode_global_id(offer_id, "SupportOffer")
-            visible = types.SupportOffer.get_queryset(models.SupportOffer.objects.filter(pk=pk), info)
-            group = group_name("offer-slots", pk)
+            scoped, model, group = types.SupportOffer, models.SupportOffer, group_name("offer-slots", pk)
         else:
             pk = decode_global_id(hub_id, "Hub")
-            visible = Hub.get_queryset(HubDesignation.objects.filter(pk=pk), info)
-            group = group_name("hub-slots", pk)
-        await require_visible(visible.exists)
+            scoped, model, group = Hub, HubDesignation, group_name("hub-slots", pk)
+        # Scoping reads the viewer's rights from the database: the whole check runs on the pool.
+        await require_visible(lambda: scoped.get_queryset(model.objects.filter(pk=pk), info).exists())
         return await info.context.listen([group])
 
     @staticmethod

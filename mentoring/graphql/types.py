@@ -130,6 +130,7 @@ class Slot(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
+        queryset = queryset.all()  # `node` passes the model's manager, list fields a queryset
         if "confirmed" in queryset.query.annotations:
             return queryset  # already scoped and annotated (the `slots` resolver filters on seats left)
         visible = offers_visible_to(models.SupportOffer.objects.all(), viewer_for(info.context))

@@ -11,6 +11,7 @@ from backend.core.graphql import (
     capped,
     capped_list_first,
     decode_global_id,
+    node_field,
     selected_paths,
 )
 
@@ -102,7 +103,7 @@ MEMBER_FIELDS = {f"hub.msp.{name}" for name in ("memberships", "memberCount", "c
 
 
 class NetworkQuery(graphene.ObjectType):
-    node = graphene.relay.Node.Field(description="Any object by its global ID, if the viewer may see it.")
+    node = node_field(description="Any object by its global ID, if the viewer may see it; null otherwise.")
     communes = ConnectionField(
         types.Commune,
         search=graphene.String(
