@@ -24,6 +24,7 @@ import contextvars
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -64,6 +65,7 @@ class Control:
         self.budget = budget
         self.deadline = time.monotonic() + budget
         self.reason: str | None = None
+        self.request_id = uuid.uuid4().hex[:16]  # given to the client with an internal error, and logged
         self._lock = threading.Lock()
         self._database = None  # the Django connection wrapper of the thread doing the work
 

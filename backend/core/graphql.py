@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 import graphene
 from django.conf import settings
@@ -192,11 +193,15 @@ def format_error(error: GraphQLError) -> dict:
         formatted["message"] = " ".join(original.messages)
         formatted["extensions"] = {"code": "BAD_USER_INPUT"}
         return formatted
-    logger.error("Unhandled error in GraphQL resolver", exc_info=original)
+    from .execution import current_control
+
+    control = current_control()
+    request_id = control.request_id if control is not None else uuid.uuid4().hex[:16]
+    logger.error("Unhandled error in GraphQL resolver [request %s]", request_id, exc_info=original)
     formatted = error.formatted
     if not settings.DEBUG:
-        formatted["message"] = INTERNAL_ERROR_MESSAGE
-    formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+        formatted["message"] = f"{INTERNAL_ERROR_MESSAGE} Référence : {request_id}."
+    formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     return formatted
 
 
@@ -225,6 +230,9 @@ class CountableConnection(graphene.relay.Connection):
         return self.length
 
 
+MAX_OFFSET = 10_000  # deeper pages go by cursor (`after`): an offset scan costs its whole length
+
+
 class ConnectionField(DjangoConnectionField):
     """A Relay connection whose `first`/`last` are required and capped, with a clear error when they are not.
 
@@ -248,13 +256,22 @@ class ConnectionField(DjangoConnectionField):
         for arg, value in (("first", first), ("last", last)):
             if value is not None and not 0 <= value <= max_limit:
                 raise bad_input(f"`{arg}` doit être compris entre 0 et {max_limit} pour `{name}`.")
+        if first is not None and last is not None:
+            raise bad_input(f"Indiquez `first` ou `last` pour `{name}`, pas les deux.")
+        offset = args.get("offset")
+        if offset is not None and not 0 <= offset <= MAX_OFFSET:
+            raise bad_input(f"`offset` doit être compris entre 0 et {MAX_OFFSET} pour `{name}`.")
+        if offset is not None and args.get("before") is not None:
+            raise bad_input(
+                f"`offset` et `before` ne se combinent pas pour `{name}` : utilisez l'un ou l'autre."
+            )
         return super().connection_resolver(
             resolver,
             connection,
             default_manager,
             queryset_resolver,
             max_limit,
-            enforce_first_or_last,
+            False,  # checked above; graphene-django's own check takes `first: 0` for a missing `first`
             root,
             info,
             **args,

@@ -42,6 +42,24 @@ class GraphQLView(BaseGraphQLView):
 
     execution_context_class = BudgetedExecutionContext
 
+    def parse_body(self, request):
+        """The body as the GraphQL-over-HTTP convention reads it; anything malformed is a JSON 400 in French."""
+        if self.get_content_type(request) == "application/graphql":
+            try:
+                return {"query": request.body.decode("utf-8")}
+            except UnicodeDecodeError:
+                raise HttpError(
+                    HttpResponseBadRequest(), "Le corps de la requête n'est pas en UTF-8."
+                ) from None
+        try:
+            return super().parse_body(request)
+        except HttpError as error:
+            raise HttpError(
+                error.response,
+                "Le corps de la requête n'est pas un objet JSON valide "
+                '(attendu : {"query": "…", "variables": {…}}).',
+            ) from None
+
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
         """The document checked against the limits (backend.core.limits), then run within its budget."""
         if not query:
@@ -52,6 +70,8 @@ class GraphQLView(BaseGraphQLView):
             raise HttpError(HttpResponseBadRequest(), "`query` doit être une chaîne de caractères.")
         if variables is not None and not isinstance(variables, dict):
             raise HttpError(HttpResponseBadRequest(), "`variables` doit être un objet JSON.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise HttpError(HttpResponseBadRequest(), "`operationName` doit être une chaîne de caractères.")
         document, errors = prepare_operation(self.schema.graphql_schema, query, variables)
         if errors:
             return ExecutionResult(data=None, errors=errors)
