@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format check schema migrations scale bench clean
+.PHONY: run test fuzz lint format check schema migrations scale bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 ## test: the whole test suite (against DATABASE_URL, else the embedded PostgreSQL)
 test: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## fuzz: a longer fuzzing campaign of the live schema (FUZZ_EXAMPLES generated requests per case)
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest tests/core/test_fuzz.py $(PYTEST_ARGS)
 
 ## check: lint, format, migrations and schema drift (what CI checks beside the tests)
 check: $(STAMP)
@@ -47,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/realtime_fanout.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/booking.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/accelerator_queue.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/abuse.py
 
 clean:
 	rm -rf $(VENV) .localdb

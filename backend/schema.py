@@ -3,7 +3,7 @@
 import graphene
 
 from backend.accounts.graphql.schema import AccountMutation, AccountQuery
-from backend.core.scalars import harden_scalars
+from backend.core.input_rules import apply_input_rules
 from mentoring.graphql.schema import MentoringMutationType, MentoringQuery, MentoringSubscription
 from network.graphql.schema import NetworkMutation, NetworkQuery, NetworkSubscription
 
@@ -21,4 +21,4 @@ class Subscription(NetworkSubscription, MentoringSubscription, graphene.ObjectTy
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, subscription=Subscription)
-harden_scalars(schema.graphql_schema)  # one rule for every DateTime, String and ID input
+apply_input_rules(schema.graphql_schema)  # one rule per kind of input (backend/core/input_rules.py)

@@ -1,5 +1,9 @@
 """One rule per kind of input, applied to the built schema so that every argument and input field obeys it.
 
+- An argument or input field **with a default value** cannot be given an explicit `null` (its type
+  becomes non-null, so validation refuses `first: null` instead of a resolver meeting `None` where it
+  counted on the default).
+
 - **DateTime** inputs must carry their offset (`2026-12-08T14:00:00+01:00` or `…Z`): a date-time
   without one, or a bare date, means different instants in Paris and in La Réunion, so it is refused
   with a French BAD_USER_INPUT error rather than guessed.
@@ -9,7 +13,15 @@
 
 from datetime import datetime
 
-from graphql import GraphQLError, GraphQLScalarType, GraphQLSchema
+from graphql import (
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
+)
 
 OFFSET_REQUIRED = (
     "Date et heure sans fuseau : indiquez le décalage horaire, par exemple 2026-12-08T14:00:00+01:00 "
@@ -46,8 +58,31 @@ def _text(parse):
     return parse_text
 
 
-def harden_scalars(schema: GraphQLSchema) -> None:
-    """Wrap the input parsing of DateTime, String and ID in the rules above (once, at start-up)."""
+def apply_input_rules(schema: GraphQLSchema) -> None:
+    """The rules above, once, at start-up."""
+    _defaults_are_not_null(schema)
+    _harden_scalars(schema)
+
+
+def _defaults_are_not_null(schema: GraphQLSchema) -> None:
+    def tighten(inputs):
+        for value in inputs.values():
+            has_default = value.default_value is not Undefined and value.default_value is not None
+            if has_default and not isinstance(value.type, GraphQLNonNull):
+                value.type = GraphQLNonNull(value.type)
+
+    for named in schema.type_map.values():
+        if named.name.startswith("__"):
+            continue
+        if isinstance(named, GraphQLObjectType):
+            for field in named.fields.values():
+                tighten(field.args)
+        elif isinstance(named, GraphQLInputObjectType):
+            tighten(named.fields)
+
+
+def _harden_scalars(schema: GraphQLSchema) -> None:
+    """Wrap the input parsing of DateTime, String and ID in the rules above."""
     for name, wrap in (("DateTime", _aware), ("String", _text), ("ID", _text)):
         scalar = schema.type_map.get(name)
         if not isinstance(scalar, GraphQLScalarType) or getattr(scalar, "_hardened", False):
