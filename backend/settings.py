@@ -28,6 +28,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -112,7 +117,17 @@ def _database_url() -> str:
     return info.get_uri(database=DATABASE_NAME)
 
 
-DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60, conn_health_checks=True)}
+# A bounded pool per process (Django's psycopg pool): every thread borrows a connection for a request or
+# an operation and gives it back, so a process never holds more than DB_POOL_MAX_SIZE, whatever the
+# concurrency; one that cannot get a connection within DB_POOL_TIMEOUT seconds answers 503. Persistent
+# per-thread connections (CONN_MAX_AGE) are off, as Django advises under ASGI.
+DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=0)}
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": env_int("DB_POOL_MIN_SIZE", 1),
+    "max_size": env_int("DB_POOL_MAX_SIZE", 16),
+    "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 5)),
+    "max_idle": 60,
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -159,11 +174,6 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
 
 
 # What one GraphQL document may ask for, over HTTP and WebSocket alike (backend/core/limits.py).

@@ -51,6 +51,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from backend.core.execution import shutdown_pool
 
     shutdown_pool()
+    # Connections given back to the psycopg pool stay open, idle: close it before the test database goes.
+    for conn in connections.all():
+        conn.close_pool()
 
 
 @pytest.fixture(autouse=True)

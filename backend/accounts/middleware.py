@@ -60,11 +60,15 @@ class BearerTokenMiddleware(SyncAndAsync):
         return self.get_response(request)
 
     async def __acall__(self, request):
-        from backend.core.execution import run_in_pool
+        from backend.core.execution import DatabaseBusy, run_in_pool
+        from backend.core.views import busy_response
 
         raw = bearer_token(request)
         if raw is not None:
-            user = await run_in_pool(user_for_token, raw)
+            try:
+                user = await run_in_pool(user_for_token, raw)
+            except DatabaseBusy as busy:
+                return busy_response(busy)
             if user is None:
                 return _refusal()
             _authenticate(request, raw, user)

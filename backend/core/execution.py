@@ -58,6 +58,31 @@ class OperationStopped(GraphQLError):
         self.reason = reason
 
 
+class DatabaseBusy(GraphQLError):
+    """No database connection could be borrowed from the pool in time: the service is saturated."""
+
+    RETRY_AFTER = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le service est momentanément saturé. Réessayez dans quelques secondes.",
+            extensions={"code": "SERVICE_UNAVAILABLE", "retryAfter": self.RETRY_AFTER},
+        )
+
+
+def borrow_connection() -> None:
+    """Take this thread's database connection from the pool now, or raise DatabaseBusy."""
+    from django.db import OperationalError
+    from psycopg_pool import PoolTimeout
+
+    try:
+        connections["default"].ensure_connection()
+    except OperationalError as exc:
+        if isinstance(exc.__cause__, PoolTimeout):
+            raise DatabaseBusy() from None
+        raise
+
+
 class Control:
     """The budget and stop switch of one operation, checked by its thread, pulled by its task."""
 
@@ -163,12 +188,14 @@ def shutdown_pool() -> None:
     executor.shutdown(wait=True)
 
 
-def _job(control: Control, fn, args, kwargs, own_thread: bool = True):
+def _job(control: Control, fn, args, kwargs, own_thread: bool = True, database: bool = True):
     token = _current.set(control)
     if own_thread:  # a pool thread: its connection's lifetime is ours to manage, as a request's would be
         close_old_connections()
     try:
         control.check()  # its budget may have run out while it waited for a thread
+        if database and own_thread:
+            borrow_connection()  # a saturated pool answers "busy" before any work starts
         control.attach(connections["default"])
         return fn(*args, **kwargs)
     finally:
@@ -178,17 +205,20 @@ def _job(control: Control, fn, args, kwargs, own_thread: bool = True):
         _current.reset(token)
 
 
-async def run_in_pool(fn, *args, budget: float | None = None, executor=None, **kwargs) -> Any:
+async def run_in_pool(
+    fn, *args, budget: float | None = None, executor=None, database: bool = True, **kwargs
+) -> Any:
     """Run `fn(*args, **kwargs)` on the pool within the budget; stopped when the awaiting task is cancelled.
 
     `executor`: where to run instead of the pool (the WSGI test client runs it in the request's
-    own thread, whose database connection holds the test's transaction).
+    own thread, whose database connection holds the test's transaction). `database=False` for work
+    that needs no connection (validating a document): it does not wait for one.
     """
     control = Control(float(budget if budget is not None else execution_setting("TIME_BUDGET")))
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
     if executor is None:
-        future = loop.run_in_executor(pool(), context.run, _job, control, fn, args, kwargs)
+        future = loop.run_in_executor(pool(), context.run, _job, control, fn, args, kwargs, True, database)
     else:
         future = asyncio.ensure_future(executor(lambda: context.run(_job, control, fn, args, kwargs, False)))
     try:

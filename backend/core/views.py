@@ -11,7 +11,7 @@ from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import ExecutionResult, OperationType, execute, get_operation_ast
 
-from .execution import BudgetedExecutionContext, OperationStopped, run_in_pool
+from .execution import BudgetedExecutionContext, DatabaseBusy, OperationStopped, run_in_pool
 from .graphql import format_error
 from .limits import prepare_operation
 
@@ -133,6 +133,15 @@ async def graphql_view(request, *args, **kwargs):
         return await run_in_pool(_graphql_sync_view, request, *args, executor=executor, **kwargs)
     except OperationStopped as stop:
         return JsonResponse({"data": None, "errors": [stop.formatted]}, status=200)
+    except DatabaseBusy as busy:
+        return busy_response(busy)
+
+
+def busy_response(busy: DatabaseBusy) -> JsonResponse:
+    """503 with Retry-After: the pool had no database connection to lend in time."""
+    response = JsonResponse({"data": None, "errors": [busy.formatted]}, status=503)
+    response["Retry-After"] = str(busy.RETRY_AFTER)
+    return response
 
 
 def healthz(request):

@@ -33,7 +33,13 @@ from graphql import (
 from graphql.execution import create_source_event_stream
 
 from backend.accounts.services import client_ip, user_for_token
-from backend.core.execution import BudgetedExecutionContext, OperationStopped, execution_setting, run_in_pool
+from backend.core.execution import (
+    BudgetedExecutionContext,
+    DatabaseBusy,
+    OperationStopped,
+    execution_setting,
+    run_in_pool,
+)
 from backend.core.graphql import format_error
 from backend.core.limits import prepare_operation
 
@@ -354,7 +360,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         try:
             # The same limits as over HTTP (backend.core.limits), checked in the pool: a large
             # document's validation must not hold the event loop.
-            document, errors = await run_in_pool(prepare_operation, _schema(), query, variables)
+            document, errors = await run_in_pool(
+                prepare_operation, _schema(), query, variables, database=False
+            )
             if errors:
                 await self._send_errors(op_id, errors)
                 return
@@ -378,8 +386,8 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "complete", "id": op_id})
         except asyncio.CancelledError:
             raise
-        except OperationStopped as stop:
-            await self._send_errors(op_id, [stop])
+        except (OperationStopped, DatabaseBusy) as refusal:
+            await self._send_errors(op_id, [refusal])
         except Exception:
             logger.exception("GraphQL over WebSocket: operation %s failed", op_id)
             await self.close_with(CloseCode.INTERNAL_SERVER_ERROR)
