@@ -126,6 +126,19 @@ class Control:
                     logger.debug("Cancelling a statement failed", exc_info=True)
 
 
+_active: set[Control] = set()  # operations running now, stopped together at shutdown
+_active_lock = threading.Lock()
+
+
+def stop_all(reason: str = "cancelled") -> int:
+    """Stop every operation running in this process (server shutdown): each ends within a field or statement."""
+    with _active_lock:
+        running = list(_active)
+    for control in running:
+        control.stop(reason)
+    return len(running)
+
+
 _current: contextvars.ContextVar[Control | None] = contextvars.ContextVar("graphql_control", default=None)
 
 
@@ -190,6 +203,8 @@ def shutdown_pool() -> None:
 
 def _job(control: Control, fn, args, kwargs, own_thread: bool = True, database: bool = True):
     token = _current.set(control)
+    with _active_lock:
+        _active.add(control)
     if own_thread:  # a pool thread: its connection's lifetime is ours to manage, as a request's would be
         close_old_connections()
     try:
@@ -200,6 +215,8 @@ def _job(control: Control, fn, args, kwargs, own_thread: bool = True, database: 
         return fn(*args, **kwargs)
     finally:
         control.detach()
+        with _active_lock:
+            _active.discard(control)
         if own_thread:
             close_old_connections()
         _current.reset(token)

@@ -6,10 +6,12 @@
 """
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
@@ -129,3 +131,17 @@ async def test_a_websocket_operation_past_its_budget_gets_an_error(servers):
     finally:
         await ws.close()
     assert await sync_to_async(wait_until)(lambda: running_slow_statements() == 0, 5)
+
+
+def test_sigterm_during_slow_work_exits_at_once_and_cancels_the_sql(servers):
+    server = servers(app=APP, GRAPHQL_TIME_BUDGET=60, SLOW_FIELD_SECONDS=30)
+    with ThreadPoolExecutor(3) as pool:
+        pending = [pool.submit(post, server, SLOW, 40) for _ in range(3)]
+        assert wait_until(lambda: running_slow_statements() == 3, 10)
+        server.process.terminate()
+        # Before: the process waited for its threads, themselves waiting on their statements (30 s).
+        assert server.process.wait(10) is not None
+        for future in pending:
+            with contextlib.suppress(OSError):
+                future.result()  # answered or cut off: either way, not 30 s later
+    assert wait_until(lambda: running_slow_statements() == 0, 5)
