@@ -145,12 +145,18 @@ def busy_response(busy: DatabaseBusy) -> JsonResponse:
 
 
 def healthz(request):
-    """Liveness and database check for load balancers and compose."""
+    """Each dependency, for load balancers and compose: 200 when all answer, 503 naming the one that does not."""
+    from backend.realtime.health import layer_available_sync
+
+    checks = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        checks["database"] = "ok"
     except Exception:
         logger.exception("Health check: database unreachable")
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        checks["database"] = "unreachable"
+    checks["channelLayer"] = "ok" if layer_available_sync() else "unreachable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

@@ -44,6 +44,7 @@ from backend.core.graphql import format_error
 from backend.core.limits import prepare_operation
 
 from .fanout import process_fanout
+from .health import layer_available
 from .subscriptions import EventNotVisible, RealtimeContext
 
 logger = logging.getLogger("backend.realtime")
@@ -67,6 +68,7 @@ class CloseCode(IntEnum):
 # code outside the protocol's own, with back-off — what "try again later" asks.
 CLOSE_MESSAGE_TOO_BIG = 4009
 CLOSE_TRY_AGAIN_LATER = 4013
+CLOSE_SERVICE_UNAVAILABLE = 4503  # the channel layer (Redis) is unreachable: clients retry with back-off
 
 REALTIME_DEFAULTS = {
     "CONNECTION_INIT_TIMEOUT": 3.0,
@@ -128,6 +130,10 @@ _EVENT_RESULTS_MAX = 4096
 
 
 class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: events reach sockets through the process fan-out (fanout.py), so the
+    # handshake itself never waits on the channel layer.
+    channel_layer_alias = "no per-socket channel"
+
     # --- Connection lifecycle -------------------------------------------------------------------
 
     async def connect(self):
@@ -163,6 +169,13 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.close()  # refuse the handshake (HTTP 403): a page of another site
             return
         await self.accept(subprotocol=PROTOCOL)
+        if not await layer_available():
+            logger.warning("WebSocket refused: the channel layer is unreachable")
+            await self.close_with(
+                CLOSE_SERVICE_UNAVAILABLE,
+                "Le temps réel est momentanément indisponible. Nouvel essai dans quelques secondes.",
+            )
+            return
         if _SOCKETS_BY_ADDRESS[self.address] > realtime_setting("MAX_SOCKETS_PER_ADDRESS"):
             logger.warning("WebSocket refused: too many sockets from %s", self.address)
             await self.close_with(

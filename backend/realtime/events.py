@@ -8,6 +8,7 @@ object itself, with its own rights, when the event is delivered.
 
 import asyncio
 import logging
+import time
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -24,7 +25,11 @@ def group_name(topic: str, key) -> str:
     return f"{topic}.{key}"
 
 
-PUBLISH_TIMEOUT_SECONDS = 2
+PUBLISH_TIMEOUT_SECONDS = 0.5
+# After a failed publication, skip publishing for this long (logged), so that a channel layer that is
+# down or never answers delays at most one change by PUBLISH_TIMEOUT_SECONDS, not every change.
+PUBLISH_PAUSE_SECONDS = 5.0
+_paused_until = 0.0
 
 
 async def _group_send(layer, group: str, message: dict) -> None:
@@ -39,11 +44,16 @@ def send_now(topic: str, key, payload: dict | None = None) -> dict:
     layer = get_channel_layer()
     if layer is None:
         return event
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        logger.warning("Channel layer unavailable: event %s not published", group)
+        return event
     try:
         async_to_sync(_group_send)(layer, group, {"type": EVENT_MESSAGE_TYPE, "group": group, "event": event})
     except Exception:
         # A lost notification must not fail a change that is already committed.
-        logger.exception("Could not publish %s", group)
+        logger.exception("Could not publish %s; publishing paused %.0f s", group, PUBLISH_PAUSE_SECONDS)
+        _paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
     return event
 
 

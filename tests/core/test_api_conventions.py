@@ -70,7 +70,7 @@ def test_unexpected_errors_are_hidden_outside_debug(gql, monkeypatch, settings):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "channelLayer": "ok"}
 
 
 def test_healthz_reports_an_unreachable_database(client, monkeypatch):
