@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/booking.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/accelerator_queue.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/abuse.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/connections.py
 
 clean:
 	rm -rf $(VENV) .localdb
