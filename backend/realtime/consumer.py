@@ -269,7 +269,14 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if payload is not None and not isinstance(payload, dict):
             await self.close_with(CloseCode.BAD_REQUEST)
             return
-        user_id = await self._authenticate(payload or {})
+        try:
+            user_id = await self._authenticate(payload or {})
+        except DatabaseBusy:
+            await self.close_with(
+                CLOSE_SERVICE_UNAVAILABLE,
+                "Le service est momentanément saturé. Nouvel essai dans un instant.",
+            )
+            return
         if user_id is False:
             await self.close_with(CloseCode.FORBIDDEN)
             return

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
+from tests.core.test_budget import running_slow_statements, wait_until
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -71,7 +73,7 @@ def test_a_request_that_cannot_get_a_connection_in_time_gets_503_with_retry_afte
     )
     with ThreadPoolExecutor(2) as pool:
         slow = [pool.submit(post, server, "{ professions { code } }") for _ in range(2)]
-        time.sleep(1)  # both connections are busy sleeping in PostgreSQL
+        assert wait_until(lambda: running_slow_statements() == 2, 10)  # both connections busy sleeping
         status, headers, body = post(server, "{ regions { code } }")
         assert status == 503
         assert headers.get("Retry-After") == "2"
