@@ -84,6 +84,24 @@ def run(command: list[str]) -> int:
             continue
 
 
+def run_beside(main_command: list[str], side_command: list[str]) -> int:
+    """Run a side process (the job worker) while the main one (Daphne) runs; Ctrl-C stops both cleanly."""
+    side = subprocess.Popen(side_command, cwd=PROJECT_DIR)
+    try:
+        return run(main_command)
+    finally:
+        if side.poll() is None:
+            side.send_signal(signal.SIGINT)  # a terminal's Ctrl-C reached it already; a no-op then
+        while True:
+            try:
+                side.wait(20)
+                break
+            except KeyboardInterrupt:
+                continue
+            except subprocess.TimeoutExpired:
+                side.kill()
+
+
 def serve(host: str, port: int) -> int:
     python = sys.executable
     manage = [python, str(PROJECT_DIR / "manage.py")]
@@ -96,7 +114,10 @@ def serve(host: str, port: int) -> int:
         f"santé : http://{host}:{port}/healthz  (Ctrl-C pour arrêter)",
         flush=True,
     )
-    return run([python, "-m", "daphne", "-b", host, "-p", str(port), "backend.asgi:application"])
+    worker = [*manage, "procrastinate", "worker"]  # background jobs (service levels, housekeeping)
+    return run_beside(
+        [python, "-m", "daphne", "-b", host, "-p", str(port), "backend.asgi:application"], worker
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "graphene_django",
     "channels",
+    "procrastinate.contrib.django",  # the job queue: jobs are rows of this PostgreSQL (backend/jobs.py)
     "backend.accounts",
     "network",
     "mentoring",
@@ -215,6 +216,10 @@ GRAPHENE = {
     "RELAY_CONNECTION_ENFORCE_FIRST_OR_LAST": True,
     "ATOMIC_MUTATIONS": False,  # each mutation opens its own transaction around the domain service
 }
+
+# Background jobs (procrastinate): each app's `tasks.py` is found by autodiscovery.
+# The accelerator is a package inside `mentoring`, not an app of its own: its tasks are listed.
+PROCRASTINATE_IMPORT_PATHS = ["mentoring.accelerator.tasks"]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".localdb" / "mail"))  # filebased backend

@@ -1,0 +1,79 @@
+"""Background jobs on procrastinate, run by a real worker against the real PostgreSQL (no mock of the queue).
+
+First part of issue 11: the engine, the service-level watch every minute and the daily purge of
+expired credentials. E-mails, reminders and digests move onto it next.
+"""
+
+import pytest
+from django.db import transaction
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from backend.accounts.models import AuthToken, FailedLogin
+from backend.accounts.tasks import purge_expired_credentials
+from mentoring.accelerator.models import SlaStatus
+from mentoring.accelerator.tasks import watch_service_levels
+from tests.conftest import make_user
+from tests.mentoring.test_accelerator import at, submit_at
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_worker():
+    """A real worker with its own connections, until the queue is empty (`manage.py procrastinate worker --one-shot`)."""
+    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+        worker_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+
+@pytest.fixture(autouse=True)
+def empty_queue(transactional_db):
+    """The queue's tables are not Django-managed: transactional tests do not empty them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    yield
+
+
+def test_the_service_level_watch_runs_on_a_worker(territories):
+    request = submit_at(at(2020, 1, 6, 9))  # long overdue
+    watch_service_levels.defer(timestamp=0)  # as the periodic deferrer does each minute
+    run_worker()
+    request.refresh_from_db()
+    assert request.sla_status == SlaStatus.BREACHED
+    job = ProcrastinateJob.objects.get(task_name="mentoring.accelerator.tasks.watch_service_levels")
+    assert job.status == "succeeded"
+
+
+def test_the_daily_purge_runs_on_a_worker(territories):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.accounts.services import issue_token
+
+    old = issue_token(make_user())
+    AuthToken.objects.filter(pk=old.record.pk).update(expires_at=timezone.now() - timedelta(days=40))
+    kept = issue_token(make_user())
+    FailedLogin.objects.create(email="x@test.invalid", created_at=timezone.now() - timedelta(days=2))
+    purge_expired_credentials.defer(timestamp=0)
+    run_worker()
+    assert list(AuthToken.objects.values_list("pk", flat=True)) == [kept.record.pk]
+    assert not FailedLogin.objects.exists()
+
+
+def test_a_job_deferred_in_a_rolled_back_transaction_does_not_exist(territories):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        watch_service_levels.defer(timestamp=0)
+        assert ProcrastinateJob.objects.count() == 1  # in the same transaction as the change
+        raise RuntimeError("the change fails")
+    assert ProcrastinateJob.objects.count() == 0
+
+
+def test_periodic_tasks_are_registered_with_a_lock():
+    periodic = {task.periodic_id: task for task in app.periodic_registry.periodic_tasks.values()}
+    assert periodic["watch-service-levels"].cron == "* * * * *"
+    assert periodic["purge-expired-credentials"].cron == "17 3 * * *"
+    # One run at a time whatever the number of workers: a queueing lock per task.
+    assert watch_service_levels.queueing_lock == "watch-service-levels"
+    assert purge_expired_credentials.queueing_lock == "purge-expired-credentials"
