@@ -5,6 +5,7 @@ holding mutations, and realtime back by itself when Redis returns. Real Daphne, 
 
 import asyncio
 import json
+import shutil
 import socket
 import subprocess
 import threading
@@ -130,6 +131,9 @@ async def handshake_close_code(server):
         await ws.close()
 
 
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server is not installed: no Redis to stop and restart"
+)
 async def test_redis_down_then_back(servers, scene, private_redis):  # noqa: F811 (fixture)
     server = await sync_to_async(servers)(redis_url=private_redis.url)
     assert await sync_to_async(health)(server) == (
