@@ -218,8 +218,8 @@ GRAPHENE = {
 }
 
 # Background jobs (procrastinate): each app's `tasks.py` is found by autodiscovery.
-# The accelerator is a package inside `mentoring`, not an app of its own: its tasks are listed.
-PROCRASTINATE_IMPORT_PATHS = ["mentoring.accelerator.tasks"]
+# Tasks outside an app's own `tasks.py` (the accelerator is a package of `mentoring`; the queue's housekeeping).
+PROCRASTINATE_IMPORT_PATHS = ["mentoring.accelerator.tasks", "backend.core.tasks"]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".localdb" / "mail"))  # filebased backend

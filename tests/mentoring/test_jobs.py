@@ -77,3 +77,54 @@ def test_periodic_tasks_are_registered_with_a_lock():
     # One run at a time whatever the number of workers: a queueing lock per task.
     assert watch_service_levels.queueing_lock == "watch-service-levels"
     assert purge_expired_credentials.queueing_lock == "purge-expired-credentials"
+
+
+def test_expired_sign_ups_are_purged_on_a_worker(territories):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from network.models import PendingRegistration
+    from network.tasks import purge_pending_registrations
+
+    def pending(email, expires_in):
+        return PendingRegistration.objects.create(
+            email=email, password="x", data={}, token_hash=email, expires_at=timezone.now() + expires_in
+        )
+
+    pending("ancien@test.invalid", timedelta(hours=-1))
+    current = pending("recent@test.invalid", timedelta(hours=47))
+    purge_pending_registrations.defer(timestamp=0)
+    run_worker()
+    assert list(PendingRegistration.objects.values_list("pk", flat=True)) == [current.pk]
+
+
+def test_old_finished_jobs_are_removed_and_failed_ones_kept(territories):
+    from django.db import connection
+
+    from backend.core.tasks import remove_old_jobs
+
+    for _ in range(2):  # one at a time: the queueing lock refuses a second waiting job
+        watch_service_levels.defer(timestamp=0)
+        run_worker()
+    with connection.cursor() as cursor:  # finished three weeks ago; one of them failed
+        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = NULL")
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - interval '21 days' WHERE type IN ('succeeded', 'deferred', 'started')"
+        )
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'failed' WHERE id = (SELECT min(id) FROM procrastinate_jobs)"
+        )
+    remove_old_jobs.defer(timestamp=0)
+    run_worker()
+    remaining = dict(ProcrastinateJob.objects.values_list("task_name", "status"))
+    assert remaining.get("mentoring.accelerator.tasks.watch_service_levels") == "failed"
+    assert list(ProcrastinateJob.objects.filter(status="failed").values_list("status", flat=True)) == [
+        "failed"
+    ]
+    assert (
+        ProcrastinateJob.objects.filter(
+            task_name="mentoring.accelerator.tasks.watch_service_levels", status="succeeded"
+        ).count()
+        == 0
+    )
