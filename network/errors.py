@@ -27,5 +27,6 @@ class NetworkErrorCode(models.TextChoices):
     MSP_NOT_OPERATING = "MSP_NOT_OPERATING", "MSP pas en fonctionnement"
     INVALID_HUB_TRANSITION = "INVALID_HUB_TRANSITION", "Changement de statut impossible"
     INVITATION_CLOSED = "INVITATION_CLOSED", "Invitation déjà traitée"
+    TOO_MANY_PENDING_INVITATIONS = "TOO_MANY_PENDING_INVITATIONS", "Trop d'invitations sans réponse"
     INVALID_TOKEN = "INVALID_TOKEN", "Code de confirmation inconnu ou expiré"
     ALREADY_VERIFIED = "ALREADY_VERIFIED", "MSP déjà confirmée"

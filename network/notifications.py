@@ -1,4 +1,5 @@
-"""E-mails of the network directory: sign-up confirmation, and the notice to an address already registered.
+"""E-mails of the network directory: sign-up confirmation, the notice to an address already registered,
+and invitations to join an MSP.
 
 Sent after commit (`transaction.on_commit` in the services), in French.
 """
@@ -29,6 +30,18 @@ def send_account_exists(email: str) -> None:
         "Bonjour,\n\nQuelqu'un a demandé à créer un compte avec cette adresse, qui en a déjà un. "
         "Si c'est vous, connectez-vous avec votre mot de passe habituel. Sinon, ignorez ce message : "
         "rien n'a été changé." + SIGNATURE,
+        None,
+        [email],
+        fail_silently=True,
+    )
+
+
+def send_invitation(email: str, msp_name: str) -> None:
+    send_mail(
+        f"Invitation à rejoindre {msp_name}",
+        f"Bonjour,\n\nVous êtes invité(e) à rejoindre {msp_name} sur Tête de pont. Connectez-vous pour "
+        "accepter ou refuser l'invitation : tant que vous ne l'avez pas acceptée, la MSP ne voit pas vos "
+        "coordonnées." + SIGNATURE,
         None,
         [email],
         fail_silently=True,

@@ -229,7 +229,8 @@ class CancelMspInvitation(NetworkMutation):
     @classmethod
     def perform(cls, root, info, id):
         require_authenticated(info)
-        invitation = get_object(id, models.MspInvitation, "MspInvitation", "id")
+        visible = types.MspInvitation.get_queryset(models.MspInvitation.objects.all(), info)
+        invitation = get_object(id, models.MspInvitation, "MspInvitation", "id", queryset=visible)
         if not viewer_for(info.context).can_manage_msp(invitation.msp_id):
             raise Forbidden("Seuls les coordinateurs de cette MSP peuvent retirer ses invitations.")
         return cls(invitation=invitations.cancel(invitation), errors=[])

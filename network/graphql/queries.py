@@ -185,7 +185,9 @@ class NetworkQuery(graphene.ObjectType):
 
         require_authenticated(info)
         viewer = viewer_for(info.context)
-        queryset = models.MspInvitation.objects.select_related("msp", "practitioner", "membership")
+        queryset = types.MspInvitation.get_queryset(models.MspInvitation.objects.all(), info).select_related(
+            "practitioner", "membership"
+        )
         if msp_id is not None:
             pk = decode_global_id(msp_id, "Msp")
             if not (pk.isdigit() and viewer.can_manage_msp(int(pk))):

@@ -9,17 +9,19 @@ MSP (`verify_msp`). Inviting by RPPS answers the same whether the number is regi
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from backend.realtime.events import publish
 
+from .. import notifications
 from ..errors import NetworkErrorCode
 from ..models import InvitationStatus, Membership, Msp, MspInvitation, Practitioner
 from ..validators import validate_rpps
 from .directory import add_member
+
+MAX_PENDING_INVITATIONS = 100  # per MSP; the largest MSPs have a few dozen members
 
 
 def _error(message: str, code: str, field: str | None = None) -> ValidationError:
@@ -59,6 +61,12 @@ def invite_member(
     ).first()
     if pending is not None:
         return pending
+    waiting = MspInvitation.objects.filter(msp=msp, status=InvitationStatus.PENDING).count()
+    if waiting >= MAX_PENDING_INVITATIONS:  # each one e-mails someone: bounded per MSP
+        raise _error(
+            f"Cette MSP a déjà {waiting} invitations sans réponse : retirez-en avant d'en envoyer d'autres.",
+            NetworkErrorCode.TOO_MANY_PENDING_INVITATIONS,
+        )
     invitation = MspInvitation.objects.create(
         msp=msp,
         practitioner=practitioner,
@@ -73,30 +81,13 @@ def invite_member(
     recipient = practitioner or Practitioner.objects.filter(rpps=rpps).first()
     if recipient is not None and recipient.email:
         address, msp_name = recipient.email, msp.name
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Invitation à rejoindre {msp_name}",
-                f"Bonjour,\n\nVous êtes invité(e) à rejoindre {msp_name} sur Tête de pont. Connectez-vous "
-                "pour accepter ou refuser l'invitation : tant que vous ne l'avez pas acceptée, la MSP "
-                "ne voit pas vos coordonnées.\n\nL'équipe Tête de pont",
-                None,
-                [address],
-                fail_silently=True,
-            )
-        )
+        transaction.on_commit(lambda: notifications.send_invitation(address, msp_name))
     return invitation
 
 
 def invitations_filter(practitioner: Practitioner) -> Q:
     """Invitations addressed to this practitioner, by record or by their RPPS."""
     return Q(practitioner=practitioner) | Q(practitioner=None, rpps=practitioner.rpps)
-
-
-def invitations_for(practitioner: Practitioner):
-    """The pending invitations addressed to this practitioner."""
-    return MspInvitation.objects.filter(
-        invitations_filter(practitioner), status=InvitationStatus.PENDING
-    ).select_related("msp")
 
 
 def is_invitee(invitation: MspInvitation, practitioner: Practitioner | None) -> bool:

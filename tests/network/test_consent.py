@@ -92,8 +92,8 @@ def test_a_declined_or_cancelled_invitation_makes_no_member(gql, world):
     late = gql.execute(RESPOND, {"id": b["id"], "accept": True}, user=second.user)
     assert error_codes(late, "respondToMspInvitation") == ["INVITATION_CLOSED"]
     assert not Membership.objects.filter(practitioner__in=[first, second]).exists()
-    forbidden = gql.execute(CANCEL, {"id": a["id"]}, user=world.user("other_coordinator"))
-    assert top_codes(forbidden) == ["FORBIDDEN"]
+    refused = gql.execute(CANCEL, {"id": a["id"]}, user=world.user("other_coordinator"))
+    assert error_codes(refused, "cancelMspInvitation") == ["NOT_FOUND"]
 
 
 def test_inviting_by_rpps_tells_nothing_about_registration(gql, world):
@@ -232,3 +232,25 @@ def test_inviting_oneself_needs_no_other_consent(gql, world):
         .filter(msp=world.msp, practitioner=coordinator.practitioner, role=MembershipRole.ASSOCIATE)
         .exists()
     )
+
+
+def test_pending_invitations_are_bounded_per_msp(gql, world, monkeypatch):
+    from network.services import invitations
+
+    monkeypatch.setattr(invitations, "MAX_PENDING_INVITATIONS", 2)
+    for _ in range(2):
+        assert invite(gql, world, make_practitioner("70", "51504"))["data"]["inviteMspMember"]["errors"] == []
+    refused = invite(gql, world, make_practitioner("70", "51504"))
+    assert error_codes(refused, "inviteMspMember") == ["TOO_MANY_PENDING_INVITATIONS"]
+    assert "sans réponse" in refused["data"]["inviteMspMember"]["errors"][0]["message"]
+
+
+def test_only_those_who_see_an_invitation_can_try_to_cancel_it(gql, world):
+    invited = make_practitioner("70", "51504", user=True)
+    invitation = invite(gql, world, invited)["data"]["inviteMspMember"]["invitation"]
+    # A coordinator of another MSP learns nothing: the invitation is not found for them.
+    stranger = gql.execute(CANCEL, {"id": invitation["id"]}, user=world.user("other_coordinator"))
+    assert error_codes(stranger, "cancelMspInvitation") == ["NOT_FOUND"]
+    # The invitee sees it but may not cancel it for the MSP.
+    invitee = gql.execute(CANCEL, {"id": invitation["id"]}, user=invited.user)
+    assert top_codes(invitee) == ["FORBIDDEN"]
