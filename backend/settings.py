@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "channels",
     "procrastinate.contrib.django",  # the job queue: jobs are rows of this PostgreSQL (backend/jobs.py)
     "backend.accounts",
+    "backend.mail",  # the outbox: every e-mail is a row and a job
     "network",
     "mentoring",
 ]
@@ -220,9 +221,27 @@ GRAPHENE = {
 # Background jobs (procrastinate): each app's `tasks.py` is found by autodiscovery.
 # Tasks outside an app's own `tasks.py` (the accelerator is a package of `mentoring`; the queue's housekeeping).
 PROCRASTINATE_IMPORT_PATHS = ["mentoring.accelerator.tasks", "backend.core.tasks"]
+# A worker silent this many seconds (it beats every 10) is taken for dead: its running jobs run again.
+JOBS_STALLED_AFTER = env_int("JOBS_STALLED_AFTER", 60)
 
+# E-mails leave through the outbox (backend/mail): one job per message, retried until the server accepts it.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".localdb" / "mail"))  # filebased backend
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int(
+    "EMAIL_TIMEOUT", 30
+)  # seconds: a mail server that hangs fails the attempt, not the worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tête de pont <ne-pas-repondre@tetedepont.fr>")
+# Seconds before each further attempt: 8 attempts over about 11 hours, then the e-mail is kept as failed.
+EMAIL_RETRY_DELAYS = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600]
+# The Cnam team's shared mailbox for accelerator alerts nobody is assigned to (else: every active agent).
+ACCELERATOR_TEAM_EMAIL = os.environ.get("ACCELERATOR_TEAM_EMAIL", "")
+# Sent and dropped e-mails (bodies already emptied) are purged after this many days; failed ones stay.
+EMAIL_KEPT_DAYS = env_int("EMAIL_KEPT_DAYS", 30)
 # Where a sign-up's e-mail sends its code (the front end's confirmation page), if there is one.
 REGISTRATION_CONFIRM_URL = os.environ.get("REGISTRATION_CONFIRM_URL", "")
 

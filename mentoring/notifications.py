@@ -1,16 +1,12 @@
-"""E-mails about bookings and mentoring requests (Django's e-mail backend; console in development).
+"""E-mails about bookings and mentoring requests, in French.
 
-Sent after the transaction commits, never for a change that rolled back.
+Each is queued in the outbox (backend/mail) within the transaction of the change: a change that rolls
+back sends nothing, and a worker delivers the rest, retrying until the mail server accepts them.
 """
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 
-logger = logging.getLogger("backend.mentoring")
+from backend.mail.services import queue_email
 
 
 def _when(slot) -> str:
@@ -20,18 +16,13 @@ def _when(slot) -> str:
     return local.strftime("%d/%m/%Y à %H:%M") + f" ({slot.offer.time_zone})"
 
 
-def email_practitioner(practitioner, subject: str, body: str) -> None:
-    recipient = practitioner.email or (practitioner.user.email if practitioner.user_id else "")
-    if not recipient:
-        return
+def practitioner_address(practitioner) -> str:
+    return practitioner.email or (practitioner.user.email if practitioner.user_id else "")
 
-    def send():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-        except Exception:
-            logger.exception("Could not send %r to practitioner %s", subject, practitioner.pk)
 
-    transaction.on_commit(send)
+def email_practitioner(practitioner, subject: str, body: str, *, kind: str, **options) -> None:
+    """Queue an e-mail to a practitioner (their directory address, else their account's); none without one."""
+    queue_email(practitioner_address(practitioner), subject, body, kind=kind, **options)
 
 
 def booking_confirmed(booking) -> None:
@@ -41,6 +32,7 @@ def booking_confirmed(booking) -> None:
         f"Réservation confirmée : {slot.offer.title}",
         f"Bonjour,\n\nVotre place est réservée pour « {slot.offer.title} » le {_when(slot)}, "
         f"proposé par {slot.offer.hub.msp.name}.\n",
+        kind="booking.confirmed",
     )
 
 
@@ -51,6 +43,7 @@ def booking_waitlisted(booking) -> None:
         f"Liste d'attente : {slot.offer.title}",
         f"Bonjour,\n\nLe créneau du {_when(slot)} est complet ; vous êtes sur la liste d'attente. "
         "Vous serez prévenu si une place se libère.\n",
+        kind="booking.waitlisted",
     )
 
 
@@ -60,6 +53,7 @@ def booking_promoted(booking) -> None:
         booking.practitioner,
         f"Une place s'est libérée : {slot.offer.title}",
         f"Bonjour,\n\nUne place s'est libérée : votre réservation pour le {_when(slot)} est confirmée.\n",
+        kind="booking.promoted",
     )
 
 
@@ -69,6 +63,7 @@ def booking_cancelled(booking) -> None:
         booking.practitioner,
         f"Réservation annulée : {slot.offer.title}",
         f"Bonjour,\n\nVotre réservation du {_when(slot)} est annulée.\n",
+        kind="booking.cancelled",
     )
 
 
@@ -78,6 +73,7 @@ def slot_cancelled(booking, reason: str) -> None:
         booking.practitioner,
         f"Créneau annulé : {slot.offer.title}",
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a annulé le créneau du {_when(slot)}.\nMotif : {reason}\n",
+        kind="slot.cancelled",
     )
 
 
@@ -89,6 +85,7 @@ def slot_moved(booking) -> None:
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a modifié un créneau que vous avez réservé : il a lieu "
         f"désormais le {_when(slot)}.\nSi ce nouvel horaire ne vous convient pas, vous pouvez annuler "
         "votre réservation.\n",
+        kind="slot.moved",
     )
 
 
@@ -113,6 +110,7 @@ def request_received(request) -> None:
             "Nouvelle demande d'accompagnement",
             f"Bonjour,\n\n{request.requester.full_name} ({request.commune.name}) sollicite "
             f"{request.hub.msp.name} pour un accompagnement.\n\n{request.message}\n",
+            kind="request.received",
         )
 
 
@@ -122,6 +120,7 @@ def request_info_provided(request, message: str) -> None:
             coordinator,
             "Précisions sur une demande d'accompagnement",
             f"Bonjour,\n\n{request.requester.full_name} a répondu à votre question :\n\n{message}\n",
+            kind="request.info_provided",
         )
 
 
@@ -131,6 +130,7 @@ def request_accepted(request, mentorship) -> None:
         "Demande d'accompagnement acceptée",
         f"Bonjour,\n\n{request.hub.msp.name} accepte de vous accompagner à partir du "
         f"{mentorship.starts_on:%d/%m/%Y}, à raison de {mentorship.hours_per_month} h par mois.\n",
+        kind="request.accepted",
     )
 
 
@@ -140,6 +140,7 @@ def request_declined(request, reason: str) -> None:
         "Demande d'accompagnement déclinée",
         f"Bonjour,\n\n{request.hub.msp.name} ne peut pas donner suite à votre demande.\nMotif : {reason}\n\n"
         "Vous pouvez l'envoyer à une autre MSP tête de pont.\n",
+        kind="request.declined",
     )
 
 
@@ -148,4 +149,70 @@ def request_info_requested(request, question: str) -> None:
         request.requester,
         "Précisions demandées sur votre demande d'accompagnement",
         f"Bonjour,\n\n{request.hub.msp.name} vous demande des précisions :\n\n{question}\n",
+        kind="request.info_requested",
+    )
+
+
+# --- Reminders, announcements, digests (mentoring/services/reminders.py) ---------------------------
+
+
+def _where(offer) -> str:
+    """Where a slot takes place, for a reminder."""
+    from .models import LocationKind
+
+    if offer.location_kind == LocationKind.REMOTE:
+        return "à distance (visioconférence)"
+    if offer.location_kind == LocationKind.HOST_SITE:
+        host = offer.host_name or "la structure d'accueil"
+        return f"à {host}, {offer.host_commune.name}"
+    site = offer.site
+    return f"au {site.address}, {site.commune.name}" if site else f"à {offer.hub.msp.name}"
+
+
+def booking_reminder(booking, **options) -> None:
+    """A seat's or a turn's reminder, in the place's local time."""
+    from .models import BookingRole
+
+    slot, offer = booking.slot, booking.slot.offer
+    if booking.role == BookingRole.STAFF:
+        subject = f"Rappel : votre tour « {offer.title} » le {_when(slot)}"
+        body = (
+            f"Bonjour,\n\nVous assurez « {offer.title} » pour {offer.hub.msp.name} le {_when(slot)}, "
+            f"{_where(offer)}.\nSi vous ne pouvez pas l'assurer, prévenez votre coordinateur pour échanger "
+            "votre tour.\n"
+        )
+    else:
+        subject = f"Rappel : {offer.title} le {_when(slot)}"
+        body = (
+            f"Bonjour,\n\nVous avez une place pour « {offer.title} », proposé par {offer.hub.msp.name}, "
+            f"le {_when(slot)}, {_where(offer)}.\nSi vous ne pouvez pas venir, annulez votre réservation "
+            "pour libérer la place.\n"
+        )
+    email_practitioner(booking.practitioner, subject, body, kind="reminder.booking", **options)
+
+
+def unstaffed_turns(coordinator, hub, slots) -> None:
+    lines = "\n".join(f"- {slot.offer.title} : {_when(slot)}, {_where(slot.offer)}" for slot in slots)
+    email_practitioner(
+        coordinator,
+        f"{len(slots)} créneau(x) sans intervenant dans les 7 jours",
+        f"Bonjour,\n\nCes consultations avancées de {hub.msp.name} n'ont encore personne pour les assurer :\n\n"
+        f"{lines}\n\nAttribuez un tour de garde, ou annulez le créneau pour prévenir les inscrits.\n",
+        kind="rota.unstaffed",
+    )
+
+
+def request_digest(coordinator, hub, requests, now) -> None:
+    lines = "\n".join(
+        f"- {r.requester.full_name} ({r.commune.name}), en attente depuis le "
+        f"{timezone.localtime(r.waiting_since):%d/%m/%Y}"
+        for r in requests
+    )
+    email_practitioner(
+        coordinator,
+        f"{len(requests)} demande(s) d'accompagnement attendent votre réponse",
+        f"Bonjour,\n\nCes demandes adressées à {hub.msp.name} attendent une réponse depuis plus de 3 jours "
+        f"ouvrés :\n\n{lines}\n\nAcceptez-les, déclinez-les ou demandez des précisions : le demandeur "
+        "pourra s'adresser ailleurs.\n",
+        kind="request.digest",
     )

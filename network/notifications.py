@@ -1,11 +1,12 @@
 """E-mails of the network directory: sign-up confirmation, the notice to an address already registered,
 and invitations to join an MSP.
 
-Sent after commit (`transaction.on_commit` in the services), in French.
+Queued in the outbox (backend/mail) within the transaction of the change, in French.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
+
+from backend.mail.services import queue_email
 
 SIGNATURE = "\n\nL'équipe Tête de pont"
 
@@ -13,36 +14,33 @@ SIGNATURE = "\n\nL'équipe Tête de pont"
 def send_registration_code(email: str, code: str) -> None:
     link = getattr(settings, "REGISTRATION_CONFIRM_URL", "")
     where = f"\n\nOu ouvrez ce lien : {link}?code={code}" if link else ""
-    send_mail(
+    queue_email(
+        email,
         "Confirmez votre inscription à Tête de pont",
         "Bonjour,\n\nPour confirmer votre adresse et créer votre compte, utilisez ce code de confirmation "
         f"(valable 48 heures) :\n\n{code}{where}\n\nSi vous n'êtes pas à l'origine de cette inscription, "
         "ignorez ce message : aucun compte n'est créé." + SIGNATURE,
-        None,
-        [email],
-        fail_silently=True,
+        kind="registration.code",
     )
 
 
 def send_account_exists(email: str) -> None:
-    send_mail(
+    queue_email(
+        email,
         "Inscription à Tête de pont",
         "Bonjour,\n\nQuelqu'un a demandé à créer un compte avec cette adresse, qui en a déjà un. "
         "Si c'est vous, connectez-vous avec votre mot de passe habituel. Sinon, ignorez ce message : "
         "rien n'a été changé." + SIGNATURE,
-        None,
-        [email],
-        fail_silently=True,
+        kind="registration.account_exists",
     )
 
 
 def send_invitation(email: str, msp_name: str) -> None:
-    send_mail(
+    queue_email(
+        email,
         f"Invitation à rejoindre {msp_name}",
         f"Bonjour,\n\nVous êtes invité(e) à rejoindre {msp_name} sur Tête de pont. Connectez-vous pour "
         "accepter ou refuser l'invitation : tant que vous ne l'avez pas acceptée, la MSP ne voit pas vos "
         "coordonnées." + SIGNATURE,
-        None,
-        [email],
-        fail_silently=True,
+        kind="msp.invitation",
     )

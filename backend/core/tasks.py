@@ -1,5 +1,6 @@
 """Housekeeping of the job queue itself (procrastinate)."""
 
+from django.conf import settings
 from procrastinate import builtin_tasks
 from procrastinate.contrib.django import app
 
@@ -17,3 +18,19 @@ async def remove_old_jobs(context, timestamp: int) -> None:
         remove_cancelled=True,
         remove_aborted=True,
     )
+
+
+@app.periodic(cron="* * * * *", periodic_id="retry-stalled-jobs")
+@app.task(queue="periodic", queueing_lock="retry-stalled-jobs", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int) -> int:
+    """Every minute: jobs left running by a worker that stopped beating (killed, machine lost) run again.
+
+    A worker beats every 10 s; one silent for JOBS_STALLED_AFTER seconds is taken for dead. The jobs
+    themselves are idempotent (an e-mail accepted once is never sent again), so running one again is safe.
+    """
+    stalled = await context.app.job_manager.get_stalled_jobs(
+        seconds_since_heartbeat=settings.JOBS_STALLED_AFTER
+    )
+    for job in stalled:
+        await context.app.job_manager.retry_job(job)
+    return len(stalled)

@@ -9,11 +9,14 @@ request's watchers; internal notes are published flagged so only staff receive t
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.mail.services import queue_email
 from backend.realtime.events import publish
 from mentoring import notifications
 from mentoring.errors import MentoringErrorCode as Code
@@ -26,6 +29,7 @@ from mentoring.services.matching import HubMatch, rank_hubs
 from network.models import Commune, Department, HubDesignation, Membership, Msp, Practitioner, Zoning
 from network.services.directory import get_commune
 
+from .business_hours import ZONE as PARIS
 from .business_hours import add_business_seconds, business_seconds
 from .models import (
     AcceleratorChange,
@@ -417,6 +421,7 @@ def reply(
             request.requester,
             f"Réponse de l'accélérateur : {request.subject}",
             f"Bonjour,\n\nUne réponse a été apportée à votre question « {request.subject} » :\n\n{body}\n",
+            kind="accelerator.reply",
         )
     _announce(request, "MESSAGE", message)
     return message
@@ -519,7 +524,10 @@ def route_to_ars(request, actor, note: str) -> AcceleratorRequest:
     _move(request, State.ROUTED_TO_ARS, actor, note, now)
     _save(request, now)
     notifications.email_practitioner(
-        request.requester, f"Votre question : {request.subject}", f"Bonjour,\n\n{message.body}\n"
+        request.requester,
+        f"Votre question : {request.subject}",
+        f"Bonjour,\n\n{message.body}\n",
+        kind="accelerator.routed_to_ars",
     )
     _announce(request, "ROUTED", message)
     return request
@@ -544,7 +552,10 @@ def merge(request, actor, into: AcceleratorRequest, reason: str = "") -> Acceler
     )  # fmt: skip
     _save(request, now)
     notifications.email_practitioner(
-        request.requester, f"Votre question : {request.subject}", f"Bonjour,\n\n{message.body}\n"
+        request.requester,
+        f"Votre question : {request.subject}",
+        f"Bonjour,\n\n{message.body}\n",
+        kind="accelerator.merged",
     )
     _announce(request, "MERGED", message)
     _announce(into, "MERGED")
@@ -577,8 +588,52 @@ def check_service_levels(now: datetime | None = None) -> int:
                     locked.sla_status = status
                     locked.save(update_fields=["sla_status", "updated_at"])
                     _announce(locked, status)
+                    if status in {SlaStatus.AT_RISK, SlaStatus.BREACHED}:
+                        _email_sla_alert(locked, now)
                     changed += 1
     return changed
+
+
+def staff_addresses() -> list[str]:
+    """Where the Cnam team is told what concerns no one in particular: ACCELERATOR_TEAM_EMAIL (a shared
+    mailbox) when set, else every active accelerator agent."""
+    if settings.ACCELERATOR_TEAM_EMAIL:
+        return [settings.ACCELERATOR_TEAM_EMAIL]
+    app_label, codename = ACCELERATOR_STAFF.split(".")
+    holds = Q(
+        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    return sorted(set(get_user_model().objects.filter(holds, is_active=True).values_list("email", flat=True)))
+
+
+def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:
+    """The assignee, or the Cnam team when nobody has the request, learns it is at risk or late."""
+    first, resolution = clocks(request, now)
+    late = request.sla_status == SlaStatus.BREACHED
+    lines = []
+    for label, clock in (("Première réponse", first), ("Résolution", resolution)):
+        if clock.done:
+            continue
+        hours = abs(clock.left_seconds) / 3600
+        standing = f"dépassée de {hours:.1f} h ouvrées" if clock.breached else f"reste {hours:.1f} h ouvrées"
+        due = (
+            f", attendue le {timezone.localtime(clock.due_at, PARIS):%d/%m/%Y à %H:%M}"
+            if clock.due_at
+            else ""
+        )
+        lines.append(f"- {label} : {standing}{due}")
+    subject = f"{'Délai dépassé' if late else 'Délai à risque'} : demande #{request.pk} « {request.subject} »"
+    body = (
+        f"Bonjour,\n\nLa demande #{request.pk} « {request.subject} » ({request.get_priority_display()}) "
+        f"{'a dépassé son délai' if late else 'arrive au terme de son délai'} :\n"
+        + "\n".join(lines)
+        + ("" if request.assignee_id else "\n\nPersonne ne l'a encore prise en charge.")
+        + "\n\nL'équipe Tête de pont"
+    )
+    recipients = [request.assignee.email] if request.assignee_id else staff_addresses()
+    kind = "accelerator.sla_breached" if late else "accelerator.sla_at_risk"
+    for address in recipients:
+        queue_email(address, subject, body, kind=kind)
 
 
 @transaction.atomic

@@ -149,7 +149,7 @@ def register_practitioner(data: PractitionerRegistration) -> None:
         raise ValidationError(errors)
     User = get_user_model()
     if User.objects.filter(email=email).exists():
-        transaction.on_commit(lambda: notifications.send_account_exists(email))
+        notifications.send_account_exists(email)
         return
     raw = secrets.token_urlsafe(24)
     PendingRegistration.objects.create(
@@ -167,7 +167,7 @@ def register_practitioner(data: PractitionerRegistration) -> None:
         token_hash=hash_token(raw),
         expires_at=timezone.now() + REGISTRATION_TTL,
     )
-    transaction.on_commit(lambda: notifications.send_registration_code(email, raw))
+    notifications.send_registration_code(email, raw)
 
 
 @transaction.atomic

@@ -80,8 +80,7 @@ def invite_member(
         return respond(invitation, own, accept=True)
     recipient = practitioner or Practitioner.objects.filter(rpps=rpps).first()
     if recipient is not None and recipient.email:
-        address, msp_name = recipient.email, msp.name
-        transaction.on_commit(lambda: notifications.send_invitation(address, msp_name))
+        notifications.send_invitation(recipient.email, msp.name)
     return invitation
 
 

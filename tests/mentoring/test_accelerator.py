@@ -25,6 +25,7 @@ from tests.conftest import (
     make_practitioner,
     top_codes,
 )
+from tests.helpers import deliver_queued_mail
 from tests.mentoring.test_api import ERRORS, expect, gid
 from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
 
@@ -201,6 +202,7 @@ def test_merge_a_duplicate_tells_its_requester(world, django_capture_on_commit_c
         services.merge(duplicate, staff, main, "Même question")
     duplicate.refresh_from_db()
     assert (duplicate.state, duplicate.merged_into) == (State.MERGED, main)
+    deliver_queued_mail()
     assert mail.outbox[-1].to == [duplicate.requester.email]
     assert f"#{main.pk}" in mail.outbox[-1].body
     with pytest.raises(ValidationError) as caught:
@@ -262,6 +264,7 @@ def test_an_internal_note_never_reaches_the_requester_by_any_api(
 ):
     requester, staff = world.user("practitioner"), world.user("cnam_staff")
     request = submit_at(at(2027, 7, 12, 9), requester=requester.practitioner)
+    deliver_queued_mail()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         result = gql.execute(
@@ -270,6 +273,7 @@ def test_an_internal_note_never_reaches_the_requester_by_any_api(
             user=staff,
         )
     assert result["data"]["replyToAcceleratorRequest"]["errors"] == []
+    deliver_queued_mail()
     assert mail.outbox == []  # no e-mail for a note
 
     for query in (

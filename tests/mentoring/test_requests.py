@@ -24,6 +24,7 @@ from mentoring.services import requests as service
 from mentoring.services.matching import match_hubs
 from network.models import Commune, HubStatus, Membership, MembershipRole, OfferKind, Zoning
 from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, race
+from tests.helpers import deliver_queued_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +248,7 @@ def test_emails_for_request_received_accepted_and_declined(hubs, django_capture_
     coordinator = Membership.objects.get(msp=hubs["best"].msp, role=MembershipRole.COORDINATOR).practitioner
     with django_capture_on_commit_callbacks(execute=True):
         request = service.send_request(service.submit_request(requester, data()), hubs["best"])
+    deliver_queued_mail()
     assert [(m.to, m.subject) for m in mail.outbox] == [
         ([coordinator.email], "Nouvelle demande d'accompagnement")
     ]
@@ -254,6 +256,7 @@ def test_emails_for_request_received_accepted_and_declined(hubs, django_capture_
         service.decline_request(request, "Pas de disponibilité avant l'été.")
         service.send_request(request, hubs["partial"])
         service.accept_request(request, 4)
+    deliver_queued_mail()
     subjects = [(m.to, m.subject) for m in mail.outbox[1:]]
     assert ([requester.email], "Demande d'accompagnement déclinée") in subjects
     assert ([requester.email], "Demande d'accompagnement acceptée") in subjects

@@ -12,6 +12,7 @@ from mentoring.services.booking import book_slot
 from mentoring.services.offers import update_offer
 from mentoring.services.series import SeriesScope, create_series, update_occurrences
 from tests.conftest import ROLES, error_codes, make_practitioner
+from tests.helpers import deliver_queued_mail
 from tests.mentoring.test_api import ERRORS, expect, gid, offer_for
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,7 @@ def test_with_include_booked_the_bookings_move_and_the_practitioners_are_told(
     _, second, *_ = slots_of(series)
     practitioner = make_practitioner()
     booking = book_slot(second, practitioner)
+    deliver_queued_mail()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         update_occurrences(second, SeriesScope.FOLLOWING, start_time=time(14), include_booked=True)
@@ -62,6 +64,7 @@ def test_with_include_booked_the_bookings_move_and_the_practitioners_are_told(
     second.refresh_from_db()
     assert booking.starts_at == second.starts_at and booking.ends_at == second.ends_at
     assert second.starts_at.astimezone(PARIS).strftime("%d/%m %H:%M") == "23/03 14:00"
+    deliver_queued_mail()
     assert [(m.to, m.subject) for m in mail.outbox] == [
         ([practitioner.email], "Créneau modifié : Consultations avancées")
     ]

@@ -10,6 +10,7 @@ from graphql_relay import to_global_id
 from network.identifiers import rpps_with_key
 from network.models import ContactAccess, InvitationStatus, Membership, MembershipRole, Msp
 from tests.conftest import PASSWORD, ROLES, error_codes, make_msp, make_practitioner, top_codes
+from tests.helpers import deliver_queued_mail
 from tests.network.test_mutations import ERRORS, MANAGERS, expect, gid, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,7 @@ def test_the_security_review_harvest_gets_nothing(gql, world, mailoutbox, django
             },
         )
     assert signup["data"]["registerPractitioner"]["errors"] == []
+    deliver_queued_mail()
     gql.execute(CONFIRM, {"code": code_in(mailoutbox[0])})
     from django.contrib.auth import get_user_model
 

@@ -19,6 +19,7 @@ from tests.conftest import (
     make_practitioner,
     top_codes,
 )
+from tests.helpers import deliver_queued_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -437,6 +438,7 @@ def test_register_practitioner_is_open_to_all(
     assert result["data"]["registerPractitioner"] == {"accepted": True, "errors": []}
     # Nothing exists before the address is confirmed.
     assert not get_user_model().objects.filter(email="nouvelle.infirmiere@example.fr").exists()
+    deliver_queued_mail()
     (message,) = mailoutbox
     assert message.to == ["nouvelle.infirmiere@example.fr"]
     confirmed = gql.execute(CONFIRM, {"code": code_in(message)})
@@ -489,6 +491,7 @@ def test_registration_never_tells_whether_an_address_or_rpps_is_taken(
         answers[0] == answers[1] == answers[2] == {"registerPractitioner": {"accepted": True, "errors": []}}
     )
     # Only the owner of the address learns it: the registered address gets a notice, not a code.
+    deliver_queued_mail()
     notice = next(m for m in mailoutbox if m.to == [taken.email])
     assert "déjà un" in notice.body
     assert not re.search(r"^[A-Za-z0-9_-]{20,}$", notice.body, re.MULTILINE)

@@ -1,0 +1,137 @@
+"""Queueing and delivering e-mails.
+
+`queue_email` writes the message and defers its job in the caller's transaction: a change that rolls
+back sends nothing, a change that commits cannot lose its e-mail. `deliver` is what the job does, and is
+idempotent: the row is locked while the mail server is asked, and a message it accepted is marked sent
+in the same transaction, so a retried or duplicated job finds it sent and does nothing.
+
+The one window left is a worker that dies after the server accepted the message and before that
+transaction commits: the job then runs again and the message goes out twice, with the same Message-ID
+(which lets receiving servers and clients recognise the copy).
+"""
+
+from __future__ import annotations
+
+import logging
+from email.utils import make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import EmailStatus, OutgoingEmail
+
+logger = logging.getLogger("backend.mail")
+
+
+class DeliveryFailed(Exception):
+    """The mail server did not take the message; the job is retried later (see tasks.EmailRetry)."""
+
+
+def _message_id() -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return make_msgid(domain=domain)
+
+
+def queue_email(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str,
+    still_due: str = "",
+    still_due_args: dict | None = None,
+) -> OutgoingEmail | None:
+    """Queue one message to one address, in the current transaction (nothing without an address).
+
+    `still_due`: the dotted path of a function called with `still_due_args` just before sending; when it
+    returns False the message is dropped (for reminders: the slot was cancelled or moved meanwhile).
+    """
+    to = (to or "").strip()
+    if not to:
+        return None
+    from .tasks import send_email
+
+    with transaction.atomic():  # the row and its job together, even when called outside a transaction
+        email = OutgoingEmail.objects.create(
+            kind=kind,
+            to=to,
+            subject=subject[:300],
+            body=body,
+            message_id=_message_id(),
+            still_due=still_due,
+            still_due_args=still_due_args or {},
+        )
+        email.job_id = send_email.defer(email_id=email.pk)
+        email.save(update_fields=["job_id"])
+    return email
+
+
+def _still_due(email: OutgoingEmail) -> bool:
+    if not email.still_due:
+        return True
+    return bool(import_string(email.still_due)(**email.still_due_args))
+
+
+def deliver(email_id: int, *, last_attempt: bool = False) -> str:
+    """Send a queued message once; return its status. Raise DeliveryFailed when the server refuses it."""
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status in {EmailStatus.SENT, EmailStatus.DROPPED}:
+            return email.status if email else "MISSING"  # sent (or dropped) by an earlier run
+        if not _still_due(email):
+            email.status = EmailStatus.DROPPED
+            email.body = ""
+            email.save(update_fields=["status", "body"])
+            return email.status
+        message = EmailMessage(
+            email.subject,
+            email.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [email.to],
+            headers={"Message-ID": email.message_id},
+        )
+        email.attempts += 1
+        try:
+            message.send()
+        except Exception as exc:  # whatever the backend raises: kept on the row, retried by the job
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.body = ""  # delivered: no need to keep what it said
+            email.last_error = ""
+            email.save(update_fields=["status", "sent_at", "body", "attempts", "last_error"])
+            return email.status
+        email.last_error = error
+        if last_attempt:
+            email.status = EmailStatus.FAILED
+        email.save(update_fields=["status", "attempts", "last_error"])
+    logger.warning("E-mail %s (%s) not accepted, attempt %s: %s", email.pk, email.kind, email.attempts, error)
+    raise DeliveryFailed(error)
+
+
+def retry_failed(emails) -> int:
+    """Send failed e-mails again (an admin's action): their jobs go back to the queue."""
+    from procrastinate.contrib.django import app
+
+    count = 0
+    for email in emails.filter(status=EmailStatus.FAILED).exclude(job_id=None):
+        with transaction.atomic():
+            OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.QUEUED)
+            app.job_manager.retry_job_by_id(email.job_id, timezone.now())
+        count += 1
+    return count
+
+
+def purge_old(now=None) -> int:
+    """Forget sent and dropped e-mails after EMAIL_KEPT_DAYS; queued and failed ones are kept."""
+    from datetime import timedelta
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EMAIL_KEPT_DAYS)
+    deleted, _ = OutgoingEmail.objects.filter(
+        status__in=[EmailStatus.SENT, EmailStatus.DROPPED], created_at__lt=cutoff
+    ).delete()
+    return deleted
