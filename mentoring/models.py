@@ -222,10 +222,58 @@ class Booking(models.Model):
                 violation_error_message="Cette personne est déjà engagée (réservation ou tour de garde) sur ce créneau horaire.",
             ),
         ]
-        indexes = [models.Index(fields=["slot", "status", "created_at"], name="booking_slot_status")]
+        indexes = [
+            models.Index(fields=["slot", "status", "created_at"], name="booking_slot_status"),
+            # The reminder scan: confirmed bookings starting soon.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status=BookingStatus.CONFIRMED),
+                name="booking_confirmed_start",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.practitioner} — {self.slot} ({self.get_status_display()})"
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "DAY_BEFORE", "Rappel 24 h avant"
+    HOUR_BEFORE = "HOUR_BEFORE", "Rappel 1 h avant"
+    UNSTAFFED_TURN = "UNSTAFFED_TURN", "Tour de garde sans intervenant, 7 jours avant"
+
+
+class Reminder(models.Model):
+    """A reminder (of a booking or a turn) or an announcement (of a slot) already queued: each goes out
+    once for the time it is about, and again if the slot moves to another time."""
+
+    kind = models.CharField("type", max_length=16, choices=ReminderKind.choices)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    starts_at = models.DateTimeField("début annoncé")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rappel"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False, slot__isnull=True)
+                | Q(booking__isnull=True, slot__isnull=False),
+                name="reminder_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "booking", "starts_at"],
+                condition=Q(booking__isnull=False),
+                name="reminder_booking_once",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "slot", "starts_at"],
+                condition=Q(slot__isnull=False),
+                name="reminder_slot_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 # --- Mentoring requests, mentorships, coordination time ------------------------------------------

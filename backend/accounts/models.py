@@ -123,3 +123,40 @@ class FailedLogin(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class NotificationPreferences(models.Model):
+    """What a user chose to receive beyond what every change tells them (confirmations and cancellations
+    are always sent). No row means the defaults: everything on."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="notification_preferences"
+    )
+    reminders = models.BooleanField(
+        "rappels", default=True, help_text="Rappels 24 h et 1 h avant une réservation ou un tour de garde."
+    )
+    digest = models.BooleanField(
+        "récapitulatif quotidien",
+        default=True,
+        help_text="Pour les coordinateurs : les demandes d'accompagnement qui attendent une réponse.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "préférences de notification"
+        verbose_name_plural = "préférences de notification"
+
+    def __str__(self):
+        return f"Préférences de {self.user}"
+
+    @classmethod
+    def of(cls, user) -> "NotificationPreferences":
+        """The user's preferences (the defaults, unsaved, when they never chose)."""
+        if user is None or not getattr(user, "pk", None):
+            return cls()
+        return cls.objects.filter(user=user).first() or cls(user=user)
+
+
+def wants(user, preference: str) -> bool:
+    """Whether a user (or, with None, a practitioner without an account) accepts this kind of message."""
+    return True if user is None else getattr(NotificationPreferences.of(user), preference)

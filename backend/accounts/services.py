@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .errors import AccountErrorCode
-from .models import AuthToken, FailedLogin, User, hash_token, normalize_email
+from .models import AuthToken, FailedLogin, NotificationPreferences, User, hash_token, normalize_email
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,20 @@ def revoke_token(user: User, raw: str) -> AuthToken:
 
 
 def purge_expired(now=None) -> int:
-    """Delete expired or revoked tokens and old failed-login records (run from a periodic job)."""
+    """Delete tokens expired or revoked a month ago and old failed-login records (a daily job)."""
     now = now or timezone.now()
-    deleted, _ = AuthToken.objects.filter(expires_at__lt=now - timedelta(days=30)).delete()
+    month_ago = now - timedelta(days=30)
+    deleted, _ = AuthToken.objects.filter(Q(expires_at__lt=month_ago) | Q(revoked_at__lt=month_ago)).delete()
     FailedLogin.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     return deleted
+
+
+@transaction.atomic
+def update_notification_preferences(user: User, **choices: bool) -> NotificationPreferences:
+    """Change some of a user's notification preferences (`reminders`, `digest`); the others stay."""
+    preferences, _ = NotificationPreferences.objects.select_for_update().get_or_create(user=user)
+    for name, value in choices.items():
+        if value is not None:
+            setattr(preferences, name, bool(value))
+    preferences.save()
+    return preferences

@@ -1,7 +1,7 @@
 """Background jobs on procrastinate, run by a real worker against the real PostgreSQL (no mock of the queue).
 
-First part of issue 11: the engine, the service-level watch every minute and the daily purge of
-expired credentials. E-mails, reminders and digests move onto it next.
+The engine, the service-level watch every minute and the daily housekeeping (credentials, sign-ups, old
+jobs). E-mails are in tests/jobs/, reminders and digests in tests/mentoring/test_reminders.py.
 """
 
 import pytest
@@ -14,15 +14,10 @@ from backend.accounts.tasks import purge_expired_credentials
 from mentoring.accelerator.models import SlaStatus
 from mentoring.accelerator.tasks import watch_service_levels
 from tests.conftest import make_user
+from tests.helpers import run_worker
 from tests.mentoring.test_accelerator import at, submit_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_worker():
-    """A real worker with its own connections, until the queue is empty (`manage.py procrastinate worker --one-shot`)."""
-    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
-        worker_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +49,8 @@ def test_the_daily_purge_runs_on_a_worker(territories):
 
     old = issue_token(make_user())
     AuthToken.objects.filter(pk=old.record.pk).update(expires_at=timezone.now() - timedelta(days=40))
+    revoked = issue_token(make_user())
+    AuthToken.objects.filter(pk=revoked.record.pk).update(revoked_at=timezone.now() - timedelta(days=40))
     kept = issue_token(make_user())
     FailedLogin.objects.create(email="x@test.invalid", created_at=timezone.now() - timedelta(days=2))
     purge_expired_credentials.defer(timestamp=0)
@@ -71,12 +68,13 @@ def test_a_job_deferred_in_a_rolled_back_transaction_does_not_exist(territories)
 
 
 def test_periodic_tasks_are_registered_with_a_lock():
+    app.perform_import_paths()  # what a worker does when it starts
     periodic = {task.periodic_id: task for task in app.periodic_registry.periodic_tasks.values()}
     assert periodic["watch-service-levels"].cron == "* * * * *"
     assert periodic["purge-expired-credentials"].cron == "17 3 * * *"
-    # One run at a time whatever the number of workers: a queueing lock per task.
-    assert watch_service_levels.queueing_lock == "watch-service-levels"
-    assert purge_expired_credentials.queueing_lock == "purge-expired-credentials"
+    assert {"booking-reminders", "unstaffed-turns", "request-digests", "retry-stalled-jobs"} <= set(periodic)
+    # One run at a time whatever the number of workers: every periodic task has a queueing lock.
+    assert {p.periodic_id: p.task.queueing_lock for p in periodic.values()} == {k: k for k in periodic}
 
 
 def test_expired_sign_ups_are_purged_on_a_worker(territories):

@@ -1,4 +1,4 @@
-"""Accounts over GraphQL: who am I, sign in with a bearer token, revoke it."""
+"""Accounts over GraphQL: who am I, sign in with a bearer token, revoke it, notification preferences."""
 
 import graphene
 from django.core.exceptions import ValidationError
@@ -16,7 +16,8 @@ from network.permissions import NetworkPermission, viewer_for
 
 from ..errors import AccountErrorCode
 from ..middleware import bearer_token
-from ..services import client_ip, login_with_password, revoke_token
+from ..models import NotificationPreferences as NotificationPreferencesModel
+from ..services import client_ip, login_with_password, revoke_token, update_notification_preferences
 
 AccountErrorCodeEnum = enum_from_choices(
     AccountErrorCode, "AccountErrorCode", "Error codes of account mutations."
@@ -55,12 +56,33 @@ class User(graphene.ObjectType):
         return self.is_superuser
 
 
+class NotificationPreferences(graphene.ObjectType):
+    """What the signed-in user receives beyond confirmations and cancellations, which are always sent."""
+
+    reminders = graphene.Boolean(
+        required=True, description="E-mail reminders 24 h and 1 h before a booking or a rota turn."
+    )
+    digest = graphene.Boolean(
+        required=True,
+        description="For hub coordinators: a morning e-mail listing the mentoring requests waiting for an "
+        "answer for more than 3 business days.",
+    )
+
+
 class AccountQuery(graphene.ObjectType):
     me = graphene.Field(User, description="The signed-in user; null when anonymous.")
+    notification_preferences = graphene.Field(
+        NotificationPreferences,
+        required=True,
+        description="The signed-in user's notification preferences (everything on until they choose).",
+    )
 
     def resolve_me(root, info):
         user = info.context.user
         return user if user.is_authenticated else None
+
+    def resolve_notification_preferences(root, info):
+        return NotificationPreferencesModel.of(require_authenticated(info))
 
 
 def _client_ip(request) -> str | None:
@@ -113,6 +135,30 @@ class RevokeToken(BaseMutation):
         return cls(revoked=True, errors=[])
 
 
+class UpdateNotificationPreferences(BaseMutation):
+    """Turn reminders or the requests digest on or off for the signed-in user (omitted ones stay as they are).
+    Confirmations and cancellations are always sent."""
+
+    class Arguments:
+        reminders = graphene.Boolean(description="Reminders before bookings and rota turns.")
+        digest = graphene.Boolean(description="The coordinators' morning digest of waiting requests.")
+
+    preferences = graphene.Field(NotificationPreferences, description="The preferences as they now are.")
+    errors = errors_field(AccountError)
+
+    error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, root, info, reminders=None, digest=None):
+        user = require_authenticated(info)
+        return cls(
+            preferences=update_notification_preferences(user, reminders=reminders, digest=digest), errors=[]
+        )
+
+
 class AccountMutation(graphene.ObjectType):
     token_auth = TokenAuth.Field(description=TokenAuth.__doc__)
     revoke_token = RevokeToken.Field(description=RevokeToken.__doc__)
+    update_notification_preferences = UpdateNotificationPreferences.Field(
+        description=UpdateNotificationPreferences.__doc__
+    )
