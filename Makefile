@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/accelerator_queue.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/abuse.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/connections.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/jobs.py
 
 clean:
 	rm -rf $(VENV) .localdb

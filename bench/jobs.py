@@ -29,13 +29,13 @@ from network_queries import open_scale_database  # noqa: E402
 
 
 def empty_queue():
+    """No jobs, no e-mails, and the tables vacuumed: each run starts from the same state."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM procrastinate_jobs")
-    from backend.mail.models import OutgoingEmail
-
-    OutgoingEmail.objects.all().delete()
+        cursor.execute("DELETE FROM mail_outgoingemail")
+        cursor.execute("VACUUM ANALYZE procrastinate_jobs, procrastinate_events, mail_outgoingemail")
 
 
 def queue_emails(count: int) -> float:
@@ -143,16 +143,61 @@ def ensure_bookings(total: int):
     return len(bookings)
 
 
-def timed(label, run):
+def ensure_requests(total: int = 2000):
+    """`total` mentoring requests waiting for hubs' answers, sent over the last 10 days."""
+    from django.utils import timezone
+
+    from mentoring.models import MentoringRequest, MentoringRequestEvent, RequestEventKind, RequestStatus
+    from network.models import HubDesignation, HubStatus, Membership, MembershipRole, Practitioner
+
+    # The scale data has associates only: each hub gets a coordinator, who receives the digest.
+    for hub in HubDesignation.objects.filter(status=HubStatus.APPROVED):
+        members = Membership.objects.filter(msp_id=hub.msp_id)
+        if not members.filter(role=MembershipRole.COORDINATOR).exists():
+            members.filter(pk=members.order_by("pk").values("pk")[:1]).update(role=MembershipRole.COORDINATOR)
+    existing = MentoringRequest.objects.filter(message="Bench digest").count()
+    if existing >= total:
+        return existing
+    hubs = list(HubDesignation.objects.filter(status=HubStatus.APPROVED).select_related("msp"))
+    requesters = list(Practitioner.objects.order_by("-pk").values_list("pk", "commune_id")[:total])
+    now = timezone.now()
+    requests = MentoringRequest.objects.bulk_create(
+        [
+            MentoringRequest(
+                requester_id=pk,
+                commune_id=commune,
+                topics=["HEALTH_PROJECT"],
+                message="Bench digest",
+                status=RequestStatus.SENT,
+                hub=hubs[i % len(hubs)],
+                sent_at=now,
+            )
+            for i, (pk, commune) in enumerate(requesters)
+        ]
+    )
+    events = MentoringRequestEvent.objects.bulk_create(
+        [MentoringRequestEvent(request=r, kind=RequestEventKind.SENT, hub_id=r.hub_id) for r in requests]
+    )
+    for i, event in enumerate(events):  # auto_now_add: backdated afterwards
+        MentoringRequestEvent.objects.filter(pk=event.pk).update(
+            created_at=now - timedelta(hours=5 * (i % 48))
+        )
+    return len(requests)
+
+
+def timed(label, run, before=None):
+    """Time `run` (after `before`, untimed) in a transaction rolled back: the data stays as it was."""
     from django.db import connection, reset_queries, transaction
 
-    reset_queries()
     with transaction.atomic():
+        if before is not None:
+            before()
+        reset_queries()
         start = time.perf_counter()
         result = run()
         elapsed = (time.perf_counter() - start) * 1000
         queries = len(connection.queries)
-        transaction.set_rollback(True)  # the data stays as it was for the next run
+        transaction.set_rollback(True)
     print(f"  {label}: {elapsed:.0f} ms, {result} found, {queries} SQL statements", flush=True)
 
 
@@ -163,37 +208,40 @@ def scans(total: int):
     from mentoring.services import reminders
 
     count = ensure_bookings(total)
+    waiting = ensure_requests()
     settings.DEBUG = True  # to count statements
-    now = timezone.now()
-    print(f"Reminder scans over {count} confirmed bookings:", flush=True)
+    # The evening before the first day of slots: that whole day's reminders (24 h before) are due.
+    from datetime import datetime
+    from datetime import time as clock
+    from zoneinfo import ZoneInfo
+
+    first_day = timezone.localdate() + timedelta(days=1)
+    now = datetime.combine(first_day, clock(18), ZoneInfo("Europe/Paris")) - timedelta(hours=24)
+    print(f"Reminder scans over {count} confirmed bookings, {waiting} requests waiting:", flush=True)
     timed(
         "bookings, catch-up run (a whole day's reminders due)", lambda: reminders.queue_booking_reminders(now)
     )
-
-    def steady():
-        reminders.queue_booking_reminders(now)
-        from django.db import reset_queries
-
-        reset_queries()
-        start = time.perf_counter()
-        found = reminders.queue_booking_reminders(now + timedelta(minutes=5))
-        print(
-            f"    (the run 5 minutes later alone: {(time.perf_counter() - start) * 1000:.0f} ms)", flush=True
-        )
-        return found
-
-    timed("bookings, catch-up then the run 5 minutes later", steady)
+    timed(
+        "bookings, the next run 5 minutes later",
+        lambda: reminders.queue_booking_reminders(now + timedelta(minutes=5)),
+        before=lambda: reminders.queue_booking_reminders(now),
+    )
     timed("unstaffed advanced consultations (7 days ahead)", lambda: reminders.announce_unstaffed_turns(now))
-    timed("requests digest", lambda: reminders.send_request_digests(now))
+    digest_morning = datetime.combine(
+        first_day + timedelta(days=(7 - first_day.weekday()) % 7), clock(7), ZoneInfo("Europe/Paris")
+    )
+    timed("requests digest (a Monday morning)", lambda: reminders.send_request_digests(digest_morning))
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--bookings", type=int, default=100_000)
+    parser.add_argument("--scans-only", action="store_true", help="skip the e-mail drain")
     args = parser.parse_args()
     open_scale_database()
-    emails(args.emails)
+    if not args.scans_only:
+        emails(args.emails)
     scans(args.bookings)
 
 

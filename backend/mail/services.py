@@ -13,6 +13,8 @@ transaction commits: the job then runs again and the message goes out twice, wit
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
@@ -35,6 +37,9 @@ def _message_id() -> str:
     return make_msgid(domain=domain)
 
 
+_local = threading.local()
+
+
 def queue_email(
     to: str,
     subject: str,
@@ -48,25 +53,56 @@ def queue_email(
 
     `still_due`: the dotted path of a function called with `still_due_args` just before sending; when it
     returns False the message is dropped (for reminders: the slot was cancelled or moved meanwhile).
+    Inside `batch()`, the message is written with the others when the block ends.
     """
     to = (to or "").strip()
     if not to:
         return None
+    email = OutgoingEmail(
+        kind=kind,
+        to=to,
+        subject=subject[:300],
+        body=body,
+        message_id=_message_id(),
+        still_due=still_due,
+        still_due_args=still_due_args or {},
+    )
+    pending = getattr(_local, "batch", None)
+    if pending is not None:
+        pending.append(email)
+    else:
+        _write([email])
+    return email
+
+
+@contextmanager
+def batch():
+    """Queue the e-mails of a block together, in three statements however many there are (for the scans
+    that queue thousands). Nothing is written if the block fails."""
+    if getattr(_local, "batch", None) is not None:  # already inside a batch: the outer one writes
+        yield
+        return
+    _local.batch = []
+    try:
+        yield
+        emails = _local.batch
+    finally:
+        _local.batch = None
+    _write(emails)
+
+
+def _write(emails: list[OutgoingEmail]) -> None:
+    """The rows and their jobs together, even when called outside a transaction."""
+    if not emails:
+        return
     from .tasks import send_email
 
-    with transaction.atomic():  # the row and its job together, even when called outside a transaction
-        email = OutgoingEmail.objects.create(
-            kind=kind,
-            to=to,
-            subject=subject[:300],
-            body=body,
-            message_id=_message_id(),
-            still_due=still_due,
-            still_due_args=still_due_args or {},
-        )
-        email.job_id = send_email.defer(email_id=email.pk)
-        email.save(update_fields=["job_id"])
-    return email
+    with transaction.atomic():
+        OutgoingEmail.objects.bulk_create(emails)
+        job_ids = send_email.batch_defer(*({"email_id": email.pk} for email in emails))
+        for email, job_id in zip(emails, job_ids, strict=True):
+            email.job_id = job_id
+        OutgoingEmail.objects.bulk_update(emails, ["job_id"])
 
 
 def _still_due(email: OutgoingEmail) -> bool:

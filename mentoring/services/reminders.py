@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from backend.accounts.models import wants
+from backend.mail import services as outbox
 from mentoring.accelerator.business_hours import DAY_SECONDS, ZONE, business_seconds, is_business_day
 from network.models import Membership, MembershipRole, OfferKind
 
@@ -89,18 +90,19 @@ def queue_booking_reminders(now: datetime | None = None) -> int:
     now = now or timezone.now()
     _one_scan_at_a_time("bookings")
     queued = 0
-    for kind, lead, closes in BOOKING_REMINDERS:
-        bookings = list(due_booking_reminders(kind, lead, closes, now)[:SCAN_BATCH])
-        Reminder.objects.bulk_create(
-            [Reminder(kind=kind, booking=b, starts_at=b.starts_at) for b in bookings]
-        )
-        for booking in bookings:
-            notifications.booking_reminder(
-                booking,
-                still_due="mentoring.services.reminders.booking_still_due",
-                still_due_args={"booking_id": booking.pk, "starts_at": booking.starts_at.isoformat()},
+    with outbox.batch():
+        for kind, lead, closes in BOOKING_REMINDERS:
+            bookings = list(due_booking_reminders(kind, lead, closes, now)[:SCAN_BATCH])
+            Reminder.objects.bulk_create(
+                [Reminder(kind=kind, booking=b, starts_at=b.starts_at) for b in bookings]
             )
-        queued += len(bookings)
+            for booking in bookings:
+                notifications.booking_reminder(
+                    booking,
+                    still_due="mentoring.services.reminders.booking_still_due",
+                    still_due_args={"booking_id": booking.pk, "starts_at": booking.starts_at.isoformat()},
+                )
+            queued += len(bookings)
     return queued
 
 
@@ -173,9 +175,10 @@ def announce_unstaffed_turns(now: datetime | None = None) -> int:
     for slot in slots:
         by_hub[slot.offer.hub_id].append(slot)
     coordinators = hub_coordinators(by_hub)
-    for hub_id, hub_slots in by_hub.items():
-        for coordinator in coordinators[hub_id]:
-            notifications.unstaffed_turns(coordinator, hub_slots[0].offer.hub, hub_slots)
+    with outbox.batch():
+        for hub_id, hub_slots in by_hub.items():
+            for coordinator in coordinators[hub_id]:
+                notifications.unstaffed_turns(coordinator, hub_slots[0].offer.hub, hub_slots)
     return len(slots)
 
 
@@ -213,9 +216,10 @@ def send_request_digests(now: datetime | None = None) -> int:
     waiting = waiting_requests(now)
     coordinators = hub_coordinators(waiting)
     sent = 0
-    for hub_id, requests in waiting.items():
-        for coordinator in coordinators[hub_id]:
-            if wants(coordinator.user, "digest"):
-                notifications.request_digest(coordinator, requests[0].hub, requests, now)
-                sent += 1
+    with outbox.batch():
+        for hub_id, requests in waiting.items():
+            for coordinator in coordinators[hub_id]:
+                if wants(coordinator.user, "digest"):
+                    notifications.request_digest(coordinator, requests[0].hub, requests, now)
+                    sent += 1
     return sent
