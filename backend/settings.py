@@ -85,7 +85,7 @@ ASGI_APPLICATION = "backend.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "backend" / "templates"],  # GraphiQL's page and the home page
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -161,6 +161,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]  # GraphiQL's assets: no CDN needed
 WHITENOISE_USE_FINDERS = DEBUG  # in development, no collectstatic needed
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -210,6 +211,9 @@ REALTIME = {
     "MAX_RESULT_BYTES": env_int("WS_MAX_RESULT_BYTES", 1_048_576),
     "MAX_RUNNING_OPERATIONS_PER_SOCKET": 2,
 }
+
+# GraphiQL in a browser at /graphql: on in development, off in production unless GRAPHIQL=1.
+GRAPHIQL = env_bool("GRAPHIQL", DEBUG)
 
 GRAPHENE = {
     "SCHEMA": "backend.schema.schema",

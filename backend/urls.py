@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from backend.core.views import graphql_view, healthz
+from backend.core.views import graphql_view, healthz, home
 from mentoring.views import calendar_feed
 
 admin.site.site_header = "Tête de pont — administration"
@@ -9,6 +9,7 @@ admin.site.site_title = "Tête de pont"
 admin.site.index_title = "Réseau des MSP, accompagnement et accélérateur"
 
 urlpatterns = [
+    path("", home, name="home"),
     path("graphql", graphql_view, name="graphql"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -97,7 +97,8 @@ class DaphneServer:
 
 
 def server_env(redis_url: str | None, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
+    # Never the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE: the server keeps Django's async-safety checks.
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         {"DATABASE_URL": server_database_url(), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "backend.settings"}
     )

@@ -1,6 +1,7 @@
 import logging
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
@@ -26,7 +27,7 @@ class GraphQLView(BaseGraphQLView):
     cookie and no bearer token. Anonymous and token clients need no CSRF token.
     """
 
-    graphiql = True
+    graphiql_template = "graphiql.html"  # its assets served from the app (backend/static/graphiql), no CDN
 
     def dispatch(self, request, *args, **kwargs):
         uses_session = request.session.session_key is not None or bool(request.COOKIES.get("sessionid"))
@@ -114,7 +115,9 @@ class GraphQLView(BaseGraphQLView):
         return format_error(error)
 
 
-_graphql_sync_view = GraphQLView.as_view()
+def _graphql_sync_view(request, *args, **kwargs):
+    # Built per request so that the GRAPHIQL setting is read when it applies (tests change it).
+    return GraphQLView.as_view(graphiql=settings.GRAPHIQL)(request, *args, **kwargs)
 
 
 def _in_request_thread(fn):
@@ -160,3 +163,10 @@ def healthz(request):
     checks["channelLayer"] = "ok" if layer_available_sync() else "unreachable"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def home(request):
+    """`/`: where to go from here, in French (GraphiQL when it is on, the admin, the health check)."""
+    from django.shortcuts import render
+
+    return render(request, "home.html", {"graphiql": settings.GRAPHIQL})
