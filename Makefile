@@ -12,9 +12,12 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-## run: install, start PostgreSQL (embedded unless DATABASE_URL is set), migrate, load the demo, serve on :8000
+## run: install, start PostgreSQL (embedded unless DATABASE_URL is set), migrate, load the demo, serve on
+## HOST:PORT (127.0.0.1:8000; e.g. make run PORT=8001) with a job worker beside
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/python -m backend.localdb serve
+	$(BIN)/python -m backend.localdb serve --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite (against DATABASE_URL, else the embedded PostgreSQL)
 test: $(STAMP)

@@ -259,5 +259,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "backend": {"handlers": ["console"], "level": "INFO"},
+        # Its INFO lines (each task registered, each job run) drown the rest; failures still show.
+        "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
     },
 }

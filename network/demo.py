@@ -382,3 +382,40 @@ def load_demo() -> list[tuple[str, str]]:
         inviter = get_user_model().objects.get(email=login("coordination.saint-martin"))
         invite_member(smsp, MembershipRole.ASSOCIATE, inviter, practitioner=isolated)
     return builder.logins
+
+
+def describe_account(user) -> str:
+    """What a demo account is, read from the data (not from the demo's own notes): its roles, in French."""
+    from .permissions import Viewer
+
+    if user.is_superuser:
+        return "administrateur"
+    roles = []
+    if user.groups.filter(name=CNAM_STAFF_GROUP).exists():
+        roles.append("agent de la Cnam (accélérateur, désignation des têtes de pont)")
+    practitioner = Viewer(user).practitioner
+    if practitioner is not None:
+        by_msp = {}
+        for membership in (
+            Membership.objects.current().filter(practitioner=practitioner).select_related("msp")
+        ):
+            coordinates = by_msp.get(membership.msp, False) or membership.role == MembershipRole.COORDINATOR
+            by_msp[membership.msp] = coordinates
+        hubs = set(
+            HubDesignation.objects.filter(msp__in=by_msp, status=HubStatus.APPROVED).values_list(
+                "msp_id", flat=True
+            )
+        )
+        for msp, coordinates in sorted(by_msp.items(), key=lambda item: item[0].name):
+            name = msp.name + (" (tête de pont)" if msp.pk in hubs else "")
+            if msp.status == MspStatus.PROJECT:
+                roles.append(f"porteur du projet « {msp.name} »")
+            else:
+                roles.append(f"{'coordination' if coordinates else 'membre'} de {name}")
+        where = (
+            ""
+            if by_msp
+            else f", {practitioner.get_practice_mode_display().lower()} ({practitioner.commune.name})"
+        )
+        roles.insert(0, practitioner.profession.label.lower() + where)
+    return " — ".join(roles) or "sans rôle"

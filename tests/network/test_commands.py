@@ -141,3 +141,28 @@ def test_generate_scale_data_small():
     # A second run adds more without clashing identifiers.
     call_command("generate_scale_data", msps=10, practitioners=50, seed=7, stdout=out)
     assert Msp.objects.count() == 50
+
+
+def test_load_demo_lists_each_account_with_its_real_role_and_keeps_its_e_mails_unsent():
+    from backend.mail.models import EmailStatus, OutgoingEmail
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    lines = {line.split()[0]: line for line in out.getvalue().splitlines() if "@demo.tetedepont.fr" in line}
+    assert len(lines) == 10  # each account once
+    assert lines["agent.cnam@demo.tetedepont.fr"].split()[1] == "oui"  # opens the admin
+    assert "agent de la Cnam" in lines["agent.cnam@demo.tetedepont.fr"]
+    assert lines["coordination.saint-martin@demo.tetedepont.fr"].split()[1] == "non"
+    assert (
+        "coordination de MSP de Saint-Martin-sur-le-Pré (tête de pont)"
+        in lines["coordination.saint-martin@demo.tetedepont.fr"]
+    )
+    assert (
+        "porteur du projet « Projet de MSP de Pont-sur-Yonne »" in lines["porteur.projet@demo.tetedepont.fr"]
+    )
+    assert "exercice isolé (Sainte-Menehould)" in lines["medecin.isole@demo.tetedepont.fr"]
+    # The demo's e-mails, to fictitious addresses: one line, kept in the outbox, none left to send.
+    (summary,) = [line for line in out.getvalue().splitlines() if "e-mail(s) de la démonstration" in line]
+    assert OutgoingEmail.objects.exists()
+    assert not OutgoingEmail.objects.filter(status=EmailStatus.QUEUED).exists()
+    assert summary.startswith(f"{OutgoingEmail.objects.filter(status=EmailStatus.DROPPED).count()} e-mail(s)")
