@@ -3,13 +3,20 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 
+# The app runs as an unprivileged user; the code and collected static files belong to root, read-only to it.
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin app
+
 COPY pyproject.toml README.md ./
 COPY backend backend
 COPY network network
 COPY mentoring mentoring
 COPY manage.py schema.graphql ./
+COPY docker/entrypoint.sh /usr/local/bin/entrypoint
 RUN pip install --no-cache-dir . \
     && DEBUG=1 DATABASE_URL=postgresql://build@localhost/none python manage.py collectstatic --no-input
 
+USER app
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py load_demo && daphne -b 0.0.0.0 -p 8000 backend.asgi:application"]
+# `web` (Daphne), `worker` or `migrate`: see docker/entrypoint.sh
+ENTRYPOINT ["entrypoint"]
+CMD ["web"]

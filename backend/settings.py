@@ -152,6 +152,9 @@ LOGIN_THROTTLE = {
 }
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+if TRUSTED_PROXIES:
+    # Behind the proxy, the scheme the client used (CSRF's origin check, secure cookies).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

@@ -1,0 +1,33 @@
+#!/bin/sh
+# The image's entry point. One process per container, started with `exec` so that it is PID 1 and
+# `docker stop` (SIGTERM) reaches it:
+#   web       Daphne on $BIND:$PORT (0.0.0.0:8000)
+#   worker    a job worker (e-mails, reminders, service levels, housekeeping); run as many as needed
+#   migrate   migrations, once per deploy (a one-off service); the demo data only with DEMO_DATA=1 —
+#             it has a public-password administrator: never in production
+#   anything else is run as given (e.g. `python manage.py createsuperuser`)
+set -eu
+
+command="${1:-web}"
+[ "$#" -gt 0 ] && shift
+
+case "$command" in
+  web)
+    # Client addresses behind a reverse proxy come from X-Forwarded-For through TRUSTED_PROXIES (the
+    # right-most hop that is not a trusted proxy), for HTTP and WebSocket alike: Daphne's own
+    # --proxy-headers would believe the left-most one, which any client can write.
+    exec daphne -b "${BIND:-0.0.0.0}" -p "${PORT:-8000}" "$@" backend.asgi:application
+    ;;
+  worker)
+    exec python manage.py procrastinate worker "$@"
+    ;;
+  migrate)
+    python manage.py migrate --no-input "$@"
+    if [ "${DEMO_DATA:-0}" = "1" ]; then
+      python manage.py load_demo
+    fi
+    ;;
+  *)
+    exec "$command" "$@"
+    ;;
+esac

@@ -1,0 +1,136 @@
+"""The deployable set: docker-compose.yml is valid and says what a deploy needs; the image's entry point,
+run here as the image runs it: `migrate` once (demo data only when asked), `web` and `worker` exec'd so
+that SIGTERM (`docker stop`) reaches them and they stop cleanly.
+
+No Docker engine runs on these machines: the image is not built here, its entry point is exercised
+instead, with the project's own Python.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.daphne import free_port, server_env
+
+PROJECT = Path(__file__).resolve().parents[2]
+ENTRYPOINT = PROJECT / "docker" / "entrypoint.sh"
+
+
+def compose_command() -> list[str] | None:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+@pytest.fixture
+def compose():
+    command = compose_command()
+    if command is None:
+        pytest.skip(
+            "neither `docker compose` nor `docker-compose` is installed: the compose file is not validated"
+        )
+    return command
+
+
+def test_the_compose_file_is_valid_and_deploys_as_production_should(compose):
+    env = {k: v for k, v in os.environ.items() if k not in {"GRAPHIQL", "DEMO_DATA", "SECRET_KEY"}}
+    refused = subprocess.run([*compose, "config", "-q"], cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr  # no default secret in production
+    result = subprocess.run(
+        [*compose, "config"], cwd=PROJECT, env={**env, "SECRET_KEY": "x" * 50}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    config = result.stdout
+    services = {m.group(1): m.start() for m in re.finditer(r"^  (\w+):\n", config, re.MULTILINE)}
+    assert {"db", "redis", "migrate", "app", "worker"} <= set(services)
+
+    def section(name):
+        start = services[name]
+        end = min([p for p in services.values() if p > start] + [len(config)])
+        return config[start:end]
+
+    assert "- migrate" in section("migrate") and "- web" in section("app") and "- worker" in section("worker")
+    for name in ("app", "worker"):  # after the one-off migrations, never running them themselves
+        assert re.search(r"migrate:\n\s+condition: service_completed_successfully", section(name))
+        assert "GRAPHIQL: '0'" in section(name) or 'GRAPHIQL: "0"' in section(name)
+        assert "DEMO_DATA" not in section(name)
+        assert re.search(r"DEBUG: ['\"]0['\"]", section(name))
+    assert re.search(r"DEMO_DATA: ['\"]0['\"]", section("migrate"))
+
+
+def test_the_image_runs_as_an_unprivileged_user_through_the_entry_point():
+    dockerfile = (PROJECT / "Dockerfile").read_text()
+    assert re.search(r"^USER app$", dockerfile, re.MULTILINE)
+    assert 'ENTRYPOINT ["entrypoint"]' in dockerfile and 'CMD ["web"]' in dockerfile
+    assert "COPY docker/entrypoint.sh /usr/local/bin/entrypoint" in dockerfile
+    assert os.access(ENTRYPOINT, os.X_OK)
+
+
+def entrypoint_env(**extra) -> dict:
+    env = server_env(None, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", **extra)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # python, daphne
+    return env
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_loads_the_demo_only_when_asked(territories):
+    demo_admin = get_user_model().objects.filter(email="admin@demo.tetedepont.fr")
+    result = subprocess.run(["sh", str(ENTRYPOINT), "migrate"], cwd=PROJECT, env=entrypoint_env(), capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not demo_admin.exists()  # no public-password administrator unless asked
+    result = subprocess.run(["sh", str(ENTRYPOINT), "migrate"], cwd=PROJECT, env=entrypoint_env(DEMO_DATA="1"), capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert demo_admin.exists() and "Données de démonstration prêtes" in result.stdout
+
+
+def wait_healthy(port, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                return response.status
+        except OSError:
+            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            time.sleep(0.2)
+    raise AssertionError("the server did not answer")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ["web", "worker"])
+def test_web_and_worker_are_exec_d_and_stop_cleanly_on_sigterm(territories, role):
+    port = free_port()
+    process = subprocess.Popen(
+        ["sh", str(ENTRYPOINT), role],
+        cwd=PROJECT,
+        env=entrypoint_env(PORT=str(port), BIND="127.0.0.1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        if role == "web":
+            assert wait_healthy(port, process) == 200
+        else:
+            time.sleep(3)
+        # exec: the shell became the server itself, so the container's SIGTERM reaches it (PID 1 in the image).
+        cmdline = " ".join(psutil.Process(process.pid).cmdline())
+        assert ("daphne" if role == "web" else "procrastinate worker") in cmdline
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
