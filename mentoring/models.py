@@ -308,7 +308,7 @@ class MentoringRequest(models.Model):
     )
     message = models.TextField("message")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune")
-    radius_km = models.PositiveSmallIntegerField(
+    radius_km = models.FloatField(
         "distance maximale (km)", default=50, validators=[MinValueValidator(1), MaxValueValidator(200)]
     )
     wanted_kinds = ArrayField(

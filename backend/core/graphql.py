@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import uuid
@@ -26,15 +27,19 @@ logger = logging.getLogger("backend.graphql")
 # --- Enums ----------------------------------------------------------------------------------
 
 
-def enum_from_choices(choices, name: str, description: str) -> type[graphene.Enum]:
-    """A GraphQL enum built on the TextChoices class itself, each value described by its French label.
+def enum_from_choices(choices, name: str, description: str, values: dict[str, str]) -> type[graphene.Enum]:
+    """A GraphQL enum built on the TextChoices class itself, each value described in English by `values`
+    (the schema's language; the French labels are for what users read: admin, e-mails).
 
     Built on the class (not a copy), it serialises both the raw strings read from
     the database and the members that services assign, and inputs arrive as members.
     """
+    missing = {member.name for member in choices} ^ set(values)
+    if missing:
+        raise ValueError(f"{name}: describe exactly its values (missing or unknown: {sorted(missing)})")
 
     def describe(member):
-        return description if member is None else str(member.label)
+        return description if member is None else values[member.name]
 
     return graphene.Enum.from_enum(choices, name=name, description=describe)
 
@@ -141,6 +146,11 @@ class BaseMutation(graphene.Mutation):
         raise NotImplementedError
 
     @classmethod
+    def Field(cls, *args, description=None, **kwargs):
+        """The mutation's root field, described by its docstring without the source's indentation."""
+        return super().Field(*args, description=inspect.cleandoc(description or cls.__doc__ or ""), **kwargs)
+
+    @classmethod
     def mutate(cls, root, info, **arguments):
         known = {c.value for c in cls.error_code_enum}
         try:
@@ -180,9 +190,29 @@ def errors_field(error_object: type[graphene.ObjectType]) -> graphene.List:
 INTERNAL_ERROR_MESSAGE = "Erreur interne du serveur. L'équipe technique a été prévenue."
 
 
+def _from_graphql_core(error: GraphQLError) -> bool:
+    """An error graphql-core wrote itself (ours are subclasses, carry a code, or wrap what a resolver raised):
+    a plain GraphQLError with no extensions, not located in the result (no path), and either no cause or a
+    scalar's own complaint about a value (a coercion error)."""
+    from graphql.error import GraphQLSyntaxError
+
+    if type(error) not in (GraphQLError, GraphQLSyntaxError) or error.extensions or error.path is not None:
+        return False
+    original = error.original_error
+    return original is None or isinstance(original, (ValueError, TypeError)) or type(original) is GraphQLError
+
+
 def format_error(error: GraphQLError) -> dict:
     """Expected errors keep their message; anything else is hidden outside DEBUG."""
     original = getattr(error, "original_error", None)
+    if _from_graphql_core(error):
+        # Syntax, the specification's validation, variable coercion: graphql-core's English, in French.
+        from .messages import code_of, french
+
+        formatted = error.formatted
+        formatted["message"] = french(error.message)
+        formatted["extensions"] = {"code": code_of(error.message)}
+        return formatted
     if original is None or isinstance(original, GraphQLError):
         formatted = error.formatted
         if isinstance(original, GraphQLError) and original.extensions:
@@ -221,9 +251,10 @@ class CountableConnection(graphene.relay.Connection):
     @classmethod
     def __init_subclass_with_meta__(cls, node=None, **options):
         if node is not None:
-            options.setdefault(
-                "description", f"A page of {node._meta.name} items, with cursors and the total count."
-            )
+            # graphene-django names the connection before the node's own meta is complete: its name is the
+            # connection's, less "Connection".
+            item = (options.get("name") or cls.__name__).removesuffix("Connection") or node._meta.name
+            options.setdefault("description", f"A page of {item} items, with cursors and the total count.")
         super().__init_subclass_with_meta__(node=node, **options)
 
     def resolve_total_count(self, info):

@@ -45,14 +45,74 @@ from .models import (
     Visibility,
 )
 
-CategoryEnum = enum_from_choices(Category, "AcceleratorCategory", "What an accelerator question is about.")
-StateEnum = enum_from_choices(State, "AcceleratorState", "Where an accelerator request stands.")
-LevelEnum = enum_from_choices(Level, "AcceleratorLevel", "Urgency (requester) or impact (staff).")
-PriorityEnum = enum_from_choices(Priority, "AcceleratorPriority", "Priority, from urgency and impact.")
-SlaStatusEnum = enum_from_choices(SlaStatus, "AcceleratorSlaStatus", "Service-level standing.")
-VisibilityEnum = enum_from_choices(Visibility, "AcceleratorMessageVisibility", "Who sees a message.")
+CategoryEnum = enum_from_choices(
+    Category,
+    "AcceleratorCategory",
+    "What an accelerator question is about.",
+    {
+        "HEALTH_PROJECT": "The health project (projet de santé).",
+        "SISA_LEGAL": "The Sisa and legal questions.",
+        "ACI_FUNDING": "The ACI contract and funding.",
+        "INFORMATION_SYSTEM": "The shared information system.",
+        "PREMISES": "Premises and buildings.",
+        "COORDINATION_HR": "Coordination and human resources.",
+        "OTHER": "Anything else.",
+    },
+)
+StateEnum = enum_from_choices(
+    State,
+    "AcceleratorState",
+    "Where an accelerator request stands.",
+    {
+        "NEW": "Just submitted.",
+        "TRIAGED": "Category and impact set by staff.",
+        "IN_PROGRESS": "Being worked on.",
+        "WAITING_ON_REQUESTER": "Waiting for the requester (the service-level clock is paused).",
+        "ANSWERED": "Answered.",
+        "CLOSED": "Closed.",
+        "ROUTED_TO_HUB": "Routed to a hub, whose coordinators answer it.",
+        "ROUTED_TO_ARS": "Routed to the regional health agency (ARS).",
+        "MERGED": "Merged into another request.",
+    },
+)
+LevelEnum = enum_from_choices(
+    Level,
+    "AcceleratorLevel",
+    "Urgency (requester) or impact (staff).",
+    {"LOW": "Low.", "MEDIUM": "Medium.", "HIGH": "High."},
+)
+PriorityEnum = enum_from_choices(
+    Priority,
+    "AcceleratorPriority",
+    "Priority, from urgency and impact.",
+    {
+        "CRITICAL": "P1: first response within 4 business hours by default.",
+        "HIGH": "P2: first response within 8 business hours by default.",
+        "NORMAL": "P3: first response within 16 business hours by default.",
+        "LOW": "P4: first response within 24 business hours by default.",
+    },
+)
+SlaStatusEnum = enum_from_choices(
+    SlaStatus,
+    "AcceleratorSlaStatus",
+    "Service-level standing.",
+    {
+        "ON_TRACK": "Within its targets.",
+        "AT_RISK": "Less than 20 % of a target's time left.",
+        "BREACHED": "A target was missed.",
+    },
+)
+VisibilityEnum = enum_from_choices(
+    Visibility,
+    "AcceleratorMessageVisibility",
+    "Who sees a message.",
+    {"PUBLIC": "A reply: the requester sees it.", "INTERNAL": "An internal note: Cnam staff only."},
+)
 ActivityEnum = enum_from_choices(
-    Activity, "AcceleratorActivity", "What a staff member is doing on a request."
+    Activity,
+    "AcceleratorActivity",
+    "What a staff member is doing on a request.",
+    {"VIEWING": "Reading the request.", "REPLYING": "Writing a reply."},
 )
 
 STAFF_ONLY = "Réservé à l'équipe de l'accélérateur de la Cnam."
@@ -177,7 +237,6 @@ class AcceleratorRequestType(DjangoObjectType):
         fields = ("subject", "body", "category", "state", "urgency", "impact", "priority", "department",
                   "commune", "requester", "msp", "created_at", "updated_at", "sla_status")  # fmt: skip
         connection_class = CountableConnection
-        description = "A question to the Cnam accelerator."
 
     subject = graphene.String(required=True, description="Subject.")
     body = graphene.String(required=True, description="The question.")
@@ -294,7 +353,6 @@ class CannedAnswerType(DjangoObjectType):
         name = "CannedAnswer"
         interfaces = (relay.Node,)
         fields = ("title", "body", "category", "updated_at")
-        description = "A reusable answer, in French."
 
     title = graphene.String(required=True, description="Title.")
     body = graphene.String(required=True, description="Text.")

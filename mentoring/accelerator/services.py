@@ -345,7 +345,8 @@ def triage(request, actor, *, category=None, impact=None, reason="") -> Accelera
         request.impact = impact
     priority = priority_of(request)
     if priority != request.priority:
-        _audit(request, actor, "priority", request.priority, priority, reason)
+        # Named as the API names them (HIGH → CRITICAL), not by the stored P2/P1.
+        _audit(request, actor, "priority", Priority(request.priority).name, Priority(priority).name, reason)
         request.priority = priority
     if request.state == State.NEW:
         _move(request, State.TRIAGED, actor, reason, now)

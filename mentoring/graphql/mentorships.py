@@ -81,7 +81,7 @@ class MentoringRequestInput(graphene.InputObjectType):
     commune_code = graphene.String(
         required=True, description="INSEE code of the commune where the requester practises or plans to."
     )
-    radius_km = graphene.Int(default_value=50, description="How far the requester would go (1 to 200 km).")
+    radius_km = graphene.Float(default_value=50, description="How far the requester would go (1 to 200 km).")
     wanted_kinds = graphene.List(
         graphene.NonNull(OfferKindEnum), description="Kinds of support wanted; none for any."
     )

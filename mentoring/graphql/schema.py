@@ -17,6 +17,7 @@ from backend.core.graphql import (
 )
 from backend.realtime.events import group_name
 from backend.realtime.subscriptions import EventNotVisible, require_visible
+from network.graphql.queries import NearPointInput, resolve_point
 from network.graphql.types import Hub, OfferKindEnum
 from network.models import HubDesignation, Practitioner
 from network.permissions import viewer_for
@@ -379,9 +380,6 @@ class JoinWaitlist(BookSlot):
 
     waitlist = True
 
-    class Meta:
-        description = "Book a seat, or join the waitlist when the slot is full."
-
 
 class CancelBooking(MentoringMutation):
     """Cancel one's booking (or waitlist place); the first practitioner waiting takes the seat."""
@@ -413,15 +411,15 @@ class SlotFilterInput(graphene.InputObjectType):
     starts_before = graphene.DateTime(description="Only slots starting before this time.")
     only_available = graphene.Boolean(description="Only open slots with a seat left.")
     commune_code = graphene.String(description="Only slots held in this commune (INSEE code).")
-    near = graphene.String(description="Only slots held within `radiusKm` of this commune (INSEE code).")
-    radius_km = graphene.Int(description="Radius for `near`, 1 to 200 km (default 30).")
+    near = graphene.Field(NearPointInput, description="Only slots held within `radiusKm` of this point.")
+    radius_km = graphene.Float(description="Radius around `near`, 1 to 200 km (default 30).")
     include_remote = graphene.Boolean(
         description="With `communeCode` or `near`, also list remote (video) slots, which suit any place."
     )
 
 
 def _by_place(queryset, data):
-    """Slots held in a commune or near one (the host commune, or the hub site's position)."""
+    """Slots held in a commune or near a point (the host commune's centre, or the hub site's position)."""
     from django.db.models import F, Q
     from django.db.models.functions import Coalesce
 
@@ -433,25 +431,26 @@ def _by_place(queryset, data):
         return queryset
     if data.get("radius_km") is not None and not 1 <= data["radius_km"] <= 200:
         raise bad_input("`radiusKm` doit être compris entre 1 et 200.")
-    try:
-        commune = get_commune(code or near, "commune_code" if code else "near")
-    except ValidationError as exc:
-        raise bad_input(next(iter(exc.message_dict.values()))[0]) from exc
     remote = (
         Q(offer__location_kind=models.LocationKind.REMOTE) if data.get("include_remote") else Q(pk__in=[])
     )
     if code:
+        try:
+            commune = get_commune(code, "commune_code")
+        except ValidationError as exc:
+            raise bad_input(next(iter(exc.message_dict.values()))[0]) from exc
         return queryset.filter(
             Q(offer__host_commune=commune, offer__location_kind=models.LocationKind.HOST_SITE)
             | Q(offer__site__commune=commune, offer__location_kind=models.LocationKind.HUB_SITE)
             | remote
         )
+    latitude, longitude = resolve_point(near)
     radius = data.get("radius_km") or 30
-    min_lat, max_lat, min_lon, max_lon = bounding_box(commune.latitude, commune.longitude, radius)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
     place = queryset.annotate(
         place_lat=Coalesce(F("offer__site__latitude"), F("offer__host_commune__latitude")),
         place_lon=Coalesce(F("offer__site__longitude"), F("offer__host_commune__longitude")),
-    ).annotate(place_km=distance_expression(commune.latitude, commune.longitude, "place_lat", "place_lon"))
+    ).annotate(place_km=distance_expression(latitude, longitude, "place_lat", "place_lon"))
     return place.filter(
         Q(place_lat__range=(min_lat, max_lat), place_lon__range=(min_lon, max_lon), place_km__lte=radius)
         | remote

@@ -123,7 +123,7 @@ def rank_hubs(
         )
         reasons = [
             f"À {distance:.0f} km de {commune.name} (rayon d'intervention de la MSP : "
-            f"{hub.service_radius_km} km ; rayon demandé : {radius_km} km)."
+            f"{hub.service_radius_km} km ; rayon demandé : {radius_km:g} km)."
         ]
         if match.has_capacity:
             reasons.append(

@@ -74,7 +74,7 @@ class RequestData:
     topics: list[str]
     message: str
     commune_code: str
-    radius_km: int = 50
+    radius_km: float = 50
     wanted_kinds: list[str] = field(default_factory=list)
 
 

@@ -265,7 +265,7 @@ class NetworkQuery(graphene.ObjectType):
             raise bad_input(f"`first` doit être compris entre 1 et {MAX_PAGE}.")
         if not 0 < radius_km <= MAX_SERVICE_RADIUS_KM:
             raise bad_input(f"Le rayon de recherche doit être compris entre 0 et {MAX_SERVICE_RADIUS_KM} km.")
-        latitude, longitude = _point(near)
+        latitude, longitude = resolve_point(near)
         selected = selected_paths(info)
         results = nearby_hubs(
             latitude,
@@ -279,7 +279,8 @@ class NetworkQuery(graphene.ObjectType):
         return [types.NearbyHub(hub=hub, distance_km=round(distance, 3)) for hub, distance in results]
 
 
-def _point(near) -> tuple[float, float]:
+def resolve_point(near) -> tuple[float, float]:
+    """The coordinates of a NearPointInput (a commune's centre, or the coordinates given), or BAD_USER_INPUT."""
     has_code = bool(near.get("commune_code"))
     has_coords = near.get("latitude") is not None and near.get("longitude") is not None
     if has_code == has_coords:

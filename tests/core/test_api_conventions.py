@@ -1,6 +1,7 @@
 """Conventions every later issue relies on: described schema, checked-in SDL, error handling, health, settings."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -49,6 +50,40 @@ def test_every_type_field_argument_and_enum_value_is_described():
         if isinstance(gtype, GraphQLEnumType):
             missing += [f"{name}.{v}" for v, value in gtype.values.items() if not value.description]
     assert missing == []
+
+
+# French terms an English description may use: the domain's own words (DOMAIN.md) and examples of data.
+GLOSSARY = re.compile(
+    r"«[^»]*»|\"[^\"]*\"|têtes? de pont|maisons? de santé pluriprofessionnelles?|projet de santé|"
+    r"auxiliaires? médica(l|ux)|Code de la santé publique|Médecin|Infirmier|Grand Est",
+    re.IGNORECASE,
+)
+FRENCH = re.compile(
+    r"\b(le|la|les|des|du|une|est|pour|avec|dans|sur|qui|que|ou|et|pas|aux?)\b|[éèêàùçôîœ]", re.I
+)
+
+
+def all_descriptions():
+    for name, gtype in schema.graphql_schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        yield name, gtype.description
+        for field_name, field in getattr(gtype, "fields", {}).items():
+            yield f"{name}.{field_name}", field.description
+            for arg_name, arg in getattr(field, "args", {}).items():
+                yield f"{name}.{field_name}({arg_name})", arg.description
+        for value_name, value in getattr(gtype, "values", {}).items():
+            yield f"{name}.{value_name}", value.description
+
+
+def test_the_schema_is_described_in_english_without_the_sources_indentation():
+    """English for the schema, French for what users read (messages, e-mails, the admin)."""
+    french = [
+        (where, text) for where, text in all_descriptions() if text and FRENCH.search(GLOSSARY.sub("", text))
+    ]
+    assert french == []
+    indented = [where for where, text in all_descriptions() if text and re.search(r"\n\s|\S {2,}\S", text)]
+    assert indented == []
 
 
 @pytest.mark.django_db

@@ -113,6 +113,6 @@ def test_an_internal_error_carries_a_request_id_that_is_logged_once(gql, setting
 def test_an_explicit_null_for_an_argument_with_a_default_is_refused_by_validation(gql, world):
     """Found by the fuzzer: `nearbyHubs(first: null)` reached the resolver as None (an internal error)."""
     result = gql.execute('{ nearbyHubs(near: {communeCode: "51272"}, first: null) { distanceKm } }')
-    assert result["_status"] == 400 and "found null" in result["errors"][0]["message"]
+    assert result["_status"] == 400 and "null trouvé" in result["errors"][0]["message"]
     omitted = gql.execute('{ nearbyHubs(near: {communeCode: "51272"}) { distanceKm } }')
     assert "errors" not in omitted

@@ -114,6 +114,18 @@ def test_priority_from_urgency_and_impact_and_a_zip_commune_raises_impact():
     assert (request.priority, request.state) == ("P3", State.TRIAGED)
 
 
+def test_the_audit_trail_names_priorities_as_the_api_does(gql, world):
+    staff = world.user("cnam_staff")
+    request = services.triage(submit_at(at(2027, 7, 12, 9)), staff, impact=Level.HIGH)  # P3 → P2
+    result = gql.execute(
+        "query($id: ID!) { acceleratorRequest(id: $id) { priority changes { field fromValue toValue } } }",
+        {"id": gid(request)},
+        user=staff,
+    )["data"]["acceleratorRequest"]
+    assert result["priority"] == "HIGH"
+    assert {"field": "priority", "fromValue": "NORMAL", "toValue": "HIGH"} in result["changes"]
+
+
 def test_a_weekend_delays_the_due_time():
     request = submit_at(at(2027, 7, 9, 16), urgency=Level.HIGH)
     request = services.triage(request, None, impact=Level.HIGH)  # P1: 4 business hours to a first response

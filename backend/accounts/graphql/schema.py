@@ -20,7 +20,18 @@ from ..models import NotificationPreferences as NotificationPreferencesModel
 from ..services import client_ip, login_with_password, revoke_token, update_notification_preferences
 
 AccountErrorCodeEnum = enum_from_choices(
-    AccountErrorCode, "AccountErrorCode", "Error codes of account mutations."
+    AccountErrorCode,
+    "AccountErrorCode",
+    "Error codes of account mutations.",
+    {
+        "INVALID": "A value is invalid.",
+        "REQUIRED": "A required value is missing.",
+        "INVALID_CREDENTIALS": "Wrong e-mail or password.",
+        "TOO_MANY_ATTEMPTS": "Too many failed attempts: wait before trying again.",
+        "TOKEN_NOT_FOUND": "Unknown or already revoked token.",
+        "EMAIL_TAKEN": "This e-mail address already has an account.",
+        "PASSWORD_TOO_WEAK": "The password is too weak.",
+    },
 )
 AccountError = error_type("AccountError", AccountErrorCodeEnum, "account")
 
