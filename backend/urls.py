@@ -7,6 +7,8 @@ from mentoring.views import calendar_feed
 admin.site.site_header = "Tête de pont — administration"
 admin.site.site_title = "Tête de pont"
 admin.site.index_title = "Réseau des MSP, accompagnement et accélérateur"
+# The index lists every model already: without the side menu, lists keep their columns at 1,366 px.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", home, name="home"),

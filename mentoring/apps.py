@@ -11,6 +11,8 @@ CNAM_STAFF_PERMISSIONS = [
     "view_coordinationsession",
     "handle_acceleratorrequest",
     "view_acceleratorrequest",
+    "view_acceleratormessage",  # the thread and the audit trail, shown inline on a request
+    "view_acceleratorchange",
     "view_cannedanswer",
     "add_cannedanswer",
     "change_cannedanswer",

@@ -35,7 +35,9 @@ class MentoringTopic(models.TextChoices):
 class SupportOffer(models.Model):
     """What a hub offers: shared coordination time, advanced consultations, peer facilitation."""
 
-    hub = models.ForeignKey(HubDesignation, on_delete=models.CASCADE, related_name="offers")
+    hub = models.ForeignKey(
+        HubDesignation, on_delete=models.CASCADE, related_name="offers", verbose_name="MSP tête de pont"
+    )
     kind = models.CharField("type", max_length=24, choices=OfferKind.choices)
     title = models.CharField("intitulé", max_length=200)
     description = models.TextField("description", blank=True)
@@ -49,14 +51,21 @@ class SupportOffer(models.Model):
     )
     professions = models.ManyToManyField(Profession, blank=True, verbose_name="professions concernées")
     location_kind = models.CharField("lieu", max_length=10, choices=LocationKind.choices)
-    site = models.ForeignKey(MspSite, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    site = models.ForeignKey(
+        MspSite, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="site"
+    )
     host_name = models.CharField("structure d'accueil", max_length=200, blank=True)
     host_commune = models.ForeignKey(
-        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="commune d'accueil",
     )
     is_active = models.BooleanField("active", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
 
     class Meta:
         verbose_name = "offre d'accompagnement"
@@ -90,7 +99,9 @@ class SupportOffer(models.Model):
 class SlotSeries(models.Model):
     """Slots recurring by an RFC 5545 rule, in the place's local time (09:00 stays 09:00 across DST)."""
 
-    offer = models.ForeignKey(SupportOffer, on_delete=models.CASCADE, related_name="series")
+    offer = models.ForeignKey(
+        SupportOffer, on_delete=models.CASCADE, related_name="series", verbose_name="offre"
+    )
     rule = models.CharField("règle RFC 5545", max_length=300, help_text="Par exemple FREQ=WEEKLY;BYDAY=TU,FR")
     starts_on = models.DateField("à partir du")
     until = models.DateField("jusqu'au")
@@ -98,7 +109,7 @@ class SlotSeries(models.Model):
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
     capacity = models.PositiveSmallIntegerField("places")
     time_zone = models.CharField("fuseau horaire", max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
 
     class Meta:
         verbose_name = "série de créneaux"
@@ -122,9 +133,16 @@ class TsTzRange(Func):
 class Slot(models.Model):
     """A bookable time of an offer; stored in UTC, shown in the offer's time zone."""
 
-    offer = models.ForeignKey(SupportOffer, on_delete=models.CASCADE, related_name="slots")
+    offer = models.ForeignKey(
+        SupportOffer, on_delete=models.CASCADE, related_name="slots", verbose_name="offre"
+    )
     series = models.ForeignKey(
-        SlotSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
+        SlotSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="slots",
+        verbose_name="série",
     )
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
@@ -133,12 +151,13 @@ class Slot(models.Model):
     )
     status = models.CharField("statut", max_length=10, choices=SlotStatus.choices, default=SlotStatus.OPEN)
     # RFC 5545 SEQUENCE: bumped on each change calendars must show (times, cancellation).
-    sequence = models.PositiveIntegerField(default=0, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name="version (iCalendar)")
     cancel_reason = models.CharField("motif d'annulation", max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
 
     class Meta:
         verbose_name = "créneau"
+        verbose_name_plural = "créneaux"
         ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -183,20 +202,23 @@ class Booking(models.Model):
     Capacity counts attendees only.
     """
 
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="bookings")
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="bookings")
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="bookings", verbose_name="créneau")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="bookings", verbose_name="professionnel"
+    )
     role = models.CharField("rôle", max_length=8, choices=BookingRole.choices, default=BookingRole.ATTENDEE)
     status = models.CharField("statut", max_length=10, choices=BookingStatus.choices)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    idempotency_key = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(verbose_name="début")
+    ends_at = models.DateTimeField(verbose_name="fin")
+    idempotency_key = models.CharField(max_length=100, blank=True, verbose_name="clé d'idempotence")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="demandée le")
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name="confirmée le")
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name="annulée le")
     cancel_reason = models.CharField("motif d'annulation", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "réservation"
+        verbose_name_plural = "réservations"
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -247,13 +269,18 @@ class Reminder(models.Model):
     once for the time it is about, and again if the slot moves to another time."""
 
     kind = models.CharField("type", max_length=16, choices=ReminderKind.choices)
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="réservation"
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="créneau"
+    )
     starts_at = models.DateTimeField("début annoncé")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="envoyé le")
 
     class Meta:
         verbose_name = "rappel"
+        verbose_name_plural = "rappels"
         constraints = [
             models.CheckConstraint(
                 condition=Q(booking__isnull=False, slot__isnull=True)
@@ -330,7 +357,7 @@ class MentoringRequest(models.Model):
     )
     sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
     created_at = models.DateTimeField("déposée le", auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
 
     class Meta:
         verbose_name = "demande d'accompagnement"
@@ -369,16 +396,28 @@ class RequestEventKind(models.TextChoices):
 class MentoringRequestEvent(models.Model):
     """One step of a request's history (who, when, which hub, what was said)."""
 
-    request = models.ForeignKey(MentoringRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        MentoringRequest, on_delete=models.CASCADE, related_name="events", verbose_name="demande"
+    )
     kind = models.CharField("étape", max_length=16, choices=RequestEventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
     )
     hub = models.ForeignKey(
-        HubDesignation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        HubDesignation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="MSP tête de pont",
     )
     message = models.TextField("message", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="le")
 
     class Meta:
         verbose_name = "étape d'une demande"
@@ -397,10 +436,22 @@ class MentorshipStatus(models.TextChoices):
 class Mentorship(models.Model):
     """A hub's commitment to a mentee: so many hours of coordination time a month."""
 
-    hub = models.ForeignKey(HubDesignation, on_delete=models.PROTECT, related_name="mentorships")
-    mentee = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="mentorships")
+    hub = models.ForeignKey(
+        HubDesignation, on_delete=models.PROTECT, related_name="mentorships", verbose_name="MSP tête de pont"
+    )
+    mentee = models.ForeignKey(
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="mentorships",
+        verbose_name="professionnel accompagné",
+    )
     request = models.OneToOneField(
-        MentoringRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentorship"
+        MentoringRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mentorship",
+        verbose_name="demande",
     )
     starts_on = models.DateField("début")
     hours_per_month = models.DecimalField(
@@ -410,10 +461,11 @@ class Mentorship(models.Model):
         "statut", max_length=8, choices=MentorshipStatus.choices, default=MentorshipStatus.ACTIVE
     )
     ended_on = models.DateField("fin", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
 
     class Meta:
         verbose_name = "accompagnement"
+        verbose_name_plural = "accompagnements"
         ordering = ["-starts_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(hours_per_month__gt=0), name="mentorship_hours_positive"),
@@ -432,7 +484,9 @@ class Mentorship(models.Model):
 class CoordinationSession(models.Model):
     """Coordination time actually given to a mentee (the ledger)."""
 
-    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="sessions")
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, related_name="sessions", verbose_name="accompagnement"
+    )
     date = models.DateField("date")
     duration_minutes = models.PositiveSmallIntegerField(
         "durée (minutes)", validators=[MinValueValidator(5), MaxValueValidator(600)]
@@ -440,9 +494,14 @@ class CoordinationSession(models.Model):
     topic = models.CharField("thème", max_length=24, choices=MentoringTopic.choices, blank=True)
     notes = models.TextField("notes (MSP tête de pont)", blank=True)
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisie par",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="saisie le")
 
     class Meta:
         verbose_name = "séance de coordination"
@@ -469,13 +528,23 @@ class CalendarFeed(models.Model):
     """
 
     practitioner = models.OneToOneField(
-        Practitioner, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
+        Practitioner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+        verbose_name="professionnel",
     )
     hub = models.OneToOneField(
-        HubDesignation, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feed"
+        HubDesignation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+        verbose_name="MSP tête de pont",
     )
-    token_hash = models.CharField(max_length=64, unique=True)
-    rotated_at = models.DateTimeField(auto_now=True)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name="empreinte de l'adresse")
+    rotated_at = models.DateTimeField(auto_now=True, verbose_name="renouvelée le")
 
     class Meta:
         verbose_name = "agenda iCalendar"

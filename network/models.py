@@ -39,6 +39,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = "région"
+        verbose_name_plural = "régions"
         ordering = ["code"]
 
     def __str__(self):
@@ -54,6 +55,7 @@ class Department(models.Model):
 
     class Meta:
         verbose_name = "département"
+        verbose_name_plural = "départements"
         ordering = ["code"]
 
     def __str__(self):
@@ -75,18 +77,27 @@ class Zoning(models.TextChoices):
 class Commune(models.Model):
     code = models.CharField("code INSEE", max_length=5, primary_key=True, validators=[validate_insee_commune])
     name = models.CharField("nom", max_length=150)
-    search_name = models.CharField(max_length=150, db_index=True, editable=False)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes")
+    search_name = models.CharField(
+        max_length=150, db_index=True, editable=False, verbose_name="nom de recherche"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="communes", verbose_name="département"
+    )
     postal_codes = ArrayField(
         models.CharField(max_length=5), default=list, blank=True, verbose_name="codes postaux"
     )
-    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
-    population = models.PositiveIntegerField(default=0)
+    latitude = models.FloatField(
+        validators=[MinValueValidator(-90), MaxValueValidator(90)], verbose_name="latitude"
+    )
+    longitude = models.FloatField(
+        validators=[MinValueValidator(-180), MaxValueValidator(180)], verbose_name="longitude"
+    )
+    population = models.PositiveIntegerField(default=0, verbose_name="population")
     zoning = models.CharField("zonage ARS", max_length=3, choices=Zoning.choices, blank=True, default="")
 
     class Meta:
         verbose_name = "commune"
+        verbose_name_plural = "communes"
         ordering = ["name", "code"]
 
     def __str__(self):
@@ -121,6 +132,7 @@ class Profession(models.Model):
 
     class Meta:
         verbose_name = "profession"
+        verbose_name_plural = "professions"
         ordering = ["code"]
 
     def __str__(self):
@@ -137,7 +149,9 @@ class PracticeMode(models.TextChoices):
 class Practitioner(models.Model):
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
-    profession = models.ForeignKey(Profession, on_delete=models.PROTECT, related_name="practitioners")
+    profession = models.ForeignKey(
+        Profession, on_delete=models.PROTECT, related_name="practitioners", verbose_name="profession"
+    )
     specialty = models.CharField("spécialité", max_length=100, blank=True)
     rpps = models.CharField("RPPS", max_length=11, unique=True, validators=[validate_rpps])
     commune = models.ForeignKey(
@@ -153,8 +167,8 @@ class Practitioner(models.Model):
         related_name="practitioner",
         verbose_name="compte",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifié le")
 
     class Meta:
         verbose_name = "professionnel de santé"
@@ -162,7 +176,7 @@ class Practitioner(models.Model):
         ordering = ["last_name", "first_name", "id"]
 
     def __str__(self):
-        return f"{self.first_name} {self.last_name} ({self.profession_id})"
+        return f"{self.first_name} {self.last_name}"
 
     @property
     def full_name(self) -> str:
@@ -191,13 +205,18 @@ class Msp(models.Model):
     themes = ArrayField(
         models.CharField(max_length=100), default=list, blank=True, verbose_name="thèmes du projet de santé"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
     # A declared MSP is unverified until the Cnam confirms it: until then its coordinators see no one's
     # contact details (network.permissions.Viewer.can_see_contact).
     verified_at = models.DateTimeField("confirmée le", null=True, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="confirmée par",
     )
 
     class Meta:
@@ -218,16 +237,23 @@ class Msp(models.Model):
 
 
 class MspSite(models.Model):
-    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="sites")
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="sites", verbose_name="MSP")
     name = models.CharField("nom du site", max_length=200, blank=True)
     address = models.CharField("adresse", max_length=300)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="msp_sites")
-    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="msp_sites", verbose_name="commune"
+    )
+    latitude = models.FloatField(
+        validators=[MinValueValidator(-90), MaxValueValidator(90)], verbose_name="latitude"
+    )
+    longitude = models.FloatField(
+        validators=[MinValueValidator(-180), MaxValueValidator(180)], verbose_name="longitude"
+    )
     is_main = models.BooleanField("site principal", default=False)
 
     class Meta:
         verbose_name = "site"
+        verbose_name_plural = "sites"
         ordering = ["-is_main", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -263,8 +289,10 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A practitioner's place in an MSP. `end_date` is the first day they are no longer a member."""
 
-    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="memberships")
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="memberships")
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="memberships", verbose_name="MSP")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="memberships", verbose_name="professionnel"
+    )
     role = models.CharField("rôle", max_length=12, choices=MembershipRole.choices)
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
@@ -274,6 +302,7 @@ class Membership(models.Model):
 
     class Meta:
         verbose_name = "adhésion"
+        verbose_name_plural = "adhésions"
         ordering = ["start_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -317,9 +346,14 @@ class MspInvitation(models.Model):
     for whoever holds it, registered now or later.
     """
 
-    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="invitations")
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="invitations", verbose_name="MSP")
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.CASCADE, null=True, blank=True, related_name="msp_invitations"
+        Practitioner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="msp_invitations",
+        verbose_name="professionnel invité",
     )
     rpps = models.CharField("RPPS invité", max_length=11, blank=True)
     role = models.CharField("rôle", max_length=12, choices=MembershipRole.choices)
@@ -328,12 +362,22 @@ class MspInvitation(models.Model):
         "statut", max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="invité par",
     )
     created_at = models.DateTimeField("invitée le", auto_now_add=True)
     responded_at = models.DateTimeField("réponse le", null=True, blank=True)
     membership = models.OneToOneField(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name="adhésion",
     )
 
     class Meta:
@@ -371,8 +415,8 @@ class PendingRegistration(models.Model):
     email = models.CharField("adresse e-mail", max_length=254, db_index=True)
     password = models.CharField("mot de passe (haché)", max_length=128)
     data = models.JSONField("fiche professionnelle")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name="empreinte du code")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="demandée le")
     expires_at = models.DateTimeField("expire le")
 
     class Meta:
@@ -387,10 +431,19 @@ class ContactAccess(models.Model):
     """One read of a practitioner's contact details (e-mail, RPPS) by staff, for the admins to review."""
 
     viewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="contact_reads"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="contact_reads",
+        verbose_name="consulté par",
     )
     viewer_email = models.CharField("consulté par", max_length=254)
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="contact_reads")
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.CASCADE,
+        related_name="contact_reads",
+        verbose_name="professionnel consulté",
+    )
     accessed_at = models.DateTimeField("consulté le", auto_now_add=True, db_index=True)
 
     class Meta:
@@ -420,7 +473,7 @@ class HubStatus(models.TextChoices):
 class HubDesignation(models.Model):
     """The "MSP tête de pont" designation held by an operating MSP."""
 
-    msp = models.OneToOneField(Msp, on_delete=models.CASCADE, related_name="hub")
+    msp = models.OneToOneField(Msp, on_delete=models.CASCADE, related_name="hub", verbose_name="MSP")
     status = models.CharField("statut", max_length=10, choices=HubStatus.choices, default=HubStatus.CANDIDATE)
     service_radius_km = models.PositiveSmallIntegerField(
         "rayon d'intervention (km)", validators=[MinValueValidator(1), MaxValueValidator(200)]
@@ -433,12 +486,17 @@ class HubDesignation(models.Model):
     )
     applied_at = models.DateTimeField("candidature le", auto_now_add=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="désignée par",
     )
     approved_at = models.DateTimeField("désignée le", null=True, blank=True)
     suspended_at = models.DateTimeField("suspendue le", null=True, blank=True)
     suspension_reason = models.CharField("motif de suspension", max_length=500, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
 
     class Meta:
         verbose_name = "MSP tête de pont"

@@ -62,7 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
 
     def __str__(self):
-        return self.email
+        return self.get_full_name()  # a person's name, their address when they gave none
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)  # whatever created it (admin form, shell, import)
@@ -89,15 +89,17 @@ class AuthTokenQuerySet(models.QuerySet):
 class AuthToken(models.Model):
     """An opaque API bearer token; only its hash is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
-    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="auth_tokens", verbose_name="utilisateur"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name="empreinte du jeton")
     prefix = models.CharField(
         "début du jeton", max_length=8, help_text="Pour reconnaître un jeton sans le dévoiler."
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="créé le")
     expires_at = models.DateTimeField("expire le")
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name="dernière utilisation")
 
     objects = AuthTokenQuerySet.as_manager()
 
@@ -113,9 +115,9 @@ class AuthToken(models.Model):
 class FailedLogin(models.Model):
     """One failed password check, kept briefly to throttle guessing (shared by all processes)."""
 
-    email = models.CharField(max_length=254, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    email = models.CharField(max_length=254, db_index=True, verbose_name="adresse e-mail")
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name="adresse IP")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="le")
 
     class Meta:
         verbose_name = "échec de connexion"
@@ -130,7 +132,11 @@ class NotificationPreferences(models.Model):
     are always sent). No row means the defaults: everything on."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, primary_key=True, related_name="notification_preferences"
+        User,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preferences",
+        verbose_name="utilisateur",
     )
     reminders = models.BooleanField(
         "rappels", default=True, help_text="Rappels 24 h et 1 h avant une réservation ou un tour de garde."
@@ -140,7 +146,7 @@ class NotificationPreferences(models.Model):
         default=True,
         help_text="Pour les coordinateurs : les demandes d'accompagnement qui attendent une réponse.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiées le")
 
     class Meta:
         verbose_name = "préférences de notification"

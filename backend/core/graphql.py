@@ -289,6 +289,13 @@ class ConnectionField(DjangoConnectionField):
                 raise bad_input(f"`{arg}` doit être compris entre 0 et {max_limit} pour `{name}`.")
         if first is not None and last is not None:
             raise bad_input(f"Indiquez `first` ou `last` pour `{name}`, pas les deux.")
+        from graphql_relay import cursor_to_offset
+
+        for arg in ("after", "before"):  # a cursor of ours, as this connection returned it
+            if args.get(arg) is not None and cursor_to_offset(args[arg]) is None:
+                raise bad_input(
+                    f"Curseur `{arg}` invalide pour `{name}` : reprenez un curseur renvoyé par la liste."
+                )
         offset = args.get("offset")
         if offset is not None and not 0 <= offset <= MAX_OFFSET:
             raise bad_input(f"`offset` doit être compris entre 0 et {MAX_OFFSET} pour `{name}`.")

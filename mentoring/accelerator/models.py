@@ -76,8 +76,12 @@ class AcceleratorRequest(models.Model):
     subject = models.CharField("objet", max_length=200)
     body = models.TextField("question")
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name="département"
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="commune"
+    )
     state = models.CharField("état", max_length=20, choices=State.choices, default=State.NEW)
     urgency = models.CharField(
         "urgence (demandeur)", max_length=6, choices=Level.choices, default=Level.MEDIUM
@@ -89,10 +93,20 @@ class AcceleratorRequest(models.Model):
         verbose_name="agent",
     )  # fmt: skip
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name="fusionnée dans",
     )
     routed_hub = models.ForeignKey(
-        HubDesignation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        HubDesignation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="orientée vers",
     )
     mentoring_request = models.OneToOneField(
         "mentoring.MentoringRequest",
@@ -100,16 +114,21 @@ class AcceleratorRequest(models.Model):
         null=True,
         blank=True,
         related_name="accelerator",
+        verbose_name="demande d'accompagnement liée",
     )
     created_at = models.DateTimeField("reçue le", auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
     # Service-level clocks (business seconds); the clock pauses while waiting on the requester or answered.
-    paused_since = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True, verbose_name="en pause depuis")
+    paused_seconds = models.PositiveIntegerField(default=0, verbose_name="temps en pause (secondes ouvrées)")
     first_response_at = models.DateTimeField("première réponse le", null=True, blank=True)
-    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="délai de première réponse (secondes ouvrées)"
+    )
     resolved_at = models.DateTimeField("résolue le", null=True, blank=True)
-    resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="délai de résolution (secondes ouvrées)"
+    )
     first_response_due_at = models.DateTimeField("première réponse attendue le", null=True, blank=True)
     resolution_due_at = models.DateTimeField("résolution attendue le", null=True, blank=True)
     sla_status = models.CharField(
@@ -153,13 +172,19 @@ class Visibility(models.TextChoices):
 class AcceleratorMessage(models.Model):
     """A reply on a request: public (the requester sees it) or an internal note (staff only)."""
 
-    request = models.ForeignKey(AcceleratorRequest, on_delete=models.CASCADE, related_name="messages")
+    request = models.ForeignKey(
+        AcceleratorRequest, on_delete=models.CASCADE, related_name="messages", verbose_name="demande"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="auteur",
     )
     visibility = models.CharField("visibilité", max_length=8, choices=Visibility.choices)
     body = models.TextField("message")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="le")
 
     class Meta:
         verbose_name = "message de l'accélérateur"
@@ -174,15 +199,17 @@ class AcceleratorMessage(models.Model):
 class AcceleratorChange(models.Model):
     """The audit trail: who changed what, when, from and to which value, and why."""
 
-    request = models.ForeignKey(AcceleratorRequest, on_delete=models.CASCADE, related_name="changes")
+    request = models.ForeignKey(
+        AcceleratorRequest, on_delete=models.CASCADE, related_name="changes", verbose_name="demande"
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="par"
     )
     field = models.CharField("champ", max_length=20)
     from_value = models.CharField("avant", max_length=200, blank=True)
     to_value = models.CharField("après", max_length=200, blank=True)
     reason = models.TextField("motif", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="le")
 
     class Meta:
         verbose_name = "historique de l'accélérateur"
@@ -190,7 +217,41 @@ class AcceleratorChange(models.Model):
         ordering = ["id"]  # the order the changes were made in
 
     def __str__(self):
-        return f"#{self.request_id} {self.field}: {self.from_value} → {self.to_value}"
+        return f"#{self.request_id} {self.field_label} : {self.from_label or '—'} → {self.to_label or '—'}"
+
+    # The audit trail in the back office's words: which field, and its values' French labels.
+    FIELD_LABELS = {
+        "state": ("état", State),
+        "category": ("catégorie", Category),
+        "impact": ("impact", Level),
+        "priority": ("priorité", Priority),
+        "sla": ("délais", SlaStatus),
+        "assignee": ("agent", None),
+    }
+
+    @property
+    def field_label(self) -> str:
+        return self.FIELD_LABELS.get(self.field, (self.field, None))[0]
+
+    def _label(self, value: str) -> str:
+        if self.field == "assignee" and value:  # stored as the agent's address: shown by name
+            from django.contrib.auth import get_user_model
+
+            agent = get_user_model().objects.filter(email=value).first()
+            return agent.get_full_name() if agent else value
+        choices = self.FIELD_LABELS.get(self.field, (None, None))[1]
+        if choices is None or not value:
+            return value
+        member = choices.__members__.get(value) or next((m for m in choices if m.value == value), None)
+        return str(member.label) if member is not None else value
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_value)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_value)
 
 
 class CannedAnswer(models.Model):
@@ -200,9 +261,13 @@ class CannedAnswer(models.Model):
     body = models.TextField("texte")
     category = models.CharField("catégorie", max_length=20, choices=Category.choices, blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="modifiée par",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
 
     class Meta:
         verbose_name = "réponse type"
@@ -221,13 +286,18 @@ class Activity(models.TextChoices):
 class AcceleratorPresence(models.Model):
     """Who of the staff is on a request right now (refreshed by the client; stale after a minute)."""
 
-    request = models.ForeignKey(AcceleratorRequest, on_delete=models.CASCADE, related_name="presences")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    activity = models.CharField(max_length=8, choices=Activity.choices)
-    seen_at = models.DateTimeField()
+    request = models.ForeignKey(
+        AcceleratorRequest, on_delete=models.CASCADE, related_name="presences", verbose_name="demande"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="agent"
+    )
+    activity = models.CharField(max_length=8, choices=Activity.choices, verbose_name="activité")
+    seen_at = models.DateTimeField(verbose_name="vu le")
 
     class Meta:
         verbose_name = "présence"
+        verbose_name_plural = "présences"
         constraints = [models.UniqueConstraint(fields=["request", "user"], name="accel_presence_once")]
 
     def __str__(self):

@@ -595,16 +595,22 @@ def check_service_levels(now: datetime | None = None) -> int:
     return changed
 
 
+def staff_users():
+    """The accelerator's agents: active users holding its permission (through the Cnam group or their own)."""
+    app_label, codename = ACCELERATOR_STAFF.split(".")
+    holds = Q(
+        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
+    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    agents = get_user_model().objects.filter(holds, is_active=True).values("pk")
+    return get_user_model().objects.filter(pk__in=agents).order_by("last_name", "first_name", "email")
+
+
 def staff_addresses() -> list[str]:
     """Where the Cnam team is told what concerns no one in particular: ACCELERATOR_TEAM_EMAIL (a shared
     mailbox) when set, else every active accelerator agent."""
     if settings.ACCELERATOR_TEAM_EMAIL:
         return [settings.ACCELERATOR_TEAM_EMAIL]
-    app_label, codename = ACCELERATOR_STAFF.split(".")
-    holds = Q(
-        groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
-    ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
-    return sorted(set(get_user_model().objects.filter(holds, is_active=True).values_list("email", flat=True)))
+    return list(staff_users().values_list("email", flat=True))
 
 
 def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:

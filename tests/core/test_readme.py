@@ -34,7 +34,10 @@ def test_the_readme_examples_run_as_written(all_territories, servers, tmp_path):
     (sign_in, watcher, change) = (code for _, code in blocks)
 
     first = subprocess.run(
-        ["bash", "-ec", sign_in + '\nprintf "\\nTOKEN=%s\\n" "$TOKEN"'], capture_output=True, text=True, timeout=60
+        ["bash", "-ec", sign_in + '\nprintf "\\nTOKEN=%s\\n" "$TOKEN"'],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert first.returncode == 0, first.stderr
     assert "MSP de Saint-Martin-sur-le-Pr" in first.stdout and '"totalCount":5' in first.stdout
