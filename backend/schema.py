@@ -1,22 +1,41 @@
-"""The root schema: only combines the apps' Query and Mutation mixins."""
+"""The root schema: only combines the domains' query, mutation and subscription fields."""
 
 import graphene
 
-from backend.accounts.graphql.schema import AccountMutation, AccountQuery
+from backend.accounts.graphql.schema import AccountMutationFields, AccountQueryFields
 from backend.core.input_rules import apply_input_rules
-from mentoring.graphql.schema import MentoringMutationType, MentoringQuery, MentoringSubscription
-from network.graphql.schema import NetworkMutation, NetworkQuery, NetworkSubscription
+from mentoring.accelerator.graphql.schema import (
+    AcceleratorMutationFields,
+    AcceleratorQueryFields,
+    AcceleratorSubscriptionFields,
+)
+from mentoring.graphql.schema import (
+    MentoringMutationFields,
+    MentoringQueryFields,
+    MentoringSubscriptionFields,
+)
+from network.graphql.schema import NetworkMutationFields, NetworkQueryFields, NetworkSubscriptionFields
 
 
-class Query(AccountQuery, NetworkQuery, MentoringQuery, graphene.ObjectType):
+class Query(
+    AccountQueryFields, NetworkQueryFields, MentoringQueryFields, AcceleratorQueryFields, graphene.ObjectType
+):
     """Entry points for reading."""
 
 
-class Mutation(AccountMutation, NetworkMutation, MentoringMutationType, graphene.ObjectType):
+class Mutation(
+    AccountMutationFields,
+    NetworkMutationFields,
+    MentoringMutationFields,
+    AcceleratorMutationFields,
+    graphene.ObjectType,
+):
     """Entry points for changing data. Each returns its object and an `errors` list."""
 
 
-class Subscription(NetworkSubscription, MentoringSubscription, graphene.ObjectType):
+class Subscription(
+    NetworkSubscriptionFields, MentoringSubscriptionFields, AcceleratorSubscriptionFields, graphene.ObjectType
+):
     """Live updates, over WebSocket only (protocol graphql-transport-ws on /graphql)."""
 
 

@@ -3,6 +3,7 @@ person concerned, the coordinators of the hub involved, and Cnam staff."""
 
 from django.db.models import Q
 
+from backend.core.permissions import Permission
 from network.models import HubStatus
 from network.permissions import NetworkPermission, Viewer
 
@@ -15,7 +16,7 @@ def offers_visible_to(queryset, viewer: Viewer, prefix: str = ""):
 
 
 # Cnam staff of the accelerator (the "Cnam" group has it; administrators have every permission).
-ACCELERATOR_STAFF = "mentoring.handle_acceleratorrequest"
+ACCELERATOR_STAFF = Permission.ACCELERATOR_STAFF.django_permission
 
 
 def _own_or_hub(

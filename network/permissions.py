@@ -8,17 +8,22 @@ Roles: anonymous; practitioner (user linked to a practitioner); MSP coordinator
 from enum import StrEnum
 from functools import cached_property
 
+from backend.core.permissions import CNAM_STAFF_GROUP, Permission
+
 from .models import Membership, MembershipRole
+
+__all__ = ["CNAM_STAFF_GROUP", "NetworkPermission", "Viewer", "can_see_hub", "hubs_visible_to", "viewer_for"]
 
 
 class NetworkPermission(StrEnum):
-    APPROVE_HUBS = "network.approve_hub"
-    VIEW_CONTACT_DETAILS = "network.view_contact_details"
-    MANAGE_ANY_MSP = "network.change_msp"
-    VERIFY_MSP = "network.verify_msp"
+    """The Django permissions behind the network's declared permissions (backend.core.permissions)."""
+
+    APPROVE_HUBS = Permission.APPROVE_HUBS.django_permission
+    VIEW_CONTACT_DETAILS = Permission.VIEW_CONTACT_DETAILS.django_permission
+    MANAGE_ANY_MSP = Permission.MANAGE_ANY_MSP.django_permission
+    VERIFY_MSP = Permission.VERIFY_MSP.django_permission
 
 
-CNAM_STAFF_GROUP = "Cnam"
 # Their own two, plus read access to the directory in the admin back office.
 CNAM_STAFF_PERMISSIONS = [
     "approve_hub",

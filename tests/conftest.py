@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
+from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token
 from network.identifiers import finess_with_key, rpps_with_key
@@ -275,3 +276,44 @@ def race(*calls):
     for t in threads:
         t.join(30)
     return results
+
+
+# --- Fixtures several modules use ----------------------------------------------------------
+
+
+@pytest.fixture
+async def disconnect_sockets():
+    """Every socket a test opened is disconnected, so no consumer task outlives its test (modules that open
+    sockets use it: `pytest.mark.usefixtures("disconnect_sockets")`)."""
+    from channels.db import database_sync_to_async
+
+    from tests.helpers import _sockets
+
+    yield
+    while _sockets:
+        await _sockets.pop().disconnect()
+    await database_sync_to_async(connections.close_all)()  # the worker thread's connection
+
+
+@pytest.fixture
+def scene(territories):
+    msp = make_msp("MSP de Saint-Martin-sur-le-Pré (e2e)", "51504")
+    hub = make_hub(msp)
+    coordinator = make_coordinator(msp)
+    return {
+        "msp": msp,
+        "hub": hub,
+        "hub_id": to_global_id("Hub", hub.pk),
+        "msp_id": to_global_id("Msp", msp.pk),
+        "token": issue_token(coordinator.user).token,
+    }
+
+
+@pytest.fixture
+def all_territories(transactional_db):
+    """The whole territory file, committed: the demo's scenarios need communes the other tests do not load."""
+    from network.management.commands.load_territories import load_territories
+    from network.models import Commune
+
+    if Commune.objects.count() < 10_000:
+        load_territories()

@@ -1,10 +1,16 @@
 """Conventions shared by every app's GraphQL layer.
 
-- `enum_from_choices`: a described GraphQL enum from a Django `TextChoices`.
+- `Field(type, permissions=…, live=…)`: a root field that declares who may call it (checked before the
+  resolver, written into its description as "Requires: …") and, for subscriptions, the live declaration
+  it listens through (`backend/realtime/live.py`).
+- `BaseMutation`: `Meta.permissions` checked before `mutate`, the docstring as description, an `errors`
+  list built from `Meta.error_type_class`; domain services raise Django `ValidationError`s (with codes)
+  and the base turns them into errors.
+- `enum_from_choices` / `enum_value`: a described GraphQL enum from a Django `TextChoices`, and back.
 - `error_type`: the `{field, code, message}` error object of a domain, `code` an enum.
-- `BaseMutation`: returns its object and a non-null `errors` list; domain services
-  raise Django `ValidationError`s (with codes) and the base turns them into errors.
-- `Unauthenticated` / `Forbidden`: top-level errors with `extensions.code`.
+- `node_field`, `decode_global_id`, `get_object`, `find_object`: global IDs, scoped lookups.
+
+Lists live in `pagination.py` (connections, capped lists); how errors leave the API in `errors.py`.
 """
 
 from __future__ import annotations
@@ -12,14 +18,13 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-import uuid
 
 import graphene
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
+
+from .permissions import gate, requirement
 
 logger = logging.getLogger("backend.graphql")
 
@@ -129,17 +134,44 @@ def validation_errors(
 class BaseMutation(graphene.Mutation):
     """Runs `perform` in a transaction; a ValidationError becomes `errors` and rolls everything back.
 
-    Subclasses set `error_code_enum` (the domain's TextChoices) and define `errors`
-    through `errors_field`, then implement `perform(cls, root, info, **arguments)`
-    returning the payload instance.
+    A concrete mutation declares who may call it (`Meta.permissions`, checked before `perform`, written into
+    its description) and implements `perform(cls, root, info, **arguments)` returning the payload. Its
+    domain's base sets `error_code_enum` (the domain's TextChoices) and `error_type_class` (the domain's
+    error object), from which the `errors` field is added; its docstring is its description.
     """
 
     class Meta:
         abstract = True
 
     error_code_enum = None  # TextChoices of the domain
+    error_type_class = None  # the domain's {field, code, message} object: gives the `errors` field
     atomic = True  # tokenAuth opts out: its failed-login record must survive the error
     error_defaults: dict = {}  # values of required payload fields when the mutation fails (e.g. empty lists)
+    permissions: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        # The `errors` field, added once: on the first class of the chain that declares payload fields (so it
+        # follows them, as when written by hand), or on the mutation itself.
+        meta = cls.__dict__.get("Meta")
+        error_type = getattr(meta, "error_type_class", None) or cls.error_type_class
+        if error_type is not None and not any("errors" in klass.__dict__ for klass in cls.__mro__):
+            declares_fields = any(
+                isinstance(v, graphene.types.unmountedtype.UnmountedType | graphene.Field)
+                for v in cls.__dict__.values()
+            )
+            if declares_fields or not getattr(meta, "abstract", False):
+                cls.errors = errors_field(error_type)
+        super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, permissions=None, error_type_class=None, **options):
+        if error_type_class is not None:
+            cls.error_type_class = error_type_class
+        if not options.get("abstract"):
+            if not permissions:
+                raise TypeError(f"{cls.__name__}: declare who may call it (Meta.permissions)")
+            cls.permissions = tuple(permissions)
+        super().__init_subclass_with_meta__(**options)
 
     @classmethod
     def perform(cls, root, info, **arguments):  # pragma: no cover - abstract
@@ -147,11 +179,16 @@ class BaseMutation(graphene.Mutation):
 
     @classmethod
     def Field(cls, *args, description=None, **kwargs):
-        """The mutation's root field, described by its docstring without the source's indentation."""
-        return super().Field(*args, description=inspect.cleandoc(description or cls.__doc__ or ""), **kwargs)
+        """The mutation's root field, described by its docstring (without the source's indentation) and
+        who may call it."""
+        text = inspect.cleandoc(description or cls.__doc__ or "")
+        field = super().Field(*args, description=f"{text} {requirement(cls.permissions)}".strip(), **kwargs)
+        field.permissions = cls.permissions
+        return field
 
     @classmethod
     def mutate(cls, root, info, **arguments):
+        gate(info, cls.permissions)  # before anything else: who may not call it learns nothing
         known = {c.value for c in cls.error_code_enum}
         try:
             if cls.atomic:
@@ -176,165 +213,68 @@ class BaseMutation(graphene.Mutation):
             )
 
 
+class Field(graphene.Field):
+    """A root query or subscription field that declares who may call it (`permissions`, checked before its
+    resolver runs, written into its description). A subscription field is given its `live` declaration
+    (backend.realtime.live), which subscribes and resolves its events."""
+
+    def __init__(
+        self, type_, *args, permissions, live=None, refused_as_not_found=False, description=None, **kwargs
+    ):
+        text = inspect.cleandoc(description or "")
+        super().__init__(type_, *args, description=f"{text} {requirement(permissions)}".strip(), **kwargs)
+        self.permissions = tuple(permissions)
+        self.live = live
+        # A stream whose very existence is private (the accelerator's): who may not follow it gets NOT_FOUND.
+        self.refused_as_not_found = refused_as_not_found
+
+    def wrap_resolve(self, parent_resolver):
+        if self.live is not None:
+            return self.live.resolve  # an event: the gate was passed when subscribing
+        resolver = super().wrap_resolve(parent_resolver)
+        return gated(resolver, self.permissions)
+
+    def wrap_subscribe(self, parent_subscribe):
+        if self.live is None:
+            return parent_subscribe
+        permissions, subscribe, hide = self.permissions, self.live.subscribe, self.refused_as_not_found
+
+        async def gated_subscribe(root, info, **arguments):
+            from .execution import run_in_pool
+            from .permissions import Refused
+
+            try:
+                await run_in_pool(
+                    lambda: gate(info, permissions)
+                )  # the viewer's facts come from the database
+            except Refused:
+                if not hide:
+                    raise
+                raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"}) from None
+            return await subscribe(root, info, **arguments)
+
+        return gated_subscribe
+
+
+def gated(resolver, permissions):
+    def resolve(root, info, **arguments):
+        gate(info, permissions)
+        return resolver(root, info, **arguments)
+
+    return resolve
+
+
+def enum_value(value):
+    """The raw value of an enum argument: graphene gives members for declared enums, strings otherwise."""
+    return getattr(value, "value", value)
+
+
 def errors_field(error_object: type[graphene.ObjectType]) -> graphene.List:
     return graphene.List(
         graphene.NonNull(error_object),
         required=True,
         description="Problems with the input; empty when the mutation succeeded.",
     )
-
-
-# --- Error formatting for the HTTP (and later WebSocket) transport -----------------------------
-
-
-INTERNAL_ERROR_MESSAGE = "Erreur interne du serveur. L'équipe technique a été prévenue."
-
-
-def _from_graphql_core(error: GraphQLError) -> bool:
-    """An error graphql-core wrote itself (ours are subclasses, carry a code, or wrap what a resolver raised):
-    a plain GraphQLError with no extensions, not located in the result (no path), and either no cause or a
-    scalar's own complaint about a value (a coercion error)."""
-    from graphql.error import GraphQLSyntaxError
-
-    if type(error) not in (GraphQLError, GraphQLSyntaxError) or error.extensions or error.path is not None:
-        return False
-    original = error.original_error
-    return original is None or isinstance(original, (ValueError, TypeError)) or type(original) is GraphQLError
-
-
-def format_error(error: GraphQLError) -> dict:
-    """Expected errors keep their message; anything else is hidden outside DEBUG."""
-    original = getattr(error, "original_error", None)
-    if _from_graphql_core(error):
-        # Syntax, the specification's validation, variable coercion: graphql-core's English, in French.
-        from .messages import code_of, french
-
-        formatted = error.formatted
-        formatted["message"] = french(error.message)
-        formatted["extensions"] = {"code": code_of(error.message)}
-        return formatted
-    if original is None or isinstance(original, GraphQLError):
-        formatted = error.formatted
-        if isinstance(original, GraphQLError) and original.extensions:
-            formatted.setdefault("extensions", {}).update(original.extensions)
-        return formatted
-    if isinstance(original, ValidationError):
-        formatted = error.formatted
-        formatted["message"] = " ".join(original.messages)
-        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
-        return formatted
-    from .execution import current_control
-
-    control = current_control()
-    request_id = control.request_id if control is not None else uuid.uuid4().hex[:16]
-    logger.error("Unhandled error in GraphQL resolver [request %s]", request_id, exc_info=original)
-    formatted = error.formatted
-    if not settings.DEBUG:
-        formatted["message"] = f"{INTERNAL_ERROR_MESSAGE} Référence : {request_id}."
-    formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
-    return formatted
-
-
-# --- Connections --------------------------------------------------------------------------------
-
-
-class CountableConnection(graphene.relay.Connection):
-    """A Relay connection that also gives the total count."""
-
-    class Meta:
-        abstract = True
-
-    total_count = graphene.Int(
-        required=True, description="Number of items matching the query, all pages together."
-    )
-
-    @classmethod
-    def __init_subclass_with_meta__(cls, node=None, **options):
-        if node is not None:
-            # graphene-django names the connection before the node's own meta is complete: its name is the
-            # connection's, less "Connection".
-            item = (options.get("name") or cls.__name__).removesuffix("Connection") or node._meta.name
-            options.setdefault("description", f"A page of {item} items, with cursors and the total count.")
-        super().__init_subclass_with_meta__(node=node, **options)
-
-    def resolve_total_count(self, info):
-        return self.length
-
-
-MAX_OFFSET = 10_000  # deeper pages go by cursor (`after`): an offset scan costs its whole length
-
-
-class ConnectionField(DjangoConnectionField):
-    """A Relay connection whose `first`/`last` are required and capped, with a clear error when they are not.
-
-    graphene-django enforces the same with bare asserts, which would surface as internal errors.
-    """
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("first", graphene.Int(description="Return the first n items (at most 100)."))
-        kwargs.setdefault("last", graphene.Int(description="Return the last n items (at most 100)."))
-        kwargs.setdefault("after", graphene.String(description="Return items after this cursor."))
-        kwargs.setdefault("before", graphene.String(description="Return items before this cursor."))
-        kwargs.setdefault("offset", graphene.Int(description="Skip this many items first."))
-        super().__init__(*args, **kwargs)
-
-    @classmethod
-    def connection_resolver(cls, resolver, connection, default_manager, queryset_resolver, max_limit, enforce_first_or_last, root, info, **args):  # fmt: skip
-        first, last = args.get("first"), args.get("last")
-        name = info.field_name
-        if enforce_first_or_last and first is None and last is None:
-            raise bad_input(f"Indiquez `first` ou `last` (au plus {max_limit}) pour paginer `{name}`.")
-        for arg, value in (("first", first), ("last", last)):
-            if value is not None and not 0 <= value <= max_limit:
-                raise bad_input(f"`{arg}` doit être compris entre 0 et {max_limit} pour `{name}`.")
-        if first is not None and last is not None:
-            raise bad_input(f"Indiquez `first` ou `last` pour `{name}`, pas les deux.")
-        from graphql_relay import cursor_to_offset
-
-        for arg in ("after", "before"):  # a cursor of ours, as this connection returned it
-            if args.get(arg) is not None and cursor_to_offset(args[arg]) is None:
-                raise bad_input(
-                    f"Curseur `{arg}` invalide pour `{name}` : reprenez un curseur renvoyé par la liste."
-                )
-        offset = args.get("offset")
-        if offset is not None and not 0 <= offset <= MAX_OFFSET:
-            raise bad_input(f"`offset` doit être compris entre 0 et {MAX_OFFSET} pour `{name}`.")
-        if offset is not None and args.get("before") is not None:
-            raise bad_input(
-                f"`offset` et `before` ne se combinent pas pour `{name}` : utilisez l'un ou l'autre."
-            )
-        return super().connection_resolver(
-            resolver,
-            connection,
-            default_manager,
-            queryset_resolver,
-            max_limit,
-            False,  # checked above; graphene-django's own check takes `first: 0` for a missing `first`
-            root,
-            info,
-            **args,
-        )
-
-
-# --- Capped lists ----------------------------------------------------------------------------------
-
-CAPPED_LIST_DEFAULT = 100
-CAPPED_LIST_MAX = 200
-
-
-def capped_list_first() -> graphene.Int:
-    """The `first` argument of a plain list that could grow: the query limits count the list at this size."""
-    return graphene.Int(
-        default_value=CAPPED_LIST_DEFAULT,
-        description=f"Return at most this many items (default {CAPPED_LIST_DEFAULT}, at most {CAPPED_LIST_MAX}).",
-    )
-
-
-def capped(items, first: int, name: str):
-    """The first `first` items (a list or a queryset), or BAD_USER_INPUT when `first` is out of bounds."""
-    if first is None or not 0 <= first <= CAPPED_LIST_MAX:
-        raise bad_input(f"`first` doit être compris entre 0 et {CAPPED_LIST_MAX} pour `{name}`.")
-    return list(items[:first])
 
 
 def bad_input(message: str) -> GraphQLError:
@@ -397,10 +337,13 @@ def node_field(**kwargs) -> graphene.Field:
                 raise bad_input(f"Identifiant {type_name} invalide.") from None
         return graphene_type.get_node(info, pk)
 
-    return graphene.Field(
+    from .permissions import Permission
+
+    return Field(
         graphene.relay.Node,
         id=graphene.ID(required=True, description="The ID of the object."),
         resolver=resolve,
+        permissions=[Permission.ANYONE],  # what it returns, each type's scoping decides
         **kwargs,
     )
 

@@ -12,8 +12,8 @@ from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
 from graphql import ExecutionResult, OperationType, execute, get_operation_ast
 
+from .errors import format_error
 from .execution import BudgetedExecutionContext, DatabaseBusy, OperationStopped, run_in_pool
-from .graphql import format_error
 from .limits import prepare_operation
 
 logger = logging.getLogger("backend")

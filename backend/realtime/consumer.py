@@ -33,6 +33,7 @@ from graphql import (
 from graphql.execution import create_source_event_stream
 
 from backend.accounts.services import client_ip, user_for_token
+from backend.core.errors import format_error
 from backend.core.execution import (
     BudgetedExecutionContext,
     DatabaseBusy,
@@ -40,7 +41,6 @@ from backend.core.execution import (
     execution_setting,
     run_in_pool,
 )
-from backend.core.graphql import format_error
 from backend.core.limits import prepare_operation
 
 from .fanout import process_fanout

@@ -69,7 +69,8 @@ class AgentFilter(admin.SimpleListFilter):
     parameter_name = "agent"
 
     def lookups(self, request, model_admin):
-        return [("none", "Personne"), *((str(u.pk), u.get_full_name()) for u in services.staff_users())]
+        agents = services.staff_users(administrators=False)
+        return [("none", "Personne"), *((str(u.pk), u.get_full_name()) for u in agents)]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -147,7 +148,7 @@ class AcceleratorRequestAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         if not request.user.has_perm(ACCELERATOR_STAFF):
             return {}
-        for user in services.staff_users():
+        for user in services.staff_users(administrators=False):
             action, name, description = _assign_action(user)
             actions[name] = (action, name, description)
         return actions

@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.mail.services import queue_email
-from backend.realtime.events import publish
 from mentoring import notifications
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
@@ -29,6 +28,7 @@ from mentoring.services.matching import HubMatch, rank_hubs
 from network.models import Commune, Department, HubDesignation, Membership, Msp, Practitioner, Zoning
 from network.services.directory import get_commune
 
+from . import events
 from .business_hours import ZONE as PARIS
 from .business_hours import add_business_seconds, business_seconds
 from .models import (
@@ -216,14 +216,15 @@ def _announce(request, kind: str, message: AcceleratorMessage | None = None) -> 
         "message": message.pk if message else None,
         "internal": internal,
     }
-    publish("accelerator-request", request.pk, payload)
-    publish("accelerator-queue", "staff", payload)
+    events.REQUEST.publish(request.pk, **payload)
+    events.QUEUE.publish("staff", **payload)
 
 
 def publish_presence(request: AcceleratorRequest, user, activity: str | None) -> None:
     """Tell the staff watching the request that someone started or stopped viewing or replying."""
-    publish("accelerator-request", request.pk, {"request": request.pk, "kind": "PRESENCE", "message": None,
-                                                 "user": user.pk, "activity": activity})  # fmt: skip
+    events.REQUEST.publish(
+        request.pk, request=request.pk, kind="PRESENCE", message=None, user=user.pk, activity=activity
+    )
 
 
 def _lock(request: AcceleratorRequest) -> AcceleratorRequest:
@@ -595,14 +596,17 @@ def check_service_levels(now: datetime | None = None) -> int:
     return changed
 
 
-def staff_users():
-    """The accelerator's agents: active users holding its permission (through the Cnam group or their own)."""
+def staff_users(administrators: bool = True):
+    """Who may handle requests: active users holding the accelerator's permission, through the Cnam group or
+    their own, and (unless `administrators` is false) the administrators, who hold every permission."""
     app_label, codename = ACCELERATOR_STAFF.split(".")
     holds = Q(
         groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label
     ) | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+    if administrators:
+        holds |= Q(is_superuser=True)
     agents = get_user_model().objects.filter(holds, is_active=True).values("pk")
-    return get_user_model().objects.filter(pk__in=agents).order_by("last_name", "first_name", "email")
+    return get_user_model().objects.filter(pk__in=agents).order_by("email")
 
 
 def staff_addresses() -> list[str]:
@@ -610,7 +614,7 @@ def staff_addresses() -> list[str]:
     mailbox) when set, else every active accelerator agent."""
     if settings.ACCELERATOR_TEAM_EMAIL:
         return [settings.ACCELERATOR_TEAM_EMAIL]
-    return list(staff_users().values_list("email", flat=True))
+    return list(staff_users(administrators=False).values_list("email", flat=True))
 
 
 def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:

@@ -13,10 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.core.db import conflicts_raise
-from backend.realtime.events import publish
 from network.models import Practitioner
 
-from .. import notifications
+from .. import events, notifications
 from ..errors import MentoringErrorCode
 from ..errors import domain_error as _error
 from ..models import Booking, BookingEventKind, BookingRole, BookingStatus, Slot, SlotStatus
@@ -54,15 +53,13 @@ def tell_practitioner(booking: Booking, kind: BookingEventKind, reason: str = ""
         notifications.slot_cancelled(booking, reason)
     else:
         _EMAILS[kind](booking)
-    publish("practitioner-bookings", booking.practitioner_id, {"booking": booking.pk, "kind": kind.value})
+    events.PRACTITIONER_BOOKINGS.publish(booking.practitioner_id, booking=booking.pk, kind=kind.value)
 
 
 def announce_slot_change(slot: Slot) -> None:
-    """Tell watchers of the slot, its offer and its hub (seats left, cancellation), once committed."""
-    payload = {"slot": slot.pk}
-    publish("slot", slot.pk, payload)
-    publish("offer-slots", slot.offer_id, payload)
-    publish("hub-slots", slot.offer.hub_id, payload)
+    """Tell watchers of the slot's offer and hub (seats left, times, staff, cancellation), once committed."""
+    events.OFFER_SLOTS.publish(slot.offer_id, slot=slot.pk)
+    events.HUB_SLOTS.publish(slot.offer.hub_id, slot=slot.pk)
 
 
 @transaction.atomic

@@ -10,8 +10,6 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from backend.realtime.events import publish
-
 from ..errors import MentoringErrorCode
 from ..errors import domain_error as _error
 from ..models import CoordinationSession, MentoringTopic, Mentorship, MentorshipStatus
@@ -52,7 +50,6 @@ def log_session(
         notes=(notes or "").strip()[:5000],
         logged_by=actor,
     )
-    publish("hub-coordination", mentorship.hub_id)
     return session
 
 
@@ -70,7 +67,6 @@ def end_mentorship(mentorship: Mentorship, ended_on: date | None = None) -> Ment
     mentorship.status = MentorshipStatus.ENDED
     mentorship.ended_on = ended_on
     mentorship.save(update_fields=["status", "ended_on"])
-    publish("hub-coordination", mentorship.hub_id)
     return mentorship
 
 

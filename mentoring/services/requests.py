@@ -19,11 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.realtime.events import publish
 from network.models import HubDesignation, HubStatus, OfferKind, Practitioner
 from network.services.directory import get_commune
 
-from .. import notifications
+from .. import events, notifications
 from ..errors import MentoringErrorCode, required_text
 from ..errors import domain_error as _error
 from ..models import (
@@ -46,10 +45,9 @@ def _record(request: MentoringRequest, kind: str, actor=None, message: str = "")
     event = MentoringRequestEvent.objects.create(
         request=request, kind=kind, actor=actor, hub=request.hub, message=message
     )
-    payload = {"event": event.pk}
-    publish("mentoring-requests-of", request.requester_id, payload)
+    events.REQUESTS_OF.publish(request.requester_id, event=event.pk)
     if request.hub_id:
-        publish("mentoring-requests-hub", request.hub_id, payload)
+        events.HUB_REQUESTS.publish(request.hub_id, event=event.pk)
     return event
 
 
@@ -233,7 +231,6 @@ def accept_request(
     request.save(update_fields=["status", "updated_at"])
     _record(request, RequestEventKind.ACCEPTED, actor, f"{hours} h par mois")
     notifications.request_accepted(request, mentorship)
-    publish("hub-coordination", hub.pk)
     return mentorship
 
 

@@ -1,30 +1,24 @@
+"""The network directory's part of the root schema: assembled here, defined beside."""
+
 import graphene
 
-from . import mutations
-from .queries import NetworkQuery
-from .subscriptions import NetworkSubscription
+from . import hub_mutations, msp_mutations, registration_mutations
+from .queries import NetworkQueryFields
+from .subscriptions import NetworkSubscriptionFields
 
-__all__ = ["NetworkMutation", "NetworkQuery", "NetworkSubscription"]
+__all__ = ["NetworkMutationFields", "NetworkQueryFields", "NetworkSubscriptionFields"]
 
 
-class NetworkMutation(graphene.ObjectType):
-    register_practitioner = mutations.RegisterPractitioner.Field(
-        description=mutations.RegisterPractitioner.__doc__
-    )
-    confirm_registration = mutations.ConfirmRegistration.Field(
-        description=mutations.ConfirmRegistration.__doc__
-    )
-    create_msp = mutations.CreateMsp.Field(description=mutations.CreateMsp.__doc__)
-    update_msp = mutations.UpdateMsp.Field(description=mutations.UpdateMsp.__doc__)
-    invite_msp_member = mutations.InviteMspMember.Field(description=mutations.InviteMspMember.__doc__)
-    respond_to_msp_invitation = mutations.RespondToMspInvitation.Field(
-        description=mutations.RespondToMspInvitation.__doc__
-    )
-    cancel_msp_invitation = mutations.CancelMspInvitation.Field(
-        description=mutations.CancelMspInvitation.__doc__
-    )
-    verify_msp = mutations.VerifyMsp.Field(description=mutations.VerifyMsp.__doc__)
-    end_msp_membership = mutations.EndMspMembership.Field(description=mutations.EndMspMembership.__doc__)
-    apply_for_hub = mutations.ApplyForHub.Field(description=mutations.ApplyForHub.__doc__)
-    approve_hub = mutations.ApproveHub.Field(description=mutations.ApproveHub.__doc__)
-    suspend_hub = mutations.SuspendHub.Field(description=mutations.SuspendHub.__doc__)
+class NetworkMutationFields(graphene.ObjectType):
+    register_practitioner = registration_mutations.RegisterPractitioner.Field()
+    confirm_registration = registration_mutations.ConfirmRegistration.Field()
+    create_msp = msp_mutations.CreateMsp.Field()
+    update_msp = msp_mutations.UpdateMsp.Field()
+    invite_msp_member = msp_mutations.InviteMspMember.Field()
+    respond_to_msp_invitation = msp_mutations.RespondToMspInvitation.Field()
+    cancel_msp_invitation = msp_mutations.CancelMspInvitation.Field()
+    verify_msp = msp_mutations.VerifyMsp.Field()
+    end_msp_membership = msp_mutations.EndMspMembership.Field()
+    apply_for_hub = hub_mutations.ApplyForHub.Field()
+    approve_hub = hub_mutations.ApproveHub.Field()
+    suspend_hub = hub_mutations.SuspendHub.Field()

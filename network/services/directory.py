@@ -18,9 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import hash_token, normalize_email
-from backend.realtime.events import publish
 
-from .. import notifications
+from .. import events, notifications
 from ..errors import NetworkErrorCode
 from ..models import (
     Commune,
@@ -360,7 +359,7 @@ def update_msp(msp: Msp, data: MspData) -> Msp:
     msp.save()
     if data.sites is not None:
         _save_sites(msp, data.sites, replace=True)
-    publish("msp", msp.pk)
+    events.MSP.publish(msp.pk)
     if msp.status != MspStatus.OPERATING:
         from .hubs import suspend_for_closed_msp
 
@@ -395,7 +394,7 @@ def add_member(msp: Msp, practitioner: Practitioner, role: str, start_date: date
     ):
         practitioner.practice_mode = PracticeMode.MSP_MEMBER
         practitioner.save(update_fields=["practice_mode", "updated_at"])
-    publish("msp", msp.pk)
+    events.MSP.publish(msp.pk)
     return membership
 
 
@@ -443,5 +442,5 @@ def end_membership(
     membership.end_reason = (reason or "").strip()
     _clean(membership)
     membership.save(update_fields=["end_date", "end_reason"])
-    publish("msp", membership.msp_id)
+    events.MSP.publish(membership.msp_id)
     return membership

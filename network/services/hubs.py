@@ -8,8 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, F, FloatField, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from backend.realtime.events import publish
-
+from .. import events
 from ..errors import NetworkErrorCode
 from ..models import HubDesignation, HubStatus, Membership, Msp, MspSite, MspStatus, OfferKind
 from .geo import bounding_box, distance_expression
@@ -26,8 +25,8 @@ class HubApplication:
 
 def _changed(hub: HubDesignation) -> None:
     """Tell the hub's and its MSP's subscribers, once committed."""
-    publish("hub", hub.pk)
-    publish("msp", hub.msp_id)
+    events.HUB.publish(hub.pk)
+    events.MSP.publish(hub.msp_id)
 
 
 def _validate_application(data: HubApplication) -> None:

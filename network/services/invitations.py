@@ -13,9 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.realtime.events import publish
-
-from .. import notifications
+from .. import events, notifications
 from ..errors import NetworkErrorCode
 from ..models import InvitationStatus, Membership, Msp, MspInvitation, Practitioner
 from ..validators import validate_rpps
@@ -142,5 +140,5 @@ def verify_msp(msp: Msp, user) -> Msp:
     msp.verified_at = timezone.now()
     msp.verified_by = user
     msp.save(update_fields=["verified_at", "verified_by", "updated_at"])
-    publish("msp", msp.pk)
+    events.MSP.publish(msp.pk)
     return msp

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests.core.test_deploy import PROJECT, all_territories  # noqa: F401 (fixture)
-from tests.daphne import server_env
+from tests.daphne import PROJECT, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +30,7 @@ ENGLISH = re.compile(
 
 
 @pytest.fixture
-def agent_browser(all_territories, servers, offline_page):  # noqa: F811
+def agent_browser(all_territories, servers, offline_page):
     server = servers()
     demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip
     assert demo.returncode == 0, demo.stderr

@@ -9,40 +9,19 @@ import asyncio
 import contextlib
 import json
 import socket
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from django.db import connection
 
-from tests.stalling import MARKER
+from tests.helpers import running_slow_statements, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SLOW = "{ professions { code } }"
 APP = "tests.stalling.app:application"
-
-
-def running_slow_statements() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
-            "AND query LIKE %s",
-            [f"%{MARKER}%"],
-        )
-        return cursor.fetchone()[0]
-
-
-def wait_until(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def post(server, query, timeout=20):

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from tests.core.test_budget import running_slow_statements, wait_until
+from tests.helpers import running_slow_statements, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -87,16 +87,6 @@ def entrypoint_env(**extra) -> dict:
     return env
 
 
-@pytest.fixture
-def all_territories(transactional_db):
-    """The whole territory file, committed: the demo's scenarios need communes the other tests do not load."""
-    from network.management.commands.load_territories import load_territories
-    from network.models import Commune
-
-    if Commune.objects.count() < 10_000:
-        load_territories()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migrate_loads_the_demo_only_when_asked(all_territories):
     demo_admin = get_user_model().objects.filter(email="admin@demo.tetedepont.fr")

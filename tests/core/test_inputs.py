@@ -12,7 +12,7 @@ from django.test import Client
 
 from backend.schema import schema
 from tests.conftest import top_codes
-from tests.mentoring.test_api import CREATE_SLOT, gid, offer_for
+from tests.helpers import CREATE_SLOT, gid, offer_for
 
 pytestmark = pytest.mark.django_db
 

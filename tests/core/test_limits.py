@@ -13,7 +13,7 @@ from backend.asgi import application
 from backend.core.limits import QueryLimits, measure
 from backend.schema import schema
 from tests.conftest import make_msp, top_codes
-from tests.realtime.test_protocol import PROTOCOL, TIMEOUT
+from tests.helpers import PROTOCOL, TIMEOUT
 
 # The security review's documents.
 NESTED = (  # 186 bytes, 4.7 s before: msps → memberships → practitioner → memberships → msp, twice

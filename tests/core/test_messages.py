@@ -6,12 +6,7 @@ import re
 import pytest
 
 from backend.core.messages import PREAMBLE, french
-from tests.realtime.test_protocol import (
-    TIMEOUT,
-    disconnect_sockets,  # noqa: F401 (fixture)
-    ready_socket,
-    subscribe,
-)
+from tests.helpers import TIMEOUT, ready_socket, subscribe
 
 NEAR = '{communeCode: "51272"}'
 # (document, variables, code): the mistakes a client makes.
@@ -59,6 +54,8 @@ ENGLISH = re.compile(
     r"\b(Cannot|Unknown|Expected|Field|Variable|Argument|must|provided|found|Did you mean|of type|defined|"
     r"conflict|Syntax|cannot|represent|value|never|used|There can be)\b"
 )
+
+pytestmark = pytest.mark.usefixtures("disconnect_sockets")
 
 
 def assert_french(error, code):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_deploy import all_territories  # noqa: F401 (fixture)
 from tests.daphne import server_env
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -24,7 +23,7 @@ def trying_the_api() -> list[tuple[str, str]]:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl")
-def test_the_readme_examples_run_as_written(all_territories, servers, tmp_path):  # noqa: F811
+def test_the_readme_examples_run_as_written(all_territories, servers, tmp_path):
     server = servers()
     # As `make run` loads it (the tests' own fast password hashing would not let the server sign in).
     demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip

@@ -22,7 +22,9 @@ from graphql_relay import to_global_id
 from backend.accounts.services import issue_token
 from backend.schema import schema
 from tests.conftest import top_codes
-from tests.realtime.test_protocol import TIMEOUT, disconnect_sockets, ready_socket  # noqa: F401 (fixture)
+from tests.helpers import TIMEOUT, ready_socket
+
+pytestmark = pytest.mark.usefixtures("disconnect_sockets")
 
 DEMO_ROLES = {
     "anonymous": None,

@@ -20,9 +20,8 @@ from mentoring.models import Booking, Slot
 from mentoring.services.booking import book_slot
 from mentoring.services.series import create_series
 from tests.conftest import make_hub, make_msp, make_practitioner, make_user
-from tests.helpers import run_worker
+from tests.helpers import ERRORS, gid, offer_for, run_worker, slot_for
 from tests.mail_backends import FlakyBackend
-from tests.mentoring.test_api import ERRORS, gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

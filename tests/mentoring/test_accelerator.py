@@ -3,7 +3,6 @@ notes kept from the requester, routing to a hub end to end, merge, per-role API,
 
 from datetime import datetime, timedelta
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 from channels.db import database_sync_to_async
@@ -25,34 +24,14 @@ from tests.conftest import (
     make_practitioner,
     top_codes,
 )
-from tests.helpers import deliver_queued_mail
-from tests.mentoring.test_api import ERRORS, expect, gid
-from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
+from tests.helpers import ERRORS, at, deliver_queued_mail, expect, gid, question, submit_at
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
+
+
 HOUR = 3600
 STAFF = {"cnam_staff", "admin"}
 PRACTITIONERS = {"practitioner", "coordinator", "other_coordinator"}
-
-
-def at(*args):
-    return datetime(*args, tzinfo=PARIS)
-
-
-def question(**extra):
-    fields = {
-        "subject": "Statuts de la Sisa",
-        "body": "Faut-il un médecin gérant dans les statuts de notre Sisa ?",
-        "category": "SISA_LEGAL",
-        "commune_code": "51108",
-    }
-    return services.Question(**{**fields, **extra})
-
-
-def submit_at(when, requester=None, **extra):
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        return services.submit(requester or make_practitioner(user=True), question(**extra))
 
 
 def codes(exc):
@@ -322,7 +301,7 @@ async def test_live_events_carry_internal_notes_to_staff_only(territories):
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
     from tests.conftest import make_user
-    from tests.realtime.test_protocol import TIMEOUT, ready_socket, settle, subscribe
+    from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     def setup():
         requester = make_practitioner(user=True)
@@ -655,7 +634,7 @@ def test_reading_and_replying_to_one_request_per_role(gql, world, role):
 @pytest.mark.usefixtures("disconnect_sockets")
 async def test_request_events_are_refused_to_those_who_may_not_see_the_request(territories):
     from backend.accounts.services import issue_token
-    from tests.realtime.test_protocol import TIMEOUT, ready_socket, subscribe
+    from tests.helpers import TIMEOUT, ready_socket, subscribe
 
     def setup():
         request = services.submit(make_practitioner(user=True), question())
@@ -702,7 +681,7 @@ def test_route_to_hub_per_role(gql, world, role):
 @pytest.mark.usefixtures("disconnect_sockets")
 async def test_the_queue_stream_is_for_staff_only(territories):
     from backend.accounts.services import issue_token
-    from tests.realtime.test_protocol import TIMEOUT, ready_socket, subscribe
+    from tests.helpers import TIMEOUT, ready_socket, subscribe
 
     def token():
         return issue_token(make_coordinator(make_hub(make_msp("MSP (file)", "51108")).msp).user).token

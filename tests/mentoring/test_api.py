@@ -7,49 +7,18 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from graphql_relay import to_global_id
 
-from mentoring.models import Booking, BookingStatus, LocationKind, Slot, SlotStatus, SupportOffer
+from mentoring.models import Booking, BookingStatus, Slot, SlotStatus, SupportOffer
 from mentoring.services.booking import book_slot
-from network.models import OfferKind
 from tests.conftest import ROLES, error_codes, make_hub, make_msp, make_practitioner, top_codes
+from tests.helpers import CREATE_SLOT, ERRORS, MANAGERS, expect, gid, offer_for, slot_for
 
-ERRORS = "errors { field code message }"
-
-
-def gid(obj):
-    name = {"HubDesignation": "Hub"}.get(type(obj).__name__, type(obj).__name__)
-    return to_global_id(name, obj.pk)
-
-
-def offer_for(hub, **extra):
-    fields = {"title": "Consultations avancées", "location_kind": LocationKind.REMOTE, **extra}
-    return SupportOffer.objects.create(hub=hub, kind=OfferKind.ADVANCED_CONSULTATION, **fields)
-
-
-def slot_for(offer, capacity=2, days=3):
-    starts = timezone.now() + timedelta(days=days)
-    return Slot.objects.create(
-        offer=offer, starts_at=starts, ends_at=starts + timedelta(hours=3), capacity=capacity
-    )
-
-
-def expect(result, mutation, role, allowed):
-    if role in allowed:
-        assert "errors" not in result, result.get("errors")
-        assert result["data"][mutation]["errors"] == [], result["data"][mutation]
-        return True
-    assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"], result
-    return False
-
-
-MANAGERS = {"coordinator", "admin"}
 PRACTITIONERS = {"practitioner", "coordinator", "other_coordinator"}
 
 PUBLISH = f"""mutation($hub: ID!, $input: OfferInput!) {{ publishOffer(hubId: $hub, input: $input) {{
     offer {{ title kind locationKind hostName hostCommune {{ name }} timeZone professions {{ code }} }} {ERRORS} }} }}"""
-CREATE_SLOT = f"""mutation($offer: ID!, $start: DateTime!, $end: DateTime!) {{
-    createSlot(offerId: $offer, startsAt: $start, endsAt: $end, capacity: 3) {{ slot {{ seatsLeft localStartsAt timeZone }} {ERRORS} }} }}"""
+
+
 BOOK = f"mutation($slot: ID!, $key: String) {{ bookSlot(slotId: $slot, idempotencyKey: $key) {{ booking {{ id status }} {ERRORS} }} }}"
 WAIT = f"mutation($slot: ID!) {{ joinWaitlist(slotId: $slot) {{ booking {{ status }} {ERRORS} }} }}"
 CANCEL_BOOKING = f'mutation($id: ID!) {{ cancelBooking(id: $id, reason: "Empêchement") {{ booking {{ status }} {ERRORS} }} }}'
@@ -254,7 +223,7 @@ def test_listing_slots_costs_the_same_queries_for_5_and_30(gql, world):
 
 @pytest.mark.django_db(transaction=True)
 async def test_slot_updated_streams_seats_left(territories):
-    from tests.realtime.test_protocol import ready_socket, settle, subscribe
+    from tests.helpers import ready_socket, settle, subscribe
 
     hub = await database_sync_to_async(lambda: make_hub(make_msp("MSP (ws)", "51504")))()
     offer = await database_sync_to_async(offer_for)(hub)

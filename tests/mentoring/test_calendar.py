@@ -10,7 +10,7 @@ from mentoring.services.rota import assign_staff
 from mentoring.services.series import SeriesScope, update_occurrences
 from network.models import Membership
 from tests.conftest import ROLES, make_practitioner
-from tests.mentoring.test_api import ERRORS, expect, gid, offer_for, slot_for
+from tests.helpers import ERRORS, expect, gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from backend.accounts.tasks import purge_expired_credentials
 from mentoring.accelerator.models import SlaStatus
 from mentoring.accelerator.tasks import watch_service_levels
 from tests.conftest import make_user
-from tests.helpers import run_worker
-from tests.mentoring.test_accelerator import at, submit_at
+from tests.helpers import at, run_worker, submit_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

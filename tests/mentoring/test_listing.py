@@ -11,8 +11,7 @@ from mentoring.services.booking import book_slot, cancel_booking
 from mentoring.services.series import SeriesScope, update_occurrences
 from network.models import MspSite, OfferKind
 from tests.conftest import make_hub, make_msp, make_practitioner
-from tests.mentoring.test_api import gid, offer_for, slot_for
-from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
+from tests.helpers import gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +102,7 @@ async def test_my_booking_events_tell_the_practitioner_and_nobody_else(territori
     from datetime import time
 
     from backend.accounts.services import issue_token
-    from tests.realtime.test_protocol import TIMEOUT, ready_socket, settle, subscribe
+    from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     def setup():
         offer = offer_for(make_hub(make_msp("MSP (ws)", "51504")))

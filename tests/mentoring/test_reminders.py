@@ -246,7 +246,7 @@ def test_the_morning_digest_lists_requests_waiting_more_than_three_business_days
 
 
 def test_service_level_alerts_go_to_the_assignee_or_else_the_cnam_team(world, settings):
-    from tests.mentoring.test_accelerator import submit_at
+    from tests.helpers import submit_at
 
     agent, other_agent = world.user("cnam_staff"), make_user()
     other_agent.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
@@ -283,7 +283,7 @@ def test_each_periodic_job_kind_runs_on_a_real_worker(territories):
     from mentoring.tasks import announce_unstaffed_turns as unstaffed_task
     from mentoring.tasks import queue_booking_reminders as reminders_task
     from mentoring.tasks import send_request_digests as digests_task
-    from tests.mentoring.test_accelerator import submit_at
+    from tests.helpers import submit_at
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM procrastinate_jobs")

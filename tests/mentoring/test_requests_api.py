@@ -26,8 +26,7 @@ from tests.conftest import (
     make_practitioner,
     top_codes,
 )
-from tests.mentoring.test_api import ERRORS, gid
-from tests.realtime.test_protocol import disconnect_sockets  # noqa: F401 (fixture)
+from tests.helpers import ERRORS, gid
 
 pytestmark = pytest.mark.django_db
 
@@ -308,7 +307,7 @@ EVENTS = "subscription($h: ID) { mentoringRequestEvents(hubId: $h) { kind messag
 @pytest.mark.usefixtures("disconnect_sockets")
 async def test_request_events_reach_the_requester_and_the_hubs_coordinators_only(territories):
     from backend.accounts.services import issue_token
-    from tests.realtime.test_protocol import TIMEOUT, ready_socket, settle, subscribe
+    from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     def setup():
         hub = make_hub(make_msp("MSP (ws)", "51504"))

@@ -14,7 +14,7 @@ from mentoring.services.rota import assign_rota, assign_staff, swap_turns
 from mentoring.services.series import create_series
 from network.models import MembershipRole
 from tests.conftest import ROLES, make_practitioner
-from tests.mentoring.test_api import expect, offer_for, slot_for
+from tests.helpers import expect, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from mentoring.services.booking import book_slot
 from mentoring.services.series import SeriesScope, cancel_occurrences, create_series
 from network.models import OfferKind
 from tests.conftest import ROLES, error_codes, make_hub, make_msp, make_practitioner, top_codes
-from tests.mentoring.test_api import expect, offer_for
+from tests.helpers import expect, offer_for
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")

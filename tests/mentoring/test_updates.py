@@ -12,8 +12,7 @@ from mentoring.services.booking import book_slot
 from mentoring.services.offers import update_offer
 from mentoring.services.series import SeriesScope, create_series, update_occurrences
 from tests.conftest import ROLES, error_codes, make_practitioner
-from tests.helpers import deliver_queued_mail
-from tests.mentoring.test_api import ERRORS, expect, gid, offer_for
+from tests.helpers import ERRORS, deliver_queued_mail, expect, gid, offer_for
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

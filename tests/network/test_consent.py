@@ -10,8 +10,7 @@ from graphql_relay import to_global_id
 from network.identifiers import rpps_with_key
 from network.models import ContactAccess, InvitationStatus, Membership, MembershipRole, Msp
 from tests.conftest import PASSWORD, ROLES, error_codes, make_msp, make_practitioner, top_codes
-from tests.helpers import deliver_queued_mail
-from tests.network.test_mutations import ERRORS, MANAGERS, expect, gid, snapshot
+from tests.helpers import ERRORS, MANAGERS, deliver_queued_mail, expect, gid, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +117,7 @@ def test_inviting_by_rpps_tells_nothing_about_registration(gql, world):
 
 def test_the_security_review_harvest_gets_nothing(gql, world, mailoutbox, django_capture_on_commit_callbacks):
     """registerPractitioner → createMsp → add anyone: the stranger's contact details stay hidden."""
-    from tests.network.test_mutations import CONFIRM, code_in
+    from tests.helpers import CONFIRM, code_in
 
     with django_capture_on_commit_callbacks(execute=True):
         signup = gql.execute(

@@ -5,11 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.forms.models import model_to_dict
 from graphql_relay import to_global_id
 
 from network.identifiers import finess_with_key, rpps_with_key
-from network.models import HubDesignation, HubStatus, Membership, MembershipRole, Msp, MspStatus, Practitioner
+from network.models import HubDesignation, HubStatus, Membership, MembershipRole, MspStatus
 from tests.conftest import (
     ROLES,
     error_codes,
@@ -17,43 +16,10 @@ from tests.conftest import (
     make_hub,
     make_msp,
     make_practitioner,
-    top_codes,
 )
-from tests.helpers import deliver_queued_mail
+from tests.helpers import CONFIRM, ERRORS, MANAGERS, code_in, deliver_queued_mail, expect, gid, snapshot
 
 pytestmark = pytest.mark.django_db
-
-ERRORS = "errors { field code message }"
-
-
-def gid(obj):
-    type_name = {"HubDesignation": "Hub"}.get(type(obj).__name__, type(obj).__name__)
-    return to_global_id(type_name, obj.pk)
-
-
-def snapshot():
-    """Everything a refused mutation must leave as it was."""
-    return {
-        "msps": sorted((m.pk, m.name, m.status, m.finess) for m in Msp.objects.all()),
-        "memberships": sorted(
-            (m.pk, m.msp_id, m.practitioner_id, m.role, m.end_date) for m in Membership.objects.all()
-        ),
-        "hubs": sorted(tuple(model_to_dict(h).items()) for h in HubDesignation.objects.all()),
-        "practitioners": Practitioner.objects.count(),
-        "users": get_user_model().objects.count(),
-    }
-
-
-def expect(result, mutation, role, allowed_roles, unauthenticated="anonymous"):
-    """Allowed roles get an empty error list; anonymous gets UNAUTHENTICATED; others FORBIDDEN."""
-    if role in allowed_roles:
-        assert "errors" not in result, result.get("errors")
-        assert result["data"][mutation]["errors"] == []
-        return True
-    expected = "UNAUTHENTICATED" if role == unauthenticated else "FORBIDDEN"
-    assert top_codes(result) == [expected]
-    assert result["data"][mutation] is None
-    return False
 
 
 # --- createMsp ---------------------------------------------------------------------------------
@@ -147,8 +113,6 @@ mutation($id: ID!, $input: UpdateMspInput!) {{
   updateMsp(id: $id, input: $input) {{ msp {{ name status finess sites {{ id name isMain commune {{ code }} }} hub {{ status }} }} {ERRORS} }}
 }}
 """
-
-MANAGERS = {"coordinator", "admin"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -403,11 +367,6 @@ def test_hub_transitions(gql, world):
 REGISTER = f"""
 mutation($input: RegisterPractitionerInput!) {{ registerPractitioner(input: $input) {{ accepted {ERRORS} }} }}
 """
-CONFIRM = f"""
-mutation($code: String!) {{
-  confirmRegistration(code: $code) {{ practitioner {{ fullName profession {{ code }} commune {{ name }} practiceMode }} {ERRORS} }}
-}}
-"""
 
 
 def registration(**overrides):
@@ -423,10 +382,6 @@ def registration(**overrides):
     }
     data.update(overrides)
     return data
-
-
-def code_in(message) -> str:
-    return re.search(r"^([A-Za-z0-9_-]{20,})$", message.body, re.MULTILINE).group(1)
 
 
 @pytest.mark.parametrize("role", ROLES)

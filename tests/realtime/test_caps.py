@@ -10,17 +10,9 @@ from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token
 from tests.conftest import make_hub, make_msp, make_user
-from tests.realtime.test_protocol import (  # noqa: F401 (fixture)
-    HUB_UPDATED,
-    TIMEOUT,
-    disconnect_sockets,
-    open_socket,
-    ready_socket,
-    settle,
-    subscribe,
-)
+from tests.helpers import HUB_UPDATED, TIMEOUT, open_socket, ready_socket, settle, subscribe
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("disconnect_sockets")]
 
 
 def realtime(settings, **caps):

@@ -15,61 +15,20 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from gql import Client
-from gql.graphql_request import GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
-from gql.transport.websockets import WebsocketsTransport
-from graphql_relay import to_global_id
 
-from backend.accounts.services import issue_token
 from network.models import HubStatus
-from tests.conftest import make_coordinator, make_hub, make_msp
+from tests.helpers import APPLY, HUB_UPDATED_WITH_MSP, first_event, subscribed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROJECT = Path(__file__).resolve().parents[2]
 NODE_DIR = Path(__file__).resolve().parent / "node"
-HUB_UPDATED = "subscription($id: ID!) { hubUpdated(hubId: $id) { id status serviceRadiusKm msp { name } } }"
-APPLY = """mutation($msp: ID!, $radius: Int!) { applyForHub(mspId: $msp,
-    input: {serviceRadiusKm: $radius, monthlyCoordinationHours: 10, offerKinds: [COORDINATION_TIME]}) { errors { code } } }"""
-
-
-@pytest.fixture
-def scene(territories):
-    msp = make_msp("MSP de Saint-Martin-sur-le-Pré (e2e)", "51504")
-    hub = make_hub(msp)
-    coordinator = make_coordinator(msp)
-    return {
-        "msp": msp,
-        "hub": hub,
-        "hub_id": to_global_id("Hub", hub.pk),
-        "msp_id": to_global_id("Msp", msp.pk),
-        "token": issue_token(coordinator.user).token,
-    }
-
-
-async def first_event(ws_url, query, variables, token=None, timeout=15):
-    """Subscribe with gql; return (negotiated subprotocol, first result) — or raise what gql raised."""
-    transport = WebsocketsTransport(
-        url=ws_url, init_payload={"authorization": f"Bearer {token}"} if token else {}
-    )
-    async with Client(transport=transport, fetch_schema_from_transport=False) as session:
-        request = GraphQLRequest(query, variable_values=variables)
-        async for result in session.subscribe(request):
-            return transport.subprotocol, result
-    return transport.subprotocol, None
-
-
-async def subscribed(coroutine):
-    """Start a subscription and give the server time to join the group before the change."""
-    task = asyncio.ensure_future(coroutine)
-    await asyncio.sleep(1.0)
-    return task
 
 
 async def test_gql_client_receives_the_event_of_an_http_mutation(servers, scene):
     server = await sync_to_async(servers)()
-    task = await subscribed(first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}))
+    task = await subscribed(first_event(server.ws_url, HUB_UPDATED_WITH_MSP, {"id": scene["hub_id"]}))
     result = await sync_to_async(server.post)(APPLY, {"msp": scene["msp_id"], "radius": 33}, scene["token"])
     assert result == {"data": {"applyForHub": {"errors": []}}}
     subprotocol, event = await asyncio.wait_for(task, 15)
@@ -89,11 +48,11 @@ async def test_an_unauthorised_gql_subscriber_receives_nothing(servers, scene):
     await sync_to_async(hub.save)()
     # Refused at once: the candidate hub is not visible to an anonymous subscriber.
     with pytest.raises(TransportQueryError) as refused:
-        await asyncio.wait_for(first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}), 15)
+        await asyncio.wait_for(first_event(server.ws_url, HUB_UPDATED_WITH_MSP, {"id": scene["hub_id"]}), 15)
     assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
     # The coordinator may watch it, and receives the change.
     allowed = await subscribed(
-        first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}, scene["token"])
+        first_event(server.ws_url, HUB_UPDATED_WITH_MSP, {"id": scene["hub_id"]}, scene["token"])
     )
     await sync_to_async(server.post)(APPLY, {"msp": scene["msp_id"], "radius": 21}, scene["token"])
     _, event = await asyncio.wait_for(allowed, 15)
@@ -105,7 +64,7 @@ async def test_two_daphne_processes_behind_redis(servers, scene):
     if not redis_url:
         pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
     publisher, listener = await sync_to_async(servers)(redis_url), await sync_to_async(servers)(redis_url)
-    task = await subscribed(first_event(listener.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}))
+    task = await subscribed(first_event(listener.ws_url, HUB_UPDATED_WITH_MSP, {"id": scene["hub_id"]}))
     await sync_to_async(publisher.post)(APPLY, {"msp": scene["msp_id"], "radius": 44}, scene["token"])
     _, event = await asyncio.wait_for(task, 15)
     assert event["hubUpdated"]["serviceRadiusKm"] == 44
@@ -137,7 +96,7 @@ def test_npm_graphql_ws_client_receives_the_event(servers, scene):
             "subscribe.mjs",
             server.ws_url,
             scene["token"],
-            HUB_UPDATED,
+            HUB_UPDATED_WITH_MSP,
             json.dumps({"id": scene["hub_id"]}),
         ],
         cwd=NODE_DIR,

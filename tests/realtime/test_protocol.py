@@ -10,74 +10,20 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group
-from django.db import connections
 from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token, revoke_token
-from backend.asgi import application
 from backend.realtime.fanout import process_fanout
 from network.models import HubStatus, Membership, MembershipRole
 from network.permissions import CNAM_STAFF_GROUP
 from network.services import hubs
 from network.services.directory import end_membership
 from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+from tests.helpers import HUB_UPDATED, TIMEOUT, expect_close, open_socket, ready_socket, settle, subscribe
 
 # The consumer reaches the database (and Channels closes old connections around each message).
-pytestmark = pytest.mark.django_db(transaction=True)
-
-PROTOCOL = "graphql-transport-ws"
-TIMEOUT = 3
-
-HUB_UPDATED = "subscription($id: ID!) { hubUpdated(hubId: $id) { id status serviceRadiusKm } }"
-
-
-_sockets: list[WebsocketCommunicator] = []
-
-
-@pytest.fixture(autouse=True)
-async def disconnect_sockets():
-    """Every socket a test opened is disconnected, so no consumer task outlives its test."""
-    yield
-    while _sockets:
-        await _sockets.pop().disconnect()
-    await database_sync_to_async(connections.close_all)()  # the worker thread's connection
-
-
-async def open_socket(subprotocols=(PROTOCOL,), headers=()):
-    communicator = WebsocketCommunicator(
-        application, "/graphql", subprotocols=list(subprotocols), headers=list(headers)
-    )
-    _sockets.append(communicator)
-    connected, _ = await communicator.connect(timeout=TIMEOUT)
-    return communicator, connected
-
-
-async def ready_socket(token=None, headers=()):
-    communicator, connected = await open_socket(headers=headers)
-    assert connected
-    payload = {"authorization": f"Bearer {token}"} if token else {}
-    await communicator.send_json_to({"type": "connection_init", "payload": payload})
-    assert await communicator.receive_json_from(TIMEOUT) == {"type": "connection_ack"}
-    return communicator
-
-
-async def expect_close(communicator, code):
-    output = await communicator.receive_output(TIMEOUT)
-    assert output == {"type": "websocket.close", "code": code}, output
-
-
-async def subscribe(communicator, op_id, query, variables=None):
-    await communicator.send_json_to(
-        {"type": "subscribe", "id": op_id, "payload": {"query": query, "variables": variables or {}}}
-    )
-
-
-async def settle():
-    """Let the subscription task reach its listening point."""
-    for _ in range(20):
-        await asyncio.sleep(0.02)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("disconnect_sockets")]
 
 
 # --- Protocol -------------------------------------------------------------------------------------

@@ -18,13 +18,7 @@ import websockets
 from asgiref.sync import sync_to_async
 
 from tests.daphne import free_port
-from tests.realtime.test_e2e import (
-    APPLY,
-    HUB_UPDATED,
-    first_event,
-    scene,  # noqa: F401 (fixture)
-    subscribed,
-)
+from tests.helpers import APPLY, HUB_UPDATED_WITH_MSP, first_event, subscribed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -134,7 +128,7 @@ async def handshake_close_code(server):
 @pytest.mark.skipif(
     shutil.which("redis-server") is None, reason="redis-server is not installed: no Redis to stop and restart"
 )
-async def test_redis_down_then_back(servers, scene, private_redis):  # noqa: F811 (fixture)
+async def test_redis_down_then_back(servers, scene, private_redis):
     server = await sync_to_async(servers)(redis_url=private_redis.url)
     assert await sync_to_async(health)(server) == (
         200,
@@ -154,14 +148,14 @@ async def test_redis_down_then_back(servers, scene, private_redis):  # noqa: F81
     assert await sync_to_async(wait_for_health)(server, 200)
     await asyncio.sleep(2.1)
     await asyncio.sleep(5.1)  # past the publishing pause that followed the failed publication
-    task = await subscribed(first_event(server.ws_url, HUB_UPDATED, {"id": scene["hub_id"]}))
+    task = await subscribed(first_event(server.ws_url, HUB_UPDATED_WITH_MSP, {"id": scene["hub_id"]}))
     result = await sync_to_async(server.post)(APPLY, {"msp": scene["msp_id"], "radius": 34}, scene["token"])
     assert result == {"data": {"applyForHub": {"errors": []}}}
     _, event = await asyncio.wait_for(task, 15)
     assert event["hubUpdated"]["serviceRadiusKm"] == 34
 
 
-async def test_a_redis_that_never_answers_holds_neither_health_nor_mutations(servers, scene, mute_server):  # noqa: F811
+async def test_a_redis_that_never_answers_holds_neither_health_nor_mutations(servers, scene, mute_server):
     server = await sync_to_async(servers)(redis_url=mute_server)
     status, body = await sync_to_async(health)(server)
     assert status == 503 and body["channelLayer"] == "unreachable"

@@ -3,13 +3,8 @@
 import graphene
 from django.core.exceptions import ValidationError
 
-from backend.core.graphql import (
-    BaseMutation,
-    enum_from_choices,
-    error_type,
-    errors_field,
-    require_authenticated,
-)
+from backend.core.graphql import BaseMutation, Field, enum_from_choices, error_type
+from backend.core.permissions import Permission
 from network.graphql.types import Msp, Practitioner
 from network.models import Msp as MspModel
 from network.permissions import NetworkPermission, viewer_for
@@ -80,12 +75,13 @@ class NotificationPreferences(graphene.ObjectType):
     )
 
 
-class AccountQuery(graphene.ObjectType):
-    me = graphene.Field(User, description="The signed-in user; null when anonymous.")
-    notification_preferences = graphene.Field(
+class AccountQueryFields(graphene.ObjectType):
+    me = Field(User, description="The signed-in user; null when anonymous.", permissions=[Permission.ANYONE])
+    notification_preferences = Field(
         NotificationPreferences,
         required=True,
         description="The signed-in user's notification preferences (everything on until they choose).",
+        permissions=[Permission.SIGNED_IN],
     )
 
     def resolve_me(root, info):
@@ -93,16 +89,29 @@ class AccountQuery(graphene.ObjectType):
         return user if user.is_authenticated else None
 
     def resolve_notification_preferences(root, info):
-        return NotificationPreferencesModel.of(require_authenticated(info))
+        return NotificationPreferencesModel.of(info.context.user)
 
 
 def _client_ip(request) -> str | None:
     return client_ip(request.META)
 
 
-class TokenAuth(BaseMutation):
+class AccountMutation(BaseMutation):
+    """The base of the accounts' mutations: their errors are `AccountError`s."""
+
+    class Meta:
+        abstract = True
+
+    error_code_enum = AccountErrorCode
+    error_type_class = AccountError
+
+
+class TokenAuth(AccountMutation):
     """Sign in with e-mail and password; returns a bearer token to send as `Authorization: Bearer <token>`.
     Repeated failures are throttled."""
+
+    class Meta:
+        permissions = [Permission.ANYONE]
 
     class Arguments:
         email = graphene.String(required=True, description="E-mail of the account.")
@@ -111,9 +120,7 @@ class TokenAuth(BaseMutation):
     token = graphene.String(description="The bearer token; shown once, keep it secret.")
     expires_at = graphene.DateTime(description="When the token expires.")
     user = graphene.Field(User, description="The signed-in user.")
-    errors = errors_field(AccountError)
 
-    error_code_enum = AccountErrorCode
     atomic = False  # the failed attempt must be recorded even though the mutation fails
 
     @classmethod
@@ -122,21 +129,22 @@ class TokenAuth(BaseMutation):
         return cls(token=issued.token, expires_at=issued.expires_at, user=issued.record.user, errors=[])
 
 
-class RevokeToken(BaseMutation):
+class RevokeToken(AccountMutation):
     """Revoke a bearer token of the signed-in user (by default, the one used for this request)."""
+
+    class Meta:
+        permissions = [Permission.SIGNED_IN]
 
     class Arguments:
         token = graphene.String(description="The token to revoke; the current one when omitted.")
 
     revoked = graphene.Boolean(required=True, description="True when a token was revoked.")
-    errors = errors_field(AccountError)
 
-    error_code_enum = AccountErrorCode
     error_defaults = {"revoked": False}
 
     @classmethod
     def perform(cls, root, info, token=None):
-        user = require_authenticated(info)
+        user = info.context.user
         raw = token or bearer_token(info.context)
         if not raw:
             raise ValidationError(
@@ -146,30 +154,28 @@ class RevokeToken(BaseMutation):
         return cls(revoked=True, errors=[])
 
 
-class UpdateNotificationPreferences(BaseMutation):
+class UpdateNotificationPreferences(AccountMutation):
     """Turn reminders or the requests digest on or off for the signed-in user (omitted ones stay as they are).
     Confirmations and cancellations are always sent."""
+
+    class Meta:
+        permissions = [Permission.SIGNED_IN]
 
     class Arguments:
         reminders = graphene.Boolean(description="Reminders before bookings and rota turns.")
         digest = graphene.Boolean(description="The coordinators' morning digest of waiting requests.")
 
     preferences = graphene.Field(NotificationPreferences, description="The preferences as they now are.")
-    errors = errors_field(AccountError)
-
-    error_code_enum = AccountErrorCode
 
     @classmethod
     def perform(cls, root, info, reminders=None, digest=None):
-        user = require_authenticated(info)
+        user = info.context.user
         return cls(
             preferences=update_notification_preferences(user, reminders=reminders, digest=digest), errors=[]
         )
 
 
-class AccountMutation(graphene.ObjectType):
-    token_auth = TokenAuth.Field(description=TokenAuth.__doc__)
-    revoke_token = RevokeToken.Field(description=RevokeToken.__doc__)
-    update_notification_preferences = UpdateNotificationPreferences.Field(
-        description=UpdateNotificationPreferences.__doc__
-    )
+class AccountMutationFields(graphene.ObjectType):
+    token_auth = TokenAuth.Field()
+    revoke_token = RevokeToken.Field()
+    update_notification_preferences = UpdateNotificationPreferences.Field()

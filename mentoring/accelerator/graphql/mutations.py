@@ -1,0 +1,300 @@
+"""Mutations of the accelerator: each declares who may call it, checks the request it names, calls a service."""
+
+import graphene
+from django.contrib.auth import get_user_model
+
+from backend.core.graphql import Forbidden, decode_global_id, enum_value, get_object
+from backend.core.permissions import Permission
+from mentoring.graphql.common import MentoringMutation, practitioner_of
+from network.models import HubDesignation
+from network.permissions import viewer_for
+
+from .. import models, services
+from ..models import Level
+from . import types
+from .enums import ActivityEnum, CategoryEnum, LevelEnum, StateEnum
+from .inputs import QuestionInput
+
+
+def _request(request_id):
+    """The request an agent names (after the gate: agents see every request)."""
+    return get_object(request_id, models.AcceleratorRequest, "AcceleratorRequest", "id")
+
+
+class AcceleratorRequestMutation(MentoringMutation):
+    """The base of the mutations that change an accelerator request: they return it."""
+
+    class Meta:
+        abstract = True
+
+    request = graphene.Field(types.AcceleratorRequest, description="The request, after the change.")
+
+
+class SubmitAcceleratorRequest(AcceleratorRequestMutation):
+    """Ask the accelerator a question (a practitioner or project holder)."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        input = QuestionInput(required=True, description="The question.")
+
+    @classmethod
+    def perform(cls, root, info, input):
+        practitioner = practitioner_of(info)
+        question = services.Question(
+            subject=input["subject"], body=input["body"], category=input["category"],
+            commune_code=input.get("commune_code"), department_code=input.get("department_code"),
+            urgency=input.get("urgency") or Level.MEDIUM,
+            msp_id=int(decode_global_id(input["msp_id"], "Msp")) if input.get("msp_id") else None,
+        )  # fmt: skip
+        return cls(request=services.submit(practitioner, question, actor=info.context.user), errors=[])
+
+
+class TriageAcceleratorRequest(AcceleratorRequestMutation):
+    """Set category and impact (priority follows)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        category = CategoryEnum(description="Corrected category.")
+        impact = LevelEnum(description="Impact.")
+        reason = graphene.String(description="Why (kept in the audit trail).")
+
+    @classmethod
+    def perform(cls, root, info, id, category=None, impact=None, reason=""):
+        request = _request(id)
+        request = services.triage(
+            request, info.context.user, category=category, impact=impact, reason=reason or ""
+        )
+        return cls(request=request, errors=[])
+
+
+class AssignAcceleratorRequest(AcceleratorRequestMutation):
+    """Assign a request to a staff member, take it (no `assigneeId`), or unassign (`unassign: true`)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        assignee_id = graphene.ID(description="Global ID of the staff member; omit to take it yourself.")
+        unassign = graphene.Boolean(default_value=False, description="Leave it unassigned.")
+
+    @classmethod
+    def perform(cls, root, info, id, assignee_id=None, unassign=False):
+        request = _request(id)
+        assignee = None
+        if not unassign:
+            assignee = info.context.user
+            if assignee_id:
+                assignee = get_object(assignee_id, get_user_model(), "StaffMember", "assigneeId")
+        return cls(request=services.assign(request, info.context.user, assignee), errors=[])
+
+
+class ReplyToAcceleratorRequest(MentoringMutation):
+    """Reply: a public reply (the requester sees it and is e-mailed) or, for staff, an internal note (never
+    shown to the requester by any channel). The requester may reply publicly on their own request; the
+    coordinators of a hub it was routed to reply publicly (their reply marks it answered)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF, Permission.PRACTITIONER]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        body = graphene.String(required=True, description="The text, in French.")
+        internal = graphene.Boolean(default_value=False, description="An internal note (staff only).")
+        next_state = StateEnum(description="Staff: the state to move to with this reply (e.g. ANSWERED).")
+
+    message = graphene.Field(types.AcceleratorMessage, description="The message.")
+    request = graphene.Field(types.AcceleratorRequest, description="The request, after the change.")
+
+    @classmethod
+    def perform(cls, root, info, id, body, internal=False, next_state=None):
+        request = get_object(
+            id, models.AcceleratorRequest, "AcceleratorRequest", "id",
+            types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info),
+        )  # fmt: skip
+        staff = types.is_staff(info)
+        viewer = viewer_for(info.context)
+        own = viewer.practitioner is not None and request.requester_id == viewer.practitioner.pk
+        hub = request.routed_hub is not None and viewer.coordinates(request.routed_hub.msp_id)
+        if internal and not staff:
+            raise Forbidden("Seule l'équipe de la Cnam écrit des notes internes.")
+        if not (staff or own or hub):
+            raise Forbidden("Vous ne pouvez pas répondre à cette demande.")
+        message = services.reply(
+            request, info.context.user, body, internal=internal, by_staff=staff, by_hub=hub,
+            next_state=enum_value(next_state),
+        )  # fmt: skip
+        request = types.AcceleratorRequest.get_queryset(
+            models.AcceleratorRequest.objects.filter(pk=request.pk), info
+        ).get()
+        message.request = request
+        return cls(message=message, request=request, errors=[])
+
+
+class RouteAcceleratorRequestToHub(AcceleratorRequestMutation):
+    """Route the question to a peer hub (see `suggestedHubs`): a linked mentoring request is sent to it, and
+    the requester is told."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        hub_id = graphene.ID(required=True, description="Global ID of the hub.")
+        note = graphene.String(
+            description="A note for the hub, added to the linked request (the requester sees it too)."
+        )
+
+    @classmethod
+    def perform(cls, root, info, id, hub_id, note=""):
+        request = _request(id)
+        hub = get_object(hub_id, HubDesignation, "Hub", "hubId", HubDesignation.objects.select_related("msp"))
+        return cls(request=services.route_to_hub(request, info.context.user, hub, note or ""), errors=[])
+
+
+class RouteAcceleratorRequestToArs(AcceleratorRequestMutation):
+    """Route the question to the region's ARS, with an explanation for the requester."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        note = graphene.String(required=True, description="What the requester should do, in French.")
+
+    @classmethod
+    def perform(cls, root, info, id, note):
+        request = _request(id)
+        return cls(request=services.route_to_ars(request, info.context.user, note), errors=[])
+
+
+class MergeAcceleratorRequest(AcceleratorRequestMutation):
+    """Merge a duplicate into another request; its requester is told."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the duplicate.")
+        into_id = graphene.ID(required=True, description="Global ID of the request it joins.")
+        reason = graphene.String(description="Why.")
+
+    @classmethod
+    def perform(cls, root, info, id, into_id, reason=""):
+        request = _request(id)
+        into = get_object(into_id, models.AcceleratorRequest, "AcceleratorRequest", "intoId")
+        return cls(request=services.merge(request, info.context.user, into, reason or ""), errors=[])
+
+
+class SetAcceleratorRequestState(AcceleratorRequestMutation):
+    """Move a request to another state (checked transitions; closing unanswered needs a reason)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        state = StateEnum(required=True, description="The new state.")
+        reason = graphene.String(description="Why (required to close an unanswered request).")
+
+    @classmethod
+    def perform(cls, root, info, id, state, reason=""):
+        request = _request(id)
+        state = enum_value(state)
+        return cls(request=services.set_state(request, info.context.user, state, reason or ""), errors=[])
+
+
+class CloseAcceleratorRequest(AcceleratorRequestMutation):
+    """Close a request (a reason is required unless it was answered)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        reason = graphene.String(description="Why.")
+
+    @classmethod
+    def perform(cls, root, info, id, reason=""):
+        request = _request(id)
+        return cls(request=services.close(request, info.context.user, reason or ""), errors=[])
+
+
+class ReopenAcceleratorRequest(AcceleratorRequestMutation):
+    """Reopen an answered, routed or closed request (back in progress; the resolution clock runs again)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID.")
+        reason = graphene.String(required=True, description="Why.")
+
+    @classmethod
+    def perform(cls, root, info, id, reason):
+        request = _request(id)
+        return cls(request=services.reopen(request, info.context.user, reason), errors=[])
+
+
+class SaveCannedAnswer(MentoringMutation):
+    """Create (no `id`) or change a canned answer."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(description="Global ID, to change an existing one.")
+        title = graphene.String(required=True, description="Title.")
+        body = graphene.String(required=True, description="Text, in French.")
+        category = CategoryEnum(description="The category it suits; none for all.")
+
+    answer = graphene.Field(types.CannedAnswer, description="The answer saved.")
+
+    @classmethod
+    def perform(cls, root, info, title, body, id=None, category=None):
+        answer = get_object(id, models.CannedAnswer, "CannedAnswer", "id") if id else None
+        category = enum_value(category) or ""
+        return cls(
+            answer=services.save_canned_answer(answer, info.context.user, title, body, category), errors=[]
+        )
+
+
+class SetAcceleratorPresence(MentoringMutation):
+    """Say you are viewing or replying to a request (repeat every 30 s; lapses after a minute); `activity`
+    null to leave. Other staff see it in `presence` and live."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the request.")
+        activity = ActivityEnum(description="Viewing or replying; null when leaving.")
+
+    ok = graphene.Boolean(required=True, description="True once recorded.")
+    error_defaults = {"ok": False}
+
+    @classmethod
+    def perform(cls, root, info, id, activity=None):
+        request = _request(id)
+        services.set_presence(request, info.context.user, enum_value(activity))
+        return cls(ok=True, errors=[])
+
+
+class AcceleratorMutationFields(graphene.ObjectType):
+    submit_accelerator_request = SubmitAcceleratorRequest.Field()
+    triage_accelerator_request = TriageAcceleratorRequest.Field()
+    assign_accelerator_request = AssignAcceleratorRequest.Field()
+    reply_to_accelerator_request = ReplyToAcceleratorRequest.Field()
+    route_accelerator_request_to_hub = RouteAcceleratorRequestToHub.Field()
+    route_accelerator_request_to_ars = RouteAcceleratorRequestToArs.Field()
+    merge_accelerator_request = MergeAcceleratorRequest.Field()
+    set_accelerator_request_state = SetAcceleratorRequestState.Field()
+    close_accelerator_request = CloseAcceleratorRequest.Field()
+    reopen_accelerator_request = ReopenAcceleratorRequest.Field()
+    save_canned_answer = SaveCannedAnswer.Field()
+    set_accelerator_presence = SetAcceleratorPresence.Field()

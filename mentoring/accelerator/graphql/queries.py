@@ -1,0 +1,83 @@
+"""Read entry points of the accelerator: each declares who may call it and calls a selector."""
+
+import graphene
+
+from backend.core.graphql import Field, bad_input, decode_global_id, enum_value, find_object
+from backend.core.pagination import ConnectionField
+from backend.core.permissions import Permission
+
+from .. import models, selectors, services
+from . import types
+from .enums import AcceleratorOrder, CategoryEnum
+from .inputs import AcceleratorFilter
+
+STAFF = [Permission.ACCELERATOR_STAFF]
+
+
+class AcceleratorQueryFields(graphene.ObjectType):
+    accelerator_requests = ConnectionField(
+        types.AcceleratorRequest,
+        filter=AcceleratorFilter(description="Filters."),
+        order_by=AcceleratorOrder(default_value="SLA_DUE", description="Sort order."),
+        description="Accelerator requests the viewer may see (staff: the queue; requesters: their own; hubs: "
+        "those routed to them).",
+        permissions=[Permission.SIGNED_IN],
+    )
+    accelerator_request = Field(
+        types.AcceleratorRequest,
+        id=graphene.ID(required=True, description="Global ID."),
+        description="One request, if the viewer may see it.",
+        permissions=[Permission.SIGNED_IN],
+    )
+    accelerator_stats = Field(
+        types.AcceleratorStats,
+        required=True,
+        since=graphene.Date(required=True, description="First day of the period."),
+        until=graphene.Date(required=True, description="Last day of the period."),
+        region_code=graphene.String(description="Only this region (INSEE code)."),
+        description="Queue statistics.",
+        permissions=STAFF,
+    )
+    canned_answers = Field(
+        graphene.List(graphene.NonNull(types.CannedAnswer)),
+        required=True,
+        category=CategoryEnum(description="Those suiting this category (and general ones)."),
+        description="Reusable answers.",
+        permissions=STAFF,
+    )
+    accelerator_staff = Field(
+        graphene.List(graphene.NonNull(types.StaffMember)),
+        required=True,
+        description="Staff members requests can be assigned to.",
+        permissions=STAFF,
+    )
+
+    def resolve_accelerator_requests(root, info, filter=None, order_by="SLA_DUE", **kwargs):
+        data = filter or {}
+        assignee = decode_global_id(data["assignee_id"], "StaffMember") if data.get("assignee_id") else None
+        return selectors.queue(data, enum_value(order_by), assignee)
+
+    def resolve_accelerator_request(root, info, id):
+        visible = types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info)
+        return find_object(id, models.AcceleratorRequest, "AcceleratorRequest", visible)
+
+    def resolve_accelerator_stats(root, info, since, until, region_code=None):
+        if until < since:
+            raise bad_input("La fin de la période doit suivre son début.")
+        figures = selectors.stats(since, until, region_code)
+        return types.AcceleratorStats(
+            total=figures.total,
+            by_state=[types.StateCount(state=state, count=n) for state, n in figures.by_state],
+            by_category=[
+                types.CategoryCount(category=category, count=n) for category, n in figures.by_category
+            ],
+            median_first_response_hours=figures.median_first_response_hours,
+            median_resolution_hours=figures.median_resolution_hours,
+            breach_rate=figures.breach_rate,
+        )
+
+    def resolve_canned_answers(root, info, category=None):
+        return list(selectors.canned_answers(category))
+
+    def resolve_accelerator_staff(root, info):
+        return list(services.staff_users())

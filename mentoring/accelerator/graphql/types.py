@@ -1,0 +1,303 @@
+"""GraphQL types of the accelerator: a request with its threads, clocks and audit trail; canned answers;
+statistics; live events. Scoping lives in `get_queryset` (mentoring/permissions.py)."""
+
+from datetime import timedelta
+
+import graphene
+from django.utils import timezone
+from graphene import relay
+from graphene_django import DjangoObjectType
+from graphql_relay import to_global_id
+
+from backend.core.pagination import CountableConnection
+from mentoring.graphql.request_types import HubMatch, MentoringRequest
+from mentoring.permissions import accelerator_requests_visible_to, is_accelerator_staff
+from network.graphql.territory_types import Commune, Department
+from network.graphql.types import Hub, Msp, Practitioner
+from network.permissions import viewer_for
+
+from .. import models, services
+from .enums import (
+    ActivityEnum,
+    CategoryEnum,
+    EventKindEnum,
+    LevelEnum,
+    PriorityEnum,
+    SlaStatusEnum,
+    StateEnum,
+    VisibilityEnum,
+)
+
+PRESENCE_SECONDS = 60
+
+
+def is_staff(info) -> bool:
+    return is_accelerator_staff(viewer_for(info.context))
+
+
+def _name(user) -> str:
+    return user.get_full_name() if user else "Équipe Cnam"
+
+
+class StaffMember(graphene.ObjectType):
+    """A member of the accelerator's staff."""
+
+    id = graphene.ID(required=True, description="Global ID (StaffMember).")
+    full_name = graphene.String(required=True, description="Name.")
+
+    def resolve_id(self, info):
+        return to_global_id("StaffMember", self.pk)
+
+    def resolve_full_name(self, info):
+        return _name(self)
+
+
+class AcceleratorMessage(graphene.ObjectType):
+    """A public reply or (for staff only) an internal note."""
+
+    id = graphene.ID(required=True, description="Global ID.")
+    visibility = graphene.Field(VisibilityEnum, required=True, description="Public reply or internal note.")
+    body = graphene.String(required=True, description="The text.")
+    author_name = graphene.String(required=True, description="Who wrote it.")
+    from_requester = graphene.Boolean(required=True, description="True when the requester wrote it.")
+    created_at = graphene.DateTime(required=True, description="When.")
+
+    def resolve_id(self, info):
+        return to_global_id("AcceleratorMessage", self.pk)
+
+    def resolve_author_name(self, info):
+        return _name(self.author)
+
+    def resolve_from_requester(self, info):
+        return self.author_id is not None and self.author_id == self.request.requester.user_id
+
+
+class AcceleratorChange(graphene.ObjectType):
+    """One entry of the audit trail (staff only)."""
+
+    field = graphene.String(
+        required=True, description="What changed: state, category, impact, priority, assignee, sla."
+    )
+    from_value = graphene.String(required=True, description="Before.")
+    to_value = graphene.String(required=True, description="After.")
+    reason = graphene.String(required=True, description="Why; may be empty.")
+    actor_name = graphene.String(required=True, description='Who ("Équipe Cnam" for automatic changes).')
+    created_at = graphene.DateTime(required=True, description="When.")
+
+    def resolve_actor_name(self, info):
+        return _name(self.actor)
+
+
+class ServiceLevelClock(graphene.ObjectType):
+    """A service-level clock, in business hours (Mon-Fri 9:00-18:00 Europe/Paris, public holidays excluded)."""
+
+    target_hours = graphene.Float(required=True, description="Target, in business hours.")
+    elapsed_hours = graphene.Float(
+        required=True, description="Business hours counted so far (pauses excluded)."
+    )
+    left_hours = graphene.Float(required=True, description="Business hours left (negative once breached).")
+    due_at = graphene.DateTime(description="When it falls due; null while paused or once stopped.")
+    paused = graphene.Boolean(required=True, description="True while waiting on the requester.")
+    done = graphene.Boolean(required=True, description="True once met (first public reply, or resolution).")
+    at_risk = graphene.Boolean(required=True, description="Running with under 20 % of its target left.")
+    breached = graphene.Boolean(required=True, description="More time used than the target.")
+
+    def resolve_target_hours(self, info):
+        return round(self.target_seconds / 3600, 2)
+
+    def resolve_elapsed_hours(self, info):
+        return round(self.elapsed_seconds / 3600, 2)
+
+    def resolve_left_hours(self, info):
+        return round(self.left_seconds / 3600, 2)
+
+
+class AcceleratorPresence(graphene.ObjectType):
+    """A staff member on a request right now."""
+
+    staff_member = graphene.Field(StaffMember, required=True, description="Who.")
+    activity = graphene.Field(ActivityEnum, required=True, description="Viewing or replying.")
+    seen_at = graphene.DateTime(required=True, description="Last sign of life.")
+
+    def resolve_staff_member(self, info):
+        return self.user
+
+
+class AcceleratorRequest(DjangoObjectType):
+    """A question to the Cnam accelerator. Requesters see their own (public thread only); staff see all;
+    a hub's coordinators see the questions routed to their hub."""
+
+    class Meta:
+        model = models.AcceleratorRequest
+        interfaces = (relay.Node,)
+        fields = ("subject", "body", "category", "state", "urgency", "impact", "priority", "department",
+                  "commune", "requester", "msp", "created_at", "updated_at", "sla_status")  # fmt: skip
+        connection_class = CountableConnection
+
+    subject = graphene.String(required=True, description="Subject.")
+    body = graphene.String(required=True, description="The question.")
+    category = graphene.Field(
+        CategoryEnum, required=True, description="Category (set by the requester, corrected by staff)."
+    )
+    state = graphene.Field(StateEnum, required=True, description="Where it stands.")
+    urgency = graphene.Field(LevelEnum, required=True, description="Urgency, as the requester put it.")
+    impact = graphene.Field(LevelEnum, required=True, description="Impact, as staff assessed it.")
+    priority = graphene.Field(
+        PriorityEnum, required=True, description="Priority from urgency and impact (ZIP raises impact)."
+    )
+    department = graphene.Field(Department, required=True, description="Department of the project.")
+    commune = graphene.Field(Commune, description="Commune of the project, if given.")
+    requester = graphene.Field(Practitioner, required=True, description="Who asks.")
+    msp = graphene.Field(Msp, description="The MSP (in project) on whose behalf it was asked.")
+    created_at = graphene.DateTime(required=True, description="When it was received.")
+    updated_at = graphene.DateTime(required=True, description="Last change.")
+    sla_status = graphene.Field(SlaStatusEnum, required=True, description="On track, at risk or breached.")
+    assignee = graphene.Field(StaffMember, description="The staff member handling it (staff only).")
+    first_response = graphene.Field(ServiceLevelClock, required=True, description="First-response clock.")
+    resolution = graphene.Field(ServiceLevelClock, required=True, description="Resolution clock.")
+    messages = graphene.List(
+        graphene.NonNull(AcceleratorMessage),
+        required=True,
+        description="The thread, oldest first: public replies, and internal notes for staff only.",
+    )
+    changes = graphene.List(
+        graphene.NonNull(AcceleratorChange),
+        required=True,
+        description="The audit trail (empty for non-staff).",
+    )
+    merged_into = graphene.Field(lambda: AcceleratorRequest, description="The request it was merged into.")
+    routed_hub = graphene.Field(Hub, description="The hub it was routed to.")
+    routed_request = graphene.Field(
+        MentoringRequest, description="The linked mentoring request at the hub (its own thread and state)."
+    )
+    suggested_hubs = graphene.List(
+        graphene.NonNull(HubMatch), required=True, description="Nearest hubs whose offers fit (staff only)."
+    )
+    presence = graphene.List(
+        graphene.NonNull(AcceleratorPresence),
+        required=True,
+        description="Other staff on it right now (staff only).",
+    )
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return accelerator_requests_visible_to(queryset, viewer_for(info.context)).select_related(
+            "department__region", "commune__department", "requester__profession", "requester__commune",
+            "requester__user", "assignee", "routed_hub__msp", "msp",
+        )  # fmt: skip
+
+    def resolve_assignee(self, info):
+        return self.assignee if is_staff(info) else None
+
+    def _clocks(self, info):
+        """Both clocks, with the targets loaded once per GraphQL request (not once per row)."""
+        targets = getattr(info.context, "_accelerator_targets", None)
+        if targets is None:
+            targets = services.all_targets()
+            info.context._accelerator_targets = targets
+        return services.clocks(self, targets=targets[self.priority])
+
+    def resolve_first_response(self, info):
+        return AcceleratorRequest._clocks(self, info)[0]
+
+    def resolve_resolution(self, info):
+        return AcceleratorRequest._clocks(self, info)[1]
+
+    def resolve_messages(self, info):
+        messages = self.messages.select_related("author").order_by("created_at", "pk")
+        if not is_staff(info):
+            messages = messages.filter(visibility=models.Visibility.PUBLIC)
+        result = list(messages)
+        for message in result:
+            message.request = self
+        return result
+
+    def resolve_changes(self, info):
+        return list(self.changes.select_related("actor")) if is_staff(info) else []
+
+    def resolve_merged_into(self, info):
+        if self.merged_into_id is None:
+            return None
+        return AcceleratorRequest.get_queryset(
+            models.AcceleratorRequest.objects.filter(pk=self.merged_into_id), info
+        ).first()
+
+    def resolve_routed_request(self, info):
+        if self.mentoring_request_id is None:
+            return None
+        from mentoring.models import MentoringRequest as Model
+
+        return MentoringRequest.get_queryset(Model.objects.filter(pk=self.mentoring_request_id), info).first()
+
+    def resolve_suggested_hubs(self, info):
+        return services.suggested_hubs(self) if is_staff(info) else []
+
+    def resolve_presence(self, info):
+        if not is_staff(info):
+            return []
+        since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+        return list(
+            self.presences.filter(seen_at__gte=since).exclude(user=info.context.user).select_related("user")
+        )
+
+
+class CannedAnswer(DjangoObjectType):
+    """A reusable answer, in French (staff only)."""
+
+    class Meta:
+        model = models.CannedAnswer
+        interfaces = (relay.Node,)
+        fields = ("title", "body", "category", "updated_at")
+
+    title = graphene.String(required=True, description="Title.")
+    body = graphene.String(required=True, description="Text.")
+    category = graphene.Field(CategoryEnum, description="The category it suits, if any.")
+    updated_at = graphene.DateTime(required=True, description="Last change.")
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset if is_staff(info) else queryset.none()
+
+    def resolve_category(self, info):
+        return self.category or None
+
+
+class StateCount(graphene.ObjectType):
+    """How many requests are in a state."""
+
+    state = graphene.Field(StateEnum, required=True, description="The state.")
+    count = graphene.Int(required=True, description="How many.")
+
+
+class CategoryCount(graphene.ObjectType):
+    """How many requests are of a category."""
+
+    category = graphene.Field(CategoryEnum, required=True, description="The category.")
+    count = graphene.Int(required=True, description="How many.")
+
+
+class AcceleratorStats(graphene.ObjectType):
+    """Queue statistics over a period (requests received in it)."""
+
+    total = graphene.Int(required=True, description="Requests received.")
+    by_state = graphene.List(
+        graphene.NonNull(StateCount), required=True, description="Counts per current state."
+    )
+    by_category = graphene.List(
+        graphene.NonNull(CategoryCount), required=True, description="Counts per category."
+    )
+    median_first_response_hours = graphene.Float(
+        description="Median business hours to the first public reply."
+    )
+    median_resolution_hours = graphene.Float(description="Median business hours to resolution.")
+    breach_rate = graphene.Float(
+        description="Share (0 to 1) of requests whose first response or resolution breached."
+    )
+
+
+class AcceleratorEvent(graphene.ObjectType):
+    """Something that happened to an accelerator request."""
+
+    kind = graphene.Field(EventKindEnum, required=True, description="What happened.")
+    request = graphene.Field(AcceleratorRequest, required=True, description="The request, as it is now.")
+    message = graphene.Field(AcceleratorMessage, description="The message, for MESSAGE and ROUTED events.")

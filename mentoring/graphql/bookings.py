@@ -1,0 +1,119 @@
+"""Bookings over GraphQL: a seat or a waitlist place, cancelling it, one's bookings and rota turns; and
+`myBookingEvents`, live."""
+
+import graphene
+
+from backend.core.graphql import Field, get_object
+from backend.core.pagination import ConnectionField
+from backend.core.permissions import Permission
+from backend.realtime.live import Listen
+from backend.realtime.subscriptions import EventNotVisible
+
+from .. import events, models, selectors
+from ..services import booking as booking_service
+from . import types
+from .common import MentoringMutation, practitioner_of
+
+PRACTITIONER = [Permission.PRACTITIONER]
+
+
+class BookSlot(MentoringMutation):
+    """Book a seat. With an idempotency key, a retried request returns the first booking instead of booking twice."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the slot.")
+        idempotency_key = graphene.String(description="A key unique to this booking attempt (e.g. a UUID).")
+
+    booking = graphene.Field(types.Booking, description="The confirmed booking.")
+
+    waitlist = False
+
+    @classmethod
+    def perform(cls, root, info, slot_id, idempotency_key=""):
+        practitioner = practitioner_of(info)
+        slot = get_object(
+            slot_id, models.Slot, "Slot", "slotId", types.Slot.get_queryset(models.Slot.objects.all(), info)
+        )
+        booking = booking_service.book_slot(
+            slot, practitioner, idempotency_key=idempotency_key or "", waitlist=cls.waitlist
+        )
+        return cls(booking=booking, errors=[])
+
+
+class JoinWaitlist(BookSlot):
+    """Book a seat, or join the waitlist when the slot is full; a freed seat goes to the first in line."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    waitlist = True
+
+
+class CancelBooking(MentoringMutation):
+    """Cancel one's booking (or waitlist place); the first practitioner waiting takes the seat."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the booking.")
+        reason = graphene.String(description="Why.")
+
+    booking = graphene.Field(types.Booking, description="The cancelled booking.")
+
+    @classmethod
+    def perform(cls, root, info, id, reason=""):
+        practitioner = practitioner_of(info)
+        booking = get_object(
+            id, models.Booking, "Booking", "id", models.Booking.objects.filter(practitioner=practitioner)
+        )
+        cancelled, _ = booking_service.cancel_booking(booking, reason or "")
+        return cls(booking=cancelled, errors=[])
+
+
+class BookingQueryFields(graphene.ObjectType):
+    my_bookings = ConnectionField(
+        types.Booking,
+        description="The signed-in practitioner's seats and waitlist places, soonest first.",
+        permissions=PRACTITIONER,
+    )
+    my_slots = ConnectionField(
+        types.Slot,
+        description="Slots the signed-in practitioner staffs (rota turns), soonest first.",
+        permissions=PRACTITIONER,
+    )
+
+    def resolve_my_bookings(root, info, **kwargs):
+        return selectors.bookings_of(practitioner_of(info))
+
+    def resolve_my_slots(root, info, **kwargs):
+        return types.Slot.get_queryset(selectors.slots_staffed_by(practitioner_of(info)), info)
+
+
+def _own_bookings(info):
+    return [(events.PRACTITIONER_BOOKINGS, practitioner_of(info).pk)]
+
+
+def _booking_event(event, info):
+    booking = (
+        types.Booking.get_queryset(models.Booking.objects.filter(pk=event["payload"]["booking"]), info)
+        .filter(practitioner=practitioner_of(info))
+        .first()
+    )
+    if booking is None:
+        raise EventNotVisible()
+    return types.BookingEvent(kind=event["payload"]["kind"], booking=booking)
+
+
+class BookingSubscriptionFields(graphene.ObjectType):
+    my_booking_events = Field(
+        types.BookingEvent,
+        required=True,
+        description="Each change to the signed-in practitioner's bookings and rota turns: confirmed, "
+        "waitlisted, promoted, cancelled, slot cancelled or moved by the hub.",
+        permissions=PRACTITIONER,
+        live=Listen(keys=_own_bookings, resolve=_booking_event, topics=(events.PRACTITIONER_BOOKINGS,)),
+    )
