@@ -82,7 +82,7 @@ def fill(count: int):
             request.first_response_seconds = rng.randrange(first * 2)
         elif request.state == State.WAITING_ON_REQUESTER:
             request.paused_since = now - timedelta(hours=rng.randrange(1, 100))
-        services._refresh_due(request)
+        services.refresh_due(request)
         request.sla_status = rng.choice([SlaStatus.ON_TRACK] * 6 + [SlaStatus.AT_RISK, SlaStatus.BREACHED])
         batch.append(request)
         if len(batch) == 5000:

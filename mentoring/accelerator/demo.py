@@ -24,7 +24,7 @@ def _ask(email, subject, body, category, commune, urgency=Level.MEDIUM, days_ago
     )
     if days_ago or hours_ago:  # received earlier: the clocks count from then
         request.created_at = timezone.now() - timedelta(days=days_ago, hours=hours_ago)
-        services._refresh_due(request)
+        services.refresh_due(request)
         request.sla_status = services.sla_status(request)
         request.save()
     return request

@@ -1,0 +1,73 @@
+"""The accelerator's rules, one module per concern; what other code calls is re-exported here
+(`from mentoring.accelerator import services; services.reply(...)`).
+
+- `requests.py`: a request's life — submit, triage, assign, reply (public or internal), state transitions;
+- `routing.py`: suggested hubs, routing to a hub or the ARS, merging;
+- `service_levels.py`: priority matrix, business-hours clocks, due times, the periodic watch and its e-mails;
+- `staff.py`: the agents, the team's address, canned answers, presence;
+- `recording.py`: the audit row, the announcement and the row lock every change goes through.
+"""
+
+from .recording import MAX_BODY, publish_presence
+from .requests import (
+    OPEN_STATES,
+    PAUSED_STATES,
+    RESOLVED_STATES,
+    TRANSITIONS,
+    Question,
+    assign,
+    close,
+    reopen,
+    reply,
+    set_state,
+    submit,
+    triage,
+)
+from .routing import CATEGORY_TOPICS, merge, route_to_ars, route_to_hub, suggested_hubs
+from .service_levels import (
+    MATRIX,
+    Clock,
+    all_targets,
+    check_service_levels,
+    clocks,
+    effective_impact,
+    priority_of,
+    refresh_due,
+    sla_status,
+)
+from .staff import save_canned_answer, set_presence, staff_addresses, staff_users
+
+__all__ = [
+    "CATEGORY_TOPICS",
+    "MATRIX",
+    "MAX_BODY",
+    "OPEN_STATES",
+    "PAUSED_STATES",
+    "RESOLVED_STATES",
+    "TRANSITIONS",
+    "Clock",
+    "Question",
+    "all_targets",
+    "assign",
+    "check_service_levels",
+    "clocks",
+    "close",
+    "effective_impact",
+    "merge",
+    "priority_of",
+    "publish_presence",
+    "refresh_due",
+    "reopen",
+    "reply",
+    "route_to_ars",
+    "route_to_hub",
+    "save_canned_answer",
+    "set_presence",
+    "set_state",
+    "sla_status",
+    "staff_addresses",
+    "staff_users",
+    "submit",
+    "suggested_hubs",
+    "triage",
+]
