@@ -5,7 +5,7 @@ import graphene
 from backend.core.permissions import Permission
 
 from .. import models
-from ..services import directory
+from ..services import registration
 from . import types
 from .common import NetworkMutation
 from .inputs import RegisterPractitionerInput
@@ -30,8 +30,8 @@ class RegisterPractitioner(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, input):
-        directory.register_practitioner(
-            directory.PractitionerRegistration(
+        registration.register_practitioner(
+            registration.PractitionerRegistration(
                 email=input["email"],
                 password=input["password"],
                 first_name=input["first_name"],
@@ -60,4 +60,4 @@ class ConfirmRegistration(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, code):
-        return cls(practitioner=directory.confirm_registration(code), errors=[])
+        return cls(practitioner=registration.confirm_registration(code), errors=[])

@@ -1,25 +1,17 @@
-"""Directory services: practitioners' registration, MSPs, their sites and memberships.
+"""Directory services: look-ups, MSPs, their sites and memberships (sign-up is in registration.py).
 
 Each function checks the business rules and raises a Django ValidationError with
 codes from NetworkErrorCode; permission checks belong to the caller (GraphQL,
 admin, commands), which knows who is acting.
 """
 
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import transaction
-from django.utils import timezone
 
-from backend.accounts.models import hash_token, normalize_email
-
-from .. import events, notifications
+from .. import events
 from ..errors import NetworkErrorCode
 from ..models import (
     Commune,
@@ -28,7 +20,6 @@ from ..models import (
     Msp,
     MspSite,
     MspStatus,
-    PendingRegistration,
     PracticeMode,
     Practitioner,
     Profession,
@@ -70,154 +61,9 @@ def get_profession(code: str, field_name: str = "profession_code") -> Profession
     return profession
 
 
-def _clean(instance, exclude=None) -> None:
+def full_clean(instance, exclude=None) -> None:
     """Model validation (validators, constraints) before saving, so the user gets codes, not a 500."""
     instance.full_clean(exclude=exclude)
-
-
-# --- Practitioners ------------------------------------------------------------------------------
-
-
-@dataclass
-class PractitionerRegistration:
-    email: str
-    password: str
-    first_name: str
-    last_name: str
-    profession_code: str
-    rpps: str
-    commune_code: str
-    practice_mode: str = PracticeMode.ISOLATED
-    specialty: str = ""
-
-
-REGISTRATION_TTL = timedelta(hours=48)
-
-
-def _registration_errors(data: PractitionerRegistration, email: str) -> dict[str, list[ValidationError]]:
-    """What is wrong with the sign-up itself; never whether its address or RPPS is someone else's."""
-    User = get_user_model()
-    errors: dict[str, list[ValidationError]] = {}
-    try:
-        EmailValidator()(email)
-    except ValidationError as exc:
-        errors["email"] = [ValidationError(m, code=NetworkErrorCode.INVALID) for m in exc.messages]
-    candidate = User(email=email, first_name=data.first_name, last_name=data.last_name)
-    try:
-        validate_password(data.password, user=candidate)
-    except ValidationError as exc:
-        errors["password"] = [
-            ValidationError(m, code=NetworkErrorCode.PASSWORD_TOO_WEAK) for m in exc.messages
-        ]
-    for check in (lambda: get_commune(data.commune_code), lambda: get_profession(data.profession_code)):
-        try:
-            check()
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
-    if not errors:
-        try:  # field validators (RPPS check digit, names…), without the uniqueness checks
-            _new_practitioner(data, email).full_clean(exclude=["user"], validate_unique=False)
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
-    return errors
-
-
-def _new_practitioner(data: PractitionerRegistration, email: str) -> Practitioner:
-    return Practitioner(
-        first_name=data.first_name.strip(),
-        last_name=data.last_name.strip(),
-        profession_id=data.profession_code,
-        specialty=data.specialty.strip(),
-        rpps=data.rpps,
-        commune_id=data.commune_code,
-        practice_mode=data.practice_mode,
-        email=email,
-    )
-
-
-@transaction.atomic
-def register_practitioner(data: PractitionerRegistration) -> None:
-    """Take a sign-up and send an e-mail to its address; the account exists once the address confirms it.
-
-    The answer is the same whether or not the address or the RPPS number is already registered:
-    only the owner of the address learns it, from the e-mail.
-    """
-    email = normalize_email(data.email)
-    errors = _registration_errors(data, email)
-    if errors:
-        raise ValidationError(errors)
-    User = get_user_model()
-    if User.objects.filter(email=email).exists():
-        notifications.send_account_exists(email)
-        return
-    raw = secrets.token_urlsafe(24)
-    PendingRegistration.objects.create(
-        email=email,
-        password=make_password(data.password),
-        data={
-            "first_name": data.first_name,
-            "last_name": data.last_name,
-            "profession_code": data.profession_code,
-            "specialty": data.specialty,
-            "rpps": data.rpps,
-            "commune_code": data.commune_code,
-            "practice_mode": data.practice_mode,
-        },
-        token_hash=hash_token(raw),
-        expires_at=timezone.now() + REGISTRATION_TTL,
-    )
-    notifications.send_registration_code(email, raw)
-
-
-@transaction.atomic
-def confirm_registration(code: str) -> Practitioner:
-    """The address is proved: create the account and the practitioner record of the sign-up."""
-    pending = (
-        PendingRegistration.objects.select_for_update()
-        .filter(token_hash=hash_token(code or ""), expires_at__gt=timezone.now())
-        .first()
-    )
-    if pending is None:
-        raise ValidationError(
-            {
-                "code": ValidationError(
-                    "Code de confirmation inconnu ou expiré. Inscrivez-vous à nouveau.",
-                    code=NetworkErrorCode.INVALID_TOKEN,
-                )
-            }
-        )
-    User = get_user_model()
-    data = PractitionerRegistration(email=pending.email, password="", **pending.data)
-    # Whoever confirms owns the address: they may learn what stands in the way.
-    if User.objects.filter(email=pending.email).exists():
-        pending.delete()
-        raise ValidationError(
-            {
-                "email": ValidationError(
-                    "Un compte existe déjà avec cette adresse e-mail : connectez-vous.",
-                    code=NetworkErrorCode.EMAIL_TAKEN,
-                )
-            }
-        )
-    if Practitioner.objects.filter(rpps=data.rpps).exists():
-        raise ValidationError(
-            {
-                "rpps": ValidationError(
-                    "Ce numéro RPPS est déjà inscrit. Contactez l'assistance si vous pensez qu'il s'agit "
-                    "d'une erreur.",
-                    code=NetworkErrorCode.RPPS_ALREADY_REGISTERED,
-                )
-            }
-        )
-    practitioner = _new_practitioner(data, pending.email)
-    user = User(email=pending.email, first_name=data.first_name, last_name=data.last_name)
-    user.password = pending.password
-    user.save()
-    practitioner.user = user
-    _clean(practitioner)
-    practitioner.save()
-    PendingRegistration.objects.filter(email=pending.email).delete()
-    return practitioner
 
 
 # --- MSPs and sites -------------------------------------------------------------------------------
@@ -268,7 +114,7 @@ def _check_msp(msp: Msp) -> None:
         )
     errors = {}
     try:
-        _clean(msp)
+        full_clean(msp)
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     if msp.status == MspStatus.OPERATING and not msp.finess:
@@ -323,7 +169,7 @@ def _save_sites(msp: Msp, sites: list[SiteData], replace: bool) -> None:
         site.longitude = data.longitude if data.longitude is not None else commune.longitude
         site.is_main = data.is_main
         try:
-            _clean(site, exclude=["msp"])
+            full_clean(site, exclude=["msp"])
         except ValidationError as exc:
             raise ValidationError(
                 {
@@ -386,7 +232,7 @@ def add_member(msp: Msp, practitioner: Practitioner, role: str, start_date: date
             )
         )
     membership = Membership(msp=msp, practitioner=practitioner, role=role, start_date=start_date)
-    _clean(membership)
+    full_clean(membership)
     membership.save()
     if (
         practitioner.practice_mode in (PracticeMode.ISOLATED, PracticeMode.PROJECT_HOLDER)
@@ -440,7 +286,7 @@ def end_membership(
             )
     membership.end_date = end_date
     membership.end_reason = (reason or "").strip()
-    _clean(membership)
+    full_clean(membership)
     membership.save(update_fields=["end_date", "end_reason"])
     events.MSP.publish(membership.msp_id)
     return membership
