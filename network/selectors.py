@@ -79,6 +79,11 @@ def msps(data: dict):
     return queryset.distinct().prefetch_related(*_msp_prefetches()).order_by("name", "pk")
 
 
+def msps_by_pk(pks):
+    """These MSPs, by name (e.g. those a user coordinates)."""
+    return models.Msp.objects.filter(pk__in=pks).order_by("name", "pk")
+
+
 def hubs(data: dict):
     """Hubs by MSP name, filtered by `data` (search, status, offer kind, area)."""
     queryset = models.HubDesignation.objects.select_related("msp")

@@ -8,7 +8,14 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, F, FloatField, Func, Q
 from django.utils import timezone
 
-from .models import AcceleratorRequest, CannedAnswer, SlaStatus
+from .models import (
+    AcceleratorMessage,
+    AcceleratorPresence,
+    AcceleratorRequest,
+    CannedAnswer,
+    SlaStatus,
+    Visibility,
+)
 
 ORDERINGS = {
     # Soonest due first (first response, then resolution); paused and resolved ones last.
@@ -109,3 +116,25 @@ def canned_answers(category=None):
     if category:
         answers = answers.filter(Q(category=category) | Q(category=""))
     return answers
+
+
+PRESENCE_SECONDS = 60  # a presence not renewed within this long is over
+
+
+def thread(request: AcceleratorRequest, *, internal: bool) -> list[AcceleratorMessage]:
+    """The request's messages, oldest first; internal notes only with `internal` (staff)."""
+    messages = request.messages.select_related("author").order_by("created_at", "pk")
+    if not internal:
+        messages = messages.filter(visibility=Visibility.PUBLIC)
+    return [message for message in messages]
+
+
+def trail(request: AcceleratorRequest):
+    """The audit trail of the request (staff only: the caller decides)."""
+    return list(request.changes.select_related("actor"))
+
+
+def present_on(request: AcceleratorRequest, *, other_than) -> list[AcceleratorPresence]:
+    """Staff currently viewing or replying to the request, besides `other_than`."""
+    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+    return list(request.presences.filter(seen_at__gte=since).exclude(user=other_than).select_related("user"))

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from backend.core.graphql import BaseMutation, Field, enum_from_choices, error_type
 from backend.core.permissions import Permission
+from network import selectors as network_selectors
 from network.graphql.types import Msp, Practitioner
-from network.models import Msp as MspModel
 from network.permissions import NetworkPermission, viewer_for
 
 from ..errors import AccountErrorCode
@@ -53,7 +53,7 @@ class User(graphene.ObjectType):
 
     def resolve_coordinated_msps(self, info):
         ids = viewer_for(info.context).coordinated_msp_ids
-        return MspModel.objects.filter(pk__in=ids).order_by("name", "pk")
+        return network_selectors.msps_by_pk(ids)
 
     def resolve_is_cnam_staff(self, info):
         return self.has_perm(NetworkPermission.APPROVE_HUBS)

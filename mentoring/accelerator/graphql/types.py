@@ -1,10 +1,7 @@
 """GraphQL types of the accelerator: a request with its threads, clocks and audit trail; canned answers;
 statistics; live events. Scoping lives in `get_queryset` (mentoring/permissions.py)."""
 
-from datetime import timedelta
-
 import graphene
-from django.utils import timezone
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
@@ -16,7 +13,7 @@ from network.graphql.territory_types import Commune, Department
 from network.graphql.types import Hub, Msp, Practitioner
 from network.permissions import viewer_for
 
-from .. import models, services
+from .. import models, selectors, services
 from .enums import (
     ActivityEnum,
     CategoryEnum,
@@ -27,8 +24,6 @@ from .enums import (
     StateEnum,
     VisibilityEnum,
 )
-
-PRESENCE_SECONDS = 60
 
 
 def is_staff(info) -> bool:
@@ -204,16 +199,13 @@ class AcceleratorRequest(DjangoObjectType):
         return AcceleratorRequest._clocks(self, info)[1]
 
     def resolve_messages(self, info):
-        messages = self.messages.select_related("author").order_by("created_at", "pk")
-        if not is_staff(info):
-            messages = messages.filter(visibility=models.Visibility.PUBLIC)
-        result = list(messages)
+        result = selectors.thread(self, internal=is_staff(info))
         for message in result:
             message.request = self
         return result
 
     def resolve_changes(self, info):
-        return list(self.changes.select_related("actor")) if is_staff(info) else []
+        return selectors.trail(self) if is_staff(info) else []
 
     def resolve_merged_into(self, info):
         if self.merged_into_id is None:
@@ -233,12 +225,7 @@ class AcceleratorRequest(DjangoObjectType):
         return services.suggested_hubs(self) if is_staff(info) else []
 
     def resolve_presence(self, info):
-        if not is_staff(info):
-            return []
-        since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
-        return list(
-            self.presences.filter(seen_at__gte=since).exclude(user=info.context.user).select_related("user")
-        )
+        return selectors.present_on(self, other_than=info.context.user) if is_staff(info) else []
 
 
 class CannedAnswer(DjangoObjectType):
