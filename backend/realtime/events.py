@@ -1,9 +1,9 @@
-"""The publishing API for domain services.
+"""Sending events on commit, under the declared topics of `live.py` (services call `Topic.publish`, never
+this module directly).
 
-A service that changed an object calls `publish("hub", hub.pk)`; subscribers of
-that object's group get the event once the transaction commits (never for a
-rolled-back change). Events carry identifiers only: each subscriber loads the
-object itself, with its own rights, when the event is delivered.
+`publish(name, key, payload)` sends to the group `name.key` once the transaction commits (never for a
+rolled-back change). Events carry identifiers only: each subscriber loads the object itself, with its own
+rights, when the event is delivered.
 """
 
 import asyncio

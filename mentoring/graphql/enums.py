@@ -2,7 +2,7 @@
 
 import graphene
 
-from backend.core.graphql import enum_from_choices
+from backend.core.graphql import enum_from_choices, enum_value
 
 from .. import models
 from ..errors import MentoringErrorCode
@@ -139,5 +139,5 @@ SeriesScopeEnum = graphene.Enum.from_enum(
         "ONE": "This occurrence only.",
         "FOLLOWING": "This occurrence and the following ones.",
         "ALL": "All coming occurrences.",
-    }[getattr(v, "value", v)],
+    }[enum_value(v)],
 )
