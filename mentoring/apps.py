@@ -1,15 +1,15 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-# What Cnam staff read (and, for the accelerator, handle) in the admin back office.
-CNAM_STAFF_PERMISSIONS = [
+# What Cnam staff read (and, for canned answers, write) in the admin back office, beside their API rights
+# (backend.core.permissions.CNAM_STAFF).
+CNAM_STAFF_BACK_OFFICE = [
     "view_supportoffer",
     "view_slot",
     "view_booking",
     "view_mentoringrequest",
     "view_mentorship",
     "view_coordinationsession",
-    "handle_acceleratorrequest",
     "view_acceleratorrequest",
     "view_acceleratormessage",  # the thread and the audit trail, shown inline on a request
     "view_acceleratorchange",
@@ -26,18 +26,11 @@ DEFAULT_TARGETS = {"P1": (4, 16), "P2": (8, 40), "P3": (16, 80), "P4": (24, 120)
 
 def ensure_reference_data(sender, using="default", **kwargs):
     """Cnam staff's rights on mentoring and the accelerator; the default service-level targets."""
-    from django.contrib.auth.models import Group, Permission
-
-    from network.permissions import CNAM_STAFF_GROUP
+    from backend.core.permissions import grant_cnam_staff
 
     from .accelerator.models import ServiceLevelTarget
 
-    group, _ = Group.objects.using(using).get_or_create(name=CNAM_STAFF_GROUP)
-    group.permissions.add(
-        *Permission.objects.using(using).filter(
-            content_type__app_label="mentoring", codename__in=CNAM_STAFF_PERMISSIONS
-        )
-    )
+    grant_cnam_staff("mentoring", CNAM_STAFF_BACK_OFFICE, using)
     for priority, (first, resolution) in DEFAULT_TARGETS.items():
         ServiceLevelTarget.objects.using(using).get_or_create(
             priority=priority, defaults={"first_response_hours": first, "resolution_hours": resolution}

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import models
+from .permissions import NetworkPermission
 from .services import hubs
 from .services.composition import composition_of
 
@@ -123,7 +124,7 @@ class HubDesignationAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} MSP désignée(s) tête de pont.", messages.SUCCESS)
 
     def has_approve_permission(self, request):
-        return request.user.has_perm("network.approve_hub")
+        return request.user.has_perm(NetworkPermission.APPROVE_HUBS)
 
 
 @admin.register(models.MspInvitation)

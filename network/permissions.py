@@ -24,11 +24,8 @@ class NetworkPermission(StrEnum):
     VERIFY_MSP = Permission.VERIFY_MSP.django_permission
 
 
-# Their own two, plus read access to the directory in the admin back office.
-CNAM_STAFF_PERMISSIONS = [
-    "approve_hub",
-    "view_contact_details",
-    "verify_msp",
+# What Cnam staff read in the admin back office, beside their API rights (backend.core.permissions.CNAM_STAFF).
+CNAM_STAFF_BACK_OFFICE = [
     "view_msp",
     "view_mspsite",
     "view_membership",

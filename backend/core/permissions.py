@@ -19,7 +19,8 @@ from enum import Enum
 
 from graphql import GraphQLError
 
-# The group of Cnam staff; its rights are given by the apps' migrations (network, mentoring).
+# Cnam staff: the members of this group. Its rights are `CNAM_STAFF` below, given at `migrate` by each app
+# with the back-office read rights on its own models (`grant_cnam_staff`).
 CNAM_STAFF_GROUP = "Cnam"
 
 
@@ -89,6 +90,34 @@ class Permission(Enum):
             manages_any = viewer.has_perm(Permission.MANAGE_ANY_MSP.django_permission)
             return bool(viewer.coordinated_msp_ids) or manages_any
         raise AssertionError(self)  # pragma: no cover
+
+
+# What Cnam staff may do through the API: the whole of "Cnam staff", in one place.
+CNAM_STAFF = (
+    Permission.ACCELERATOR_STAFF,
+    Permission.APPROVE_HUBS,
+    Permission.VERIFY_MSP,
+    Permission.VIEW_CONTACT_DETAILS,
+)
+
+
+def grant_cnam_staff(app_label: str, back_office: list[str], using: str = "default") -> None:
+    """Give the Cnam group the `CNAM_STAFF` permissions of `app_label` and its `back_office` codenames
+    (run after `migrate`, by each app for its own models)."""
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Permission as DjangoPermission
+
+    own = [
+        p.django_permission.split(".")[1]
+        for p in CNAM_STAFF
+        if p.django_permission.startswith(f"{app_label}.")
+    ]
+    group, _ = Group.objects.using(using).get_or_create(name=CNAM_STAFF_GROUP)
+    group.permissions.add(
+        *DjangoPermission.objects.using(using).filter(
+            content_type__app_label=app_label, codename__in=[*own, *back_office]
+        )
+    )
 
 
 def requirement(permissions) -> str:
