@@ -126,7 +126,7 @@ def thread(request: AcceleratorRequest, *, internal: bool) -> list[AcceleratorMe
     messages = request.messages.select_related("author").order_by("created_at", "pk")
     if not internal:
         messages = messages.filter(visibility=Visibility.PUBLIC)
-    return [message for message in messages]
+    return list(messages)
 
 
 def trail(request: AcceleratorRequest):
