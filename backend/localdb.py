@@ -220,9 +220,8 @@ def serve(host: str, port: int) -> int:
         flush=True,
     )
     worker = [*manage, "procrastinate", "worker"]  # background jobs: e-mails, reminders, service levels
-    return run_beside(
-        [python, "-m", "daphne", "-b", host, "-p", str(port), "backend.asgi:application"], worker
-    )
+    # One Daphne per core behind the port when Redis carries events between them (backend.serve).
+    return run_beside([python, "-m", "backend.serve", "--host", host, "--port", str(port)], worker)
 
 
 def main(argv: list[str] | None = None) -> int:

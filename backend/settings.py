@@ -194,6 +194,8 @@ GRAPHQL_LIMITS = {
     "INTROSPECTION_LIST_SIZE": 6,
     "MAX_INTROSPECTION_NESTING": 1,
     "CONNECTION_MAX_SIZE": 100,
+    # Documents that passed, kept parsed and validated by their text (LRU), per process.
+    "DOCUMENT_CACHE": env_int("GRAPHQL_DOCUMENT_CACHE", 500),
 }
 
 # Where GraphQL work runs (backend/core/execution.py): threads of the pool, seconds of budget.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The image's entry point. One process per container, started with `exec` so that it is PID 1 and
 # `docker stop` (SIGTERM) reaches it:
-#   web       Daphne on $BIND:$PORT (0.0.0.0:8000)
+#   web       Daphne on $BIND:$PORT (0.0.0.0:8000), one process per core ($WEB_PROCESSES) behind the port
 #   worker    a job worker (e-mails, reminders, service levels, housekeeping); run as many as needed
 #   migrate   migrations, once per deploy (a one-off service); the demo data only with DEMO_DATA=1 —
 #             it has a public-password administrator: never in production
@@ -16,7 +16,7 @@ case "$command" in
     # Client addresses behind a reverse proxy come from X-Forwarded-For through TRUSTED_PROXIES (the
     # right-most hop that is not a trusted proxy), for HTTP and WebSocket alike: Daphne's own
     # --proxy-headers would believe the left-most one, which any client can write.
-    exec daphne -b "${BIND:-0.0.0.0}" -p "${PORT:-8000}" "$@" backend.asgi:application
+    exec python -m backend.serve --host "${BIND:-0.0.0.0}" --port "${PORT:-8000}" -- "$@"
     ;;
   worker)
     exec python manage.py procrastinate worker "$@"

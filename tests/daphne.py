@@ -35,24 +35,23 @@ def server_database_url() -> str:
 
 
 class DaphneServer:
-    """One Daphne process on a free loopback port, serving `app` with `env`."""
+    """One Daphne process on a free loopback port, serving `app` with `env`.
 
-    def __init__(self, env: dict, app: str = "backend.asgi:application"):
+    With `workers`, the production launcher instead (`python -m backend.serve`): that many Daphne
+    processes behind the one port.
+    """
+
+    def __init__(self, env: dict, app: str = "backend.asgi:application", workers: int | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's stderr, read by tests, closed in stop)
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app]
+        if workers is not None:
+            command = [sys.executable, "-m", "backend.serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            command += ["--workers", str(workers)]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                app,
-            ],
+            command,
             cwd=PROJECT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -110,11 +109,18 @@ def server_env(redis_url: str | None, **extra) -> dict:
 
 @pytest.fixture
 def servers(request):
-    """`servers(redis_url=None, app=..., **env)` starts a Daphne; all are stopped after the test."""
+    """`servers(redis_url=None, app=..., workers=None, **env)` starts a Daphne (or the launcher with
+    `workers` processes); all are stopped after the test."""
     started = []
 
-    def start(redis_url: str | None = None, app: str = "backend.asgi:application", **extra):
-        server = DaphneServer(server_env(redis_url or os.environ.get("REDIS_URL"), **extra), app=app)
+    def start(
+        redis_url: str | None = None,
+        app: str = "backend.asgi:application",
+        workers: int | None = None,
+        **extra,
+    ):
+        env = server_env(redis_url or os.environ.get("REDIS_URL"), **extra)
+        server = DaphneServer(env, app=app, workers=workers)
         started.append(server)
         return server
 

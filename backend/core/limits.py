@@ -18,6 +18,9 @@ name the limit, its maximum and the document's value (`extensions.limit`, `maxim
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +46,8 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from graphql.utilities import value_from_ast_untyped
+
+DOCUMENT_CACHE_SIZE = 500  # prepared documents kept per schema (GRAPHQL_LIMITS["DOCUMENT_CACHE"])
 
 DEFAULTS = {
     "MAX_DOCUMENT_BYTES": 32_768,
@@ -301,8 +306,73 @@ def measure(schema: GraphQLSchema, document: DocumentNode, variables=None, limit
 def prepare_operation(
     schema: GraphQLSchema, query: str, variables=None, limits: QueryLimits | None = None
 ) -> tuple[DocumentNode | None, list[GraphQLError]]:
-    """The parsed and validated document, or None and the errors that refuse it."""
+    """The parsed and validated document, or None and the errors that refuse it.
+
+    A document that passed is kept (LRU by text, `GRAPHQL_LIMITS["DOCUMENT_CACHE"]` entries): the same
+    text is then neither parsed nor validated again. Its measures are kept too unless they depend
+    on its variables (a `first: $n`), in which case they are taken again with the new values.
+    """
     limits = limits or QueryLimits.from_settings()
+    cached = _prepared(schema, limits).get(query)
+    if cached is not None:
+        document, uses_variables = cached
+        if uses_variables:
+            errors = _limit_errors(measure(schema, document, variables, limits), limits)
+            if errors:
+                return None, errors
+        return document, []
+    document, errors = _prepare(schema, query, variables, limits)
+    if document is not None:
+        uses_variables = any(
+            isinstance(d, OperationDefinitionNode) and d.variable_definitions for d in document.definitions
+        )
+        _prepared(schema, limits).put(query, (document, uses_variables))
+    return document, errors
+
+
+class _DocumentCache:
+    """A small thread-safe LRU of prepared documents, by query text."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, tuple[DocumentNode, bool]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, query: str):
+        with self.lock:
+            entry = self.entries.get(query)
+            if entry is not None:
+                self.entries.move_to_end(query)
+            return entry
+
+    def put(self, query: str, entry) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.entries[query] = entry
+            self.entries.move_to_end(query)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_caches: weakref.WeakKeyDictionary[GraphQLSchema, dict[QueryLimits, _DocumentCache]] = (
+    weakref.WeakKeyDictionary()
+)
+_caches_lock = threading.Lock()
+
+
+def _prepared(schema: GraphQLSchema, limits: QueryLimits) -> _DocumentCache:
+    """The cache for this schema and these limits (a change of limits starts a new one)."""
+    by_limits = _caches.get(schema)
+    cache = by_limits.get(limits) if by_limits is not None else None
+    if cache is None:
+        size = int(getattr(settings, "GRAPHQL_LIMITS", {}).get("DOCUMENT_CACHE", DOCUMENT_CACHE_SIZE))
+        with _caches_lock:
+            cache = _caches.setdefault(schema, {}).setdefault(limits, _DocumentCache(size))
+    return cache
+
+
+def _prepare(schema, query, variables, limits) -> tuple[DocumentNode | None, list[GraphQLError]]:
     size = len(query.encode("utf-8", "surrogatepass"))
     if size > limits.max_document_bytes:
         return None, [

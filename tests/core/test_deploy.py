@@ -128,7 +128,7 @@ def test_web_and_worker_are_exec_d_and_stop_cleanly_on_sigterm(territories, role
             time.sleep(3)
         # exec: the shell became the server itself, so the container's SIGTERM reaches it (PID 1 in the image).
         cmdline = " ".join(psutil.Process(process.pid).cmdline())
-        assert ("daphne" if role == "web" else "procrastinate worker") in cmdline
+        assert ("backend.serve" if role == "web" else "procrastinate worker") in cmdline
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
     finally:

@@ -112,6 +112,42 @@ def test_the_measure_follows_first_and_variables():
     )
 
 
+def test_a_prepared_document_is_parsed_and_validated_once_and_still_measured_with_its_variables(monkeypatch):
+    from backend.core import limits as limits_module
+
+    calls = {"parse": 0, "validate": 0}
+    real_parse, real_validate = limits_module.parse, limits_module.validate
+
+    def counting_parse(*args, **kwargs):
+        calls["parse"] += 1
+        return real_parse(*args, **kwargs)
+
+    def counting_validate(*args, **kwargs):
+        calls["validate"] += 1
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(limits_module, "parse", counting_parse)
+    monkeypatch.setattr(limits_module, "validate", counting_validate)
+    graphql_schema = schema.graphql_schema
+    query = "query($n: Int) { msps(first: $n) { edges { node { name memberships { role } } } } } # cache test"
+    for _ in range(3):
+        document, errors = limits_module.prepare_operation(graphql_schema, query, {"n": 2})
+        assert document is not None and errors == []
+    assert calls == {"parse": 1, "validate": 1}
+    # The cached document is measured again with other variables: too large a page is still refused.
+    limits = QueryLimits.from_settings()
+    tight = QueryLimits(**{**limits.__dict__, "max_cost": 500})
+    assert limits_module.prepare_operation(graphql_schema, query, {"n": 2}, tight)[1] == []
+    document, errors = limits_module.prepare_operation(graphql_schema, query, {"n": 100}, tight)
+    assert document is None and errors[0].extensions["limit"] == "cost"
+    # A refused document is not kept: sent again, it is refused again (and parsed again).
+    bad = "{ msps(first: 1) { edges { node { nosuchfield } } } }"
+    assert limits_module.prepare_operation(graphql_schema, bad)[1]
+    before = calls["parse"]
+    assert limits_module.prepare_operation(graphql_schema, bad)[1]
+    assert calls["parse"] == before + 1
+
+
 def test_graphiql_introspection_and_ordinary_queries_pass(gql, world):
     query = get_introspection_query(
         descriptions=True,

@@ -70,6 +70,50 @@ async def test_two_daphne_processes_behind_redis(servers, scene):
     assert event["hubUpdated"]["serviceRadiusKm"] == 44
 
 
+async def test_the_launcher_serves_one_port_from_several_processes_and_events_reach_them_all(servers, scene):
+    """`python -m backend.serve --workers 2` (as `make run` and the image start it): both processes accept
+    connections on the one port, and an event published by either reaches subscribers of both."""
+    import psutil
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
+    server = await sync_to_async(servers)(redis_url, workers=2)
+    children = psutil.Process(server.process.pid).children()
+    assert len(children) == 2 and all("daphne" in " ".join(c.cmdline()) for c in children)
+
+    def sockets_by_process():
+        return [
+            sum(
+                1
+                for c in child.net_connections(kind="tcp")
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == server.port
+            )
+            for child in children
+        ]
+
+    tasks = []
+    for _ in range(40):  # until both processes hold subscribers (the kernel picks which one accepts)
+        tasks.append(
+            asyncio.ensure_future(first_event(server.ws_url, HUB_UPDATED_WITH_MSP, {"id": scene["hub_id"]}))
+        )
+        await asyncio.sleep(0.3)
+        held = await sync_to_async(sockets_by_process)()
+        if len(tasks) >= 4 and all(held):
+            break
+    assert all(held), held
+    await asyncio.sleep(1.0)  # let the last subscriptions join their group
+    for radius in (45, 46):  # the mutation, on a connection of its own, lands on either process
+        result = await sync_to_async(server.post)(
+            APPLY, {"msp": scene["msp_id"], "radius": radius}, scene["token"]
+        )
+        assert result == {"data": {"applyForHub": {"errors": []}}}
+    events = await asyncio.wait_for(asyncio.gather(*tasks), 20)
+    assert {event["hubUpdated"]["serviceRadiusKm"] for _, event in events} == {
+        45
+    }  # each got the first change
+
+
 def _node_client_ready() -> bool:
     if not (shutil.which("node") and shutil.which("npm")):
         return False

@@ -1,0 +1,133 @@
+"""Serve the app on one port with several Daphne processes: both cores used, one address for clients.
+
+    python -m backend.serve --host 0.0.0.0 --port 8000 [--workers N] [-- daphne options]
+
+The launcher opens the listening socket itself and starts `--workers` Daphne processes that all
+accept on it (`daphne --fd`): the kernel hands each new connection to a process that is ready for
+it. A Python process runs one thread at a time, so one process per core is what uses the machine.
+
+- `--workers` defaults to `WEB_PROCESSES`, else the number of cores. Several processes need the
+  Redis channel layer (`REDIS_URL`): a subscription is served by one process and the event may be
+  published by another. Without `REDIS_URL` the launcher runs a single process and says why.
+- SIGTERM or SIGINT is passed on to every process, which stops its running operations and exits
+  (see backend.asgi); the launcher exits when they have. A process that dies on its own is started
+  again (at most once per second), so one crash does not halve the capacity for good.
+- The per-user and per-address WebSocket caps are counted per process (backend.core.limits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+RESTART_PAUSE = 1.0
+
+
+def default_workers() -> int:
+    configured = os.environ.get("WEB_PROCESSES")
+    if configured:
+        return max(1, int(configured))
+    return os.cpu_count() or 1
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    listener.set_inheritable(True)
+    return listener
+
+
+class Launcher:
+    def __init__(self, listener: socket.socket, workers: int, daphne_args: list[str]) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "daphne",
+            "--fd",
+            str(listener.fileno()),
+            *daphne_args,
+            "backend.asgi:application",
+        ]
+        self.listener = listener
+        self.workers = workers
+        self.processes: list[subprocess.Popen] = []
+        self.stopping: int | None = None
+
+    def start_one(self) -> subprocess.Popen:
+        return subprocess.Popen(self.command, pass_fds=(self.listener.fileno(),))
+
+    def stop(self, signum, frame) -> None:
+        if self.stopping is None:
+            self.stopping = signum
+            for process in self.processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM if signum != signal.SIGINT else signal.SIGINT)
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self.stop)
+        self.processes = [self.start_one() for _ in range(self.workers)]
+        last_restart = 0.0
+        while True:
+            if self.stopping is not None:
+                for process in self.processes:
+                    try:
+                        process.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+                # Daphne exits 0 once stopped by a signal: so does the launcher when all did.
+                return 0 if all(process.returncode == 0 for process in self.processes) else 1
+            for index, process in enumerate(self.processes):
+                if process.poll() is not None and self.stopping is None:
+                    pause = RESTART_PAUSE - (time.monotonic() - last_restart)
+                    if pause > 0:
+                        time.sleep(pause)
+                    if self.stopping is not None:
+                        break
+                    print(
+                        f"Le processus serveur {process.pid} s'est arrêté (code {process.returncode}) ; "
+                        "il est relancé.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    self.processes[index] = self.start_one()
+                    last_restart = time.monotonic()
+            time.sleep(0.2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", default=os.environ.get("BIND") or "127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument(
+        "--workers", type=int, default=None, help="server processes (default: WEB_PROCESSES or cores)"
+    )
+    parser.add_argument("daphne_args", nargs=argparse.REMAINDER, help="after --: options passed to Daphne")
+    args = parser.parse_args(argv)
+    daphne_args = args.daphne_args[1:] if args.daphne_args[:1] == ["--"] else args.daphne_args
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        print(
+            f"Un seul processus serveur au lieu de {workers} : sans REDIS_URL, un événement publié par un "
+            "processus n'atteindrait pas les abonnés des autres.",
+            file=sys.stderr,
+            flush=True,
+        )
+        workers = 1
+    listener = listening_socket(args.host, args.port)
+    return Launcher(listener, max(1, workers), daphne_args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""Benchmark: Q1, Q2, `nearbyHubs` and `{ __typename }` over HTTP, against the server as production runs it.
+
+The server is started as in production (`python -m backend.serve`, `DEBUG=0`, Redis when REDIS_URL is
+set) on the scale data (DATABASE_URL name + "_bench": 4,000 MSPs, 40,000 practitioners), with
+`--workers` processes behind one port. Load comes from `wrk` on loopback (Debian package `wrk`; a
+small Python keep-alive client is used when it is absent, and says so) at concurrency 2 and 8.
+
+For each query and concurrency it prints requests per second, p50 and p99 latency, the server's CPU
+time per request (user + system time of every server process, read from /proc, divided by the
+requests answered) and the SQL queries per request (counted in process through the same view).
+
+    python bench/http_load.py                       # 1 then 2 server processes, 10 s per run
+    python bench/http_load.py --workers 2 --duration 20 --only Q2
+
+Q1: `hubs(first: 100)` with MSP, sites, communes, departments and members.
+Q2: one MSP by id (`node`) with its members (role, name, profession).
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+from network_queries import open_scale_database, percentile  # noqa: E402
+
+PORT = 18300
+TICKS = os.sysconf("SC_CLK_TCK")
+
+Q1 = """{ hubs(first: 100) { totalCount edges { node { id status offerKinds serviceRadiusKm
+    msp { name finess composition { state } sites { address commune { name department { name } } }
+          memberships { role practitioner { fullName profession { label } } } } } } } }"""
+Q2 = """query($id: ID!) { node(id: $id) { ... on Msp { name
+    memberships { role practitioner { fullName profession { label } } } } } }"""
+NEARBY = """query($code: String!) { nearbyHubs(near: {communeCode: $code}, radiusKm: 50, first: 20) {
+    distanceKm hub { id offerKinds serviceRadiusKm msp { name sites { commune { name } } } } } }"""
+TYPENAME = "{ __typename }"
+
+
+def bodies(msp_ids: list[str], communes: list[str]) -> dict[str, list[str]]:
+    """The request bodies of each case (several where the variables vary, sent in turn)."""
+    return {
+        "typename": [json.dumps({"query": TYPENAME})],
+        "Q2": [json.dumps({"query": Q2, "variables": {"id": i}}) for i in msp_ids],
+        "Q1": [json.dumps({"query": Q1})],
+        "nearbyHubs": [json.dumps({"query": NEARBY, "variables": {"code": c}}) for c in communes],
+    }
+
+
+def server_cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of the server process and all its descendants (alive ones)."""
+    total = 0.0
+    pids = [root_pid]
+    seen = set()
+    while pids:
+        pid = pids.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pids.extend(int(c) for c in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+class Server:
+    """`python -m backend.serve` as production runs it, on a port of its own."""
+
+    def __init__(self, port: int, workers: int, env: dict):
+        self.port = port
+        self.log = Path(tempfile.gettempdir()) / f"bench-http-{port}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.serve", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--workers", str(workers)],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("w"),
+        )
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"The server did not start; see {self.log}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def post(port: int, body: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local bodies = {}
+local f = io.open("%s", "r")
+for line in f:lines() do bodies[#bodies + 1] = line end
+f:close()
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, "/graphql", nil, bodies[i])
+end
+"""
+
+
+def run_wrk(port: int, body_lines: list[str], concurrency: int, duration: float) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        body_file = Path(folder) / "bodies.txt"
+        body_file.write_text("\n".join(body_lines) + "\n")
+        script = Path(folder) / "post.lua"
+        script.write_text(WRK_SCRIPT % body_file)
+        out = subprocess.run(
+            ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{duration:g}s", "--latency"]
+            + ["--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}/graphql"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def latency(label):
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "failed": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def run_python_client(port: int, body_lines: list[str], concurrency: int, duration: float) -> dict:
+    """Fallback when wrk is absent: `concurrency` keep-alive connections, one thread each."""
+    import http.client
+
+    latencies: list[float] = []
+    failed = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
+
+    def client(offset):
+        nonlocal failed
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        i = offset
+        mine, bad = [], 0
+        while time.monotonic() < deadline:
+            body = body_lines[i % len(body_lines)]
+            i += 1
+            start = time.perf_counter()
+            connection.request("POST", "/graphql", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - start) * 1000)
+            bad += response.status != 200
+        with lock:
+            latencies.extend(mine)
+            failed += bad
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - start
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 99),
+        "failed": failed,
+        "socket_errors": "",
+    }
+
+
+def count_queries(body_lines: list[str]) -> list[int]:
+    """SQL statements per request, through the same view in process (anonymous, as the load is)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    counts = set()
+    for body in body_lines[:5]:
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.post("/graphql", body, content_type="application/json").json()
+        assert not answer.get("errors"), answer
+        counts.add(len(captured.captured_queries))
+    return sorted(counts)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--workers", type=int, nargs="*", default=[1, 2], help="server processes, each in turn"
+    )
+    parser.add_argument("--concurrency", type=int, nargs="*", default=[2, 8])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    parser.add_argument("--only", nargs="*", choices=["typename", "Q1", "Q2", "nearbyHubs"])
+    args = parser.parse_args()
+
+    open_scale_database()
+    from django.conf import settings
+    from graphql_relay import to_global_id
+
+    from network.models import Commune, Msp
+
+    database_url = os.environ["DATABASE_URL"]
+    rng = random.Random(3)
+    msp_ids = [
+        to_global_id("Msp", pk)
+        for pk in rng.sample(list(Msp.objects.order_by("pk").values_list("pk", flat=True)[:4000]), 200)
+    ]
+    communes = list(Commune.objects.values_list("code", "population"))
+    codes = rng.choices([c for c, _ in communes], weights=[max(p, 100) for _, p in communes], k=200)
+    cases = bodies(msp_ids, codes)
+    if args.only:
+        cases = {k: v for k, v in cases.items() if k in args.only}
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["testserver"]  # the in-process client counting queries
+    queries = {label: count_queries(lines) for label, lines in cases.items()}
+
+    load = run_wrk if shutil.which("wrk") else run_python_client
+    if load is run_python_client:
+        print("wrk is not installed (apt-get install wrk): using the Python client, which itself takes CPU.")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "GRAPHIQL": "0",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    print(
+        f"Load: {load.__name__.removeprefix('run_')}, {args.duration:g} s per run; REDIS_URL={env.get('REDIS_URL', '-')}"
+    )
+    print(
+        f"{'processes':>9} {'query':<11} {'c':>2} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'SQL/req':>8}"
+    )
+    for workers in args.workers:
+        server = Server(PORT, workers, env)
+        try:
+            for label, lines in cases.items():
+                answer = post(PORT, lines[0])
+                assert not answer.get("errors"), answer
+                load(
+                    PORT, lines, 2, min(2.0, args.duration)
+                )  # warm-up: caches, pool, JIT-free but lazy imports
+                for concurrency in args.concurrency:
+                    cpu_before = server_cpu_seconds(server.process.pid)
+                    figures = load(PORT, lines, concurrency, args.duration)
+                    cpu = server_cpu_seconds(server.process.pid) - cpu_before
+                    per_request = cpu * 1000 / max(figures["requests"], 1)
+                    flag = f"  {figures['failed']} failed" if figures["failed"] else ""
+                    flag += f"  socket errors: {figures['socket_errors']}" if figures["socket_errors"] else ""
+                    print(
+                        f"{workers:>9} {label:<11} {concurrency:>2} {figures['rps']:>8.1f} {figures['p50']:>8.1f} "
+                        f"{figures['p99']:>8.1f} {per_request:>10.2f} {','.join(map(str, queries[label])):>8}{flag}",
+                        flush=True,
+                    )
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
