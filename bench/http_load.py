@@ -82,6 +82,14 @@ def server_cpu_seconds(root_pid: int) -> float:
     return total
 
 
+SERVE = [sys.executable, "-m", "backend.serve"]
+
+
+def wrk_options(concurrency: int, duration: float) -> list[str]:
+    threads = min(2, concurrency)
+    return ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration:g}s", "--latency", "--timeout", "30s"]
+
+
 class Server:
     """`python -m backend.serve` as production runs it, on a port of its own."""
 
@@ -89,8 +97,7 @@ class Server:
         self.port = port
         self.log = Path(tempfile.gettempdir()) / f"bench-http-{port}.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backend.serve", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--workers", str(workers)],
+            [*SERVE, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             cwd=PROJECT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -139,8 +146,7 @@ def run_wrk(port: int, body_lines: list[str], concurrency: int, duration: float)
         script = Path(folder) / "post.lua"
         script.write_text(WRK_SCRIPT % body_file)
         out = subprocess.run(
-            ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{duration:g}s", "--latency"]
-            + ["--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}/graphql"],
+            [*wrk_options(concurrency, duration), "-s", str(script), f"http://127.0.0.1:{port}/graphql"],
             capture_output=True,
             text=True,
             check=True,
