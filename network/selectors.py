@@ -26,16 +26,23 @@ def _site_area(queryset, prefix: str, data: dict):
     return queryset
 
 
-def _msp_prefetches() -> list:
-    return [
-        Prefetch("sites", queryset=models.MspSite.objects.select_related("commune__department__region")),
-        Prefetch(
-            "memberships",
-            queryset=models.Membership.objects.select_related(
-                "practitioner__profession", "practitioner__commune"
-            ),
-        ),
-    ]
+def msp_prefetches(sites: bool = True, members: bool = True) -> list:
+    """What MSPs need to show their sites (with communes) and members (with professions) in constant queries."""
+    prefetches = []
+    if sites:
+        prefetches.append(
+            Prefetch("sites", queryset=models.MspSite.objects.select_related("commune__department__region"))
+        )
+    if members:
+        prefetches.append(
+            Prefetch(
+                "memberships",
+                queryset=models.Membership.objects.select_related(
+                    "practitioner__profession", "practitioner__commune"
+                ),
+            )
+        )
+    return prefetches
 
 
 def communes(search: str, department_code: str | None = None):
@@ -76,7 +83,7 @@ def msps(data: dict):
     if data.get("is_hub") is not None:
         hub_q = Q(hub__status=models.HubStatus.APPROVED)
         queryset = queryset.filter(hub_q if data["is_hub"] else ~hub_q)
-    return queryset.distinct().prefetch_related(*_msp_prefetches()).order_by("name", "pk")
+    return queryset.distinct().prefetch_related(*msp_prefetches()).order_by("name", "pk")
 
 
 def msps_by_pk(pks):

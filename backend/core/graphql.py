@@ -309,6 +309,31 @@ def selected_paths(info) -> set[str]:
     return paths
 
 
+class LoadedNode:
+    """For DjangoObjectTypes: `node(id:)` loads the object with what the selection needs, in constant queries.
+
+    The type declares `loading(paths)`: the `select_related`/`Prefetch` that the selected dotted paths
+    (`selected_paths`, relative to the object) need, usually the same ones its list queries use. The
+    object is then read through the type's scoping (`get_queryset`) as any `node` is.
+    """
+
+    @classmethod
+    def loading(cls, paths: set[str]) -> tuple[list, list]:
+        """(select_related names, prefetch lookups) for these selected paths."""
+        return [], []
+
+    @classmethod
+    def get_node(cls, info, id):
+        related, prefetches = cls.loading(selected_paths(info))
+        queryset = cls._meta.model.objects.select_related(*related).prefetch_related(*prefetches)
+        return cls.get_queryset(queryset, info).filter(pk=id).first()
+
+
+def selected_any(paths: set[str], *prefixes: str) -> bool:
+    """Whether a selected path is one of `prefixes` or lies below one."""
+    return any(path == prefix or path.startswith(prefix + ".") for path in paths for prefix in prefixes)
+
+
 def node_field(**kwargs) -> graphene.Field:
     """`node(id:)`: any object by its global ID, through its type's scoped `get_node`.
 

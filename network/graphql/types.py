@@ -4,6 +4,7 @@ import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
 
+from backend.core.graphql import LoadedNode, selected_any
 from backend.core.pagination import CAPPED_LIST_DEFAULT, CountableConnection, capped, capped_list_first
 
 from .. import models
@@ -207,7 +208,12 @@ def _memberships(msp) -> list:
     return list(msp.memberships.all())
 
 
-class Msp(DjangoObjectType):
+# Fields of an MSP that read its members or its sites (prefetched together when one is selected).
+MSP_MEMBER_FIELDS = ("memberships", "memberCount", "composition")
+MSP_SITE_FIELDS = ("sites", "mainSite")
+
+
+class Msp(LoadedNode, DjangoObjectType):
     """A maison de santé pluriprofessionnelle (public directory)."""
 
     name = graphene.String(required=True, description="Name of the MSP.")
@@ -261,6 +267,15 @@ class Msp(DjangoObjectType):
         connection_class = CountableConnection
         description = "A maison de santé pluriprofessionnelle (public directory)."
 
+    @classmethod
+    def loading(cls, paths):
+        from ..selectors import msp_prefetches
+
+        prefetches = msp_prefetches(
+            sites=selected_any(paths, *MSP_SITE_FIELDS), members=selected_any(paths, *MSP_MEMBER_FIELDS)
+        )
+        return ["hub"], prefetches
+
     def resolve_siret(self, info):
         return self.siret or None
 
@@ -292,7 +307,7 @@ class Msp(DjangoObjectType):
         return hub
 
 
-class Hub(DjangoObjectType):
+class Hub(LoadedNode, DjangoObjectType):
     """An MSP designated (or applying to be) "tête de pont": it lends coordination time, holds advanced
     consultations and facilitates peers around it."""
 
@@ -333,6 +348,13 @@ class Hub(DjangoObjectType):
     @classmethod
     def get_queryset(cls, queryset, info):
         return hubs_visible_to(queryset, viewer_for(info.context))
+
+    @classmethod
+    def loading(cls, paths):
+        from ..services.hubs import hub_list_prefetches
+
+        members = selected_any(paths, *(f"msp.{name}" for name in MSP_MEMBER_FIELDS))
+        return ["msp"], hub_list_prefetches(members=members)
 
     def resolve_monthly_coordination_hours(self, info):
         return float(self.monthly_coordination_hours)

@@ -275,3 +275,48 @@ def test_listing_msps_costs_the_same_queries_for_5_and_40(gql):
         return len(ctx.captured_queries)
 
     assert count(5) == count(40)
+
+
+# --- By id: `node` costs the same few queries however many members or sites the object has -----------
+
+NODE_QUERIES = {
+    "Msp": """query($id: ID!) { node(id: $id) { ... on Msp { name memberCount composition { state }
+        hub { status } mainSite { address } sites { commune { name department { name } } }
+        memberships { role practitioner { fullName profession { label } commune { name } } } } } }""",
+    "Hub": """query($id: ID!) { node(id: $id) { ... on Hub { status offerKinds msp { name memberCount
+        sites { commune { name department { name } } }
+        memberships { role practitioner { fullName profession { label } } } } } } }""",
+    "Practitioner": """query($id: ID!) { node(id: $id) { ... on Practitioner { fullName
+        profession { label } commune { name department { name } } memberships { role msp { name } } } } }""",
+}
+
+
+@pytest.mark.parametrize("type_name", NODE_QUERIES)
+def test_an_object_by_id_costs_the_same_few_queries_whatever_its_size(gql, type_name):
+    from graphql_relay import to_global_id
+
+    small = make_msp("Petite", "51504", team=(("10", 1), ("60", 1)))
+    large = make_msp("Grande", "51504", sites=["51108", "51507"], team=(("10", 4), ("60", 5), ("21", 3)))
+    for msp in (small, large):
+        make_hub(msp)
+
+    def count(msp):
+        if type_name == "Msp":
+            pk = msp.pk
+        elif type_name == "Hub":
+            pk = msp.hub.pk
+        else:  # a practitioner of the MSP, member of more MSPs in the large case
+            pk = msp.memberships.order_by("pk").first().practitioner_id
+        with CaptureQueriesContext(connection) as ctx:
+            result = gql.execute(NODE_QUERIES[type_name], {"id": to_global_id(type_name, pk)})
+        assert "errors" not in result and result["data"]["node"], result
+        return len(ctx.captured_queries)
+
+    if type_name == "Practitioner":  # the large case: the same practitioner in the two MSPs
+        from network.models import Membership
+
+        first = small.memberships.order_by("pk").first()
+        Membership.objects.create(
+            msp=large, practitioner=first.practitioner, role=first.role, start_date=first.start_date
+        )
+    assert count(small) == count(large) <= 5
