@@ -4,11 +4,16 @@ import gc
 import os
 import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 # Django must be set up before anything imports models.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from backend.core.http import PoolHandler  # noqa: E402
+
+# Django's ASGI handler, with `/graphql` sent to the GraphQL pool in one hop (backend/core/http.py).
+django_asgi_app = PoolHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

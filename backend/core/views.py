@@ -120,16 +120,23 @@ def _graphql_sync_view(request, *args, **kwargs):
     return GraphQLView.as_view(graphiql=settings.GRAPHIQL)(request, *args, **kwargs)
 
 
+@csrf_exempt  # the view checks CSRF itself, on session requests only
+def graphql_pool_view(request, *args, **kwargs):
+    """`/graphql` under the server: already on a pool thread, within its budget (backend.core.http)."""
+    return _graphql_sync_view(request, *args, **kwargs)
+
+
 def _in_request_thread(fn):
     return sync_to_async(fn, thread_sensitive=True)()
 
 
 @csrf_exempt  # the view checks CSRF itself, on session requests only
 async def graphql_view(request, *args, **kwargs):
-    """`/graphql`: the GraphQL view on the bounded pool, within the time budget (backend.core.execution).
+    """`/graphql` through Django's own handlers: the GraphQL view on the bounded pool, within the time budget.
 
-    Under ASGI the chain is asynchronous, so when the client goes away Django cancels this
-    coroutine and the work stops. Under WSGI (the test client) it runs in the request's thread.
+    The server's handler (backend.core.http) sends `/graphql` to the pool in one hop, middleware
+    included, and never reaches this view; Django's ASGI handler would, and cancels this coroutine
+    when the client goes away. Under WSGI (the test client) it runs in the request's thread.
     """
     executor = None if isinstance(request, ASGIRequest) else _in_request_thread
     try:

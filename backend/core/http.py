@@ -1,0 +1,96 @@
+"""HTTP under ASGI: `/graphql` in one hop to the GraphQL pool, everything else through Django's async chain.
+
+Django's asynchronous request chain runs each synchronous middleware (sessions, CSRF, locale,
+authentication, messages…) through `sync_to_async`: one thread hand-off per middleware and per
+direction, plus a fresh thread per request for them. For a small query that was most of the
+request's cost (`bench/http_load.py`: `{ __typename }` at 4–6 ms of CPU). For `/graphql` this
+handler instead runs the **whole synchronous chain** (the same middleware, in the same order, then
+the view) as one job on the GraphQL pool (backend.core.execution), which keeps what the pool gives:
+the time budget, a bounded number of threads and database connections, and cancellation — when the
+client disconnects, the job is stopped and its SQL cancelled. Other paths (admin, health, calendar
+feeds, static files) go through Django's asynchronous chain as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.http import JsonResponse
+from django.urls import set_script_prefix
+
+from .execution import DatabaseBusy, OperationStopped, run_in_pool
+
+logger = logging.getLogger("backend")
+
+GRAPHQL_PATH = "/graphql"
+POOL_URLCONF = "backend.core.pool_urls"
+
+
+class PoolHandler(ASGIHandler):
+    """Django's ASGI handler, with `/graphql` served by the synchronous chain on the GraphQL pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.sync_handler = BaseHandler()
+        self.sync_handler.load_middleware(is_async=False)
+
+    async def handle(self, scope, receive, send):
+        if scope.get("path") != GRAPHQL_PATH:
+            return await super().handle(scope, receive, send)
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await self.send_response(error_response, send)
+            return
+        work = asyncio.ensure_future(self._respond(request))
+        disconnect = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        try:
+            await asyncio.wait([work, disconnect], return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():  # the client went away: the job is stopped, its SQL cancelled
+                work.cancel()
+                try:
+                    await work
+                except (asyncio.CancelledError, Exception):
+                    pass
+                return
+            response = work.result()
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                pass
+        finally:
+            if not disconnect.done():
+                disconnect.cancel()
+            elif not disconnect.cancelled():
+                disconnect.exception()  # retrieved (RequestAborted, expected)
+            body_file.close()
+
+    async def _respond(self, request):
+        try:
+            return await run_in_pool(self._in_thread, request)
+        except OperationStopped as stop:
+            return JsonResponse({"data": None, "errors": [stop.formatted]}, status=200)
+        except DatabaseBusy as busy:
+            from .views import busy_response
+
+            return busy_response(busy)
+
+    def _in_thread(self, request):
+        """On a pool thread: the request's signals, the middleware chain and the view, as under WSGI."""
+        signals.request_started.send(sender=self.__class__, environ=request.META)
+        request.urlconf = POOL_URLCONF
+        response = self.sync_handler.get_response(request)
+        response._handler_class = self.__class__
+        if not response.streaming:
+            response.close()  # its content is in memory; closing sends request_finished, here
+        return response

@@ -1,0 +1,61 @@
+"""`/graphql` through a real Daphne: one hop to the GraphQL pool (backend.core.http), same rules as before.
+
+The whole synchronous middleware chain runs on the pool thread, so what the middleware does must still
+be seen from outside: security headers, the bearer token (and its refusal), CSRF for session cookies,
+the viewer's rights; other paths keep Django's asynchronous chain.
+"""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ME = "{ me { email } }"
+
+
+def post(server, body: bytes, headers: dict):
+    request = urllib.request.Request(
+        f"{server.url}/graphql", data=body, headers={"Content-Type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def test_graphql_over_http_keeps_the_middleware_rules(servers, scene):
+    server = servers()
+    query = json.dumps({"query": ME}).encode()
+    status, headers, body = post(server, query, {})
+    assert status == 200 and body == {"data": {"me": None}}
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    # The bearer token makes the viewer.
+    status, _, body = post(server, query, {"Authorization": f"Bearer {scene['token']}"})
+    email = get_user_model().objects.get(practitioner__memberships__msp=scene["msp"]).email
+    assert status == 200 and body == {"data": {"me": {"email": email}}}
+    # A bad token is refused outright, in French.
+    status, _, body = post(server, query, {"Authorization": "Bearer not-a-token"})
+    assert status == 401 and "Jeton" in body
+    # A session cookie without its CSRF token is refused (Django's CSRF check, run by the view).
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    user = get_user_model().objects.get(email=email)
+    session[SESSION_KEY] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    status, _, body = post(server, query, {"Cookie": f"sessionid={session.session_key}"})
+    assert status == 403
+    # Malformed JSON: a JSON 400 in French.
+    status, _, body = post(server, b"{not json", {})
+    assert status == 400 and "JSON" in body
+    # Other paths still answer through Django's asynchronous chain.
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
+        assert json.loads(response.read())["database"] == "ok"
