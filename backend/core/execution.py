@@ -216,7 +216,7 @@ def _fresh_stack_chunk():
     names = [f"_{i}" for i in range(slots)]
     source = f"def run(fn, args, kwargs):\n    {' = '.join(names)} = None\n    return fn(*args, **kwargs)\n"
     namespace: dict = {}
-    exec(compile(source, "<fresh-stack-chunk>", "exec"), namespace)  # noqa: S102 (generated above, no input)
+    exec(compile(source, "<fresh-stack-chunk>", "exec"), namespace)  # generated above, no input
     return namespace["run"]
 
 

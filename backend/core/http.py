@@ -14,6 +14,7 @@ feeds, static files) go through Django's asynchronous chain as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from django.core import signals
@@ -58,16 +59,12 @@ class PoolHandler(ASGIHandler):
             await asyncio.wait([work, disconnect], return_when=asyncio.FIRST_COMPLETED)
             if not work.done():  # the client went away: the job is stopped, its SQL cancelled
                 work.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await work
-                except (asyncio.CancelledError, Exception):
-                    pass
                 return
             response = work.result()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):  # the client left while we answered
                 await self.send_response(response, send)
-            except asyncio.CancelledError:
-                pass
         finally:
             if not disconnect.done():
                 disconnect.cancel()
