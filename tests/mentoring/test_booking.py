@@ -1,9 +1,11 @@
 """Booking rules: capacity (also under 50 concurrent requests), waitlist and promotion, idempotency, overlaps."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connections, transaction
 from django.utils import timezone
 
 from backend.mail.models import OutgoingEmail
@@ -179,6 +181,42 @@ def test_fifty_simultaneous_bookings_of_five_seats(territories, waitlist):
     # Nothing half-written: exactly the rows the answers describe.
     assert Booking.objects.filter(slot=slot, status=BookingStatus.CONFIRMED).count() == 5
     assert Booking.objects.filter(slot=slot).count() == (50 if waitlist else 5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visibly_full_slot_is_refused_without_waiting_for_its_lock(territories):
+    """Under contention, refused attempts must not queue on the slot's row lock behind the one that books."""
+    import time as clock
+
+    slot = make_slot(capacity=1)
+    book_slot(slot, make_practitioner())
+    late, holder_ready, release = make_practitioner(), threading.Event(), threading.Event()
+
+    def hold_the_lock():  # a booking in progress on the slot: its row lock held
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update().get(pk=slot.pk)
+                holder_ready.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert holder_ready.wait(10)
+        started = clock.monotonic()
+        answer = race(lambda: book_slot(slot, late))[0]
+        waited = clock.monotonic() - started
+    finally:
+        release.set()
+        holder.join(30)
+    assert isinstance(answer, ValidationError) and answer.error_list[0].code == "SLOT_FULL", answer
+    assert waited < 10  # the lock is held 20 s: the answer came without it
+    # The same practitioner's second attempt, an idempotent retry and a waitlist request still take the lock path.
+    assert book_slot(slot, late, waitlist=True).status == BookingStatus.WAITLISTED
+    again = race(lambda: book_slot(slot, late))[0]
+    assert isinstance(again, ValidationError) and again.error_list[0].code == "ALREADY_BOOKED"
 
 
 @pytest.mark.django_db(transaction=True)
