@@ -26,11 +26,13 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from types import GeneratorType
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connections
 from graphql import ExecutionContext, GraphQLError
+from graphql.pyutils import is_awaitable as default_is_awaitable
 
 logger = logging.getLogger("backend.graphql")
 
@@ -146,17 +148,65 @@ def current_control() -> Control | None:
     return _current.get()
 
 
+_AWAITABLE_BY_TYPE: dict[type, bool] = {}
+
+
+def is_awaitable(value) -> bool:
+    """graphql-core's check, by type: it runs on every value of every field (24,000 times for a 100-hub page).
+
+    Awaiting looks up `__await__` on the type, so the answer for a type is cached; generators (the old
+    generator-based coroutines) are asked each time, as graphql-core does.
+    """
+    kind = type(value)
+    known = _AWAITABLE_BY_TYPE.get(kind)
+    if known is None:
+        if kind is GeneratorType:
+            return default_is_awaitable(value)
+        known = _AWAITABLE_BY_TYPE[kind] = hasattr(kind, "__await__")
+    return known
+
+
+def _type_only_checks() -> set:
+    """`is_type_of` implementations whose answer depends on the value's class alone (graphene-django's)."""
+    from graphene_django import DjangoObjectType
+
+    return {DjangoObjectType.is_type_of.__func__}
+
+
 class BudgetedExecutionContext(ExecutionContext):
-    """graphql-core's execution, stopping at the next field once the operation's budget is spent."""
+    """graphql-core's execution, stopping at the next field once the operation's budget is spent.
+
+    Also cheaper per value than graphql-core's own (the same answers): the awaitable check is cached
+    by type, and an object type's `is_type_of` check, when it depends on the class alone, is asked
+    once per class and operation.
+    """
+
+    is_awaitable = staticmethod(is_awaitable)
+    _type_only = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.control = _current.get()
+        self._checked_types: set[tuple] = set()
+        if BudgetedExecutionContext._type_only is None:
+            BudgetedExecutionContext._type_only = _type_only_checks()
 
     def execute_field(self, parent_type, source, field_nodes, path):
         if self.control is not None:
             self.control.check()
         return super().execute_field(parent_type, source, field_nodes, path)
+
+    def complete_object_value(self, return_type, field_nodes, info, path, result):
+        check = return_type.is_type_of
+        if check is not None and getattr(check, "__func__", None) in self._type_only:
+            key = (return_type, type(result))
+            if key in self._checked_types:
+                return self.execute_fields(
+                    return_type, result, path, self.collect_subfields(return_type, field_nodes)
+                )
+            if check(result, info) is True:
+                self._checked_types.add(key)
+        return super().complete_object_value(return_type, field_nodes, info, path, result)
 
     def handle_field_error(self, error, return_type, path):
         if self.control is not None and self.control.stopped:
