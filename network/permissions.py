@@ -5,8 +5,8 @@ Roles: anonymous; practitioner (user linked to a practitioner); MSP coordinator
 "Cnam" group); admin (superuser).
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
 
 from backend.core.permissions import CNAM_STAFF_GROUP, Permission
 
@@ -35,57 +35,153 @@ CNAM_STAFF_BACK_OFFICE = [
 ]
 
 
-class Viewer:
-    """What one user may see and do, with the few facts it needs loaded once per request."""
+class FactRecorder:
+    """Notes which facts about the viewer a resolution consulted, so its result can serve other viewers.
 
-    def __init__(self, user):
-        self.user = user
+    A live event is resolved once and the result reused for every subscriber whose viewer gives the same
+    answer to each fact noted (backend/realtime/sharing.py). Reading the viewer's identity (their user or
+    practitioner record) makes the result theirs alone, as does a read with a side effect (a staff read of
+    contact details, which is recorded per reader).
+    """
+
+    def __init__(self) -> None:
+        self.facts: dict[tuple, tuple] = {}  # (name, keys) -> (args, value)
+        self.personal = False
+        self.depth = 0
+
+    def note(self, name: str, args: tuple, value) -> None:
+        key = (name, tuple(getattr(a, "pk", a) for a in args))
+        self.facts.setdefault(key, (args, value))
+
+    def matches(self, viewer: "Viewer") -> bool:
+        """Whether `viewer` answers every noted fact as the recorded viewer did."""
+        if self.personal:
+            return False
+        for (name, _), (args, value) in self.facts.items():
+            attribute = getattr(type(viewer), name)
+            answer = attribute.fget(viewer) if isinstance(attribute, property) else attribute(viewer, *args)
+            if answer != value:
+                return False
+        return True
+
+
+def _fact(method):
+    """A fact about the viewer, noted by the recorder when one is attached (outermost calls only)."""
+
+    def recorded(self, *args):
+        recorder = self.recorder
+        if recorder is None or recorder.depth:
+            return method(self, *args)
+        recorder.depth += 1
+        try:
+            value = method(self, *args)
+        finally:
+            recorder.depth -= 1
+        recorder.note(method.__name__, args, value)
+        return value
+
+    recorded.__name__ = method.__name__
+    recorded.__doc__ = method.__doc__
+    return recorded
+
+
+class Viewer:
+    """What one user may see and do, with the few facts it needs loaded once per request.
+
+    `facts` (from `viewer_facts`) gives the practitioner, perms and coordinated MSPs already loaded,
+    for resolving one event for many subscribers without a query per subscriber.
+    """
+
+    def __init__(self, user, facts: "ViewerFacts | None" = None):
+        self._user = user
+        self.recorder: FactRecorder | None = None
+        self._perms = None
+        if facts is not None:
+            self._practitioner = facts.practitioner
+            self._coordinated = facts.coordinated_msp_ids
+            self._verified = facts.verified_coordinated_msp_ids
+            self._perms = facts.perms
+
+    def _personal(self) -> None:
+        if self.recorder is not None and not self.recorder.depth:
+            self.recorder.personal = True
 
     @property
+    def user(self):
+        """The user themself: what depends on it is theirs alone."""
+        self._personal()
+        return self._user
+
+    @property
+    @_fact
     def is_authenticated(self) -> bool:
-        return bool(self.user and self.user.is_authenticated)
+        return bool(self._user and self._user.is_authenticated)
 
-    @cached_property
+    @property
     def practitioner(self):
-        if not self.is_authenticated:
-            return None
-        return getattr(self.user, "practitioner", None)
+        """Their practitioner record: what depends on it is theirs alone."""
+        self._personal()
+        if "_practitioner" not in self.__dict__:
+            self._practitioner = getattr(self._user, "practitioner", None) if self.is_authenticated else None
+        return self._practitioner
 
-    @cached_property
+    @property
+    @_fact
     def coordinated_msp_ids(self) -> frozenset[int]:
-        if self.practitioner is None:
-            return frozenset()
-        return frozenset(
-            Membership.objects.current()
-            .filter(practitioner=self.practitioner, role=MembershipRole.COORDINATOR)
-            .values_list("msp_id", flat=True)
-        )
+        if "_coordinated" not in self.__dict__:
+            practitioner = self.practitioner
+            self._coordinated = (
+                frozenset()
+                if practitioner is None
+                else frozenset(
+                    Membership.objects.current()
+                    .filter(practitioner=practitioner, role=MembershipRole.COORDINATOR)
+                    .values_list("msp_id", flat=True)
+                )
+            )
+        return self._coordinated
 
-    @cached_property
+    @property
+    @_fact
     def verified_coordinated_msp_ids(self) -> frozenset[int]:
         """The MSPs they coordinate that the Cnam has confirmed: only these open members' contact details."""
-        if not self.coordinated_msp_ids:
-            return frozenset()
-        from .models import Msp
+        if "_verified" not in self.__dict__:
+            from .models import Msp
 
-        return frozenset(
-            Msp.objects.filter(pk__in=self.coordinated_msp_ids, verified_at__isnull=False).values_list(
-                "pk", flat=True
+            coordinated = self.coordinated_msp_ids
+            self._verified = (
+                frozenset(
+                    Msp.objects.filter(pk__in=coordinated, verified_at__isnull=False).values_list(
+                        "pk", flat=True
+                    )
+                )
+                if coordinated
+                else frozenset()
             )
-        )
+        return self._verified
 
+    @_fact
     def has_perm(self, permission: NetworkPermission) -> bool:
-        return self.is_authenticated and self.user.has_perm(permission)
+        if not self.is_authenticated:
+            return False
+        user = self._user
+        if self._perms is not None and user.is_active and not user.is_superuser:
+            return str(permission) in self._perms
+        return user.has_perm(permission)
 
+    @_fact
     def coordinates(self, msp_id: int) -> bool:
         return msp_id in self.coordinated_msp_ids
 
+    @_fact
     def can_manage_msp(self, msp_id: int) -> bool:
         return self.coordinates(msp_id) or self.has_perm(NetworkPermission.MANAGE_ANY_MSP)
 
+    @_fact
     def can_approve_hubs(self) -> bool:
         return self.has_perm(NetworkPermission.APPROVE_HUBS)
 
+    @_fact
     def contact_basis(self, practitioner) -> str | None:
         """Why the viewer may see this practitioner's e-mail and RPPS: "SELF", "COORDINATOR", "STAFF", or None.
 
@@ -95,7 +191,8 @@ class Viewer:
         """
         if not self.is_authenticated:
             return None
-        if self.practitioner is not None and self.practitioner.pk == practitioner.pk:
+        own = self.practitioner
+        if own is not None and own.pk == practitioner.pk:
             return "SELF"
         if self.verified_coordinated_msp_ids:
             current = getattr(practitioner, "current_memberships", None)
@@ -114,21 +211,79 @@ class Viewer:
         """Whether the viewer may see the contact details now; a staff read is recorded (once per request)."""
         basis = self.contact_basis(practitioner)
         if basis == "STAFF":
+            self._personal()  # recorded for this reader: not a result to hand to another
             recorded = self.__dict__.setdefault("_contact_reads", set())
             if practitioner.pk not in recorded:
                 from .models import ContactAccess
 
                 recorded.add(practitioner.pk)
+                user = self._user
                 ContactAccess.objects.create(
-                    viewer=self.user, viewer_email=self.user.email, practitioner_id=practitioner.pk
+                    viewer=user, viewer_email=user.email, practitioner_id=practitioner.pk
                 )
         return basis is not None
 
 
+@dataclass(frozen=True)
+class ViewerFacts:
+    """A viewer's facts loaded in bulk (see `viewer_facts`)."""
+
+    practitioner: object
+    perms: frozenset[str]
+    coordinated_msp_ids: frozenset[int]
+    verified_coordinated_msp_ids: frozenset[int]
+
+
+def viewer_facts(users) -> dict[int, ViewerFacts]:
+    """Facts of many users in four queries: their practitioner, Django permissions and coordinated MSPs."""
+    from django.contrib.auth.models import Permission as DjangoPermission
+
+    from .models import Msp, Practitioner
+
+    ids = [user.pk for user in users]
+    if not ids:
+        return {}
+    perms: dict[int, set[str]] = {pk: set() for pk in ids}
+    for user_id, app, codename in DjangoPermission.objects.filter(group__user__in=ids).values_list(
+        "group__user", "content_type__app_label", "codename"
+    ):
+        perms[user_id].add(f"{app}.{codename}")
+    for user_id, app, codename in DjangoPermission.objects.filter(user__in=ids).values_list(
+        "user", "content_type__app_label", "codename"
+    ):
+        perms[user_id].add(f"{app}.{codename}")
+    practitioners = {p.user_id: p for p in Practitioner.objects.filter(user_id__in=ids)}
+    coordinated: dict[int, set[int]] = {}
+    for practitioner_id, msp_id in (
+        Membership.objects.current()
+        .filter(practitioner_id__in=[p.pk for p in practitioners.values()], role=MembershipRole.COORDINATOR)
+        .values_list("practitioner_id", "msp_id")
+    ):
+        coordinated.setdefault(practitioner_id, set()).add(msp_id)
+    all_coordinated = set().union(*coordinated.values()) if coordinated else set()
+    verified = set(
+        Msp.objects.filter(pk__in=all_coordinated, verified_at__isnull=False).values_list("pk", flat=True)
+    )
+    facts = {}
+    for user in users:
+        practitioner = practitioners.get(user.pk)
+        mine = frozenset(coordinated.get(practitioner.pk, ())) if practitioner is not None else frozenset()
+        facts[user.pk] = ViewerFacts(
+            practitioner=practitioner,
+            perms=frozenset(perms[user.pk]),
+            coordinated_msp_ids=mine,
+            verified_coordinated_msp_ids=mine & verified,
+        )
+    return facts
+
+
 def viewer_for(request) -> Viewer:
-    """The request's Viewer, built once per request."""
+    """The request's Viewer, built once per request (or given with the context, for a live event)."""
+    fixed = getattr(request, "fixed_viewer", None)
+    if fixed is not None:
+        return fixed
     viewer = getattr(request, "_network_viewer", None)
-    if viewer is None or viewer.user is not request.user:
+    if viewer is None or viewer._user is not request.user:
         viewer = Viewer(request.user)
         request._network_viewer = viewer
     return viewer

@@ -45,7 +45,8 @@ from backend.core.limits import prepare_operation
 
 from .fanout import process_fanout
 from .health import layer_available
-from .subscriptions import EventNotVisible, RealtimeContext
+from .sharing import REVOKED, SKIP, resolve_batch
+from .subscriptions import RealtimeContext
 
 logger = logging.getLogger("backend.realtime")
 
@@ -114,19 +115,19 @@ def _schema():
     return schema.graphql_schema
 
 
-class _Skip:
-    """The subscriber may not see this event."""
+# One event's subscribers with the same document and variables, collected while the event is being
+# delivered and resolved together (backend/realtime/sharing.py); and, per event and document, the
+# resolutions made so far with what they depended on, for subscribers who arrive after the batch.
+_BATCHES: dict[tuple, _Batch] = {}
+_VARIANTS: OrderedDict[tuple, list] = OrderedDict()
+_VARIANTS_MAX = 4096
+BATCH_CHUNK = 100  # subscribers per pool job (each job has the operation's time budget)
 
 
-class _Revoked:
-    """The subscriber's credentials are no longer valid."""
-
-
-SKIP, REVOKED = _Skip(), _Revoked()
-
-# Results of one event's execution, shared by this process's subscribers with the same work to do.
-_EVENT_RESULTS: OrderedDict[tuple, asyncio.Future] = OrderedDict()
-_EVENT_RESULTS_MAX = 4096
+class _Batch:
+    def __init__(self, loop) -> None:
+        self.principals: dict = {}
+        self.future = loop.create_future()
 
 
 class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
@@ -456,7 +457,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self._send_errors(op_id, stream.errors or [])
             return False
         # What makes two subscribers' work for one event the same: computed once per subscription.
-        work = (query, json.dumps(variables, sort_keys=True), operation_name, self._principal())
+        work = (query, json.dumps(variables, sort_keys=True), operation_name)
         try:
             async for event in stream:
                 result = await self._event_result(work, document, variables, operation_name, event)
@@ -491,23 +492,20 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             user = AnonymousUser()
         return RealtimeContext(user, token=self.token, client_ip=self.address)
 
-    def _execute(self, document, variables, operation_name, root=None):
+    def _execute(self, document, variables, operation_name):
+        """A query or mutation sent over the socket, for the user as they are now."""
         context = self._fresh_context()
         if context is None:
             return REVOKED
         result = execute(
             _schema(),
             document,
-            root,
+            None,
             context,
             variables,
             operation_name,
             execution_context_class=BudgetedExecutionContext,
         )
-        if root is not None and any(
-            isinstance(e.original_error, EventNotVisible) for e in result.errors or []
-        ):
-            return SKIP
         payload = {"data": result.data}
         if result.errors:
             payload["errors"] = [format_error(e) for e in result.errors]
@@ -521,30 +519,26 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         return ("anonymous",)
 
     async def _event_result(self, work, document, variables, operation_name, event):
-        """The event's payload as JSON text, SKIP or REVOKED; computed once per event and kind of work."""
+        """The event's payload for this subscriber as JSON text, SKIP or REVOKED (or OperationStopped).
+
+        Subscribers of this process with the same work are resolved together, once per kind of viewer
+        (backend/realtime/sharing.py).
+        """
         key = (event.get("id"), *work)
-        future = _EVENT_RESULTS.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            _EVENT_RESULTS[key] = future
-            while len(_EVENT_RESULTS) > _EVENT_RESULTS_MAX:
-                _EVENT_RESULTS.popitem(last=False)
-            try:
-                try:
-                    result = await run_in_pool(self._execute, document, variables, operation_name, event)
-                except OperationStopped as stop:
-                    result = stop  # this event took too long for anyone: each subscriber is told
-                if isinstance(result, dict):
-                    result = json.dumps(result, separators=(",", ":"))
-                future.set_result(result)
-            except BaseException as exc:
-                _EVENT_RESULTS.pop(key, None)
-                future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-                future.exception()  # retrieved: no "never retrieved" warning when no one else waits
-                raise
-        if future.done():
-            return future.result()
-        return await asyncio.shield(future)
+        batch = _BATCHES.get(key)
+        if batch is None:
+            loop = asyncio.get_running_loop()
+            batch = _BATCHES[key] = _Batch(loop)
+            # Runs once the subscribers woken by this event (all ready now) have joined the batch.
+            loop.call_soon(
+                lambda: asyncio.ensure_future(
+                    _resolve_batch(key, batch, document, variables, operation_name, event)
+                )
+            )
+        principal = self._principal()
+        batch.principals.setdefault(principal, None)
+        results = await asyncio.shield(batch.future)
+        return results[principal]
 
     # --- Channel-layer groups, through the process fan-out ----------------------------------------------
 
@@ -569,3 +563,32 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             self.streams.remove((queue, groups))
             for group in groups:
                 await fanout.remove(group, queue)
+
+
+async def _resolve_batch(key, batch: _Batch, document, variables, operation_name, event) -> None:
+    """Resolve the batch on the pool, a chunk of subscribers per job; later subscribers start a new batch."""
+    if _BATCHES.get(key) is batch:
+        del _BATCHES[key]
+    variants = _VARIANTS.get(key)
+    if variants is None:
+        variants = _VARIANTS[key] = []
+        while len(_VARIANTS) > _VARIANTS_MAX:
+            _VARIANTS.popitem(last=False)
+    principals = list(batch.principals)
+    results: dict = {}
+    try:
+        for start in range(0, len(principals), BATCH_CHUNK):
+            chunk = principals[start : start + BATCH_CHUNK]
+            try:
+                results.update(
+                    await run_in_pool(
+                        resolve_batch, _schema(), document, variables, operation_name, event, chunk, variants
+                    )
+                )
+            except OperationStopped as stop:  # this event took too long for anyone: each subscriber is told
+                results.update(dict.fromkeys(chunk, stop))
+    except BaseException as exc:
+        batch.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+        batch.future.exception()  # retrieved: no "never retrieved" warning when no one waits
+        raise
+    batch.future.set_result(results)

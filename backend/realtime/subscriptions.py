@@ -28,13 +28,29 @@ async def require_visible(check) -> None:
 class RealtimeContext:
     """`info.context` for operations over WebSocket: request-like (`user`, `META`) plus `listen`."""
 
+    # While one event is resolved for several subscribers (backend/realtime/sharing.py): the viewer
+    # given to every resolver, and the recorder that notes what the result depends on.
+    fixed_viewer = None
+    recorder = None
+
     def __init__(self, user, connection=None, token: str | None = None, client_ip: str | None = None):
-        self.user = user
+        self._user = user
         self.connection = connection
         self.META = {"REMOTE_ADDR": client_ip or ""}
         if token:
             self.META["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         self.COOKIES = {}
+
+    @property
+    def user(self):
+        """The user; read directly (not through the viewer's facts), the result becomes theirs alone."""
+        if self.recorder is not None and not self.recorder.depth:
+            self.recorder.personal = True
+        return self._user
+
+    @user.setter
+    def user(self, value):
+        self._user = value
 
     async def listen(self, groups: list[str]):
         if self.connection is None:

@@ -1,0 +1,121 @@
+"""One live event, resolved once per kind of viewer rather than once per subscriber.
+
+When an event reaches a process, every subscription to it with the same document and variables is
+collected into one batch (`backend/realtime/consumer.py`); the batch is resolved on the GraphQL pool by
+`resolve_batch`, a chunk of subscribers per job:
+
+1. the subscribers' users come in one query (tokens checked as at every event: a revoked or expired
+   token ends the socket), and their facts — practitioner, permissions, coordinated MSPs — in four
+   (`network.permissions.viewer_facts`), not a few queries per subscriber;
+2. the event is resolved for the first subscriber with a `FactRecorder` on their viewer, which notes
+   each fact the resolution consulted (is the viewer Cnam staff? do they coordinate MSP 12?);
+3. every other subscriber whose viewer answers those facts the same way gets the same result: 1,000
+   practitioners watching a hub's slots share one resolution. A resolution that read the viewer's
+   identity (their user or practitioner record) or had a side effect (a staff read of contact details,
+   recorded per reader) is theirs alone, and the next subscriber is resolved on their own.
+
+Results are JSON text, shared by the subscribers that match (each still receives its own message).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from graphql import execute
+
+from backend.core.errors import format_error
+from backend.core.execution import BudgetedExecutionContext, OperationStopped
+
+from .subscriptions import EventNotVisible, RealtimeContext
+
+logger = logging.getLogger("backend.realtime")
+
+
+class _Skip:
+    """The subscriber may not see this event."""
+
+
+class _Revoked:
+    """The subscriber's credentials are no longer valid."""
+
+
+SKIP, REVOKED = _Skip(), _Revoked()
+
+
+def users_for(principals) -> dict:
+    """Each principal's user as it is now: AnonymousUser, a user, or None (token no longer valid)."""
+    from backend.accounts.services import users_for_tokens
+
+    tokens = [p[1] for p in principals if p[0] == "token"]
+    session_ids = [p[1] for p in principals if p[0] == "session"]
+    by_token = users_for_tokens(tokens)
+    by_id = {u.pk: u for u in get_user_model().objects.filter(pk__in=session_ids, is_active=True)}
+    users = {}
+    for principal in principals:
+        if principal[0] == "token":
+            users[principal] = by_token.get(principal[1])
+        elif principal[0] == "session":
+            users[principal] = by_id.get(principal[1]) or AnonymousUser()
+        else:
+            users[principal] = AnonymousUser()
+    return users
+
+
+def _resolve(schema, document, variables, operation_name, event, user, viewer, principal):
+    context = RealtimeContext(user, token=principal[1] if principal[0] == "token" else None)
+    context.fixed_viewer = viewer
+    context.recorder = viewer.recorder
+    result = execute(
+        schema,
+        document,
+        event,
+        context,
+        variables,
+        operation_name,
+        execution_context_class=BudgetedExecutionContext,
+    )
+    if any(isinstance(e.original_error, EventNotVisible) for e in result.errors or []):
+        return SKIP
+    payload = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [format_error(e) for e in result.errors]
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def resolve_batch(schema, document, variables, operation_name, event, principals, variants: list) -> dict:
+    """On the pool: each principal's result (JSON text, SKIP, REVOKED or OperationStopped).
+
+    `variants` holds (recorder, result) pairs of earlier resolutions of this event and document: it is
+    read and extended, so a later batch of the same event starts from them.
+    """
+    from network.permissions import FactRecorder, Viewer, viewer_facts
+
+    users = users_for(principals)
+    facts = viewer_facts([u for u in users.values() if u is not None and u.is_authenticated])
+    results = {}
+    for index, principal in enumerate(principals):
+        user = users[principal]
+        if user is None:
+            results[principal] = REVOKED
+            continue
+        viewer = Viewer(user, facts.get(user.pk))
+        shared = next((result for recorder, result in variants if recorder.matches(viewer)), None)
+        if shared is not None:
+            results[principal] = shared
+            continue
+        viewer.recorder = recorder = FactRecorder()
+        try:
+            result = _resolve(schema, document, variables, operation_name, event, user, viewer, principal)
+        except OperationStopped as stop:  # this event took too long: the rest of the chunk is told so
+            for rest in principals[index:]:
+                results[rest] = stop
+            return results
+        finally:
+            viewer.recorder = None
+        if not recorder.personal:
+            variants.append((recorder, result))
+        results[principal] = result
+    return results
