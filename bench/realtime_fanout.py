@@ -9,6 +9,8 @@ includes the mutation itself. Several rounds; prints median, p99 and max.
 
     python bench/realtime_fanout.py                     # 100 and 1,000 subscribers, 1 then 2 processes
     python bench/realtime_fanout.py --subscribers 1000 --rounds 5 --auth   # one token per subscriber
+    python bench/realtime_fanout.py --scenario slots --auth   # 1,000 distinct practitioners watching a hub's
+                                                               # slots; each round a booking changes one
 
 Uses its own database (DATABASE_URL name + "_bench") with the demo data; needs REDIS_URL for the
 two-process run. Loopback only; every loop is bounded.
@@ -36,13 +38,19 @@ from network_queries import bench_database_url  # noqa: E402
 
 VERBOSE = False
 HUB_UPDATED = "subscription($id: ID!) { hubUpdated(hubId: $id) { id status serviceRadiusKm } }"
+SLOT_UPDATED = "subscription($id: ID!) { slotUpdated(hubId: $id) { id seatsLeft status } }"
+BOOK = "mutation($slot: ID!) { bookSlot(slotId: $slot) { errors { code } } }"
 APPLY = """mutation($msp: ID!, $radius: Int!) { applyForHub(mspId: $msp, input: {serviceRadiusKm: $radius,
     monthlyCoordinationHours: 24, offerKinds: [COORDINATION_TIME, ADVANCED_CONSULTATION, PEER_FACILITATION]}) {
     errors { code } } }"""
 
 
-def prepare(database_url: str, auth_users: int):
-    """Demo data in the bench database; the hub, the coordinator's token, and tokens for subscribers."""
+def prepare(database_url: str, auth_users: int, scenario: str = "hub", rounds: int = 0):
+    """Demo data in the bench database; the hub, the coordinator's token, and tokens for subscribers.
+
+    Scenario "slots": the subscribers' tokens are of distinct practitioners, and the returned "MSP" is a
+    slot of the hub (10,000 seats) with the tokens of the practitioners who book it, one per round.
+    """
     os.environ["DATABASE_URL"] = database_url
     import django
 
@@ -60,6 +68,8 @@ def prepare(database_url: str, auth_users: int):
     coordinator = get_user_model().objects.get(email="coordination.saint-martin@demo.tetedepont.fr")
     User = get_user_model()
     tokens = []
+    if scenario == "slots":
+        return _prepare_slots(msp, auth_users, rounds)
     for i in range(auth_users):
         user, _ = User.objects.get_or_create(email=f"abonne{i}@bench.invalid")
         tokens.append(issue_token(user).token)
@@ -69,6 +79,45 @@ def prepare(database_url: str, auth_users: int):
         issue_token(coordinator).token,
         tokens,
     )
+
+
+def _prepare_slots(msp, subscribers: int, rounds: int):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from graphql_relay import to_global_id
+
+    from backend.accounts.services import issue_token
+    from mentoring.models import LocationKind, Slot, SupportOffer
+    from network.models import OfferKind, Practitioner
+
+    User = get_user_model()
+    offer = SupportOffer.objects.create(
+        hub=msp.hub,
+        kind=OfferKind.PEER_FACILITATION,
+        title="Bench fan-out",
+        location_kind=LocationKind.REMOTE,
+    )
+    starts = timezone.now() + timedelta(days=30)
+    slot = Slot.objects.create(
+        offer=offer, starts_at=starts, ends_at=starts + timedelta(hours=1), capacity=10_000
+    )
+
+    def practitioner_tokens(count, prefix):
+        found = []
+        for i, practitioner in enumerate(
+            Practitioner.objects.filter(user__isnull=True).order_by("pk")[:count]
+        ):
+            user, _ = User.objects.get_or_create(email=f"{prefix}{i}-{practitioner.pk}@bench.invalid")
+            practitioner.user = user
+            practitioner.save(update_fields=["user"])
+            found.append(issue_token(user).token)
+        return found
+
+    tokens = practitioner_tokens(subscribers, "praticien")
+    bookers = practitioner_tokens(rounds, "reservant")
+    return to_global_id("Hub", msp.hub.pk), to_global_id("Slot", slot.pk), bookers, tokens
 
 
 class Server:
@@ -106,7 +155,9 @@ class Server:
         self.process.wait(20)
 
 
-async def subscriber(url, hub_id, token, ready: asyncio.Event, inbox: asyncio.Queue, stop: asyncio.Event):
+async def subscriber(
+    url, hub_id, token, ready: asyncio.Event, inbox: asyncio.Queue, stop: asyncio.Event, query
+):
     import websockets
 
     async with websockets.connect(
@@ -123,7 +174,7 @@ async def subscriber(url, hub_id, token, ready: asyncio.Event, inbox: asyncio.Qu
                 {
                     "type": "subscribe",
                     "id": "1",
-                    "payload": {"query": HUB_UPDATED, "variables": {"id": hub_id}},
+                    "payload": {"query": query, "variables": {"id": hub_id}},
                 }
             )
         )
@@ -149,7 +200,7 @@ def post(port, query, variables, token):
         return json.loads(response.read())
 
 
-async def run(ports, n, rounds, hub_id, msp_id, coordinator_token, tokens):
+async def run(ports, n, rounds, hub_id, msp_id, coordinator_token, tokens, scenario="hub"):
     inbox: asyncio.Queue = asyncio.Queue()
     stop = asyncio.Event()
     readies, tasks = [], []
@@ -158,7 +209,8 @@ async def run(ports, n, rounds, hub_id, msp_id, coordinator_token, tokens):
         readies.append(ready)
         url = f"ws://127.0.0.1:{ports[i % len(ports)]}/graphql"
         token = tokens[i] if tokens else None
-        tasks.append(asyncio.create_task(subscriber(url, hub_id, token, ready, inbox, stop)))
+        query = SLOT_UPDATED if scenario == "slots" else HUB_UPDATED
+        tasks.append(asyncio.create_task(subscriber(url, hub_id, token, ready, inbox, stop, query)))
         if i % 50 == 49 or i == n - 1:
             # Open the sockets in waves of 50, each acknowledged before the next (Twisted's listen backlog is 50).
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies[-50:])), 60)
@@ -166,11 +218,21 @@ async def run(ports, n, rounds, hub_id, msp_id, coordinator_token, tokens):
     latencies, last = [], []
     for round_number in range(rounds):
         start = time.perf_counter()
-        result = await asyncio.to_thread(
-            post, ports[0], APPLY, {"msp": msp_id, "radius": 40 + round_number % 20}, coordinator_token
-        )
+        if scenario == "slots":  # msp_id is the slot, coordinator_token the bookers' tokens
+            result = await asyncio.to_thread(
+                post,
+                ports[0],
+                BOOK,
+                {"slot": msp_id},
+                coordinator_token.pop(),  # a new booker each round
+            )
+            assert result["data"]["bookSlot"]["errors"] == [], result
+        else:
+            result = await asyncio.to_thread(
+                post, ports[0], APPLY, {"msp": msp_id, "radius": 40 + round_number % 20}, coordinator_token
+            )
+            assert result["data"]["applyForHub"]["errors"] == [], result
         mutation_ms = (time.perf_counter() - start) * 1000
-        assert result["data"]["applyForHub"]["errors"] == [], result
         times = [await asyncio.wait_for(inbox.get(), 60) for _ in range(n)]
         ms = [(t - start) * 1000 for t in times]
         latencies.extend(ms)
@@ -197,6 +259,12 @@ def main():
         "--auth", action="store_true", help="one user and token per subscriber (no shared work)"
     )
     parser.add_argument("--processes", type=int, nargs="*", default=[1, 2])
+    parser.add_argument(
+        "--scenario",
+        choices=["hub", "slots"],
+        default="hub",
+        help="hub: hubUpdated, changed by applyForHub; slots: slotUpdated of the hub, changed by bookings",
+    )
     parser.add_argument("--verbose", action="store_true", help="print each round")
     args = parser.parse_args()
     global VERBOSE
@@ -204,11 +272,16 @@ def main():
 
     database_url = bench_database_url()
     hub_id, msp_id, coordinator_token, tokens = prepare(
-        database_url, max(args.subscribers) if args.auth else 0
+        database_url,
+        max(args.subscribers) if args.auth else 0,
+        args.scenario,
+        args.rounds * len(args.subscribers) * len(args.processes),
     )
     redis_url = os.environ.get("REDIS_URL")
     base_env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40,
-                "ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                # Every client here comes from 127.0.0.1, standing for as many addresses as subscribers.
+                "WS_MAX_SOCKETS_PER_ADDRESS": "5000"}  # fmt: skip
     print(
         f"{'subscribers':>11}  {'processes':>9}  {'layer':<12} {'median':>9} {'p99':>9} {'last (median round)':>20} {'last (worst)':>13}"
     )
@@ -232,6 +305,7 @@ def main():
                         msp_id,
                         coordinator_token,
                         tokens[:n] if args.auth else None,
+                        args.scenario,
                     )
                 )
                 print(

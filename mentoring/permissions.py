@@ -15,6 +15,13 @@ def offers_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     return queryset.filter(public | Q(**{f"{prefix}hub__msp_id__in": viewer.coordinated_msp_ids}))
 
 
+def slots_visible_to(queryset, viewer: Viewer):
+    """Slots of the offers the viewer may see (nothing loaded beside them: for a mutation's look-up)."""
+    from .models import SupportOffer
+
+    return queryset.filter(offer__in=offers_visible_to(SupportOffer.objects.all(), viewer))
+
+
 # Cnam staff of the accelerator (the "Cnam" group has it; administrators have every permission).
 ACCELERATOR_STAFF = Permission.ACCELERATOR_STAFF.django_permission
 

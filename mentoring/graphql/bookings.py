@@ -8,8 +8,10 @@ from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
 from backend.realtime.subscriptions import EventNotVisible
+from network.permissions import viewer_for
 
 from .. import events, models, selectors
+from ..permissions import slots_visible_to
 from ..services import booking as booking_service
 from . import types
 from .common import MentoringMutation, practitioner_of
@@ -35,7 +37,11 @@ class BookSlot(MentoringMutation):
     def perform(cls, root, info, slot_id, idempotency_key=""):
         practitioner = practitioner_of(info)
         slot = get_object(
-            slot_id, models.Slot, "Slot", "slotId", types.Slot.get_queryset(models.Slot.objects.all(), info)
+            slot_id,
+            models.Slot,
+            "Slot",
+            "slotId",
+            slots_visible_to(models.Slot.objects.all(), viewer_for(info.context)),
         )
         booking = booking_service.book_slot(
             slot, practitioner, idempotency_key=idempotency_key or "", waitlist=cls.waitlist

@@ -15,7 +15,7 @@ from network.graphql.types import Hub, MspSite, Practitioner
 from network.permissions import viewer_for
 
 from .. import models
-from ..permissions import bookings_visible_to, offers_visible_to
+from ..permissions import bookings_visible_to, offers_visible_to, slots_visible_to
 from .enums import (
     BookingEventKindEnum,
     BookingStatusEnum,
@@ -109,9 +109,8 @@ class Slot(DjangoObjectType):
         queryset = queryset.all()  # `node` passes the model's manager, list fields a queryset
         if "confirmed" in queryset.query.annotations:
             return queryset  # already scoped and annotated (the `slots` resolver filters on seats left)
-        visible = offers_visible_to(models.SupportOffer.objects.all(), viewer_for(info.context))
         return (
-            queryset.filter(offer__in=visible)
+            slots_visible_to(queryset, viewer_for(info.context))
             .select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
             .prefetch_related(
                 "offer__hub__msp__sites__commune",
