@@ -237,26 +237,31 @@ class ViewerFacts:
 def viewer_facts(users) -> dict[int, ViewerFacts]:
     """Facts of many users in four queries: their practitioner, Django permissions and coordinated MSPs."""
     from django.contrib.auth.models import Permission as DjangoPermission
+    from django.db.models.expressions import RawSQL
 
     from .models import Msp, Practitioner
 
     ids = [user.pk for user in users]
     if not ids:
         return {}
+    # One array parameter rather than an IN list of a thousand placeholders (built and parsed each time).
+    user_ids = RawSQL("SELECT unnest(%s::bigint[])", (ids,))
     perms: dict[int, set[str]] = {pk: set() for pk in ids}
-    for user_id, app, codename in DjangoPermission.objects.filter(group__user__in=ids).values_list(
+    for user_id, app, codename in DjangoPermission.objects.filter(group__user__in=user_ids).values_list(
         "group__user", "content_type__app_label", "codename"
     ):
         perms[user_id].add(f"{app}.{codename}")
-    for user_id, app, codename in DjangoPermission.objects.filter(user__in=ids).values_list(
+    for user_id, app, codename in DjangoPermission.objects.filter(user__in=user_ids).values_list(
         "user", "content_type__app_label", "codename"
     ):
         perms[user_id].add(f"{app}.{codename}")
-    practitioners = {p.user_id: p for p in Practitioner.objects.filter(user_id__in=ids)}
+    practitioners = {
+        p.user_id: p for p in Practitioner.objects.filter(user_id__in=user_ids).only("id", "user_id")
+    }
     coordinated: dict[int, set[int]] = {}
     for practitioner_id, msp_id in (
         Membership.objects.current()
-        .filter(practitioner_id__in=[p.pk for p in practitioners.values()], role=MembershipRole.COORDINATOR)
+        .filter(practitioner__user_id__in=user_ids, role=MembershipRole.COORDINATOR)
         .values_list("practitioner_id", "msp_id")
     ):
         coordinated.setdefault(practitioner_id, set()).add(msp_id)

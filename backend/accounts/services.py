@@ -165,7 +165,10 @@ def users_for_tokens(raws) -> dict[str, User]:
     by_hash = {hash_token(raw): raw for raw in raws if raw}
     if not by_hash:
         return {}
-    tokens = AuthToken.objects.active().select_related("user").filter(key_hash__in=list(by_hash))
+    from django.db.models.expressions import RawSQL
+
+    hashes = RawSQL("SELECT unnest(%s::text[])", (list(by_hash),))  # one parameter, however many tokens
+    tokens = AuthToken.objects.active().select_related("user").filter(key_hash__in=hashes)
     return {by_hash[token.key_hash]: token.user for token in tokens}
 
 
