@@ -29,11 +29,16 @@ def post(server, body: bytes, headers: dict):
 
 
 def test_graphql_over_http_keeps_the_middleware_rules(servers, scene):
-    server = servers()
+    server = servers(GRAPHIQL="1")
     query = json.dumps({"query": ME}).encode()
     status, headers, body = post(server, query, {})
     assert status == 200 and body == {"data": {"me": None}}
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in headers  # an API client is given no CSRF cookie it does not need
+    # GraphiQL, a page for a browser, is (its requests carry the session cookie's CSRF token).
+    page = urllib.request.Request(f"{server.url}/graphql", headers={"Accept": "text/html"})
+    with urllib.request.urlopen(page, timeout=15) as response:
+        assert "csrftoken=" in response.headers["Set-Cookie"] and b"graphiql" in response.read().lower()
     # The bearer token makes the viewer.
     status, _, body = post(server, query, {"Authorization": f"Bearer {scene['token']}"})
     email = get_user_model().objects.get(practitioner__memberships__msp=scene["msp"]).email
