@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q
 
 from . import models
 from .models import normalize_search
-from .services.hubs import hub_list_prefetches
+from .services.hubs import hub_list_prefetches, msp_prefetches
 
 
 def _words(queryset, search: str, field: str):
@@ -24,25 +24,6 @@ def _site_area(queryset, prefix: str, data: dict):
     if data.get("commune_code"):
         queryset = queryset.filter(**{f"{prefix}sites__commune_id": data["commune_code"]})
     return queryset
-
-
-def msp_prefetches(sites: bool = True, members: bool = True) -> list:
-    """What MSPs need to show their sites (with communes) and members (with professions) in constant queries."""
-    prefetches = []
-    if sites:
-        prefetches.append(
-            Prefetch("sites", queryset=models.MspSite.objects.select_related("commune__department__region"))
-        )
-    if members:
-        prefetches.append(
-            Prefetch(
-                "memberships",
-                queryset=models.Membership.objects.select_related(
-                    "practitioner__profession", "practitioner__commune"
-                ),
-            )
-        )
-    return prefetches
 
 
 def communes(search: str, department_code: str | None = None):
@@ -72,8 +53,9 @@ def regions():
     return models.Region.objects.order_by("code")
 
 
-def msps(data: dict):
-    """MSPs by name, filtered by `data` (search, status, area, is_hub)."""
+def msps(data: dict, prefetches: list | None = None):
+    """MSPs by name, filtered by `data` (search, status, area, is_hub); `prefetches`: what the page shows
+    (default: sites and members)."""
     queryset = models.Msp.objects.select_related("hub")
     if data.get("search"):
         queryset = _words(queryset, data["search"], "name__unaccent")
@@ -83,7 +65,8 @@ def msps(data: dict):
     if data.get("is_hub") is not None:
         hub_q = Q(hub__status=models.HubStatus.APPROVED)
         queryset = queryset.filter(hub_q if data["is_hub"] else ~hub_q)
-    return queryset.distinct().prefetch_related(*msp_prefetches()).order_by("name", "pk")
+    prefetches = msp_prefetches() if prefetches is None else prefetches
+    return queryset.distinct().prefetch_related(*prefetches).order_by("name", "pk")
 
 
 def msps_by_pk(pks):
@@ -91,8 +74,9 @@ def msps_by_pk(pks):
     return models.Msp.objects.filter(pk__in=pks).order_by("name", "pk")
 
 
-def hubs(data: dict):
-    """Hubs by MSP name, filtered by `data` (search, status, offer kind, area)."""
+def hubs(data: dict, prefetches: list | None = None):
+    """Hubs by MSP name, filtered by `data` (search, status, offer kind, area); `prefetches`: what the page
+    shows (default: the MSP's sites and members)."""
     queryset = models.HubDesignation.objects.select_related("msp")
     if data.get("search"):
         queryset = _words(queryset, data["search"], "msp__name__unaccent")
@@ -101,7 +85,8 @@ def hubs(data: dict):
     if data.get("offer_kind"):
         queryset = queryset.filter(offer_kinds__contains=[data["offer_kind"]])
     queryset = _site_area(queryset, "msp__", data)
-    return queryset.distinct().prefetch_related(*hub_list_prefetches()).order_by("msp__name", "pk")
+    prefetches = hub_list_prefetches() if prefetches is None else prefetches
+    return queryset.distinct().prefetch_related(*prefetches).order_by("msp__name", "pk")
 
 
 def practitioners(data: dict, msp_pk=None):

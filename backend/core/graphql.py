@@ -329,6 +329,13 @@ class LoadedNode:
         return cls.get_queryset(queryset, info).filter(pk=id).first()
 
 
+def node_paths(info) -> set[str]:
+    """For a connection field: the selected paths below `edges.node`, relative to the node."""
+    return {
+        path.removeprefix("edges.node.") for path in selected_paths(info) if path.startswith("edges.node.")
+    }
+
+
 def selected_any(paths: set[str], *prefixes: str) -> bool:
     """Whether a selected path is one of `prefixes` or lies below one."""
     return any(path == prefix or path.startswith(prefix + ".") for path in paths for prefix in prefixes)

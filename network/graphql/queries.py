@@ -2,7 +2,15 @@
 
 import graphene
 
-from backend.core.graphql import Field, Forbidden, bad_input, decode_global_id, node_field, selected_paths
+from backend.core.graphql import (
+    Field,
+    Forbidden,
+    bad_input,
+    decode_global_id,
+    node_field,
+    node_paths,
+    selected_paths,
+)
 from backend.core.pagination import CAPPED_LIST_DEFAULT, ConnectionField, capped, capped_list_first
 from backend.core.permissions import Permission
 
@@ -98,10 +106,10 @@ class NetworkQueryFields(graphene.ObjectType):
         return selectors.regions()
 
     def resolve_msps(root, info, filter=None, **kwargs):
-        return selectors.msps(filter or {})
+        return selectors.msps(filter or {}, types.Msp.loading(node_paths(info))[1])
 
     def resolve_hubs(root, info, filter=None, **kwargs):
-        return selectors.hubs(filter or {})
+        return selectors.hubs(filter or {}, types.Hub.loading(node_paths(info))[1])
 
     def resolve_practitioners(root, info, filter=None, **kwargs):
         data = filter or {}

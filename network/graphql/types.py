@@ -268,11 +268,15 @@ class Msp(LoadedNode, DjangoObjectType):
         description = "A maison de santé pluriprofessionnelle (public directory)."
 
     @classmethod
-    def loading(cls, paths):
-        from ..selectors import msp_prefetches
+    def loading(cls, paths, prefix: str = ""):
+        """The prefetches that the selected `paths` of MSPs (under `prefix`, e.g. "msp__") need."""
+        from ..services.hubs import msp_prefetches
 
         prefetches = msp_prefetches(
-            sites=selected_any(paths, *MSP_SITE_FIELDS), members=selected_any(paths, *MSP_MEMBER_FIELDS)
+            prefix,
+            sites=selected_any(paths, *MSP_SITE_FIELDS),
+            members=selected_any(paths, *MSP_MEMBER_FIELDS),
+            member_communes=selected_any(paths, "memberships.practitioner.commune"),
         )
         return ["hub"], prefetches
 
@@ -351,10 +355,8 @@ class Hub(LoadedNode, DjangoObjectType):
 
     @classmethod
     def loading(cls, paths):
-        from ..services.hubs import hub_list_prefetches
-
-        members = selected_any(paths, *(f"msp.{name}" for name in MSP_MEMBER_FIELDS))
-        return ["msp"], hub_list_prefetches(members=members)
+        msp_paths = {path.removeprefix("msp.") for path in paths if path.startswith("msp.")}
+        return ["msp"], Msp.loading(msp_paths, prefix="msp__")[1]
 
     def resolve_monthly_coordination_hours(self, info):
         return float(self.monthly_coordination_hours)

@@ -141,21 +141,27 @@ def suspend_for_closed_msp(msp: Msp) -> None:
 # --- Proximity ---------------------------------------------------------------------------------
 
 
-def hub_list_prefetches(members: bool = True) -> list:
-    """What a page of hubs needs to show its MSP, sites, communes (and members) in constant queries."""
-    prefetches = [
-        Prefetch("msp__sites", queryset=MspSite.objects.select_related("commune__department__region"))
-    ]
-    if members:
+def msp_prefetches(
+    prefix: str = "", *, sites: bool = True, members: bool = True, member_communes: bool = True
+) -> list:
+    """What MSPs (under `prefix`, e.g. "msp__" from hubs) need to show their sites with communes and their
+    members with professions (and communes) in constant queries; each part only when it is shown."""
+    prefetches = []
+    if sites:
         prefetches.append(
-            Prefetch(
-                "msp__memberships",
-                queryset=Membership.objects.select_related(
-                    "practitioner__profession", "practitioner__commune"
-                ),
-            )
+            Prefetch(f"{prefix}sites", queryset=MspSite.objects.select_related("commune__department__region"))
+        )
+    if members:
+        related = ["practitioner__profession"] + (["practitioner__commune"] if member_communes else [])
+        prefetches.append(
+            Prefetch(f"{prefix}memberships", queryset=Membership.objects.select_related(*related))
         )
     return prefetches
+
+
+def hub_list_prefetches(members: bool = True, member_communes: bool = True) -> list:
+    """What a page of hubs needs to show its MSP, sites, communes (and members) in constant queries."""
+    return msp_prefetches("msp__", members=members, member_communes=member_communes)
 
 
 def nearby_hubs(
