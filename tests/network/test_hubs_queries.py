@@ -320,3 +320,28 @@ def test_an_object_by_id_costs_the_same_few_queries_whatever_its_size(gql, type_
             msp=large, practitioner=first.practitioner, role=first.role, start_date=first.start_date
         )
     assert count(small) == count(large) <= 5
+
+
+def test_a_page_loads_only_what_its_selection_shows(gql):
+    for i in range(6):
+        make_hub(make_msp(f"MSP {i}", "51504", sites=["51108"], team=(("10", 2),)))
+
+    def sql(query):
+        with CaptureQueriesContext(connection) as ctx:
+            result = gql.execute(query)
+        assert "errors" not in result, result
+        return [q["sql"] for q in ctx.captured_queries]
+
+    names = sql("{ hubs(first: 5) { edges { node { msp { name } } } } }")
+    members = sql(
+        "{ hubs(first: 5) { edges { node { msp { memberships { practitioner { fullName } } } } } } }"
+    )
+    communes = sql(
+        "{ hubs(first: 5) { edges { node { msp { memberships { practitioner { commune { name } } } } } } } }"
+    )
+    assert not any("network_membership" in q for q in names)
+    assert any("network_membership" in q for q in members)
+    membership_query = next(q for q in members if 'FROM "network_membership"' in q)
+    assert "network_commune" not in membership_query  # members' communes are not joined unless shown
+    assert "network_commune" in next(q for q in communes if 'FROM "network_membership"' in q)
+    assert len(members) == len(communes)
