@@ -25,13 +25,15 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from types import GeneratorType
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connections
-from graphql import ExecutionContext, GraphQLError
+from graphql import ExecutionContext, GraphQLError, Undefined
+from graphql.pyutils import Path
 from graphql.pyutils import is_awaitable as default_is_awaitable
 
 logger = logging.getLogger("backend.graphql")
@@ -166,6 +168,36 @@ def is_awaitable(value) -> bool:
     return known
 
 
+_UNPLANNED = object()
+# Per object type and field name: how to read a plain leaf directly, or None (weak: schemas of tests come and go).
+_LEAF_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _leaf_plan(parent_type, name: str):
+    """(attribute, default, leaf type, non-null) when the field is graphene's default resolver returning a
+    scalar or an enum; None otherwise (its own resolver, an object, a list, a meta field)."""
+    from functools import partial
+
+    from graphene.types.resolver import dict_or_attr_resolver
+    from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLScalarType
+
+    field = parent_type.fields.get(name) if hasattr(parent_type, "fields") else None
+    resolve = getattr(field, "resolve", None)
+    if not (
+        isinstance(resolve, partial) and resolve.func is dict_or_attr_resolver and len(resolve.args) == 2
+    ):
+        return None
+    if resolve.keywords:
+        return None
+    leaf, non_null = field.type, False
+    if isinstance(leaf, GraphQLNonNull):
+        leaf, non_null = leaf.of_type, True
+    if not isinstance(leaf, (GraphQLScalarType, GraphQLEnumType)):
+        return None
+    attname, default = resolve.args
+    return attname, default, leaf, non_null
+
+
 def _type_only_checks() -> set:
     """`is_type_of` implementations whose answer depends on the value's class alone (graphene-django's)."""
     from graphene_django import DjangoObjectType
@@ -195,6 +227,67 @@ class BudgetedExecutionContext(ExecutionContext):
         if self.control is not None:
             self.control.check()
         return super().execute_field(parent_type, source, field_nodes, path)
+
+    def execute_fields(self, parent_type, source_value, path, fields):
+        """graphql-core's, with plain leaves read directly (`_leaf_plan`): the same values and errors.
+
+        A field resolved by graphene's default resolver (an attribute or key of the same name) to a
+        scalar or enum, without arguments, is read and serialised here instead of going through
+        `execute_field` (resolve info, arguments, completion): most of a large page's fields. Anything
+        unusual on the way (no value for a non-null field, a value the scalar refuses, an exception)
+        goes the ordinary way, which makes the error.
+        """
+        if self.middleware_manager is not None:
+            return super().execute_fields(parent_type, source_value, path, fields)
+        if self.control is not None:
+            self.control.check()
+        plans = _LEAF_PLANS.get(parent_type)
+        if plans is None:
+            plans = _LEAF_PLANS.setdefault(parent_type, {})
+        results = {}
+        awaitable_fields = []
+        is_dict = isinstance(source_value, dict)
+        for response_name, field_nodes in fields.items():
+            node = field_nodes[0]
+            name = node.name.value
+            plan = plans.get(name, _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = plans[name] = _leaf_plan(parent_type, name)
+            if plan is not None and not node.arguments:
+                attname, default, leaf, non_null = plan
+                try:
+                    value = (
+                        source_value.get(attname, default)
+                        if is_dict
+                        else getattr(source_value, attname, default)
+                    )
+                    if value is None:
+                        if not non_null:
+                            results[response_name] = None
+                            continue
+                    else:
+                        serialized = leaf.serialize(value)
+                        if serialized is not None and serialized is not Undefined:
+                            results[response_name] = serialized
+                            continue
+                except Exception:
+                    pass  # the ordinary way below makes the error, with its path
+            result = self.execute_field(
+                parent_type, source_value, field_nodes, Path(path, response_name, parent_type.name)
+            )
+            if result is not Undefined:
+                results[response_name] = result
+                if self.is_awaitable(result):
+                    awaitable_fields.append(response_name)
+        if not awaitable_fields:
+            return results
+
+        async def get_results():
+            values = await asyncio.gather(*(results[field] for field in awaitable_fields))
+            results.update(zip(awaitable_fields, values, strict=True))
+            return results
+
+        return get_results()
 
     def complete_object_value(self, return_type, field_nodes, info, path, result):
         check = return_type.is_type_of

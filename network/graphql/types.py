@@ -10,6 +10,7 @@ from backend.core.pagination import CAPPED_LIST_DEFAULT, CountableConnection, ca
 from .. import models
 from ..permissions import can_see_hub, hubs_visible_to, viewer_for
 from ..services.composition import composition_of
+from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_SITES
 from .enums import (
     CompositionStateEnum,
     HubStatusEnum,
@@ -204,8 +205,14 @@ class MspInvitation(DjangoObjectType):
 
 
 def _memberships(msp) -> list:
-    # Uses the prefetch of list queries when present, so a page costs the same whatever its size.
-    return list(msp.memberships.all())
+    # The list loaded by list queries and `node` when present, so a page costs the same whatever its size.
+    loaded = getattr(msp, LOADED_MEMBERSHIPS, None)
+    return loaded if loaded is not None else list(msp.memberships.all())
+
+
+def _sites(msp) -> list:
+    loaded = getattr(msp, LOADED_SITES, None)
+    return loaded if loaded is not None else list(msp.sites.all())
 
 
 # Fields of an MSP that read its members or its sites (prefetched together when one is selected).
@@ -287,10 +294,10 @@ class Msp(LoadedNode, DjangoObjectType):
         return self.verified_at is not None
 
     def resolve_sites(self, info):
-        return list(self.sites.all())
+        return _sites(self)
 
     def resolve_main_site(self, info):
-        return next((s for s in self.sites.all() if s.is_main), None)
+        return next((s for s in _sites(self) if s.is_main), None)
 
     def resolve_memberships(self, info, include_ended=False, first=CAPPED_LIST_DEFAULT):
         memberships = _memberships(self)

@@ -141,20 +141,33 @@ def suspend_for_closed_msp(msp: Msp) -> None:
 # --- Proximity ---------------------------------------------------------------------------------
 
 
+LOADED_SITES, LOADED_MEMBERSHIPS = "loaded_sites", "loaded_memberships"
+
+
 def msp_prefetches(
     prefix: str = "", *, sites: bool = True, members: bool = True, member_communes: bool = True
 ) -> list:
     """What MSPs (under `prefix`, e.g. "msp__" from hubs) need to show their sites with communes and their
     members with professions (and communes) in constant queries; each part only when it is shown."""
+    # Into plain lists (`to_attr`, read by the Msp type): Django then builds no queryset per MSP for
+    # its prefetch cache, a clone of the lookup's queryset each (a tenth of a 100-hub page).
     prefetches = []
     if sites:
         prefetches.append(
-            Prefetch(f"{prefix}sites", queryset=MspSite.objects.select_related("commune__department__region"))
+            Prefetch(
+                f"{prefix}sites",
+                queryset=MspSite.objects.select_related("commune__department__region"),
+                to_attr=LOADED_SITES,
+            )
         )
     if members:
         related = ["practitioner__profession"] + (["practitioner__commune"] if member_communes else [])
         prefetches.append(
-            Prefetch(f"{prefix}memberships", queryset=Membership.objects.select_related(*related))
+            Prefetch(
+                f"{prefix}memberships",
+                queryset=Membership.objects.select_related(*related),
+                to_attr=LOADED_MEMBERSHIPS,
+            )
         )
     return prefetches
 
