@@ -284,8 +284,11 @@ class Msp(LoadedNode, DjangoObjectType):
             sites=selected_any(paths, *MSP_SITE_FIELDS),
             members=selected_any(paths, *MSP_MEMBER_FIELDS),
             member_communes=selected_any(paths, "memberships.practitioner.commune"),
+            site_regions=selected_any(
+                paths, "sites.commune.department.region", "mainSite.commune.department.region"
+            ),
         )
-        return ["hub"], prefetches
+        return (["hub"] if selected_any(paths, "hub") else []), prefetches
 
     def resolve_siret(self, info):
         return self.siret or None
