@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test fuzz lint format check schema migrations scale bench clean
+.PHONY: run test fuzz lint format check schema migrations scale bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,20 @@ bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/abuse.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/connections.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/jobs.py
+
+## bench-smoke: every bench script once, on tiny sizes, so that a change cannot break one unseen (CI runs it;
+## the figures mean nothing at these sizes)
+BENCH := $(BIN)/python -m backend.localdb exec -- $(BIN)/python
+bench-smoke: $(STAMP)
+	$(BENCH) bench/network_queries.py --runs 3
+	$(BENCH) bench/http_load.py --workers 1 --concurrency 2 --duration 1
+	$(BENCH) bench/realtime_fanout.py --subscribers 3 --rounds 1 --processes 1
+	$(BENCH) bench/realtime_fanout.py --scenario slots --auth --subscribers 3 --rounds 1 --processes 1
+	$(BENCH) bench/booking.py --attempts 20 --capacity 3 --runs 2 --workers 4
+	$(BENCH) bench/accelerator_queue.py --requests 300 --runs 3
+	$(BENCH) bench/jobs.py --emails 30 --bookings 300
+	$(BENCH) bench/connections.py
+	$(BENCH) bench/abuse.py
 
 clean:
 	rm -rf $(VENV) .localdb

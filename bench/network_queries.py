@@ -99,7 +99,7 @@ def main():
     request.user = AnonymousUser()
     rng = random.Random(1)
     communes = list(Commune.objects.values_list("code", "population"))
-    points = rng.choices([c for c, _ in communes], weights=[max(p, 100) for _, p in communes], k=args.runs)
+    points = rng.choices([c for c, _ in communes], weights=[max(p, 100) for _, p in communes], k=max(args.runs, 60))
 
     nearby = """query($code: String!) { nearbyHubs(near: {communeCode: $code}, radiusKm: 50, first: 20) {
         distanceKm hub { id offerKinds serviceRadiusKm msp { name sites { commune { name } } } } } }"""
