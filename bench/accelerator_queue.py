@@ -9,7 +9,7 @@ Cnam agent:
   2. the same in one region, at risk or breached only;
   3. one agent's requests;
 
-with each request's clocks and assignee, 50 per page. Prints median and p95 time and SQL queries.
+with each request's clocks and assignee, 50 per page. Prints median, p95 and p99 time and SQL queries.
 
     python bench/accelerator_queue.py [--requests 100000 --runs 100]
 """
@@ -150,7 +150,7 @@ def main():
             total = result.data["acceleratorRequests"]["totalCount"]
         print(
             f"{label}: {total} match; first 50 in median {statistics.median(durations):.1f} ms, "
-            f"p95 {percentile(durations, 95):.1f} ms, SQL queries {sorted(counts)}"
+            f"p95 {percentile(durations, 95):.1f} ms, p99 {percentile(durations, 99):.1f} ms, SQL queries {sorted(counts)}"
         )
 
 

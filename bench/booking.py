@@ -5,7 +5,7 @@
    the booking service): throughput, latency (from the moment all are queued), and correctness
    (exactly 10 confirmed, the rest SLOT_FULL, nothing else written).
 2. `slots(first: 100)` through GraphQL in process, on the scale data with one slot series per
-   approved hub: median and p95 time, SQL queries.
+   approved hub: median, p95 and p99 time, SQL queries.
 
 Uses its own database (DATABASE_URL name + "_bench", shared with network_queries.py).
 
@@ -84,7 +84,7 @@ def contention(attempts: int, capacity: int, workers: int):
     )
     print(
         f"  {attempts / elapsed:.0f} attempts/s over {elapsed * 1000:.0f} ms; latency median "
-        f"{statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 95):.1f} ms, max {max(latencies):.1f} ms"
+        f"{statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 95):.1f} ms, p99 {percentile(latencies, 99):.1f} ms, max {max(latencies):.1f} ms"
     )
     offer.delete()
 
@@ -128,7 +128,7 @@ def listing(runs: int):
         assert not result.errors, result.errors
     print(
         f"slots(first: 100) among {total} slots: median {statistics.median(durations):.1f} ms, "
-        f"p95 {percentile(durations, 95):.1f} ms, SQL queries {sorted(counts)}"
+        f"p95 {percentile(durations, 95):.1f} ms, p99 {percentile(durations, 99):.1f} ms, SQL queries {sorted(counts)}"
     )
 
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 
+from asgiref.sync import sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -65,6 +66,8 @@ class PoolHandler(ASGIHandler):
             response = work.result()
             with contextlib.suppress(asyncio.CancelledError):  # the client left while we answered
                 await self.send_response(response, send)
+            if response.streaming:  # not closed on the pool thread: its content was still to be read
+                await sync_to_async(response.close)()
         finally:
             if not disconnect.done():
                 disconnect.cancel()
