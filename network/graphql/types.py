@@ -104,7 +104,7 @@ class Composition(graphene.ObjectType):
     )
 
 
-class MspSite(DjangoObjectType):
+class MspSite(LoadedNode, DjangoObjectType):
     """A site of an MSP (multi-site MSPs have several)."""
 
     name = graphene.String(
@@ -122,6 +122,11 @@ class MspSite(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("name", "address", "commune", "latitude", "longitude", "is_main", "msp")
         description = "A site of an MSP (multi-site MSPs have several)."
+
+    @classmethod
+    def loading(cls, paths):
+        msp_paths = {path.removeprefix("msp.") for path in paths if path.startswith("msp.")}
+        return ["msp", "commune__department__region"], Msp.loading(msp_paths, prefix="msp__")[1]
 
 
 class Membership(DjangoObjectType):

@@ -161,3 +161,68 @@ async def test_every_subscription_as_every_role_is_accepted_or_refused_with_a_co
             if message["type"] != "error" or not codes <= ACCEPTABLE:
                 failures.append(f"{field_name} {variables} as {role}: {message}")
     assert not failures, "\n".join(failures)
+
+
+def _selection(graphql_type, depth: int) -> str:
+    """Every field of the type without required arguments: scalars as they are, objects and lists of objects
+    with their own fields down to `depth` (then `__typename`)."""
+    from graphql import GraphQLNonNull, is_leaf_type
+
+    parts = []
+    for name, field in graphql_type.fields.items():
+        if any(
+            isinstance(arg.type, GraphQLNonNull) and arg.default_value is None for arg in field.args.values()
+        ):
+            continue
+        named = get_named_type(field.type)
+        if is_leaf_type(named):
+            parts.append(name)
+        elif isinstance(named, GraphQLObjectType):
+            inner = _selection(named, depth - 1) if depth > 1 else "__typename"
+            parts.append(f"{name} {{ {inner} }}")
+        else:  # interfaces, unions
+            parts.append(f"{name} {{ __typename }}")
+    return " ".join(parts)
+
+
+def _elements(value) -> int:
+    if isinstance(value, list):
+        return len(value) + sum(_elements(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_elements(v) for v in value.values())
+    return 0
+
+
+@pytest.mark.django_db
+def test_node_costs_the_same_queries_whatever_the_objects_size(gql):
+    """An N+1 guard for every Node type: `node` with every field two levels deep, on the demo's objects of
+    that type, as an administrator (who sees everything). Objects whose answers hold more list elements must
+    not cost a query per element (a few more for an optional relation present on one and not the other are
+    allowed). It found `MspSite` loading its MSP's members one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    load_demo()
+    token = tokens()["admin"]
+    graphql_schema = schema.graphql_schema
+    growing = []
+    for type_name in node_types():
+        graphql_type = graphql_schema.get_type(type_name)
+        query = f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {_selection(graphql_type, 2)} }} }} }}"
+        measured = []
+        for obj in model_of(type_name).objects.order_by("pk")[:25]:
+            with CaptureQueriesContext(connection) as queries:
+                result = gql.execute(query, {"id": to_global_id(type_name, obj.pk)}, token=token)
+            assert not any(c not in ACCEPTABLE for c in top_codes(result)), (type_name, result.get("errors"))
+            if result.get("data") and result["data"]["node"]:
+                measured.append((_elements(result["data"]["node"]), len(queries.captured_queries), obj.pk))
+        if len(measured) < 2:
+            continue
+        small, large = min(measured), max(measured)
+        extra_elements, extra_queries = large[0] - small[0], large[1] - small[1]
+        # A query per element (or per two) is an N+1; a few more for an optional relation present is not.
+        if extra_queries > 2 and extra_queries * 2 >= extra_elements:
+            growing.append(
+                f"{type_name}: {small[1]} queries for {small[0]} elements, {large[1]} for {large[0]}"
+            )
+    assert not growing, growing
