@@ -325,7 +325,9 @@ class LoadedNode:
     @classmethod
     def get_node(cls, info, id):
         related, prefetches = cls.loading(selected_paths(info))
-        queryset = cls._meta.model.objects.select_related(*related).prefetch_related(*prefetches)
+        queryset = cls._meta.model.objects.prefetch_related(*prefetches)
+        if related:  # select_related() with no names would follow every foreign key
+            queryset = queryset.select_related(*related)
         return cls.get_queryset(queryset, info).filter(pk=id).first()
 
 
