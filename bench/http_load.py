@@ -37,6 +37,7 @@ sys.path.insert(0, str(PROJECT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 from network_queries import open_scale_database, percentile  # noqa: E402
+from realtime_fanout import Server  # noqa: E402
 
 PORT = 18300
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -90,30 +91,9 @@ def wrk_options(concurrency: int, duration: float) -> list[str]:
     return ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration:g}s", "--latency", "--timeout", "30s"]
 
 
-class Server:
+def start_server(port: int, workers: int, env: dict):
     """`python -m backend.serve` as production runs it, on a port of its own."""
-
-    def __init__(self, port: int, workers: int, env: dict):
-        self.port = port
-        self.log = Path(tempfile.gettempdir()) / f"bench-http-{port}.log"
-        self.process = subprocess.Popen(
-            [*SERVE, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"),
-        )
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"The server did not start; see {self.log}")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(30)
+    return Server(port, env, [*SERVE, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)])
 
 
 def post(port: int, body: str) -> dict:
@@ -279,7 +259,7 @@ def main():
         f"{'processes':>9} {'query':<11} {'c':>2} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'SQL/req':>8}"
     )
     for workers in args.workers:
-        server = Server(PORT, workers, env)
+        server = start_server(PORT, workers, env)
         try:
             for label, lines in cases.items():
                 answer = post(PORT, lines[0])

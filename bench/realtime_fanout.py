@@ -121,26 +121,16 @@ def _prepare_slots(msp, subscribers: int, rounds: int):
 
 
 class Server:
-    def __init__(self, port: int, env: dict):
+    """A server on a port of its own: one Daphne, or `command` (e.g. the production launcher)."""
+
+    def __init__(self, port: int, env: dict, command: list[str] | None = None):
         self.port = port
-        self.log = Path(tempfile.gettempdir()) / f"bench-daphne-{port}.log"
+        self.log = Path(tempfile.gettempdir()) / f"bench-server-{port}.log"
+        command = command or [sys.executable, "-m", "daphne", "-v", "1", "-b", "127.0.0.1", "-p", str(port)]
+        if command[-1] != "backend.asgi:application" and "backend.serve" not in command:
+            command = [*command, "backend.asgi:application"]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-v",
-                "1",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "backend.asgi:application",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"),
+            command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("w")
         )
         for _ in range(150):
             try:
@@ -148,7 +138,7 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("Daphne did not start")
+        raise RuntimeError(f"The server did not start; see {self.log}")
 
     def stop(self):
         self.process.terminate()
