@@ -8,11 +8,28 @@ from network.models import HubStatus
 from network.permissions import NetworkPermission, Viewer
 
 
+def public_offers(prefix: str = "") -> Q:
+    """Offers anyone may see: active, of an approved hub."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}hub__status": HubStatus.APPROVED})
+
+
 def offers_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     if viewer.can_approve_hubs():
         return queryset
-    public = Q(**{f"{prefix}is_active": True, f"{prefix}hub__status": HubStatus.APPROVED})
-    return queryset.filter(public | Q(**{f"{prefix}hub__msp_id__in": viewer.coordinated_msp_ids}))
+    return queryset.filter(
+        public_offers(prefix) | Q(**{f"{prefix}hub__msp_id__in": viewer.coordinated_msp_ids})
+    )
+
+
+def public_slots(queryset):
+    """The slots of `queryset` that anyone may see (those of public offers), whoever asks.
+
+    For a live event about a public slot, asking who the viewer is (are they Cnam staff, which MSPs
+    do they coordinate?) could only split its subscribers into groups that see the same thing.
+    """
+    from .models import SupportOffer
+
+    return queryset.filter(offer__in=SupportOffer.objects.filter(public_offers()))
 
 
 def slots_visible_to(queryset, viewer: Viewer):

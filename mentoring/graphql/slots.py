@@ -15,6 +15,7 @@ from network.models import HubDesignation, Practitioner
 
 from .. import events, models, selectors
 from ..errors import MentoringErrorCode
+from ..permissions import public_slots
 from ..services import offers as offer_service
 from ..services import rota as rota_service
 from ..services import series as series_service
@@ -263,7 +264,13 @@ def _slot_keys(info, offer_id=None, hub_id=None):
 
 
 def _slot_event(event, info, **arguments):
-    slot = types.Slot.get_queryset(models.Slot.objects.filter(pk=event["payload"]["slot"]), info).first()
+    """The slot, as the viewer may see it. A public slot is shown without asking who the viewer is, so that
+    its subscribers (coordinators of other MSPs included) share one resolution (backend/realtime/sharing.py)."""
+    queryset = models.Slot.objects.filter(pk=event["payload"]["slot"])
+    if public_slots(queryset).exists():
+        slot = types.Slot.loaded(queryset).first()
+    else:
+        slot = types.Slot.get_queryset(queryset, info).first()
     if slot is None:
         raise EventNotVisible()
     return slot

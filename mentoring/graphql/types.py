@@ -109,9 +109,13 @@ class Slot(DjangoObjectType):
         queryset = queryset.all()  # `node` passes the model's manager, list fields a queryset
         if "confirmed" in queryset.query.annotations:
             return queryset  # already scoped and annotated (the `slots` resolver filters on seats left)
+        return cls.loaded(slots_visible_to(queryset, viewer_for(info.context)))
+
+    @classmethod
+    def loaded(cls, queryset):
+        """The slots of `queryset` with what the type shows (offer, place, professions, bookings, seats)."""
         return (
-            slots_visible_to(queryset, viewer_for(info.context))
-            .select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
+            queryset.select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
             .prefetch_related(
                 "offer__hub__msp__sites__commune",
                 "offer__professions",

@@ -150,3 +150,59 @@ def test_the_recorder_notes_facts_and_identity(territories, db):
         assert bulk.coordinated_msp_ids == lazy.coordinated_msp_ids
         assert bulk.verified_coordinated_msp_ids == lazy.verified_coordinated_msp_ids
         assert bulk.practitioner == lazy.practitioner
+
+
+SEATS = "subscription($h: ID!) { slotUpdated(hubId: $h) { id seatsLeft } }"
+
+
+async def test_coordinators_of_other_msps_share_a_public_slots_resolution_not_a_private_one(
+    territories, monkeypatch
+):
+    def scene():
+        msp = make_msp(commune="51504")
+        hub = make_hub(msp)
+        public, private = (
+            slot_for(offer_for(hub), capacity=5),
+            slot_for(offer_for(hub, is_active=False), capacity=5),
+        )
+        others = [make_coordinator(make_msp(commune="51504")) for _ in range(3)]
+        plain = [make_practitioner(user=True) for _ in range(3)]
+        own = make_coordinator(msp)
+        return (
+            hub,
+            public,
+            private,
+            [issue_token(p.user).token for p in [*others, *plain]],
+            issue_token(own.user).token,
+        )
+
+    hub, public, private, tokens, own_token = await database_sync_to_async(scene)()
+    sockets = [await ready_socket(token) for token in tokens]
+    own = await ready_socket(own_token)
+    for socket in [*sockets, own]:
+        await subscribe(socket, "s", SEATS, {"h": gid(hub)})
+    await settle()
+    calls = _counting(monkeypatch)
+    await database_sync_to_async(book_slot)(public, await database_sync_to_async(make_practitioner)())
+    for socket in [*sockets, own]:
+        assert (await socket.receive_json_from(TIMEOUT))["payload"]["data"]["slotUpdated"]["seatsLeft"] == 4
+    assert (
+        len(calls) == 1
+    )  # a public slot: three coordinators of other MSPs, three practitioners and the hub's own
+    # A slot of an inactive offer: only the hub's coordinator sees it change.
+    calls.clear()
+
+    def change_private():
+        from django.db import transaction
+
+        from mentoring.services.booking import announce_slot_change
+
+        with transaction.atomic():
+            announce_slot_change(private)
+
+    await database_sync_to_async(change_private)()
+    assert (await own.receive_json_from(TIMEOUT))["payload"]["data"]["slotUpdated"]["id"] == gid(private)
+    for socket in sockets:
+        assert await socket.receive_nothing(0.3)
+    for socket in [*sockets, own]:
+        await socket.disconnect()
