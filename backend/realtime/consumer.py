@@ -121,7 +121,7 @@ def _schema():
 _BATCHES: dict[tuple, _Batch] = {}
 _VARIANTS: OrderedDict[tuple, list] = OrderedDict()
 _VARIANTS_MAX = 4096
-BATCH_CHUNK = 500  # subscribers per pool job (each job has the operation's time budget)
+BATCH_CHUNK = 1000  # subscribers per pool job (each job has the operation's time budget)
 
 
 class _Batch:
