@@ -305,6 +305,13 @@ def hubs_visible_to(queryset, viewer: Viewer):
     return queryset.filter(Q(status=HubStatus.APPROVED) | Q(msp_id__in=viewer.coordinated_msp_ids))
 
 
+def public_hubs(queryset):
+    """The hubs of `queryset` that anyone may see (approved), whoever asks (see `hubs_visible_to`)."""
+    from .models import HubStatus
+
+    return queryset.filter(status=HubStatus.APPROVED)
+
+
 def can_see_hub(hub, viewer: Viewer) -> bool:
     from .models import HubStatus
 

@@ -48,10 +48,16 @@ class Topic:
 
 
 class WatchObject:
-    """Watch one object by its global ID (the field's single argument)."""
+    """Watch one object by its global ID (the field's single argument).
 
-    def __init__(self, topic: Topic, graphql_type, model, related=()):
+    `public(queryset)`, when given, narrows a queryset to the objects anyone may see: an event about one
+    of them is then resolved without asking who the viewer is, so that all its subscribers share one
+    resolution (backend/realtime/sharing.py); the others go through the type's scoping.
+    """
+
+    def __init__(self, topic: Topic, graphql_type, model, related=(), public=None):
         self.topic, self.graphql_type, self.model, self.related = topic, graphql_type, model, tuple(related)
+        self.public = public
 
     def _visible(self, info, pk):
         return self.graphql_type.get_queryset(self.model.objects.select_related(*self.related), info).filter(
@@ -69,7 +75,11 @@ class WatchObject:
     def resolve(self, event, info, **arguments):
         if not self.topic.deliverable(event, info):
             raise EventNotVisible()
-        obj = self._visible(info, event["key"]).first()
+        base = self.model.objects.select_related(*self.related).filter(pk=event["key"])
+        if self.public is not None and self.public(base).exists():
+            obj = base.first()
+        else:
+            obj = self._visible(info, event["key"]).first()
         if obj is None:  # the viewer's right to see it has ended
             raise EventNotVisible()
         return obj

@@ -7,6 +7,7 @@ from backend.core.permissions import Permission
 from backend.realtime.live import WatchObject
 
 from .. import events, models
+from ..permissions import public_hubs
 from . import types
 
 
@@ -18,7 +19,7 @@ class NetworkSubscriptionFields(graphene.ObjectType):
         description="The hub each time its designation changes (approved, suspended, capacity, radius or "
         "offers). Candidate and suspended hubs can be watched by their coordinators and Cnam staff only.",
         permissions=[Permission.ANYONE],
-        live=WatchObject(events.HUB, types.Hub, models.HubDesignation, related=["msp"]),
+        live=WatchObject(events.HUB, types.Hub, models.HubDesignation, related=["msp"], public=public_hubs),
     )
     msp_updated = Field(
         types.Msp,

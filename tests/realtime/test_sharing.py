@@ -206,3 +206,30 @@ async def test_coordinators_of_other_msps_share_a_public_slots_resolution_not_a_
         assert await socket.receive_nothing(0.3)
     for socket in [*sockets, own]:
         await socket.disconnect()
+
+
+async def test_a_public_hubs_event_is_shared_by_coordinators_of_other_msps(territories, monkeypatch):
+    from network.services import hubs
+    from tests.helpers import HUB_UPDATED
+
+    def scene():
+        msp = make_msp(commune="51504")
+        hub = make_hub(msp)
+        others = [make_coordinator(make_msp(commune="51504")) for _ in range(3)]
+        own = make_coordinator(msp)
+        return hub, msp, [issue_token(p.user).token for p in others], issue_token(own.user).token
+
+    hub, msp, tokens, own_token = await database_sync_to_async(scene)()
+    sockets = [await ready_socket(token) for token in [*tokens, own_token]]
+    for socket in sockets:
+        await subscribe(socket, "h", HUB_UPDATED, {"id": gid(hub)})
+    await settle()
+    calls = _counting(monkeypatch)
+    await database_sync_to_async(hubs.apply_for_hub)(msp, hubs.HubApplication(31, 10, ["COORDINATION_TIME"]))
+    for socket in sockets:
+        assert (await socket.receive_json_from(TIMEOUT))["payload"]["data"]["hubUpdated"][
+            "serviceRadiusKm"
+        ] == 31
+    assert len(calls) == 1
+    for socket in sockets:
+        await socket.disconnect()
