@@ -84,8 +84,9 @@ class Launcher:
                     except subprocess.TimeoutExpired:
                         process.kill()
                         process.wait()
-                # Daphne exits 0 once stopped by a signal: so does the launcher when all did.
-                return 0 if all(process.returncode == 0 for process in self.processes) else 1
+                # Daphne exits 0 once stopped by a signal (one still starting dies of it): so does the launcher.
+                stopped = {0, -signal.SIGTERM, -signal.SIGINT}
+                return 0 if all(process.returncode in stopped for process in self.processes) else 1
             for index, process in enumerate(self.processes):
                 if process.poll() is not None and self.stopping is None:
                     pause = RESTART_PAUSE - (time.monotonic() - last_restart)
