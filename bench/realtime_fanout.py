@@ -108,7 +108,9 @@ def _prepare_slots(msp, subscribers: int, rounds: int):
     def practitioner_tokens(count, prefix):
         found = []
         for i, practitioner in enumerate(
-            Practitioner.objects.filter(user__isnull=True).order_by("pk")[:count]
+            # Without an account yet, and without any booking (the other benches book at various times,
+            # which would make a booker's seat overlap and the round fail).
+            Practitioner.objects.filter(user__isnull=True, bookings__isnull=True).order_by("pk")[:count]
         ):
             user, _ = User.objects.get_or_create(email=f"{prefix}{i}-{practitioner.pk}@bench.invalid")
             practitioner.user = user
