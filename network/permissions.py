@@ -298,18 +298,22 @@ def hubs_visible_to(queryset, viewer: Viewer):
     """Approved hubs are public; candidate and suspended ones only to their MSP's coordinators and Cnam staff."""
     from django.db.models import Q
 
-    from .models import HubStatus
-
     if viewer.can_approve_hubs():
         return queryset
-    return queryset.filter(Q(status=HubStatus.APPROVED) | Q(msp_id__in=viewer.coordinated_msp_ids))
+    return queryset.filter(_public_hub() | Q(msp_id__in=viewer.coordinated_msp_ids))
+
+
+def _public_hub():
+    from django.db.models import Q
+
+    from .models import HubStatus
+
+    return Q(status=HubStatus.APPROVED)
 
 
 def public_hubs(queryset):
     """The hubs of `queryset` that anyone may see (approved), whoever asks (see `hubs_visible_to`)."""
-    from .models import HubStatus
-
-    return queryset.filter(status=HubStatus.APPROVED)
+    return queryset.filter(_public_hub())
 
 
 def can_see_hub(hub, viewer: Viewer) -> bool:

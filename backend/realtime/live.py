@@ -76,10 +76,8 @@ class WatchObject:
         if not self.topic.deliverable(event, info):
             raise EventNotVisible()
         base = self.model.objects.select_related(*self.related).filter(pk=event["key"])
-        if self.public is not None and self.public(base).exists():
-            obj = base.first()
-        else:
-            obj = self._visible(info, event["key"]).first()
+        public = self.public is not None and self.public(base).exists()
+        obj = (base if public else self.graphql_type.get_queryset(base, info)).first()
         if obj is None:  # the viewer's right to see it has ended
             raise EventNotVisible()
         return obj
