@@ -163,3 +163,58 @@ def test_npm_graphql_ws_client_receives_the_event(servers, scene):
             node.kill()
     assert node.returncode == 0, err
     assert json.loads(out.strip().splitlines()[-1])["data"]["hubUpdated"]["serviceRadiusKm"] == 27
+
+
+async def test_signed_in_roles_share_slot_events_through_real_servers_in_production_mode(
+    servers, territories
+):
+    """DEBUG=0, two server processes behind one port, Redis: practitioners, a coordinator of another MSP, the
+    hub's coordinator and Cnam staff, each signed in with a token, all receive a booking's change."""
+    from django.contrib.auth.models import Group
+
+    from backend.accounts.services import issue_token
+    from network.permissions import CNAM_STAFF_GROUP
+    from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+    from tests.helpers import gid, offer_for, slot_for
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
+
+    def scene():
+        msp = make_msp(commune="51504")
+        hub = make_hub(msp)
+        slot = slot_for(offer_for(hub), capacity=4)
+        staff = make_user()
+        staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+        users = [
+            make_practitioner(user=True).user,
+            make_practitioner(user=True).user,
+            make_coordinator(make_msp(commune="51504")).user,
+            make_coordinator(msp).user,
+            staff,
+        ]
+        return (
+            gid(hub),
+            gid(slot),
+            [issue_token(u).token for u in users],
+            issue_token(make_practitioner(user=True).user).token,
+        )
+
+    hub_id, slot_id, tokens, booker = await sync_to_async(scene)()
+    server = await sync_to_async(servers)(
+        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+    )
+    query = "subscription($id: ID!) { slotUpdated(hubId: $id) { id seatsLeft } }"
+    tasks = [
+        await subscribed(first_event(server.ws_url, query, {"id": hub_id}, token))
+        for token in [None, *tokens]
+    ]
+    result = await sync_to_async(server.post)(
+        "mutation($slot: ID!) { bookSlot(slotId: $slot) { errors { code } } }", {"slot": slot_id}, booker
+    )
+    assert result == {"data": {"bookSlot": {"errors": []}}}
+    events = await asyncio.wait_for(asyncio.gather(*tasks), 20)
+    assert [event["slotUpdated"] for _, event in events] == [{"id": slot_id, "seatsLeft": 3}] * (
+        len(tokens) + 1
+    )
