@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q
 
+from backend.core.db import QuickLoad
 from network.models import Commune, HubDesignation, MspSite, OfferKind, Practitioner, Profession
 
 
@@ -32,7 +33,7 @@ class MentoringTopic(models.TextChoices):
     PREMISES = "PREMISES", "Locaux et immobilier"
 
 
-class SupportOffer(models.Model):
+class SupportOffer(QuickLoad, models.Model):
     """What a hub offers: shared coordination time, advanced consultations, peer facilitation."""
 
     hub = models.ForeignKey(
@@ -96,7 +97,7 @@ class SupportOffer(models.Model):
         return site.commune.time_zone if site else "Europe/Paris"
 
 
-class SlotSeries(models.Model):
+class SlotSeries(QuickLoad, models.Model):
     """Slots recurring by an RFC 5545 rule, in the place's local time (09:00 stays 09:00 across DST)."""
 
     offer = models.ForeignKey(
@@ -130,7 +131,7 @@ class TsTzRange(Func):
     output_field = DateTimeRangeField()
 
 
-class Slot(models.Model):
+class Slot(QuickLoad, models.Model):
     """A bookable time of an offer; stored in UTC, shown in the offer's time zone."""
 
     offer = models.ForeignKey(
@@ -193,7 +194,7 @@ class BookingEventKind(models.TextChoices):
     SLOT_MOVED = "SLOT_MOVED", "Créneau modifié par la MSP"
 
 
-class Booking(models.Model):
+class Booking(QuickLoad, models.Model):
     """A practitioner's place on a slot: a seat (or waitlist place), or a turn staffing it.
 
     Staffing is a booking of role STAFF so that one exclusion constraint, on the slot
@@ -264,7 +265,7 @@ class ReminderKind(models.TextChoices):
     UNSTAFFED_TURN = "UNSTAFFED_TURN", "Tour de garde sans intervenant, 7 jours avant"
 
 
-class Reminder(models.Model):
+class Reminder(QuickLoad, models.Model):
     """A reminder (of a booking or a turn) or an announcement (of a slot) already queued: each goes out
     once for the time it is about, and again if the slot moves to another time."""
 
@@ -324,7 +325,7 @@ LIVE_REQUEST_STATUSES = [
 ]
 
 
-class MentoringRequest(models.Model):
+class MentoringRequest(QuickLoad, models.Model):
     """A practitioner's or project holder's request for a hub's help."""
 
     requester = models.ForeignKey(
@@ -393,7 +394,7 @@ class RequestEventKind(models.TextChoices):
     WITHDRAWN = "WITHDRAWN", "Retirée"
 
 
-class MentoringRequestEvent(models.Model):
+class MentoringRequestEvent(QuickLoad, models.Model):
     """One step of a request's history (who, when, which hub, what was said)."""
 
     request = models.ForeignKey(
@@ -433,7 +434,7 @@ class MentorshipStatus(models.TextChoices):
     ENDED = "ENDED", "Terminé"
 
 
-class Mentorship(models.Model):
+class Mentorship(QuickLoad, models.Model):
     """A hub's commitment to a mentee: so many hours of coordination time a month."""
 
     hub = models.ForeignKey(
@@ -481,7 +482,7 @@ class Mentorship(models.Model):
         return f"{self.hub.msp} → {self.mentee}"
 
 
-class CoordinationSession(models.Model):
+class CoordinationSession(QuickLoad, models.Model):
     """Coordination time actually given to a mentee (the ledger)."""
 
     mentorship = models.ForeignKey(
@@ -521,7 +522,7 @@ class CoordinationSession(models.Model):
 # --- Calendar feeds ----------------------------------------------------------------------------
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(QuickLoad, models.Model):
     """A secret iCalendar address: a practitioner's (bookings, turns) or a hub's (its slots).
 
     Only the SHA-256 of the token is stored; rotating it replaces the address.

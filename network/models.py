@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q
 
+from backend.core.db import QuickLoad
+
 from .validators import validate_finess, validate_insee_commune, validate_rpps, validate_siret
 
 OVERSEAS_TIME_ZONES = {
@@ -33,7 +35,7 @@ def normalize_search(text: str) -> str:
 # --- Territories -----------------------------------------------------------------------------
 
 
-class Region(models.Model):
+class Region(QuickLoad, models.Model):
     code = models.CharField("code INSEE", max_length=3, primary_key=True)
     name = models.CharField("nom", max_length=100)
 
@@ -46,7 +48,7 @@ class Region(models.Model):
         return self.name
 
 
-class Department(models.Model):
+class Department(QuickLoad, models.Model):
     code = models.CharField("code INSEE", max_length=3, primary_key=True)
     name = models.CharField("nom", max_length=100)
     region = models.ForeignKey(
@@ -74,7 +76,7 @@ class Zoning(models.TextChoices):
     ZAC = "ZAC", "Zone d'action complémentaire"
 
 
-class Commune(models.Model):
+class Commune(QuickLoad, models.Model):
     code = models.CharField("code INSEE", max_length=5, primary_key=True, validators=[validate_insee_commune])
     name = models.CharField("nom", max_length=150)
     search_name = models.CharField(
@@ -121,7 +123,7 @@ class ProfessionCategory(models.TextChoices):
     AUXILIARY = "AUXILIARY", "Auxiliaire médical"
 
 
-class Profession(models.Model):
+class Profession(QuickLoad, models.Model):
     """ANS nomenclature TRE_G15-ProfessionSante."""
 
     DOCTOR = "10"
@@ -146,7 +148,7 @@ class PracticeMode(models.TextChoices):
     HEALTH_CENTRE = "HEALTH_CENTRE", "Centre de santé"
 
 
-class Practitioner(models.Model):
+class Practitioner(QuickLoad, models.Model):
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
     profession = models.ForeignKey(
@@ -192,7 +194,7 @@ class MspStatus(models.TextChoices):
     CLOSED = "CLOSED", "Fermée"
 
 
-class Msp(models.Model):
+class Msp(QuickLoad, models.Model):
     """A maison de santé pluriprofessionnelle."""
 
     name = models.CharField("nom", max_length=200)
@@ -236,7 +238,7 @@ class Msp(models.Model):
         return self.name
 
 
-class MspSite(models.Model):
+class MspSite(QuickLoad, models.Model):
     msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="sites", verbose_name="MSP")
     name = models.CharField("nom du site", max_length=200, blank=True)
     address = models.CharField("adresse", max_length=300)
@@ -286,7 +288,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gt=on))
 
 
-class Membership(models.Model):
+class Membership(QuickLoad, models.Model):
     """A practitioner's place in an MSP. `end_date` is the first day they are no longer a member."""
 
     msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="memberships", verbose_name="MSP")
@@ -338,7 +340,7 @@ class InvitationStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "Annulée"
 
 
-class MspInvitation(models.Model):
+class MspInvitation(QuickLoad, models.Model):
     """An MSP's invitation to a practitioner: they become a member only when they accept it.
 
     Invited by their directory record (`practitioner`) or by an RPPS number (`rpps`): in the latter
@@ -405,7 +407,7 @@ class MspInvitation(models.Model):
         return f"{self.practitioner or self.rpps} → {self.msp} ({self.get_status_display()})"
 
 
-class PendingRegistration(models.Model):
+class PendingRegistration(QuickLoad, models.Model):
     """A practitioner's sign-up waiting for its e-mail address to be confirmed.
 
     Nothing is created in the directory before the address is proved: so a sign-up never tells
@@ -427,7 +429,7 @@ class PendingRegistration(models.Model):
         return f"{self.email} (jusqu'au {self.expires_at:%Y-%m-%d %H:%M})"
 
 
-class ContactAccess(models.Model):
+class ContactAccess(QuickLoad, models.Model):
     """One read of a practitioner's contact details (e-mail, RPPS) by staff, for the admins to review."""
 
     viewer = models.ForeignKey(
@@ -470,7 +472,7 @@ class HubStatus(models.TextChoices):
     SUSPENDED = "SUSPENDED", "Suspendue"
 
 
-class HubDesignation(models.Model):
+class HubDesignation(QuickLoad, models.Model):
     """The "MSP tête de pont" designation held by an operating MSP."""
 
     msp = models.OneToOneField(Msp, on_delete=models.CASCADE, related_name="hub", verbose_name="MSP")

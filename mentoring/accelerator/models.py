@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from backend.core.db import QuickLoad
 from network.models import Commune, Department, HubDesignation, Msp, Practitioner
 
 
@@ -48,7 +49,7 @@ class SlaStatus(models.TextChoices):
     BREACHED = "BREACHED", "Délai dépassé"
 
 
-class ServiceLevelTarget(models.Model):
+class ServiceLevelTarget(QuickLoad, models.Model):
     """Targets per priority, in business hours (configurable data, seeded by a migration)."""
 
     priority = models.CharField("priorité", max_length=2, choices=Priority.choices, unique=True)
@@ -64,7 +65,7 @@ class ServiceLevelTarget(models.Model):
         return f"{self.get_priority_display()} : {self.first_response_hours} h / {self.resolution_hours} h"
 
 
-class AcceleratorRequest(models.Model):
+class AcceleratorRequest(QuickLoad, models.Model):
     """A project holder's question to the Cnam accelerator."""
 
     requester = models.ForeignKey(
@@ -169,7 +170,7 @@ class Visibility(models.TextChoices):
     INTERNAL = "INTERNAL", "Note interne (équipe Cnam seulement)"
 
 
-class AcceleratorMessage(models.Model):
+class AcceleratorMessage(QuickLoad, models.Model):
     """A reply on a request: public (the requester sees it) or an internal note (staff only)."""
 
     request = models.ForeignKey(
@@ -196,7 +197,7 @@ class AcceleratorMessage(models.Model):
         return f"#{self.request_id} — {self.get_visibility_display()}"
 
 
-class AcceleratorChange(models.Model):
+class AcceleratorChange(QuickLoad, models.Model):
     """The audit trail: who changed what, when, from and to which value, and why."""
 
     request = models.ForeignKey(
@@ -254,7 +255,7 @@ class AcceleratorChange(models.Model):
         return self._label(self.to_value)
 
 
-class CannedAnswer(models.Model):
+class CannedAnswer(QuickLoad, models.Model):
     """A reusable answer, in French, kept by Cnam staff."""
 
     title = models.CharField("titre", max_length=200)
@@ -283,7 +284,7 @@ class Activity(models.TextChoices):
     REPLYING = "REPLYING", "Rédige une réponse"
 
 
-class AcceleratorPresence(models.Model):
+class AcceleratorPresence(QuickLoad, models.Model):
     """Who of the staff is on a request right now (refreshed by the client; stale after a minute)."""
 
     request = models.ForeignKey(

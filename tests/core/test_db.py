@@ -5,7 +5,8 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from backend.core.db import conflicts_raise
 from network.models import Region
@@ -51,3 +52,56 @@ def test_an_integrity_error_becomes_the_domain_error_and_the_transaction_goes_on
     with pytest.raises(ValidationError), conflicts_raise(refused):
         Region.objects.create(code=region.code, name="Doublon")
     assert Region.objects.filter(code=region.code).count() == 1  # still usable after the savepoint
+
+
+def test_quickly_loaded_instances_behave_as_django_builds_them(territories):
+    """`QuickLoad.from_db` leaves the state `Model.__init__` would: values, deferred columns loaded on
+    access, foreign keys and their cache, saving as an update; with an init signal listened to, Django's
+    own path is taken."""
+    from django.db.models.signals import post_init
+
+    from network.models import Membership, Msp, Practitioner
+    from tests.conftest import make_coordinator, make_msp
+
+    msp = make_msp("MSP du chargement (test)", commune="51504", team=(("10", 2),))
+    make_coordinator(msp)
+    loaded = Practitioner.objects.filter(memberships__msp=msp).order_by("pk").first()
+    built = Practitioner(
+        **{f.attname: getattr(loaded, f.attname) for f in Practitioner._meta.concrete_fields}
+    )
+    assert type(loaded) is Practitioner and not loaded._state.adding and loaded._state.db == "default"
+    assert [getattr(loaded, f.attname) for f in Practitioner._meta.concrete_fields] == [
+        getattr(built, f.attname) for f in Practitioner._meta.concrete_fields
+    ]
+    assert loaded.get_deferred_fields() == set()
+
+    deferred = Practitioner.objects.defer("email", "rpps").get(pk=loaded.pk)
+    assert deferred.get_deferred_fields() == {"email", "rpps"}
+    with CaptureQueriesContext(connection) as queries:
+        assert deferred.email == loaded.email
+    assert len(queries) == 1  # loaded on access, as Django does
+
+    member = Membership.objects.select_related("practitioner__profession").filter(msp=msp).last()
+    with CaptureQueriesContext(connection) as queries:
+        assert member.practitioner.profession.code == member.practitioner.profession_id
+    assert len(queries) == 0
+    assert member.practitioner_id != loaded.pk
+    member.practitioner_id = loaded.pk
+    assert member.practitioner == loaded  # the id's descriptor forgets the object cached at loading
+
+    renamed = Msp.objects.get(pk=msp.pk)
+    renamed.name = "MSP renommée (test)"
+    renamed.save()  # an UPDATE: a quickly loaded instance is not "adding"
+    assert Msp.objects.filter(name="MSP renommée (test)").count() == 1 and Msp.objects.count() == 1
+
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Msp)
+    try:
+        again = Msp.objects.get(pk=msp.pk)
+    finally:
+        post_init.disconnect(listener, sender=Msp)
+    assert seen == [again]

@@ -69,7 +69,13 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
         def broken(self):
             raise RuntimeError("boom")
 
+    class Inner(graphene.ObjectType):
+        label = graphene.String(required=True)
+        broken = graphene.String()
+
     class Item(graphene.ObjectType):
+        inner = graphene.Field(Inner)
+        must_inner = graphene.Field(Inner, required=True)
         name = graphene.String(required=True)
         nickname = graphene.String()
         count = graphene.Int()
@@ -83,14 +89,32 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
 
     class Query(graphene.ObjectType):
         items = graphene.List(Item)
+        strict_items = graphene.List(graphene.NonNull(Item))
+        tuple_items = graphene.List(Item)
+
+        def resolve_strict_items(root, info):
+            return [Thing(name="first", must=1), None, Thing(name="third", must=3)]
+
+        def resolve_tuple_items(root, info):
+            return (Thing(name="t", must=1), None, {"name": "d", "must": 2})
+
         item = graphene.Field(Item, required=True)
 
         def resolve_items(root, info):
             return [
-                Thing(name="a", nickname=None, count=3, must=1, colour=Colour.RED),
-                {"name": "from a dict", "count": 4, "must": 2},
-                Thing(name="bad int", count="not a number", must=3, colour=None),
-                Thing(name="no must", must=None),
+                Thing(
+                    name="a",
+                    nickname=None,
+                    count=3,
+                    must=1,
+                    colour=Colour.RED,
+                    inner=Thing(label="x"),
+                    must_inner=Thing(label="y"),
+                ),
+                {"name": "from a dict", "count": 4, "must": 2, "inner": None, "must_inner": {"label": "d"}},
+                Thing(name="bad int", count="not a number", must=3, colour=None, inner=Thing(label=None)),
+                Thing(name="no must", must=None, must_inner=Thing(label="z")),
+                Thing(name="bad inner", must=4, must_inner=Thing(label=None), inner=Thing(label="ok")),
             ]
 
         def resolve_item(root, info):
@@ -102,6 +126,11 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
         "{ items { broken name } }",
         "{ item { name must } }",
         "{ items { n: name c: count } }",
+        "{ items { name inner { label } mustInner { label } } }",
+        "{ items { inner { broken label } } item { mustInner { label } } }",
+        "{ items { inner { label } } }",
+        "{ strictItems { name } }",
+        "{ tupleItems { name must } items { must } }",
     ):
         document = parse(query)
         ours = execute(schema, document, execution_context_class=BudgetedExecutionContext)
@@ -114,3 +143,38 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
     assert execute(
         schema, parse("{ items { count } }"), execution_context_class=BudgetedExecutionContext
     ).errors
+
+
+def test_the_api_reads_plain_fields_directly(world, gql, monkeypatch):
+    """Through `/graphql` as clients call it, plain leaves and objects skip `execute_field` (graphene-django
+    passes an empty middleware list, which graphql-core turned into a manager that disabled the direct
+    reads), with the answer graphql-core's own execution gives."""
+    from graphql import ExecutionContext
+
+    from backend.core.execution import BudgetedExecutionContext
+    from backend.core.views import GraphQLView
+
+    query = """{ msps(first: 10) { edges { node { name finess sites { address commune { name } }
+        memberships { role practitioner { fullName profession { label } } } } } } }"""
+    executed = []
+    original = BudgetedExecutionContext.execute_field
+
+    def spy(self, parent_type, source, field_nodes, path):
+        executed.append((parent_type.name, field_nodes[0].name.value))
+        return original(self, parent_type, source, field_nodes, path)
+
+    monkeypatch.setattr(BudgetedExecutionContext, "execute_field", spy)
+    result = gql.execute(query, user=world.users["admin"])
+    assert "errors" not in result, result
+    names = [edge["node"]["name"] for edge in result["data"]["msps"]["edges"]]
+    assert world.msp.name in names
+    assert ("Query", "msps") in executed and ("Msp", "sites") in executed  # the spy did see the request
+    assert not {("Msp", "name"), ("Msp", "finess"), ("MspSite", "address")} & set(executed), executed
+    members = sum(len(edge["node"]["memberships"]) for edge in result["data"]["msps"]["edges"])
+    assert members > 3
+    # An object's class is checked once (the ordinary way), then its fields are read directly.
+    assert executed.count(("Membership", "practitioner")) == 1
+    assert executed.count(("Practitioner", "profession")) == 1
+
+    monkeypatch.setattr(GraphQLView, "execution_context_class", ExecutionContext)
+    assert gql.execute(query, user=world.users["admin"]) == result
