@@ -1,5 +1,6 @@
 """Database helpers shared by the domain services."""
 
+import contextvars
 from contextlib import contextmanager
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -28,6 +29,32 @@ def conflicts_raise(error_factory):
         raise
 
 
+_loaded: contextvars.ContextVar[list | None] = contextvars.ContextVar("loaded_instances", default=None)
+
+
+@contextmanager
+def released_after():
+    """Instances loaded in the block lose their cached related objects when it ends (see QuickLoad).
+
+    Django links a prefetched child back to its parent (`membership.msp`, `site.msp`) while the parent
+    lists its children: every page of MSPs is a web of reference cycles, which only the cyclic garbage
+    collector can free. Measured on a 100-hub page: 11,400 objects per request left to it, gen-0
+    collections of 20-26 ms every few requests and, for what they promote, gen-1 collections of
+    600,000 objects (475 ms: the p99). Forgetting the cached related objects at the end of the work
+    (a cache: an instance still used afterwards loads them again) breaks the cycles, and reference
+    counting frees the page at once.
+    """
+    loaded: list = []
+    token = _loaded.set(loaded)
+    try:
+        yield
+    finally:
+        _loaded.reset(token)
+        for instance in loaded:
+            instance._state.__dict__.pop("fields_cache", None)
+        loaded.clear()
+
+
 class QuickLoad:
     """Model mixin: rows read from the database become instances without `Model.__init__`.
 
@@ -36,7 +63,8 @@ class QuickLoad:
     to forget: a fresh instance has none). For a page of 100 hubs, about 3,000 instances are built that
     way, a fifth of the request's CPU. Here the loaded columns go straight into the instance's
     `__dict__` — the state `__init__` would have left, deferred columns absent as Django expects — and
-    `__init__` is still used whenever something listens to `pre_init` or `post_init`.
+    `__init__` is still used whenever something listens to `pre_init` or `post_init`. Within
+    `released_after()` (every GraphQL job), the instance is remembered so that its cycles can be broken.
     """
 
     __slots__ = ()
@@ -52,4 +80,7 @@ class QuickLoad:
         attributes = new.__dict__
         attributes["_state"] = state
         attributes.update(zip(field_names, values, strict=True))
+        loaded = _loaded.get()
+        if loaded is not None:
+            loaded.append(new)
         return new

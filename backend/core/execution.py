@@ -43,6 +43,8 @@ from graphql import (
 from graphql.pyutils import Path
 from graphql.pyutils import is_awaitable as default_is_awaitable
 
+from .db import released_after
+
 logger = logging.getLogger("backend.graphql")
 
 DEFAULTS = {"WORKERS": 8, "TIME_BUDGET": 10.0}
@@ -519,7 +521,8 @@ def _job(control: Control, fn, args, kwargs, own_thread: bool = True, database: 
         if database and own_thread:
             borrow_connection()  # a saturated pool answers "busy" before any work starts
         control.attach(connections["default"])
-        return _on_fresh_chunk(fn, args, kwargs)
+        with released_after():  # the models it loaded are freed when it ends, not by the cyclic collector
+            return _on_fresh_chunk(fn, args, kwargs)
     finally:
         control.detach()
         with _active_lock:

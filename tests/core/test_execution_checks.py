@@ -178,3 +178,27 @@ def test_the_api_reads_plain_fields_directly(world, gql, monkeypatch):
 
     monkeypatch.setattr(GraphQLView, "execution_context_class", ExecutionContext)
     assert gql.execute(query, user=world.users["admin"]) == result
+
+
+def test_a_request_leaves_no_models_to_the_cyclic_garbage_collector(world, gql):
+    """A page of MSPs with their sites and members is a web of cycles (a prefetched child points back to
+    its parent); at the end of the work they are broken (`released_after`), so reference counting frees
+    the page at once and no collection of hundreds of thousands of objects stalls the process later."""
+    import gc
+
+    from django.db import models
+
+    query = """{ msps(first: 10) { edges { node { name sites { address msp { name } }
+        memberships { role msp { name } practitioner { fullName profession { label } } } } } } }"""
+    assert "errors" not in gql.execute(query)  # warm: lazy imports and caches are not this request's
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        result = gql.execute(query)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, models.Model)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert "errors" not in result and len(result["data"]["msps"]["edges"]) == 2
+    assert left == []

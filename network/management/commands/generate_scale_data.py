@@ -1,6 +1,6 @@
 from django.core.management import call_command
-from django.db import connection
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from network.scale import generate
 
