@@ -3,8 +3,9 @@
     python -m backend.serve --host 0.0.0.0 --port 8000 [--workers N] [-- daphne options]
 
 The launcher opens the listening socket itself and starts `--workers` Daphne processes that all
-accept on it (`daphne --fd`): the kernel hands each new connection to a process that is ready for
-it. A Python process runs one thread at a time, so one process per core is what uses the machine.
+accept on it (`daphne --fd`, through backend.serve_child, which accepts one connection at a time so
+that a burst of connections is shared instead of taken whole by the first process to wake). A Python
+process runs one thread at a time, so one process per core is what uses the machine.
 
 - `--workers` defaults to `WEB_PROCESSES`, else the number of cores. Several processes need the
   Redis channel layer (`REDIS_URL`): a subscription is served by one process and the event may be
@@ -50,7 +51,7 @@ class Launcher:
         self.command = [
             sys.executable,
             "-m",
-            "daphne",
+            "backend.serve_child",  # Daphne, taking connections one at a time so the processes share them
             "--fd",
             str(listener.fileno()),
             *daphne_args,

@@ -46,3 +46,54 @@ def test_a_process_that_dies_is_started_again_and_the_port_keeps_answering(serve
     assert server.process.wait(30) == 0
     _, alive = psutil.wait_procs(running, timeout=10)
     assert not alive
+
+
+def test_a_server_process_accepts_one_pending_connection_per_turn():
+    """backend.serve_child: a burst of connections is not taken whole by the process that wakes first
+    (Twisted's own port accepts up to 100, then more), so the other processes get their share."""
+    import socket
+
+    from twisted.internet import protocol, tcp
+
+    from backend.serve_child import accept_one_at_a_time
+
+    original = tcp.Port.__dict__.get("numberAccepts")
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    accepted = []
+
+    class Counting(protocol.Protocol):
+        def connectionMade(self):
+            accepted.append(self.transport)
+
+    factory = protocol.Factory.forProtocol(Counting)
+
+    class Reactor:  # just what the port uses here
+        def addReader(self, reader):
+            pass
+
+        def removeReader(self, reader):
+            pass
+
+    clients = []
+    try:
+        accept_one_at_a_time()
+        port = tcp.Port._fromListeningDescriptor(Reactor(), listener.fileno(), listener.family, factory)
+        port.startReading = lambda: None
+        port.socket, port.connected, port.numberAccepts = listener, True, 100
+        clients = [socket.create_connection(listener.getsockname()) for _ in range(5)]
+        time.sleep(0.2)  # all five are pending
+        port.doRead()
+        assert len(accepted) == 1
+        port.doRead()
+        assert len(accepted) == 2 and port.numberAccepts == 1
+    finally:
+        for transport in accepted:
+            transport.socket.close()
+        for client in clients:
+            client.close()
+        listener.close()
+        if original is None:
+            del tcp.Port.numberAccepts
+        else:
+            tcp.Port.numberAccepts = original

@@ -1,0 +1,32 @@
+"""One server process of `backend.serve`: Daphne, accepting one new connection at a time.
+
+All the processes accept on the one listening socket. Twisted accepts up to 100 pending connections
+each time the socket is ready (and raises that number when it was reached), so the first process to
+wake takes a whole burst: `bench/http_load.py` saw 7 of 8 keep-alive connections on one process while
+the other core idled, and the throughput of a run halved at random. Accepting one connection per
+readiness lets the processes take turns, and a busy process (slower back to its event loop) takes
+fewer: the load follows the free cores.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from twisted.internet import tcp
+
+
+def accept_one_at_a_time() -> None:
+    """Every Twisted TCP port of this process accepts one connection per readiness event."""
+    tcp.Port.numberAccepts = property(lambda port: 1, lambda port, value: None)
+
+
+def main() -> None:
+    accept_one_at_a_time()
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    sys.argv[0] = "daphne"
+    main()
