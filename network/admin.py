@@ -101,6 +101,17 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["practitioner", "msp"]
 
 
+@admin.register(models.ArsAgent)
+class ArsAgentAdmin(admin.ModelAdmin):
+    """ARS agents: an administrator links an account to the region whose ARS it works for."""
+
+    list_display = ["user", "region", "created_at"]
+    list_filter = ["region"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "region__name"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user", "region"]
+
+
 @admin.register(models.HubDesignation)
 class HubDesignationAdmin(admin.ModelAdmin):
     list_display = ["msp", "status", "service_radius_km", "monthly_coordination_hours", "approved_at"]

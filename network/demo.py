@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from .identifiers import finess_with_key, rpps_with_key, siret_with_key
 from .models import (
+    ArsAgent,
     Commune,
     HubDesignation,
     HubStatus,
@@ -27,6 +28,7 @@ from .models import (
     OfferKind,
     PracticeMode,
     Practitioner,
+    Region,
     Zoning,
 )
 from .permissions import CNAM_STAFF_GROUP
@@ -192,6 +194,15 @@ def load_demo() -> list[tuple[str, str]]:
         login("agent.cnam"), "Chloé", "Agent", role="agent de l'accélérateur Cnam", is_staff=True
     )
     cnam.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+    # ARS agents, each for their region only: Grand Est (the Marne's MSPs) and La Réunion.
+    for name, first, last, region in (
+        ("ars.grand-est", "Gaëlle", "Estienne", "44"),
+        ("ars.reunion", "Rémi", "Payet", "04"),
+    ):
+        agent = builder.user(
+            login(name), first, last, role=f"agent de l'ARS {Region.objects.get(pk=region).name}"
+        )
+        ArsAgent.objects.update_or_create(user=agent, defaults={"region_id": region})
 
     # MSP de Saint-Martin-sur-le-Pré (Marne), opened 2017: 24 professionals incl. 8 doctors, 3 nurses,
     # 2 physiotherapists, 1 midwife. Its doctors hold consultations at Givry-en-Argonne every Tuesday and Friday.
@@ -393,6 +404,9 @@ def describe_account(user) -> str:
     roles = []
     if user.groups.filter(name=CNAM_STAFF_GROUP).exists():
         roles.append("agent de la Cnam (accélérateur, désignation des têtes de pont)")
+    ars_region = Viewer(user).ars_region_code
+    if ars_region is not None:
+        roles.append(f"agent de l'ARS {Region.objects.get(pk=ars_region).name} (sa région seulement)")
     practitioner = Viewer(user).practitioner
     if practitioner is not None:
         by_msp = {}

@@ -472,6 +472,29 @@ class HubStatus(models.TextChoices):
     SUSPENDED = "SUSPENDED", "Suspendue"
 
 
+class ArsAgent(QuickLoad, models.Model):
+    """An agent of a regional health agency (ARS): a user who sees and acts on one region only.
+
+    Created by an administrator (back office). The Cnam's staff see the nation; an agent, their region.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ars_agent", verbose_name="compte"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="ars_agents", verbose_name="région de l'ARS"
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "agent d'ARS"
+        verbose_name_plural = "agents d'ARS"
+        ordering = ["region", "user"]
+
+    def __str__(self):
+        return f"{self.user} — ARS {self.region}"
+
+
 class HubDesignation(QuickLoad, models.Model):
     """The "MSP tête de pont" designation held by an operating MSP."""
 

@@ -1,8 +1,8 @@
 """Permissions of the network directory, and who may do what.
 
 Roles: anonymous; practitioner (user linked to a practitioner); MSP coordinator
-(current coordinator membership); Cnam staff (the permissions below, through the
-"Cnam" group); admin (superuser).
+(current coordinator membership); ARS agent (an `ArsAgent` row: one region); Cnam staff (the
+permissions below, through the "Cnam" group); admin (superuser).
 """
 
 from dataclasses import dataclass
@@ -101,6 +101,7 @@ class Viewer:
             self._coordinated = facts.coordinated_msp_ids
             self._verified = facts.verified_coordinated_msp_ids
             self._perms = facts.perms
+            self._ars_region = facts.ars_region_code
 
     def _personal(self) -> None:
         if self.recorder is not None and not self.recorder.depth:
@@ -159,6 +160,25 @@ class Viewer:
                 else frozenset()
             )
         return self._verified
+
+    @property
+    @_fact
+    def ars_region_code(self) -> str | None:
+        """The code of the region whose ARS the viewer is an agent of (network.models.ArsAgent), or None."""
+        if "_ars_region" not in self.__dict__:
+            from .models import ArsAgent
+
+            self._ars_region = (
+                ArsAgent.objects.filter(user=self._user).values_list("region_id", flat=True).first()
+                if self.is_authenticated
+                else None
+            )
+        return self._ars_region
+
+    @_fact
+    def is_ars_agent_of(self, region_code: str | None) -> bool:
+        """Whether the viewer works for the ARS of this region (an agent sees and acts on their region only)."""
+        return region_code is not None and self.ars_region_code == region_code
 
     @_fact
     def has_perm(self, permission: NetworkPermission) -> bool:
@@ -232,14 +252,15 @@ class ViewerFacts:
     perms: frozenset[str]
     coordinated_msp_ids: frozenset[int]
     verified_coordinated_msp_ids: frozenset[int]
+    ars_region_code: str | None = None
 
 
 def viewer_facts(users) -> dict[int, ViewerFacts]:
-    """Facts of many users in four queries: their practitioner, Django permissions and coordinated MSPs."""
+    """Facts of many users in five queries: their practitioner, Django permissions, coordinated MSPs and ARS."""
     from django.contrib.auth.models import Permission as DjangoPermission
     from django.db.models.expressions import RawSQL
 
-    from .models import Msp, Practitioner
+    from .models import ArsAgent, Msp, Practitioner
 
     ids = [user.pk for user in users]
     if not ids:
@@ -269,6 +290,7 @@ def viewer_facts(users) -> dict[int, ViewerFacts]:
     verified = set(
         Msp.objects.filter(pk__in=all_coordinated, verified_at__isnull=False).values_list("pk", flat=True)
     )
+    ars_regions = dict(ArsAgent.objects.filter(user_id__in=user_ids).values_list("user_id", "region_id"))
     facts = {}
     for user in users:
         practitioner = practitioners.get(user.pk)
@@ -278,6 +300,7 @@ def viewer_facts(users) -> dict[int, ViewerFacts]:
             perms=frozenset(perms[user.pk]),
             coordinated_msp_ids=mine,
             verified_coordinated_msp_ids=mine & verified,
+            ars_region_code=ars_regions.get(user.pk),
         )
     return facts
 

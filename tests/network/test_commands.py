@@ -149,7 +149,8 @@ def test_load_demo_lists_each_account_with_its_real_role_and_keeps_its_e_mails_u
     out = StringIO()
     call_command("load_demo", stdout=out)
     lines = {line.split()[0]: line for line in out.getvalue().splitlines() if "@demo.tetedepont.fr" in line}
-    assert len(lines) == 10  # each account once
+    assert len(lines) == 12  # each account once
+    assert "agent de l'ARS La Réunion (sa région seulement)" in lines["ars.reunion@demo.tetedepont.fr"]
     assert lines["agent.cnam@demo.tetedepont.fr"].split()[1] == "oui"  # opens the admin
     assert "agent de la Cnam" in lines["agent.cnam@demo.tetedepont.fr"]
     assert lines["coordination.saint-martin@demo.tetedepont.fr"].split()[1] == "non"
@@ -166,3 +167,14 @@ def test_load_demo_lists_each_account_with_its_real_role_and_keeps_its_e_mails_u
     assert OutgoingEmail.objects.exists()
     assert not OutgoingEmail.objects.filter(status=EmailStatus.QUEUED).exists()
     assert summary.startswith(f"{OutgoingEmail.objects.filter(status=EmailStatus.DROPPED).count()} e-mail(s)")
+
+
+def test_the_demo_has_an_ars_agent_for_grand_est_and_one_for_la_reunion():
+    from network.models import ArsAgent
+
+    call_command("load_demo", stdout=StringIO())
+    agents = dict(ArsAgent.objects.values_list("user__email", "region__name"))
+    assert agents == {
+        "ars.grand-est@demo.tetedepont.fr": "Grand Est",
+        "ars.reunion@demo.tetedepont.fr": "La Réunion",
+    }
