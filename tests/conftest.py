@@ -179,7 +179,25 @@ def make_coordinator(msp, user=True):
 
 # --- Roles -----------------------------------------------------------------------------------
 
-ROLES = ["anonymous", "practitioner", "other_coordinator", "coordinator", "cnam_staff", "admin"]
+ROLES = [
+    "anonymous",
+    "practitioner",
+    "other_coordinator",
+    "coordinator",
+    "ars_agent",  # the ARS of the world MSP's region (Grand Est)
+    "other_ars_agent",  # the ARS of another region (La Réunion)
+    "cnam_staff",
+    "admin",
+]
+
+
+def make_ars_agent(region="44"):
+    """A user who works for the ARS of `region` (Grand Est by default, where the Marne is)."""
+    from network.models import ArsAgent
+
+    user = make_user()
+    ArsAgent.objects.create(user=user, region_id=region)
+    return user
 
 
 @dataclass
@@ -207,6 +225,8 @@ def world(db):
         "practitioner": make_practitioner("10", "51272", user=True).user,
         "other_coordinator": make_coordinator(other).user,
         "coordinator": make_coordinator(msp).user,
+        "ars_agent": make_ars_agent("44"),
+        "other_ars_agent": make_ars_agent("04"),
         "cnam_staff": staff,
         "admin": get_user_model().objects.create_superuser(
             email=f"admin{next(_seq)}@test.invalid", password=PASSWORD

@@ -31,6 +31,7 @@ DEMO_ROLES = {
     "practitioner": "medecin.isole@demo.tetedepont.fr",
     "coordinator": "coordination.saint-martin@demo.tetedepont.fr",
     "project_holder": "porteur.projet@demo.tetedepont.fr",
+    "ars_agent": "ars.grand-est@demo.tetedepont.fr",
     "cnam_staff": "agent.cnam@demo.tetedepont.fr",
     "admin": "admin@demo.tetedepont.fr",
 }

@@ -440,9 +440,15 @@ def test_who_sees_which_requests(gql, world, role):
     if role == "anonymous":
         assert top_codes(result) == ["UNAUTHENTICATED"]
         return
-    expected = {"practitioner": 1, "coordinator": 0, "other_coordinator": 0, "cnam_staff": 2, "admin": 2}[
-        role
-    ]
+    expected = {
+        "practitioner": 1,
+        "coordinator": 0,
+        "other_coordinator": 0,
+        "ars_agent": 0,  # nothing routed to the ARS
+        "other_ars_agent": 0,
+        "cnam_staff": 2,
+        "admin": 2,
+    }[role]
     assert result["data"]["acceleratorRequests"]["totalCount"] == expected
 
 
@@ -621,6 +627,12 @@ def test_reading_and_replying_to_one_request_per_role(gql, world, role):
     elif role in {"coordinator", "other_coordinator"}:  # not routed to their hub: they may not see it
         assert top_codes(read) == ["NOT_FOUND"]
         assert error_codes(reply, "replyToAcceleratorRequest") == ["NOT_FOUND"]
+    elif role in {
+        "ars_agent",
+        "other_ars_agent",
+    }:  # not routed to the ARS; replies are the requester's and staff's
+        assert top_codes(read) == ["NOT_FOUND"]
+        assert top_codes(reply) == ["FORBIDDEN"]
     else:
         seen = read["data"]["acceleratorRequest"]
         assert seen["subject"] == "Statuts de la Sisa"
