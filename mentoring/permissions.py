@@ -80,5 +80,22 @@ def is_accelerator_staff(viewer: Viewer) -> bool:
 
 
 def accelerator_requests_visible_to(queryset, viewer: Viewer):
-    """Accelerator staff see every request; a requester their own; a hub's coordinators those routed to it."""
-    return _own_or_hub(queryset, viewer, "requester", "routed_hub", staff=ACCELERATOR_STAFF)
+    """Accelerator staff see every request; a requester their own; a hub's coordinators those routed to it;
+    an ARS agent those routed to their region's ARS (still after they handed one back to the Cnam)."""
+    visible = _own_or_hub(queryset, viewer, "requester", "routed_hub", staff=ACCELERATOR_STAFF)
+    region = viewer.ars_region_code if viewer.is_authenticated else None
+    if region is None or visible is queryset:
+        return visible
+    return visible | queryset.filter(ars_region_id=region)
+
+
+def accelerator_message_visibilities(viewer: Viewer, request) -> set[str]:
+    """Which messages of a request the viewer reads: staff all; the ARS of its region the public replies and
+    the ARS's notes (never the Cnam's internal notes); anyone else who sees the request the public replies."""
+    from .accelerator.models import Visibility
+
+    if is_accelerator_staff(viewer):
+        return {Visibility.PUBLIC, Visibility.INTERNAL, Visibility.ARS_NOTE}
+    if viewer.is_ars_agent_of(request.ars_region_id):
+        return {Visibility.PUBLIC, Visibility.ARS_NOTE}
+    return {Visibility.PUBLIC}

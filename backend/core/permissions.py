@@ -9,7 +9,7 @@ Two kinds of permission:
 - a **right** held by the account: a Django permission given through the "Cnam" group (Cnam staff)
   or to administrators (who hold them all);
 - a **role** read from the data: a practitioner's account, the coordination of an MSP (or of the hub it
-  holds). The gate asks only whether the caller holds the role somewhere; which MSP or hub, the operation
+  holds), an ARS agent's region. The gate asks only whether the caller holds the role somewhere; which MSP or hub, the operation
   checks on the object it names, through the type's scoping.
 """
 
@@ -44,6 +44,11 @@ class Permission(Enum):
         None,
         "a coordinator of the hub concerned (or MANAGE_ANY_MSP)",
         "Réservé aux coordinateurs de la MSP tête de pont.",
+    )
+    ARS_AGENT = (
+        None,
+        "an agent of a regional health agency (ARS), for their region (or MANAGE_ANY_MSP)",
+        "Réservé aux agents des agences régionales de santé (ARS).",
     )
     ACCELERATOR_STAFF = (
         "mentoring.handle_acceleratorrequest",
@@ -89,6 +94,10 @@ class Permission(Enum):
             # (a coordinator of another MSP then learns nothing: NOT_FOUND, as for anybody who may not see it).
             manages_any = viewer.has_perm(Permission.MANAGE_ANY_MSP.django_permission)
             return bool(viewer.coordinated_msp_ids) or manages_any
+        if self is Permission.ARS_AGENT:
+            # At the gate, working for some ARS; which region's objects, the operation checks on what it names.
+            manages_any = viewer.has_perm(Permission.MANAGE_ANY_MSP.django_permission)
+            return viewer.ars_region_code is not None or manages_any
         raise AssertionError(self)  # pragma: no cover
 
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from backend.core.db import QuickLoad
-from network.models import Commune, Department, HubDesignation, Msp, Practitioner
+from network.models import Commune, Department, HubDesignation, Msp, Practitioner, Region
 
 
 class Category(models.TextChoices):
@@ -109,6 +109,15 @@ class AcceleratorRequest(QuickLoad, models.Model):
         related_name="+",
         verbose_name="orientée vers",
     )
+    ars_region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="ARS saisie",
+        help_text="La région dont l'ARS a reçu la demande (ses agents la voient, et ses notes).",
+    )
     mentoring_request = models.OneToOneField(
         "mentoring.MentoringRequest",
         on_delete=models.SET_NULL,
@@ -159,6 +168,7 @@ class AcceleratorRequest(QuickLoad, models.Model):
             models.Index(fields=["assignee", "state"], name="accel_assignee_state"),
             models.Index(fields=["department", "state"], name="accel_department_state"),
             models.Index(fields=["requester", "created_at"], name="accel_requester"),
+            models.Index(fields=["ars_region", "state", "created_at"], name="accel_ars_inbox"),
         ]
 
     def __str__(self):
@@ -168,6 +178,7 @@ class AcceleratorRequest(QuickLoad, models.Model):
 class Visibility(models.TextChoices):
     PUBLIC = "PUBLIC", "Réponse (visible du demandeur)"
     INTERNAL = "INTERNAL", "Note interne (équipe Cnam seulement)"
+    ARS_NOTE = "ARS_NOTE", "Note de l'ARS (ARS de la région et Cnam, jamais le demandeur)"
 
 
 class AcceleratorMessage(QuickLoad, models.Model):

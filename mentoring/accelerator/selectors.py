@@ -14,6 +14,7 @@ from .models import (
     AcceleratorRequest,
     CannedAnswer,
     SlaStatus,
+    State,
     Visibility,
 )
 
@@ -121,12 +122,11 @@ def canned_answers(category=None):
 PRESENCE_SECONDS = 60  # a presence not renewed within this long is over
 
 
-def thread(request: AcceleratorRequest, *, internal: bool) -> list[AcceleratorMessage]:
-    """The request's messages, oldest first; internal notes only with `internal` (staff)."""
+def thread(request: AcceleratorRequest, *, visibilities=(Visibility.PUBLIC,)) -> list[AcceleratorMessage]:
+    """The request's messages of these visibilities (mentoring.permissions.accelerator_message_visibilities),
+    oldest first."""
     messages = request.messages.select_related("author").order_by("created_at", "pk")
-    if not internal:
-        messages = messages.filter(visibility=Visibility.PUBLIC)
-    return list(messages)
+    return list(messages.filter(visibility__in=visibilities))
 
 
 def trail(request: AcceleratorRequest):
@@ -138,3 +138,11 @@ def present_on(request: AcceleratorRequest, *, other_than) -> list[AcceleratorPr
     """Staff currently viewing or replying to the request, besides `other_than`."""
     since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
     return list(request.presences.filter(seen_at__gte=since).exclude(user=other_than).select_related("user"))
+
+
+def ars_inbox(region_code: str | None = None):
+    """Requests with a region's ARS now (every region's without `region_code`), the longest waiting first."""
+    requests = AcceleratorRequest.objects.filter(state=State.ROUTED_TO_ARS, ars_region__isnull=False)
+    if region_code is not None:
+        requests = requests.filter(ars_region_id=region_code)
+    return requests.order_by("resolved_at", "pk")  # routing sets resolved_at: when it reached the ARS

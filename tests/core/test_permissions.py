@@ -47,8 +47,8 @@ HOLDS = {
     "practitioner": {P.ANYONE, P.SIGNED_IN, P.PRACTITIONER},
     "other_coordinator": COORDINATOR,  # coordinates another MSP: the gate lets in, the object check decides
     "coordinator": COORDINATOR,
-    "ars_agent": {P.ANYONE, P.SIGNED_IN},
-    "other_ars_agent": {P.ANYONE, P.SIGNED_IN},
+    "ars_agent": {P.ANYONE, P.SIGNED_IN, P.ARS_AGENT},
+    "other_ars_agent": {P.ANYONE, P.SIGNED_IN, P.ARS_AGENT},  # another region: the object check decides
     "cnam_staff": {
         P.ANYONE,
         P.SIGNED_IN,

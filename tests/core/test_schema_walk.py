@@ -107,14 +107,18 @@ def subscription_arguments(field_name, field):
         "mspId": ("Msp", Msp),
         "offerId": ("SupportOffer", SupportOffer),
         ("acceleratorRequestEvents", "id"): ("AcceleratorRequest", AcceleratorRequest),
+        "regionCode": "44",  # a plain value: Grand Est
     }
     variants = [{}]  # without optional arguments
     for name, argument in field.args.items():
         example = examples.get(name) or examples.get((field_name, name))
         if example is None:
             raise AssertionError(f"{field_name}({name}:): add an example argument to this test")
-        type_name, model = example
-        value = to_global_id(type_name, model.objects.order_by("pk").first().pk)
+        if isinstance(example, str):
+            value = example
+        else:
+            type_name, model = example
+            value = to_global_id(type_name, model.objects.order_by("pk").first().pk)
         if str(argument.type).endswith("!"):
             variants = [{**v, name: value} for v in variants]
         else:

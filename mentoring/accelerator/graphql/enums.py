@@ -67,7 +67,11 @@ VisibilityEnum = enum_from_choices(
     Visibility,
     "AcceleratorMessageVisibility",
     "Who sees a message.",
-    {"PUBLIC": "A reply: the requester sees it.", "INTERNAL": "An internal note: Cnam staff only."},
+    {
+        "PUBLIC": "A reply: the requester sees it.",
+        "INTERNAL": "An internal note: Cnam staff only.",
+        "ARS_NOTE": "A note of the ARS: the ARS of the request's region and Cnam staff, never the requester.",
+    },
 )
 ActivityEnum = enum_from_choices(
     Activity,

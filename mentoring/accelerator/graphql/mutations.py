@@ -2,6 +2,7 @@
 
 import graphene
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from backend.core.graphql import Forbidden, decode_global_id, enum_value, get_object
 from backend.core.permissions import Permission
@@ -173,6 +174,65 @@ class RouteAcceleratorRequestToArs(AcceleratorRequestMutation):
         return cls(request=services.route_to_ars(request, info.context.user, note), errors=[])
 
 
+def _with_the_ars(info, request_id):
+    """A request the caller acts on as its region's ARS: NOT_FOUND for anyone else (administrators act
+    for any ARS)."""
+    from network.permissions import NetworkPermission
+
+    request = get_object(
+        request_id, models.AcceleratorRequest, "AcceleratorRequest", "id",
+        types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info),
+    )  # fmt: skip
+    viewer = viewer_for(info.context)
+    if request.ars_region_id is None or not (
+        viewer.is_ars_agent_of(request.ars_region_id) or viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP)
+    ):
+        raise ValidationError({"id": ValidationError("Objet introuvable.", code="NOT_FOUND")})
+    return request
+
+
+class ReplyToAcceleratorRequestAsArs(MentoringMutation):
+    """The ARS of the request's region replies to the requester (who is e-mailed) while the question is
+    with it, or adds a note that the ARS and the Cnam read and the requester never does."""
+
+    class Meta:
+        permissions = [Permission.ARS_AGENT]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of a request routed to the caller's ARS.")
+        body = graphene.String(required=True, description="The text, in French.")
+        note = graphene.Boolean(
+            default_value=False, description="A note for the ARS and the Cnam, not sent to the requester."
+        )
+
+    message = graphene.Field(types.AcceleratorMessage, description="The message.")
+    request = graphene.Field(types.AcceleratorRequest, description="The request, after the change.")
+
+    @classmethod
+    def perform(cls, root, info, id, body, note=False):
+        request = _with_the_ars(info, id)
+        message = services.reply_as_ars(request, info.context.user, body, note=note)
+        message.request = request
+        return cls(message=message, request=request, errors=[])
+
+
+class HandAcceleratorRequestBackToCnam(AcceleratorRequestMutation):
+    """The ARS gives a question routed to it back to the Cnam, with a note for the Cnam (the requester does
+    not see it): the request is in progress again and leaves the ARS inbox."""
+
+    class Meta:
+        permissions = [Permission.ARS_AGENT]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of a request routed to the caller's ARS.")
+        note = graphene.String(required=True, description="Why, for the Cnam, in French.")
+
+    @classmethod
+    def perform(cls, root, info, id, note):
+        request = _with_the_ars(info, id)
+        return cls(request=services.hand_back_to_cnam(request, info.context.user, note), errors=[])
+
+
 class MergeAcceleratorRequest(AcceleratorRequestMutation):
     """Merge a duplicate into another request; its requester is told."""
 
@@ -292,6 +352,8 @@ class AcceleratorMutationFields(graphene.ObjectType):
     reply_to_accelerator_request = ReplyToAcceleratorRequest.Field()
     route_accelerator_request_to_hub = RouteAcceleratorRequestToHub.Field()
     route_accelerator_request_to_ars = RouteAcceleratorRequestToArs.Field()
+    reply_to_accelerator_request_as_ars = ReplyToAcceleratorRequestAsArs.Field()
+    hand_accelerator_request_back_to_cnam = HandAcceleratorRequestBackToCnam.Field()
     merge_accelerator_request = MergeAcceleratorRequest.Field()
     set_accelerator_request_state = SetAcceleratorRequestState.Field()
     close_accelerator_request = CloseAcceleratorRequest.Field()

@@ -1,6 +1,7 @@
 """Read entry points of the accelerator: each declares who may call it and calls a selector."""
 
 import graphene
+from graphql import GraphQLError
 
 from backend.core.graphql import Field, bad_input, decode_global_id, enum_value, find_object
 from backend.core.pagination import ConnectionField
@@ -22,6 +23,13 @@ class AcceleratorQueryFields(graphene.ObjectType):
         description="Accelerator requests the viewer may see (staff: the queue; requesters: their own; hubs: "
         "those routed to them).",
         permissions=[Permission.SIGNED_IN],
+    )
+    ars_inbox = ConnectionField(
+        types.AcceleratorRequest,
+        region_code=graphene.String(description="Staff: only this region's ARS (INSEE code)."),
+        description="Questions with an ARS now, the longest waiting first: an agent's region's; for Cnam "
+        "staff, every region's.",
+        permissions=[Permission.ARS_AGENT, Permission.ACCELERATOR_STAFF],
     )
     accelerator_request = Field(
         types.AcceleratorRequest,
@@ -56,6 +64,16 @@ class AcceleratorQueryFields(graphene.ObjectType):
         data = filter or {}
         assignee = decode_global_id(data["assignee_id"], "StaffMember") if data.get("assignee_id") else None
         return selectors.queue(data, enum_value(order_by), assignee)
+
+    def resolve_ars_inbox(root, info, region_code=None, **kwargs):
+        from network.permissions import viewer_for
+
+        own = viewer_for(info.context).ars_region_code
+        if own is not None and region_code not in (None, own):
+            raise GraphQLError(
+                "Un agent d'ARS ne voit que la boîte de sa région.", extensions={"code": "FORBIDDEN"}
+            )
+        return selectors.ars_inbox(own or region_code)  # scoped by the type as well
 
     def resolve_accelerator_request(root, info, id):
         visible = types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info)

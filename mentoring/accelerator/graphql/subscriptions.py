@@ -7,6 +7,8 @@ from backend.core.graphql import Field, decode_global_id
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
 from backend.realtime.subscriptions import EventNotVisible
+from mentoring.permissions import accelerator_message_visibilities
+from network.permissions import viewer_for
 
 from .. import events, models
 from . import types
@@ -26,7 +28,8 @@ def _event(event, info, **arguments):
         message = (
             models.AcceleratorMessage.objects.select_related("author").filter(pk=payload["message"]).first()
         )
-        if message is None or (message.visibility == models.Visibility.INTERNAL and not types.is_staff(info)):
+        visibilities = accelerator_message_visibilities(viewer_for(info.context), request)
+        if message is None or message.visibility not in visibilities:
             raise EventNotVisible()
         message.request = request
     return types.AcceleratorEvent(kind=payload["kind"], request=request, message=message)
@@ -43,6 +46,21 @@ def _one_request(info, id):
     if not _visible(info, pk).exists():
         raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"})
     return [(events.REQUEST, pk)]
+
+
+def _ars_inbox(info, region_code=None):
+    from graphql import GraphQLError
+
+    viewer = viewer_for(info.context)
+    own = viewer.ars_region_code
+    region = own or region_code
+    if region is None:
+        raise GraphQLError("Indiquez la région (regionCode).", extensions={"code": "BAD_USER_INPUT"})
+    if own is not None and region_code not in (None, own):
+        raise GraphQLError(
+            "Un agent d'ARS ne suit que la boîte de sa région.", extensions={"code": "FORBIDDEN"}
+        )
+    return [(events.ARS_INBOX, region)]
 
 
 class AcceleratorSubscriptionFields(graphene.ObjectType):
@@ -64,4 +82,14 @@ class AcceleratorSubscriptionFields(graphene.ObjectType):
         permissions=[Permission.SIGNED_IN],
         refused_as_not_found=True,
         live=Listen(keys=_one_request, resolve=_event, topics=(events.REQUEST,)),
+    )
+    ars_inbox_events = Field(
+        types.AcceleratorEvent,
+        required=True,
+        region_code=graphene.String(description="Staff: the region whose ARS inbox to follow (INSEE code)."),
+        description="Changes to the requests routed to a region's ARS: routing, replies, the ARS's notes, "
+        "hand-backs (never the Cnam's internal notes). An agent follows their region's inbox.",
+        permissions=[Permission.ARS_AGENT, Permission.ACCELERATOR_STAFF],
+        refused_as_not_found=True,
+        live=Listen(keys=_ars_inbox, resolve=_event, topics=(events.ARS_INBOX,)),
     )

@@ -8,7 +8,11 @@ from graphql_relay import to_global_id
 
 from backend.core.pagination import CountableConnection
 from mentoring.graphql.request_types import HubMatch, MentoringRequest
-from mentoring.permissions import accelerator_requests_visible_to, is_accelerator_staff
+from mentoring.permissions import (
+    accelerator_message_visibilities,
+    accelerator_requests_visible_to,
+    is_accelerator_staff,
+)
 from network.graphql.territory_types import Commune, Department
 from network.graphql.types import Hub, Msp, Practitioner
 from network.permissions import viewer_for
@@ -48,10 +52,12 @@ class StaffMember(graphene.ObjectType):
 
 
 class AcceleratorMessage(graphene.ObjectType):
-    """A public reply or (for staff only) an internal note."""
+    """A public reply, a note of the ARS (its agents of the region and staff) or an internal note (staff)."""
 
     id = graphene.ID(required=True, description="Global ID.")
-    visibility = graphene.Field(VisibilityEnum, required=True, description="Public reply or internal note.")
+    visibility = graphene.Field(
+        VisibilityEnum, required=True, description="Public reply, note of the ARS or internal note."
+    )
     body = graphene.String(required=True, description="The text.")
     author_name = graphene.String(required=True, description="Who wrote it.")
     from_requester = graphene.Boolean(required=True, description="True when the requester wrote it.")
@@ -153,7 +159,8 @@ class AcceleratorRequest(DjangoObjectType):
     messages = graphene.List(
         graphene.NonNull(AcceleratorMessage),
         required=True,
-        description="The thread, oldest first: public replies, and internal notes for staff only.",
+        description="The thread, oldest first: public replies; the ARS's notes for the ARS of the request's "
+        "region and staff; the Cnam's internal notes for staff only.",
     )
     changes = graphene.List(
         graphene.NonNull(AcceleratorChange),
@@ -199,7 +206,9 @@ class AcceleratorRequest(DjangoObjectType):
         return AcceleratorRequest._clocks(self, info)[1]
 
     def resolve_messages(self, info):
-        result = selectors.thread(self, internal=is_staff(info))
+        result = selectors.thread(
+            self, visibilities=accelerator_message_visibilities(viewer_for(info.context), self)
+        )
         for message in result:
             message.request = self
         return result

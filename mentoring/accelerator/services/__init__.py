@@ -3,11 +3,13 @@
 
 - `requests.py`: a request's life — submit, triage, assign, reply (public or internal), state transitions;
 - `routing.py`: suggested hubs, routing to a hub or the ARS, merging;
+- `ars.py`: the ARS's side of a question routed to it (replies, its notes, handing it back);
 - `service_levels.py`: priority matrix, business-hours clocks, due times, the periodic watch and its e-mails;
 - `staff.py`: the agents, the team's address, canned answers, presence;
 - `recording.py`: the audit row, the announcement and the row lock every change goes through.
 """
 
+from .ars import hand_back_to_cnam, reply_as_ars
 from .recording import MAX_BODY, publish_presence
 from .requests import (
     OPEN_STATES,
@@ -53,12 +55,14 @@ __all__ = [
     "clocks",
     "close",
     "effective_impact",
+    "hand_back_to_cnam",
     "merge",
     "priority_of",
     "publish_presence",
     "refresh_due",
     "reopen",
     "reply",
+    "reply_as_ars",
     "route_to_ars",
     "route_to_hub",
     "save_canned_answer",

@@ -21,16 +21,20 @@ def audit(request, actor, field, old, new, reason="") -> None:
 
 
 def announce(request, kind: str, message: AcceleratorMessage | None = None) -> None:
-    """To the request's watchers and the staff queue; an internal note is flagged for staff only."""
-    internal = message is not None and message.visibility == Visibility.INTERNAL
+    """To the request's watchers and the staff queue; an internal note is flagged for staff only, a note of
+    the ARS for staff and the ARS (each subscriber's event then shows what they may read)."""
+    internal = message is not None and message.visibility in (Visibility.INTERNAL, Visibility.ARS_NOTE)
     payload = {
         "request": request.pk,
         "kind": kind,
         "message": message.pk if message else None,
         "internal": internal,
+        "ars": message is not None and message.visibility == Visibility.ARS_NOTE,
     }
     events.REQUEST.publish(request.pk, **payload)
     events.QUEUE.publish("staff", **payload)
+    if request.ars_region_id is not None:
+        events.ARS_INBOX.publish(request.ars_region_id, **payload)
 
 
 def publish_presence(request: AcceleratorRequest, user, activity: str | None) -> None:

@@ -97,6 +97,7 @@ def route_to_ars(request, actor, note: str) -> AcceleratorRequest:
     )
     if request.first_response_at is None:
         request.first_response_at, request.first_response_seconds = now, elapsed(request, now)
+    request.ars_region = region  # lands in that region's ARS inbox
     move(request, State.ROUTED_TO_ARS, actor, note, now)
     save_with_clocks(request, now)
     notifications.email_practitioner(
