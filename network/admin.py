@@ -112,6 +112,22 @@ class ArsAgentAdmin(admin.ModelAdmin):
     list_select_related = ["user", "region"]
 
 
+class HubOpinionInline(admin.TabularInline):
+    """The ARS's opinions, read before deciding (given through the API by the region's agents)."""
+
+    model = models.HubOpinion
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "region", "author", "decision", "favourable", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.HubDesignation)
 class HubDesignationAdmin(admin.ModelAdmin):
     list_display = ["msp", "status", "service_radius_km", "monthly_coordination_hours", "approved_at"]
@@ -120,6 +136,7 @@ class HubDesignationAdmin(admin.ModelAdmin):
     readonly_fields = HUB_READONLY  # the status changes through the approval service only
     list_select_related = ["msp"]
     actions = ["approve"]
+    inlines = [HubOpinionInline]
 
     @admin.action(description="Désigner les MSP sélectionnées tête de pont", permissions=["approve"])
     def approve(self, request, queryset):

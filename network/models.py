@@ -541,3 +541,34 @@ class HubDesignation(QuickLoad, models.Model):
 
     def __str__(self):
         return f"{self.msp} ({self.get_status_display()})"
+
+
+class HubDecision(models.TextChoices):
+    APPROVAL = "APPROVAL", "Désignation comme tête de pont"
+    SUSPENSION = "SUSPENSION", "Suspension de la désignation"
+
+
+class HubOpinion(QuickLoad, models.Model):
+    """The opinion of the ARS of a hub's region on designating it or suspending it, recorded for the Cnam,
+    which sees it before deciding. Kept as given: a new opinion is a new row."""
+
+    hub = models.ForeignKey(
+        HubDesignation, on_delete=models.CASCADE, related_name="ars_opinions", verbose_name="tête de pont"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="ARS")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="agent"
+    )
+    decision = models.CharField("décision envisagée", max_length=12, choices=HubDecision.choices)
+    favourable = models.BooleanField("avis favorable")
+    reason = models.TextField("motif")
+    created_at = models.DateTimeField("donné le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "avis d'ARS sur une tête de pont"
+        verbose_name_plural = "avis d'ARS sur les têtes de pont"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        sense = "favorable" if self.favourable else "défavorable"
+        return f"ARS {self.region} : avis {sense} — {self.get_decision_display().lower()}"

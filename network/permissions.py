@@ -31,6 +31,7 @@ CNAM_STAFF_BACK_OFFICE = [
     "view_membership",
     "view_practitioner",
     "view_hubdesignation",
+    "view_hubopinion",
     "view_commune",
 ]
 
@@ -317,13 +318,25 @@ def viewer_for(request) -> Viewer:
     return viewer
 
 
+def msps_in_region(region_code: str):
+    """The ids of the MSPs whose main site is in the region (a subquery)."""
+    from .models import MspSite
+
+    return MspSite.objects.filter(is_main=True, commune__department__region_id=region_code).values("msp_id")
+
+
 def hubs_visible_to(queryset, viewer: Viewer):
-    """Approved hubs are public; candidate and suspended ones only to their MSP's coordinators and Cnam staff."""
+    """Approved hubs are public; candidate and suspended ones only to their MSP's coordinators, the ARS of
+    their region (which gives its opinion on them) and Cnam staff."""
     from django.db.models import Q
 
     if viewer.can_approve_hubs():
         return queryset
-    return queryset.filter(_public_hub() | Q(msp_id__in=viewer.coordinated_msp_ids))
+    visible = _public_hub() | Q(msp_id__in=viewer.coordinated_msp_ids)
+    region = viewer.ars_region_code if viewer.is_authenticated else None
+    if region is not None:
+        visible |= Q(msp_id__in=msps_in_region(region))
+    return queryset.filter(visible)
 
 
 def _public_hub():
@@ -342,4 +355,27 @@ def public_hubs(queryset):
 def can_see_hub(hub, viewer: Viewer) -> bool:
     from .models import HubStatus
 
-    return hub.status == HubStatus.APPROVED or viewer.can_approve_hubs() or viewer.coordinates(hub.msp_id)
+    if hub.status == HubStatus.APPROVED or viewer.can_approve_hubs() or viewer.coordinates(hub.msp_id):
+        return True
+    return (
+        viewer.is_authenticated
+        and viewer.ars_region_code is not None
+        and viewer.is_ars_agent_of(region_of_hub(hub))
+    )
+
+
+def region_of_hub(hub) -> str | None:
+    from .services.hubs import region_of
+
+    return region_of(hub.msp_id)
+
+
+def can_read_ars_opinions(hub, viewer: Viewer) -> bool:
+    """The ARS's opinions on a hub: Cnam staff who decide, and the ARS of the hub's region."""
+    if viewer.can_approve_hubs():
+        return True
+    return (
+        viewer.is_authenticated
+        and viewer.ars_region_code is not None
+        and viewer.is_ars_agent_of(region_of_hub(hub))
+    )

@@ -129,3 +129,12 @@ NetworkErrorCodeEnum = enum_from_choices(
         "ALREADY_VERIFIED": "The MSP is already confirmed.",
     },
 )
+HubDecisionEnum = enum_from_choices(
+    models.HubDecision,
+    "HubDecision",
+    "A decision of the Cnam on a hub that the ARS of its region gives an opinion on.",
+    {
+        "APPROVAL": "Designating the MSP tête de pont (a candidate or suspended hub).",
+        "SUSPENSION": "Suspending an approved designation.",
+    },
+)

@@ -1,16 +1,20 @@
-"""Mutations on hub designations: apply (the MSP's coordinators), approve and suspend (Cnam staff)."""
+"""Mutations on hub designations: apply (the MSP's coordinators), approve and suspend (Cnam staff), the
+opinion of the ARS of the hub's region on those decisions."""
 
 from decimal import Decimal
 
 import graphene
+from django.core.exceptions import ValidationError
 
-from backend.core.graphql import get_object
+from backend.core.graphql import Forbidden, enum_value, get_object
 from backend.core.permissions import Permission
 
 from .. import models
+from ..permissions import viewer_for
 from ..services import hubs
 from . import types
 from .common import NetworkMutation, managed_msp
+from .enums import HubDecisionEnum
 from .inputs import HubApplicationInput
 
 
@@ -60,6 +64,39 @@ class ApproveHub(NetworkMutation):
     @classmethod
     def perform(cls, root, info, id):
         return cls(hub=hubs.approve_hub(_hub(id), approved_by=info.context.user), errors=[])
+
+
+class GiveArsOpinionOnHub(NetworkMutation):
+    """The ARS of the hub's region gives its opinion on designating it (a candidate or suspended hub) or
+    on suspending it (an approved one); the Cnam reads it (`Hub.arsOpinions`, the admin) before deciding."""
+
+    class Meta:
+        permissions = [Permission.ARS_AGENT]
+
+    class Arguments:
+        hub_id = graphene.ID(required=True, description="Global ID of a hub of the caller's region.")
+        decision = HubDecisionEnum(required=True, description="The decision the opinion is about.")
+        favourable = graphene.Boolean(required=True, description="In favour of it or not.")
+        reason = graphene.String(required=True, description="Why, in French (shown to the Cnam).")
+
+    hub = graphene.Field(types.Hub, description="The hub, with the opinion in `arsOpinions`.")
+
+    @classmethod
+    def perform(cls, root, info, hub_id, decision, favourable, reason):
+        from ..permissions import region_of_hub
+
+        viewer = viewer_for(info.context)
+        hub = get_object(
+            hub_id, models.HubDesignation, "Hub", "hubId",
+            types.Hub.get_queryset(models.HubDesignation.objects.all(), info),
+        )  # fmt: skip
+        if viewer.ars_region_code is None:  # an administrator: the opinion is an ARS's to give
+            raise Forbidden("Seul un agent de l'ARS de la région donne cet avis.")
+        region = region_of_hub(hub)
+        if not viewer.is_ars_agent_of(region):  # another region's hub: nothing to learn about it
+            raise ValidationError({"hubId": ValidationError("Objet introuvable.", code="NOT_FOUND")})
+        hubs.give_ars_opinion(hub, info.context.user, region, enum_value(decision), favourable, reason)
+        return cls(hub=hub, errors=[])
 
 
 class SuspendHub(NetworkMutation):

@@ -21,4 +21,5 @@ class NetworkMutationFields(graphene.ObjectType):
     end_msp_membership = msp_mutations.EndMspMembership.Field()
     apply_for_hub = hub_mutations.ApplyForHub.Field()
     approve_hub = hub_mutations.ApproveHub.Field()
+    give_ars_opinion_on_hub = hub_mutations.GiveArsOpinionOnHub.Field()
     suspend_hub = hub_mutations.SuspendHub.Field()

@@ -8,11 +8,12 @@ from backend.core.graphql import LoadedNode, selected_any
 from backend.core.pagination import CAPPED_LIST_DEFAULT, CountableConnection, capped, capped_list_first
 
 from .. import models
-from ..permissions import can_see_hub, hubs_visible_to, viewer_for
+from ..permissions import can_read_ars_opinions, can_see_hub, hubs_visible_to, viewer_for
 from ..services.composition import composition_of
 from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_SITES
 from .enums import (
     CompositionStateEnum,
+    HubDecisionEnum,
     HubStatusEnum,
     InvitationStatusEnum,
     MembershipRoleEnum,
@@ -345,7 +346,14 @@ class Hub(LoadedNode, DjangoObjectType):
     approved_at = graphene.DateTime(description="When the designation was last approved.")
     suspended_at = graphene.DateTime(description="When the designation was suspended, if it is.")
     suspension_reason = graphene.String(
-        description="Why it was suspended; shown to the MSP's coordinators and Cnam staff only."
+        description="Why it was suspended; shown to the MSP's coordinators, the ARS of its region and Cnam "
+        "staff only."
+    )
+    ars_opinions = graphene.List(
+        graphene.NonNull(lambda: HubArsOpinion),
+        required=True,
+        description="The opinions of the ARS of the hub's region, newest first: for Cnam staff and that ARS "
+        "(empty for anyone else).",
     )
 
     class Meta:
@@ -376,11 +384,33 @@ class Hub(LoadedNode, DjangoObjectType):
     def resolve_monthly_coordination_hours(self, info):
         return float(self.monthly_coordination_hours)
 
+    def resolve_ars_opinions(self, info):
+        if not can_read_ars_opinions(self, viewer_for(info.context)):
+            return []
+        return list(self.ars_opinions.select_related("region", "author"))
+
     def resolve_suspension_reason(self, info):
         viewer = viewer_for(info.context)
-        if viewer.can_approve_hubs() or viewer.coordinates(self.msp_id):
+        if viewer.coordinates(self.msp_id) or can_read_ars_opinions(self, viewer):
             return self.suspension_reason or None
         return None
+
+
+class HubArsOpinion(graphene.ObjectType):
+    """The opinion of the ARS of a hub's region on a decision about it, for the Cnam to read first."""
+
+    decision = graphene.Field(HubDecisionEnum, required=True, description="The decision it is about.")
+    favourable = graphene.Boolean(required=True, description="Whether the ARS is in favour of it.")
+    reason = graphene.String(required=True, description="Why, in French.")
+    region_name = graphene.String(required=True, description="The ARS that gave it (its region).")
+    author_name = graphene.String(description="The agent who gave it.")
+    created_at = graphene.DateTime(required=True, description="When it was given.")
+
+    def resolve_region_name(self, info):
+        return self.region.name
+
+    def resolve_author_name(self, info):
+        return self.author.get_full_name() or self.author.email if self.author else None
 
 
 class NearbyHub(graphene.ObjectType):

@@ -10,7 +10,17 @@ from django.utils import timezone
 
 from .. import events
 from ..errors import NetworkErrorCode
-from ..models import HubDesignation, HubStatus, Membership, Msp, MspSite, MspStatus, OfferKind
+from ..models import (
+    HubDecision,
+    HubDesignation,
+    HubOpinion,
+    HubStatus,
+    Membership,
+    Msp,
+    MspSite,
+    MspStatus,
+    OfferKind,
+)
 from .geo import bounding_box, distance_expression
 
 MAX_SERVICE_RADIUS_KM = 200
@@ -124,6 +134,53 @@ def suspend_hub(hub: HubDesignation, reason: str) -> HubDesignation:
     hub.save()
     _changed(hub)
     return hub
+
+
+def region_of(msp_id: int) -> str | None:
+    """The region of an MSP: that of its main site (None without sites)."""
+    return (
+        MspSite.objects.filter(msp_id=msp_id)
+        .order_by("-is_main", "pk")
+        .values_list("commune__department__region_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def give_ars_opinion(
+    hub: HubDesignation, author, region_code: str, decision: str, favourable: bool, reason: str
+) -> HubOpinion:
+    """Record the opinion of the ARS of `region_code` on designating the hub (while it is a candidate or
+    suspended) or suspending it (while approved), for the Cnam to read before it decides."""
+    hub = HubDesignation.objects.select_for_update().get(pk=hub.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ValidationError("Le motif de l'avis est obligatoire.", code=NetworkErrorCode.REQUIRED)}
+        )
+    if len(reason) > 2000:
+        raise ValidationError(
+            {"reason": ValidationError("Le motif dépasse 2 000 caractères.", code=NetworkErrorCode.INVALID)}
+        )
+    if decision == HubDecision.APPROVAL and hub.status == HubStatus.APPROVED:
+        raise ValidationError(
+            ValidationError(
+                "Cette MSP est déjà désignée tête de pont : l'avis ne peut porter que sur une suspension.",
+                code=NetworkErrorCode.INVALID_HUB_TRANSITION,
+            )
+        )
+    if decision == HubDecision.SUSPENSION and hub.status != HubStatus.APPROVED:
+        raise ValidationError(
+            ValidationError(
+                "Seule une désignation en cours peut être suspendue.",
+                code=NetworkErrorCode.INVALID_HUB_TRANSITION,
+            )
+        )
+    opinion = HubOpinion.objects.create(
+        hub=hub, region_id=region_code, author=author, decision=decision, favourable=favourable, reason=reason
+    )
+    _changed(hub)
+    return opinion
 
 
 @transaction.atomic

@@ -126,13 +126,20 @@ HUBS = "query($filter: HubFilterInput) { hubs(first: 50, filter: $filter) { tota
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_candidate_hubs_are_visible_to_their_coordinators_and_cnam_staff_only(gql, world, role):
+def test_candidate_hubs_are_visible_to_their_coordinators_their_regions_ars_and_cnam_staff_only(
+    gql, world, role
+):
     world.hub.status = HubStatus.CANDIDATE
     world.hub.save()
     approved = make_hub(make_msp("Approuvée", "89387"))
     result = gql.execute(HUBS, user=world.user(role))
     names = {edge["node"]["msp"]["name"] for edge in result["data"]["hubs"]["edges"]}
-    sees_candidate = role in {"coordinator", "cnam_staff", "admin"}
+    sees_candidate = role in {
+        "coordinator",
+        "ars_agent",
+        "cnam_staff",
+        "admin",
+    }  # the ARS: to give its opinion
     assert names == ({world.msp.name, approved.msp.name} if sees_candidate else {approved.msp.name})
 
     node = gql.execute(
@@ -145,13 +152,13 @@ def test_candidate_hubs_are_visible_to_their_coordinators_and_cnam_staff_only(gq
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_suspension_reason_is_shown_to_the_msp_and_cnam_only(gql, world, role):
+def test_suspension_reason_is_shown_to_the_msp_its_regions_ars_and_cnam_only(gql, world, role):
     world.hub.status = HubStatus.SUSPENDED
     world.hub.suspension_reason = "Capacité non tenue"
     world.hub.save()
     result = gql.execute(HUBS, {"filter": {"status": ["SUSPENDED"]}}, user=world.user(role))
     edges = result["data"]["hubs"]["edges"]
-    if role in {"coordinator", "cnam_staff", "admin"}:
+    if role in {"coordinator", "ars_agent", "cnam_staff", "admin"}:
         assert edges[0]["node"]["suspensionReason"] == "Capacité non tenue"
     else:
         assert edges == []
