@@ -10,6 +10,7 @@ COPY pyproject.toml README.md ./
 COPY backend backend
 COPY network network
 COPY mentoring mentoring
+COPY observatory observatory
 COPY manage.py schema.graphql ./
 COPY docker/entrypoint.sh /usr/local/bin/entrypoint
 RUN pip install --no-cache-dir . \

@@ -15,10 +15,16 @@ from mentoring.graphql.schema import (
     MentoringSubscriptionFields,
 )
 from network.graphql.schema import NetworkMutationFields, NetworkQueryFields, NetworkSubscriptionFields
+from observatory.graphql.schema import ObservatoryQueryFields
 
 
 class Query(
-    AccountQueryFields, NetworkQueryFields, MentoringQueryFields, AcceleratorQueryFields, graphene.ObjectType
+    AccountQueryFields,
+    NetworkQueryFields,
+    MentoringQueryFields,
+    AcceleratorQueryFields,
+    ObservatoryQueryFields,
+    graphene.ObjectType,
 ):
     """Entry points for reading."""
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "backend.mail",  # the outbox: every e-mail is a row and a job
     "network",
     "mentoring",
+    "observatory",
 ]
 
 MIDDLEWARE = [

@@ -77,8 +77,10 @@ class Stats:
     breach_rate: float | None
 
 
-def stats(since: date, until: date, region_code: str | None = None) -> Stats:
-    """Requests received from `since` to `until` (days of Europe/Paris), in a region or all."""
+def stats(
+    since: date, until: date, region_code: str | None = None, department_code: str | None = None
+) -> Stats:
+    """Requests received from `since` to `until` (days of Europe/Paris), in a region, a department or all."""
     zone = timezone.get_current_timezone()
     requests = AcceleratorRequest.objects.filter(
         created_at__gte=datetime.combine(since, time.min, zone),
@@ -86,6 +88,8 @@ def stats(since: date, until: date, region_code: str | None = None) -> Stats:
     )
     if region_code:
         requests = requests.filter(department__region_id=region_code)
+    if department_code:
+        requests = requests.filter(department_id=department_code)
     figures = requests.aggregate(
         total=Count("pk"),
         breached=Count("pk", filter=Q(sla_status=SlaStatus.BREACHED)),

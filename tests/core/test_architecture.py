@@ -22,7 +22,7 @@ def defined_names(path: Path) -> set[str]:
 
 
 def test_every_path_named_exists():
-    paths = set(re.findall(r"`((?:backend|network|mentoring|tests)/[\w/.]*)", TEXT))
+    paths = set(re.findall(r"`((?:backend|network|mentoring|observatory|tests)/[\w/.]*)", TEXT))
     assert len(paths) > 20
     missing = [p for p in sorted(paths) if "<" not in p and not (ROOT / p.split(":")[0]).exists()]
     assert not missing, f"ARCHITECTURE.md names what does not exist: {missing}"

@@ -1,0 +1,154 @@
+"""The observatory's types: figures only (counts, hours, medians), which anyone may read."""
+
+import graphene
+
+from network.graphql.enums import OfferKindEnum
+
+from ..selectors import NATIONAL_TARGET, PLAN_2023, Level
+
+
+class ObservatoryLevel(graphene.Enum):
+    """The kind of territory figures are computed for."""
+
+    NATION = Level.NATION
+    REGION = Level.REGION
+    DEPARTMENT = Level.DEPARTMENT
+
+    @property
+    def description(self):
+        return {
+            Level.NATION: "The whole of France, overseas included.",
+            Level.REGION: "A region, by its INSEE code (e.g. 44, Grand Est).",
+            Level.DEPARTMENT: "A department, by its INSEE code (e.g. 51, Marne).",
+        }[self.value]
+
+
+class ObservatoryScopeInput(graphene.InputObjectType):
+    """A territory: the nation, or a region or department by its INSEE code."""
+
+    level = ObservatoryLevel(required=True, description="Nation, region or department.")
+    code = graphene.String(description="INSEE code of the region or department (not for the nation).")
+
+
+class ProfessionCount(graphene.ObjectType):
+    """Members of operating MSPs in one profession."""
+
+    code = graphene.String(required=True, description="Profession code (TRE_G15).")
+    label = graphene.String(required=True, description="Profession, in French.")
+    count = graphene.Int(required=True, description="Practitioners with a current membership.")
+
+
+class OfferKindCount(graphene.ObjectType):
+    """Active support offers of approved hubs, of one kind."""
+
+    kind = graphene.Field(OfferKindEnum, required=True, description="Kind of support.")
+    count = graphene.Int(required=True, description="Active offers.")
+
+
+class CoordinationMonth(graphene.ObjectType):
+    """Coordination time given by the territory's hubs in one month."""
+
+    month = graphene.Date(required=True, description="First day of the month.")
+    hours_given = graphene.Float(required=True, description="Hours of coordination sessions logged.")
+
+
+class AcceleratorFigures(graphene.ObjectType):
+    """Accelerator questions from the territory over the last 365 days."""
+
+    total = graphene.Int(required=True, description="Questions received.")
+    median_first_response_hours = graphene.Float(description="Median business hours to the first reply.")
+    median_resolution_hours = graphene.Float(description="Median business hours to resolution.")
+    breach_rate = graphene.Float(description="Share of questions whose service level was breached.")
+
+
+class Observatory(graphene.ObjectType):
+    """Figures of the MSP network for one territory. Counts only: nothing names a person."""
+
+    level = ObservatoryLevel(required=True, description="The kind of territory.")
+    code = graphene.String(description="Its INSEE code (none for the nation).")
+    name = graphene.String(required=True, description="Its name, in French.")
+    msps_operating = graphene.Int(
+        required=True, description="MSPs in operation (main site in the territory)."
+    )
+    msps_in_project = graphene.Int(required=True, description="MSPs in project.")
+    msps_closed = graphene.Int(required=True, description="MSPs closed.")
+    national_target = graphene.Int(
+        required=True, description=f"The plan's national target of MSPs ({NATIONAL_TARGET:,} by 2027)."
+    )
+    plan_2023_operating = graphene.Int(
+        required=True, description="MSPs in operation nationally in 2023, the plan's starting point."
+    )
+    plan_2023_in_project = graphene.Int(
+        required=True, description="MSPs in project nationally in 2023 (about), the plan's starting point."
+    )
+    share_of_target = graphene.Float(
+        required=True, description="MSPs in operation in the territory over the national target (0–1)."
+    )
+    members_by_profession = graphene.List(
+        graphene.NonNull(ProfessionCount),
+        required=True,
+        description="Practitioners with a current membership of an operating MSP, by profession, most first.",
+    )
+    hubs_approved = graphene.Int(required=True, description="Approved hubs (têtes de pont).")
+    hubs_candidate = graphene.Int(required=True, description="Hubs waiting for the Cnam's decision.")
+    offers_by_kind = graphene.List(
+        graphene.NonNull(OfferKindCount),
+        required=True,
+        description="Active offers of approved hubs, by kind.",
+    )
+    monthly_hours_offered = graphene.Float(
+        required=True,
+        description="Coordination hours the approved hubs lend each month (their current capacity).",
+    )
+    hours_given_by_month = graphene.List(
+        graphene.NonNull(CoordinationMonth),
+        required=True,
+        description="Coordination hours given by the territory's hubs, the last 12 months, oldest first.",
+    )
+    bookings_held = graphene.Int(required=True, description="Confirmed bookings of slots that have started.")
+    mentoring_requests_submitted = graphene.Int(
+        required=True, description="Mentoring requests sent to a hub (requester in the territory)."
+    )
+    mentoring_requests_accepted = graphene.Int(required=True, description="Of which accepted.")
+    accelerator = graphene.Field(
+        AcceleratorFigures,
+        required=True,
+        description="Accelerator questions from the territory, last 365 days.",
+    )
+
+    @staticmethod
+    def of(figures):
+        stats = figures.accelerator
+        return Observatory(
+            level=figures.scope.level,
+            code=figures.scope.code,
+            name=figures.scope.name,
+            msps_operating=figures.msps_operating,
+            msps_in_project=figures.msps_project,
+            msps_closed=figures.msps_closed,
+            national_target=NATIONAL_TARGET,
+            plan_2023_operating=PLAN_2023["operating"],
+            plan_2023_in_project=PLAN_2023["project"],
+            share_of_target=round(figures.msps_operating / NATIONAL_TARGET, 4),
+            members_by_profession=[
+                ProfessionCount(code=code, label=label, count=n)
+                for code, label, n in figures.members_by_profession
+            ],
+            hubs_approved=figures.hubs_approved,
+            hubs_candidate=figures.hubs_candidate,
+            offers_by_kind=[OfferKindCount(kind=kind, count=n) for kind, n in figures.offers_by_kind],
+            monthly_hours_offered=float(figures.hours_capacity),
+            hours_given_by_month=[
+                CoordinationMonth(month=month, hours_given=float(hours))
+                for month, hours in figures.hours_given_by_month
+            ],
+            bookings_held=figures.bookings_held,
+            mentoring_requests_submitted=figures.mentoring_submitted,
+            mentoring_requests_accepted=figures.mentoring_accepted,
+            accelerator=AcceleratorFigures(
+                total=stats.total,
+                median_first_response_hours=stats.median_first_response_hours,
+                median_resolution_hours=stats.median_resolution_hours,
+                breach_rate=stats.breach_rate,
+            ),
+        )

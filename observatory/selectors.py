@@ -1,0 +1,188 @@
+"""The observatory's figures, computed in PostgreSQL for one territory (nation, region or department).
+
+An MSP belongs to the territory of its main site; a mentoring request to that of the requester's commune;
+an accelerator question to its department. Counts only: no names, nothing personal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from mentoring.accelerator import selectors as accelerator
+from mentoring.models import (
+    Booking,
+    BookingRole,
+    BookingStatus,
+    CoordinationSession,
+    MentoringRequest,
+    RequestStatus,
+    SupportOffer,
+)
+from network.models import (
+    Department,
+    HubDesignation,
+    HubStatus,
+    Membership,
+    Msp,
+    MspSite,
+    MspStatus,
+    Region,
+)
+
+NATIONAL_TARGET = 4000  # MSPs by 2027: the plan "4 000 maisons de santé pluriprofessionnelles"
+PLAN_2023 = {"operating": 2251, "project": 300}  # the plan's key figures for 2023 (seeds/)
+MONTHS = 12
+
+
+class Level:
+    NATION = "NATION"
+    REGION = "REGION"
+    DEPARTMENT = "DEPARTMENT"
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: str
+    code: str | None
+    name: str
+
+    def msp_ids(self):
+        """The MSPs of the territory, as a subquery (None for the nation: no filter)."""
+        if self.level == Level.NATION:
+            return None
+        where = (
+            {"commune__department__region_id": self.code}
+            if self.level == Level.REGION
+            else {"commune__department_id": self.code}
+        )
+        return MspSite.objects.filter(is_main=True, **where).values("msp_id")
+
+    def communes(self, prefix: str) -> Q:
+        """Rows whose commune (through `prefix`, e.g. "commune__") is in the territory."""
+        if self.level == Level.NATION:
+            return Q()
+        if self.level == Level.REGION:
+            return Q(**{f"{prefix}department__region_id": self.code})
+        return Q(**{f"{prefix}department_id": self.code})
+
+
+def scope_of(level: str, code: str | None) -> Scope:
+    """The territory named by a level and an INSEE code; a French error for an unknown one."""
+    if level == Level.NATION:
+        return Scope(Level.NATION, None, "France entière")
+    model, label = (Region, "région") if level == Level.REGION else (Department, "département")
+    found = model.objects.filter(pk=(code or "").strip().upper()).first()
+    if found is None:
+        raise ValidationError(
+            {"code": ValidationError(f"Code de {label} inconnu : « {code or ''} ».", code="INVALID")}
+        )
+    return Scope(level, found.pk, found.name)
+
+
+@dataclass
+class Figures:
+    scope: Scope
+    msps_operating: int
+    msps_project: int
+    msps_closed: int
+    members_by_profession: list[tuple[str, str, int]]
+    hubs_approved: int
+    hubs_candidate: int
+    offers_by_kind: list[tuple[str, int]]
+    hours_capacity: Decimal
+    hours_given_by_month: list[tuple[date, Decimal]] = field(default_factory=list)
+    bookings_held: int = 0
+    mentoring_submitted: int = 0
+    mentoring_accepted: int = 0
+    accelerator: accelerator.Stats | None = None
+
+
+def _in(queryset, scope: Scope, path: str):
+    ids = scope.msp_ids()
+    return queryset if ids is None else queryset.filter(**{f"{path}__in": ids})
+
+
+def figures(scope: Scope, today: date | None = None) -> Figures:
+    today = today or timezone.localdate()
+    msps = _in(Msp.objects.all(), scope, "pk").aggregate(
+        operating=Count("pk", filter=Q(status=MspStatus.OPERATING)),
+        project=Count("pk", filter=Q(status=MspStatus.PROJECT)),
+        closed=Count("pk", filter=Q(status=MspStatus.CLOSED)),
+    )
+    members = (
+        _in(Membership.objects.current(), scope, "msp_id")
+        .filter(msp__status=MspStatus.OPERATING)
+        .values("practitioner__profession_id", "practitioner__profession__label")
+        .annotate(n=Count("practitioner_id", distinct=True))
+        .order_by("-n", "practitioner__profession__label")
+    )
+    hubs = _in(HubDesignation.objects.all(), scope, "msp_id")
+    hub_counts = hubs.aggregate(
+        approved=Count("pk", filter=Q(status=HubStatus.APPROVED)),
+        candidate=Count("pk", filter=Q(status=HubStatus.CANDIDATE)),
+        capacity=Sum("monthly_coordination_hours", filter=Q(status=HubStatus.APPROVED)),
+    )
+    offers = (
+        _in(SupportOffer.objects.filter(is_active=True, hub__status=HubStatus.APPROVED), scope, "hub__msp_id")
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .order_by("kind")
+    )
+    index = today.year * 12 + today.month - 1 - (MONTHS - 1)  # the month MONTHS - 1 before this one
+    first_month = date(index // 12, index % 12 + 1, 1)
+    given = {
+        row["month"]: Decimal(row["minutes"]) / 60
+        for row in _in(
+            CoordinationSession.objects.filter(date__gte=first_month), scope, "mentorship__hub__msp_id"
+        )
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(minutes=Sum("duration_minutes"))
+    }
+    months, month = [], first_month
+    while month <= today:
+        months.append((month, given.get(month, Decimal(0)).quantize(Decimal("0.01"))))
+        month = (month + timedelta(days=32)).replace(day=1)
+    bookings = _in(
+        Booking.objects.filter(
+            status=BookingStatus.CONFIRMED, role=BookingRole.ATTENDEE, starts_at__lt=timezone.now()
+        ),
+        scope,
+        "slot__offer__hub__msp_id",
+    ).count()
+    requests = MentoringRequest.objects.filter(scope.communes("commune__")).aggregate(
+        submitted=Count("pk", filter=Q(sent_at__isnull=False)),
+        accepted=Count("pk", filter=Q(status=RequestStatus.ACCEPTED)),
+    )
+    stats = accelerator.stats(
+        today - timedelta(days=365),
+        today,
+        region_code=scope.code if scope.level == Level.REGION else None,
+        department_code=scope.code if scope.level == Level.DEPARTMENT else None,
+    )
+    return Figures(
+        scope=scope,
+        msps_operating=msps["operating"],
+        msps_project=msps["project"],
+        msps_closed=msps["closed"],
+        members_by_profession=[
+            (row["practitioner__profession_id"], row["practitioner__profession__label"], row["n"])
+            for row in members
+        ],
+        hubs_approved=hub_counts["approved"],
+        hubs_candidate=hub_counts["candidate"],
+        offers_by_kind=[(row["kind"], row["n"]) for row in offers],
+        hours_capacity=hub_counts["capacity"] or Decimal(0),
+        hours_given_by_month=months,
+        bookings_held=bookings,
+        mentoring_submitted=requests["submitted"],
+        mentoring_accepted=requests["accepted"],
+        accelerator=stats,
+    )
