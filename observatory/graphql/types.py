@@ -152,3 +152,38 @@ class Observatory(graphene.ObjectType):
                 breach_rate=stats.breach_rate,
             ),
         )
+
+
+class ObservatoryPoint(graphene.ObjectType):
+    """A territory's figures at the end of one month (its monthly snapshot)."""
+
+    month = graphene.Date(required=True, description="First day of the month.")
+    msps_operating = graphene.Int(required=True, description="MSPs in operation.")
+    msps_in_project = graphene.Int(required=True, description="MSPs in project.")
+    members = graphene.Int(
+        required=True, description="Practitioners with a current membership of an operating MSP."
+    )
+    hubs_approved = graphene.Int(required=True, description="Approved hubs.")
+    hours_offered = graphene.Float(
+        required=True, description="Coordination hours the approved hubs lent a month."
+    )
+    hours_given = graphene.Float(required=True, description="Coordination hours given in the month.")
+    bookings_held = graphene.Int(required=True, description="Confirmed bookings of slots started, to date.")
+    accelerator_questions = graphene.Int(
+        required=True, description="Accelerator questions, the 365 days before."
+    )
+
+    @staticmethod
+    def of(snapshot):
+        figures = snapshot.figures
+        return ObservatoryPoint(
+            month=snapshot.month,
+            msps_operating=figures["msps_operating"],
+            msps_in_project=figures["msps_project"],
+            members=figures["members"],
+            hubs_approved=figures["hubs_approved"],
+            hours_offered=figures["hours_offered"],
+            hours_given=figures["hours_given"],
+            bookings_held=figures["bookings_held"],
+            accelerator_questions=figures["accelerator_questions"],
+        )
