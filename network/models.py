@@ -101,6 +101,8 @@ class Commune(QuickLoad, models.Model):
         verbose_name = "commune"
         verbose_name_plural = "communes"
         ordering = ["name", "code"]
+        # The communes of a box of coordinates: which ones a hub reaches (observatory coverage).
+        indexes = [models.Index(fields=["latitude", "longitude"], name="commune_coordinates")]
 
     def __str__(self):
         return f"{self.name} ({self.code})"

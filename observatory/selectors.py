@@ -186,3 +186,74 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         mentoring_accepted=requests["accepted"],
         accelerator=stats,
     )
+
+
+# Communes within reach of an approved hub: a site of an operating MSP holding an approved designation no
+# farther than the hub's own service radius (great circle). Hub sites are few (hundreds): each one takes
+# the communes of its bounding box (on the coordinates index), then the exact distance; a commune is
+# covered when any site reaches it.
+COVERAGE_SQL = """
+WITH hub_sites AS (
+    SELECT s.latitude AS lat, s.longitude AS lon, h.service_radius_km AS radius,
+           h.service_radius_km / 111.195 AS dlat,
+           least(180.0, h.service_radius_km / (111.195 * greatest(cos(radians(s.latitude)), 0.01))) AS dlon
+    FROM network_mspsite s
+    JOIN network_hubdesignation h ON h.msp_id = s.msp_id AND h.status = 'APPROVED'
+    JOIN network_msp m ON m.id = s.msp_id AND m.status = 'OPERATING'
+), reached AS (
+    SELECT DISTINCT c.code
+    FROM hub_sites s
+    JOIN network_commune c
+      ON c.latitude BETWEEN s.lat - s.dlat AND s.lat + s.dlat
+     AND c.longitude BETWEEN s.lon - s.dlon AND s.lon + s.dlon
+    WHERE 6371.0088 * acos(least(1.0, greatest(-1.0,
+            sin(radians(c.latitude)) * sin(radians(s.lat))
+            + cos(radians(c.latitude)) * cos(radians(s.lat)) * cos(radians(s.lon - c.longitude))))) <= s.radius
+)
+SELECT c.code, c.name, c.population, c.zoning, r.code IS NOT NULL AS covered
+FROM network_commune c
+JOIN network_department d ON d.code = c.department_id
+LEFT JOIN reached r ON r.code = c.code
+WHERE {where}
+"""
+
+
+@dataclass
+class Coverage:
+    population: int
+    covered: int
+    uncovered_priority: list[
+        tuple[str, str, int]
+    ]  # ZIP communes without a hub within reach, most populous first
+
+    @property
+    def share(self) -> float | None:
+        return round(self.covered / self.population, 4) if self.population else None
+
+
+def coverage(scope: Scope) -> Coverage:
+    """How much of the territory's population lives within reach of an approved hub, and which communes of
+    its priority zones (ZIP) none reaches."""
+    from django.db import connection
+
+    from network.models import Zoning
+
+    where, params = "TRUE", []
+    if scope.level == Level.REGION:
+        where, params = "d.region_id = %s", [scope.code]
+    elif scope.level == Level.DEPARTMENT:
+        where, params = "c.department_id = %s", [scope.code]
+    with connection.cursor() as cursor:
+        cursor.execute(COVERAGE_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+    population = sum(row[2] for row in rows)
+    covered = sum(row[2] for row in rows if row[4])
+    uncovered = sorted(
+        (
+            (code, name, people)
+            for code, name, people, zoning, reached in rows
+            if zoning == Zoning.ZIP and not reached
+        ),
+        key=lambda row: (-row[2], row[0]),
+    )
+    return Coverage(population=population, covered=covered, uncovered_priority=uncovered)

@@ -61,6 +61,37 @@ class AcceleratorFigures(graphene.ObjectType):
     breach_rate = graphene.Float(description="Share of questions whose service level was breached.")
 
 
+class CommuneReach(graphene.ObjectType):
+    """A commune of a priority zone (ZIP) that no approved hub reaches."""
+
+    code = graphene.String(required=True, description="INSEE code.")
+    name = graphene.String(required=True, description="Name.")
+    population = graphene.Int(required=True, description="Population.")
+
+
+class Coverage(graphene.ObjectType):
+    """How much of a territory lives within reach of an approved hub (its service radius from a site)."""
+
+    population = graphene.Int(required=True, description="Population of the territory's communes.")
+    population_covered = graphene.Int(required=True, description="Of which within reach of an approved hub.")
+    share_covered = graphene.Float(description="The share within reach (0–1); none without population.")
+    uncovered_priority_communes = graphene.List(
+        graphene.NonNull(CommuneReach),
+        required=True,
+        first=graphene.Int(default_value=20, description="How many (at most 500)."),
+        description="Communes of priority zones (ZIP, the ARS's zoning) that no approved hub reaches, most "
+        "populous first.",
+    )
+    uncovered_priority_count = graphene.Int(required=True, description="How many such communes in all.")
+
+    def resolve_uncovered_priority_communes(self, info, first=20):
+        from backend.core.graphql import bad_input
+
+        if not 0 <= first <= 500:
+            raise bad_input("`first` doit être compris entre 0 et 500.")
+        return [CommuneReach(code=c, name=n, population=p) for c, n, p in self.rows[:first]]
+
+
 class Observatory(graphene.ObjectType):
     """Figures of the MSP network for one territory. Counts only: nothing names a person."""
 
@@ -115,11 +146,30 @@ class Observatory(graphene.ObjectType):
         required=True,
         description="Accelerator questions from the territory, last 365 days.",
     )
+    coverage = graphene.Field(
+        Coverage,
+        required=True,
+        description="The population within reach of an approved hub, and the priority-zone communes none reaches "
+        "(computed only when asked: a national coverage compares every commune with every hub site).",
+    )
+
+    def resolve_coverage(self, info):
+        from ..selectors import coverage
+
+        found = coverage(self.scope)
+        result = Coverage(
+            population=found.population,
+            population_covered=found.covered,
+            share_covered=found.share,
+            uncovered_priority_count=len(found.uncovered_priority),
+        )
+        result.rows = found.uncovered_priority
+        return result
 
     @staticmethod
     def of(figures):
         stats = figures.accelerator
-        return Observatory(
+        observatory = Observatory(
             level=figures.scope.level,
             code=figures.scope.code,
             name=figures.scope.name,
@@ -152,6 +202,8 @@ class Observatory(graphene.ObjectType):
                 breach_rate=stats.breach_rate,
             ),
         )
+        observatory.scope = figures.scope
+        return observatory
 
 
 class ObservatoryPoint(graphene.ObjectType):
