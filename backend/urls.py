@@ -3,6 +3,7 @@ from django.urls import path
 
 from backend.core.views import graphql_view, healthz, home
 from mentoring.views import calendar_feed
+from observatory.views import export
 
 admin.site.site_header = "Tête de pont — administration"
 admin.site.site_title = "Tête de pont"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("exports/<str:kind>.csv", export, name="observatory-export"),
 ]
