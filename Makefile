@@ -72,7 +72,7 @@ bench-smoke: $(STAMP)
 	$(BENCH) bench/jobs.py --emails 30 --bookings 300
 	$(BENCH) bench/connections.py
 	$(BENCH) bench/abuse.py
-	$(BENCH) bench/observatory.py --runs 2
+	$(BENCH) bench/observatory_figures.py --runs 2
 
 clean:
 	rm -rf $(VENV) .localdb

@@ -33,3 +33,11 @@ def test_every_example_is_defined_where_it_says():
     assert len(examples) >= 8
     wrong = [f"{path}: {name}" for path, name in examples if name not in defined_names(ROOT / path)]
     assert not wrong, f"ARCHITECTURE.md points at what is not there: {wrong}"
+
+
+def test_no_bench_script_shadows_a_package():
+    """Bench scripts put `bench/` first on sys.path: one named like an app would be imported instead of it
+    (`bench/observatory.py` broke the in-process client of `http_load.py`)."""
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
+    scripts = {p.stem for p in (ROOT / "bench").glob("*.py")}
+    assert not packages & scripts

@@ -4,7 +4,7 @@ Same database as `network_queries.py` (DATABASE_URL name + "_bench"). Prints, fo
 region (Grand Est), the figures' median / p95 time and SQL query count, the coverage (every commune
 against every approved hub's sites) and the monthly snapshot of all 120 territories.
 
-    python bench/observatory.py --runs 20
+    python bench/observatory_figures.py --runs 20
 """
 
 import argparse
