@@ -140,6 +140,13 @@ if os.environ.get("DB_RANDOM_PAGE_COST", "1.1"):
     DATABASES["default"]["OPTIONS"]["options"] = (
         f"-c random_page_cost={float(os.environ.get('DB_RANDOM_PAGE_COST', '1.1'))}"
     )
+# A read replica (streaming replication of the primary), optional: the observatory's figures and exports
+# read from it when set (backend/core/db.py: heavy_reads, ReplicaRouter), everything else from the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=0)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"]["OPTIONS"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the test database through it
+DATABASE_ROUTERS = ["backend.core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from backend.core.db import heavy_alias
 from network.models import Department, HubDesignation, Membership, Msp, MspSite, MspStatus
 
 from .selectors import Level, Scope
@@ -46,7 +47,7 @@ def msps(scope: Scope) -> Iterator[str]:
         Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gt=today)
     )
     rows = (
-        _scoped(Msp.objects.all(), scope, "pk")
+        _scoped(Msp.objects.using(heavy_alias()), scope, "pk")
         .annotate(
             commune_code=Subquery(main.values("commune_id")[:1]),
             commune_name=Subquery(main.values("commune__name")[:1]),
@@ -84,7 +85,7 @@ def msps(scope: Scope) -> Iterator[str]:
 def hubs(scope: Scope) -> Iterator[str]:
     """Every hub designation of the territory: its MSP, status, capacity and offers."""
     rows = (
-        _scoped(HubDesignation.objects.all(), scope, "msp_id")
+        _scoped(HubDesignation.objects.using(heavy_alias()), scope, "msp_id")
         .order_by("pk")
         .values_list(
             "msp__finess",
@@ -120,13 +121,16 @@ def hubs(scope: Scope) -> Iterator[str]:
 def departments(scope: Scope) -> Iterator[str]:
     """The figures by department of the territory: MSPs by status, approved hubs, current members."""
     today = timezone.localdate()
-    departments = Department.objects.all()
+    alias = (
+        heavy_alias()
+    )  # these querysets run as the file streams, after the view: the database is fixed here
+    departments = Department.objects.using(alias)
     if scope.level == Level.REGION:
         departments = departments.filter(region_id=scope.code)
     elif scope.level == Level.DEPARTMENT:
         departments = departments.filter(pk=scope.code)
     by_department: dict[str, dict] = {}
-    main = MspSite.objects.filter(is_main=True)
+    main = MspSite.objects.using(alias).filter(is_main=True)
     for department, status, n in main.values_list("commune__department_id", "msp__status").annotate(
         n=Count("msp")
     ):
@@ -137,7 +141,8 @@ def departments(scope: Scope) -> Iterator[str]:
         .annotate(n=Count("msp"))
     )
     members_by = dict(
-        Membership.objects.current(today)
+        Membership.objects.using(alias)
+        .current(today)
         .filter(msp__status=MspStatus.OPERATING, msp__sites__is_main=True)
         .values_list("msp__sites__commune__department_id")
         .annotate(n=Count("practitioner_id", distinct=True))

@@ -234,16 +234,16 @@ class Coverage:
 def coverage(scope: Scope) -> Coverage:
     """How much of the territory's population lives within reach of an approved hub, and which communes of
     its priority zones (ZIP) none reaches."""
-    from django.db import connection
+    from django.db import connections, router
 
-    from network.models import Zoning
+    from network.models import Commune, Zoning
 
     where, params = "TRUE", []
     if scope.level == Level.REGION:
         where, params = "d.region_id = %s", [scope.code]
     elif scope.level == Level.DEPARTMENT:
         where, params = "c.department_id = %s", [scope.code]
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Commune) or "default"].cursor() as cursor:  # the replica, when heavy
         cursor.execute(COVERAGE_SQL.format(where=where), params)
         rows = cursor.fetchall()
     population = sum(row[2] for row in rows)

@@ -84,3 +84,45 @@ class QuickLoad:
         if loaded is not None:
             loaded.append(new)
         return new
+
+
+# --- A read replica for heavy reads ---------------------------------------------------------------
+
+REPLICA = "replica"  # the alias of DATABASE_REPLICA_URL's database, when it is set (settings.py)
+_heavy: contextvars.ContextVar[bool] = contextvars.ContextVar("heavy_reads", default=False)
+
+
+@contextmanager
+def heavy_reads():
+    """Reads in the block may go to the read replica (`ReplicaRouter`): figures and exports, which can
+    lag a little behind the primary without harm, never the reads a change is made from."""
+    token = _heavy.set(True)
+    try:
+        yield
+    finally:
+        _heavy.reset(token)
+
+
+def heavy_alias() -> str:
+    """The database heavy reads use: the replica when one is configured, else the primary. For querysets
+    evaluated after the block that chose them (a streamed export), given with `.using()`."""
+    from django.conf import settings
+
+    return REPLICA if REPLICA in settings.DATABASES else "default"
+
+
+class ReplicaRouter:
+    """Sends the reads of `heavy_reads()` blocks to the replica when `DATABASE_REPLICA_URL` is set; every
+    other read and every write to the primary. The replica is never migrated (it follows the primary)."""
+
+    def db_for_read(self, model, **hints):
+        return REPLICA if _heavy.get() and heavy_alias() == REPLICA else None
+
+    def db_for_write(self, model, **hints):
+        return None
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the same data on both
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return False if db == REPLICA else None

@@ -3,6 +3,7 @@
 import graphene
 from django.core.exceptions import ValidationError
 
+from backend.core.db import heavy_alias, heavy_reads
 from backend.core.graphql import Field, bad_input, enum_value
 from backend.core.permissions import Permission
 
@@ -33,7 +34,8 @@ class ObservatoryQueryFields(graphene.ObjectType):
     )
 
     def resolve_observatory(root, info, scope):
-        return Observatory.of(selectors.figures(_territory(scope)))
+        with heavy_reads():
+            return Observatory.of(selectors.figures(_territory(scope)))
 
     def resolve_observatory_trend(root, info, scope, since, until):
         territory = _territory(scope)
@@ -41,12 +43,16 @@ class ObservatoryQueryFields(graphene.ObjectType):
             raise bad_input("La fin de la période doit suivre son début.")
         if (until.year - since.year) * 12 + until.month - since.month >= 240:
             raise bad_input("Demandez au plus vingt ans à la fois.")
-        snapshots = Snapshot.objects.filter(
-            level=territory.level,
-            code=territory.code or "",
-            month__gte=since.replace(day=1),
-            month__lte=until.replace(day=1),
-        ).order_by("month")
+        snapshots = (
+            Snapshot.objects.using(heavy_alias())
+            .filter(
+                level=territory.level,
+                code=territory.code or "",
+                month__gte=since.replace(day=1),
+                month__lte=until.replace(day=1),
+            )
+            .order_by("month")
+        )
         return [ObservatoryPoint.of(snapshot) for snapshot in snapshots]
 
 

@@ -154,9 +154,12 @@ class Observatory(graphene.ObjectType):
     )
 
     def resolve_coverage(self, info):
+        from backend.core.db import heavy_reads
+
         from ..selectors import coverage
 
-        found = coverage(self.scope)
+        with heavy_reads():
+            found = coverage(self.scope)
         result = Coverage(
             population=found.population,
             population_covered=found.covered,

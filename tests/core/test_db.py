@@ -2,6 +2,7 @@
 the domain's error, and the surrounding transaction stays usable."""
 
 import threading
+import warnings
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -105,3 +106,44 @@ def test_quickly_loaded_instances_behave_as_django_builds_them(territories):
     finally:
         post_init.disconnect(listener, sender=Msp)
     assert seen == [again]
+
+
+def test_heavy_reads_go_to_the_replica_only_when_one_is_configured(settings):
+    """ReplicaRouter: the reads of a `heavy_reads()` block go to DATABASE_REPLICA_URL's database when it is
+    set; other reads, every write and every migration stay on the primary."""
+    from backend.core.db import REPLICA, ReplicaRouter, heavy_alias, heavy_reads
+    from network.models import Msp
+
+    router = ReplicaRouter()
+    with heavy_reads():
+        assert router.db_for_read(Msp) is None and heavy_alias() == "default"  # no replica configured
+    with warnings.catch_warnings():  # only the router reads it here: no connection to the replica is opened
+        warnings.simplefilter("ignore", UserWarning)
+        settings.DATABASES = {**settings.DATABASES, REPLICA: dict(settings.DATABASES["default"])}
+    assert router.db_for_read(Msp) is None  # an ordinary read
+    with heavy_reads():
+        assert router.db_for_read(Msp) == REPLICA and heavy_alias() == REPLICA
+        assert router.db_for_write(Msp) is None  # writes never
+    assert router.db_for_read(Msp) is None  # the block is over
+    assert (
+        router.allow_migrate(REPLICA, "network") is False
+        and router.allow_migrate("default", "network") is None
+    )
+
+
+@pytest.mark.django_db
+def test_the_observatory_reads_as_heavy_reads(gql, monkeypatch):
+    """Its figures, coverage and trend are read inside `heavy_reads()` (so from the replica when there is one)."""
+    from backend.core import db
+
+    seen = []
+    original = db.ReplicaRouter.db_for_read
+
+    def spy(self, model, **hints):
+        seen.append(db._heavy.get())
+        return original(self, model, **hints)
+
+    monkeypatch.setattr(db.ReplicaRouter, "db_for_read", spy)
+    result = gql.execute("{ observatory(scope: {level: NATION}) { mspsOperating coverage { population } } }")
+    assert "errors" not in result, result
+    assert seen and all(seen)
