@@ -99,3 +99,20 @@ def accelerator_message_visibilities(viewer: Viewer, request) -> set[str]:
     if viewer.is_ars_agent_of(request.ars_region_id):
         return {Visibility.PUBLIC, Visibility.ARS_NOTE}
     return {Visibility.PUBLIC}
+
+
+def acts_as_ars(viewer: Viewer, request) -> bool:
+    """Whether the viewer may act on a request as the ARS it was routed to: an agent of its region (or an
+    administrator, who may act for any ARS)."""
+    if request.ars_region_id is None:
+        return False
+    return viewer.is_ars_agent_of(request.ars_region_id) or viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP)
+
+
+def ars_inbox_region(viewer: Viewer, region_code: str | None) -> str | None:
+    """The region whose ARS inbox the viewer reads: an agent's own (asking for another is refused with
+    `PermissionError`); for staff, the one they name, or None for every region."""
+    own = viewer.ars_region_code
+    if own is not None and region_code not in (None, own):
+        raise PermissionError("Un agent d'ARS ne voit que la boîte de sa région.")
+    return own or region_code

@@ -357,11 +357,7 @@ def can_see_hub(hub, viewer: Viewer) -> bool:
 
     if hub.status == HubStatus.APPROVED or viewer.can_approve_hubs() or viewer.coordinates(hub.msp_id):
         return True
-    return (
-        viewer.is_authenticated
-        and viewer.ars_region_code is not None
-        and viewer.is_ars_agent_of(region_of_hub(hub))
-    )
+    return is_ars_of_hub(hub, viewer)
 
 
 def region_of_hub(hub) -> str | None:
@@ -370,12 +366,15 @@ def region_of_hub(hub) -> str | None:
     return region_of(hub.msp_id)
 
 
-def can_read_ars_opinions(hub, viewer: Viewer) -> bool:
-    """The ARS's opinions on a hub: Cnam staff who decide, and the ARS of the hub's region."""
-    if viewer.can_approve_hubs():
-        return True
+def is_ars_of_hub(hub, viewer: Viewer) -> bool:
+    """Whether the viewer is an agent of the ARS of the hub's region (its main site's)."""
     return (
         viewer.is_authenticated
         and viewer.ars_region_code is not None
         and viewer.is_ars_agent_of(region_of_hub(hub))
     )
+
+
+def can_read_ars_opinions(hub, viewer: Viewer) -> bool:
+    """The ARS's opinions on a hub: Cnam staff who decide, and the ARS of the hub's region."""
+    return viewer.can_approve_hubs() or is_ars_of_hub(hub, viewer)

@@ -83,7 +83,7 @@ class GiveArsOpinionOnHub(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, hub_id, decision, favourable, reason):
-        from ..permissions import region_of_hub
+        from ..permissions import is_ars_of_hub, region_of_hub
 
         viewer = viewer_for(info.context)
         hub = get_object(
@@ -92,9 +92,9 @@ class GiveArsOpinionOnHub(NetworkMutation):
         )  # fmt: skip
         if viewer.ars_region_code is None:  # an administrator: the opinion is an ARS's to give
             raise Forbidden("Seul un agent de l'ARS de la région donne cet avis.")
-        region = region_of_hub(hub)
-        if not viewer.is_ars_agent_of(region):  # another region's hub: nothing to learn about it
+        if not is_ars_of_hub(hub, viewer):  # another region's hub: nothing to learn about it
             raise ValidationError({"hubId": ValidationError("Objet introuvable.", code="NOT_FOUND")})
+        region = region_of_hub(hub)
         hubs.give_ars_opinion(hub, info.context.user, region, enum_value(decision), favourable, reason)
         return cls(hub=hub, errors=[])
 

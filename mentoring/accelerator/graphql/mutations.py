@@ -177,16 +177,13 @@ class RouteAcceleratorRequestToArs(AcceleratorRequestMutation):
 def _with_the_ars(info, request_id):
     """A request the caller acts on as its region's ARS: NOT_FOUND for anyone else (administrators act
     for any ARS)."""
-    from network.permissions import NetworkPermission
+    from mentoring.permissions import acts_as_ars
 
     request = get_object(
         request_id, models.AcceleratorRequest, "AcceleratorRequest", "id",
         types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info),
     )  # fmt: skip
-    viewer = viewer_for(info.context)
-    if request.ars_region_id is None or not (
-        viewer.is_ars_agent_of(request.ars_region_id) or viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP)
-    ):
+    if not acts_as_ars(viewer_for(info.context), request):
         raise ValidationError({"id": ValidationError("Objet introuvable.", code="NOT_FOUND")})
     return request
 

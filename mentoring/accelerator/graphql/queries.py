@@ -66,14 +66,14 @@ class AcceleratorQueryFields(graphene.ObjectType):
         return selectors.queue(data, enum_value(order_by), assignee)
 
     def resolve_ars_inbox(root, info, region_code=None, **kwargs):
+        from mentoring.permissions import ars_inbox_region
         from network.permissions import viewer_for
 
-        own = viewer_for(info.context).ars_region_code
-        if own is not None and region_code not in (None, own):
-            raise GraphQLError(
-                "Un agent d'ARS ne voit que la boîte de sa région.", extensions={"code": "FORBIDDEN"}
-            )
-        return selectors.ars_inbox(own or region_code)  # scoped by the type as well
+        try:
+            region = ars_inbox_region(viewer_for(info.context), region_code)
+        except PermissionError as refused:
+            raise GraphQLError(str(refused), extensions={"code": "FORBIDDEN"}) from None
+        return selectors.ars_inbox(region)  # scoped by the type as well
 
     def resolve_accelerator_request(root, info, id):
         visible = types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info)

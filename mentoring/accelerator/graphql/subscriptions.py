@@ -51,15 +51,14 @@ def _one_request(info, id):
 def _ars_inbox(info, region_code=None):
     from graphql import GraphQLError
 
-    viewer = viewer_for(info.context)
-    own = viewer.ars_region_code
-    region = own or region_code
+    from mentoring.permissions import ars_inbox_region
+
+    try:
+        region = ars_inbox_region(viewer_for(info.context), region_code)
+    except PermissionError as refused:
+        raise GraphQLError(str(refused), extensions={"code": "FORBIDDEN"}) from None
     if region is None:
         raise GraphQLError("Indiquez la région (regionCode).", extensions={"code": "BAD_USER_INPUT"})
-    if own is not None and region_code not in (None, own):
-        raise GraphQLError(
-            "Un agent d'ARS ne suit que la boîte de sa région.", extensions={"code": "FORBIDDEN"}
-        )
     return [(events.ARS_INBOX, region)]
 
 
