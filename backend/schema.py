@@ -15,7 +15,12 @@ from mentoring.graphql.schema import (
     MentoringSubscriptionFields,
 )
 from network.graphql.schema import NetworkMutationFields, NetworkQueryFields, NetworkSubscriptionFields
-from observatory.graphql.schema import ObservatoryQueryFields
+from observatory.graphql.schema import (
+    ObservatoryQueryFields,
+    WeakSignalMutationFields,
+    WeakSignalQueryFields,
+    WeakSignalSubscriptionFields,
+)
 
 
 class Query(
@@ -24,6 +29,7 @@ class Query(
     MentoringQueryFields,
     AcceleratorQueryFields,
     ObservatoryQueryFields,
+    WeakSignalQueryFields,
     graphene.ObjectType,
 ):
     """Entry points for reading."""
@@ -34,13 +40,18 @@ class Mutation(
     NetworkMutationFields,
     MentoringMutationFields,
     AcceleratorMutationFields,
+    WeakSignalMutationFields,
     graphene.ObjectType,
 ):
     """Entry points for changing data. Each returns its object and an `errors` list."""
 
 
 class Subscription(
-    NetworkSubscriptionFields, MentoringSubscriptionFields, AcceleratorSubscriptionFields, graphene.ObjectType
+    NetworkSubscriptionFields,
+    MentoringSubscriptionFields,
+    AcceleratorSubscriptionFields,
+    WeakSignalSubscriptionFields,
+    graphene.ObjectType,
 ):
     """Live updates, over WebSocket only (protocol graphql-transport-ws on /graphql)."""
 

@@ -41,7 +41,7 @@ def main():
     args = parser.parse_args()
     open_scale_database()
     from observatory import selectors
-    from observatory.services import take_snapshots
+    from observatory.services.snapshots import take_snapshots
 
     nation = selectors.scope_of(selectors.Level.NATION, None)
     grand_est = selectors.scope_of(selectors.Level.REGION, "44")

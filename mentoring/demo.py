@@ -4,6 +4,7 @@ Idempotent."""
 from datetime import date, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from network.models import (
     HubDesignation,
@@ -15,7 +16,7 @@ from network.models import (
     Practitioner,
 )
 
-from .models import LocationKind, MentoringRequest, MentoringTopic, SupportOffer
+from .models import LocationKind, MentoringRequest, MentoringTopic, RequestEventKind, SupportOffer
 from .services import requests as request_service
 from .services.coordination import log_session
 from .services.rota import assign_rota
@@ -141,6 +142,10 @@ def _load_requests(today: date) -> None:
     )  # fmt: skip
     if request is not None:
         request_service.send_request(request, saint_martin)
+        # Sent three weeks ago and still unanswered: a weak signal for the ARS Grand Est (observatory).
+        sent = timezone.now() - timedelta(weeks=3)
+        MentoringRequest.objects.filter(pk=request.pk).update(sent_at=sent)
+        request.events.filter(kind=RequestEventKind.SENT).update(created_at=sent)
 
     request = _request(
         "porteur.projet@demo.tetedepont.fr", "89309",

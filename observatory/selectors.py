@@ -64,6 +64,20 @@ class Scope:
         )
         return MspSite.objects.filter(is_main=True, **where).values("msp_id")
 
+    def region_code(self) -> str | None:
+        """The region the territory lies in (None for the nation)."""
+        if self.level == Level.DEPARTMENT:
+            return Department.objects.filter(pk=self.code).values_list("region_id", flat=True).first()
+        return self.code
+
+    def signals(self, queryset):
+        """Weak signals (observatory.models.WeakSignal) of the territory."""
+        if self.level == Level.REGION:
+            return queryset.filter(region_id=self.code)
+        if self.level == Level.DEPARTMENT:
+            return queryset.filter(department_id=self.code)
+        return queryset
+
     def communes(self, prefix: str) -> Q:
         """Rows whose commune (through `prefix`, e.g. "commune__") is in the territory."""
         if self.level == Level.NATION:

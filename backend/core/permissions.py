@@ -55,6 +55,11 @@ class Permission(Enum):
         "Cnam staff of the accelerator",
         "Réservé à l'équipe de l'accélérateur de la Cnam.",
     )
+    FOLLOW_SIGNALS = (
+        "observatory.follow_weaksignal",
+        "Cnam staff who follow the weak signals of the whole country",
+        "Réservé à l'équipe de la Cnam.",
+    )
     APPROVE_HUBS = ("network.approve_hub", "Cnam staff who designate hubs", "Réservé à l'équipe de la Cnam.")
     VERIFY_MSP = (
         "network.verify_msp",
@@ -104,6 +109,7 @@ class Permission(Enum):
 # What Cnam staff may do through the API: the whole of "Cnam staff", in one place.
 CNAM_STAFF = (
     Permission.ACCELERATOR_STAFF,
+    Permission.FOLLOW_SIGNALS,
     Permission.APPROVE_HUBS,
     Permission.VERIFY_MSP,
     Permission.VIEW_CONTACT_DETAILS,

@@ -158,3 +158,24 @@ def rank_hubs(
         )
     )
     return matches[:limit]
+
+
+def nearest_with_capacity(
+    latitude: float, longitude: float, exclude_msp_ids=(), limit: int = 3, radius_km: float = 100
+) -> list[HubMatch]:
+    """The approved hubs nearest to a point that reach it and still have coordination time this month, nearest
+    first: the ones to suggest to an MSP at risk (observatory's weak signals)."""
+    found = nearby_hubs(latitude, longitude, radius_km, limit=MAX_CANDIDATES, with_members=False)
+    excluded = set(exclude_msp_ids)
+    hubs = [(hub, distance) for hub, distance in found if hub.msp_id not in excluded]
+    allotted = allotted_hours(hub.pk for hub, _ in hubs)
+    matches = [
+        HubMatch(
+            hub=hub,
+            distance_km=distance,
+            capacity_hours=hub.monthly_coordination_hours,
+            allotted_hours=allotted.get(hub.pk, Decimal(0)),
+        )
+        for hub, distance in hubs
+    ]
+    return [match for match in matches if match.has_capacity][:limit]

@@ -53,6 +53,7 @@ HOLDS = {
         P.ANYONE,
         P.SIGNED_IN,
         P.ACCELERATOR_STAFF,
+        P.FOLLOW_SIGNALS,
         P.APPROVE_HUBS,
         P.VERIFY_MSP,
         P.VIEW_CONTACT_DETAILS,

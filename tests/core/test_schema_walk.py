@@ -108,13 +108,14 @@ def subscription_arguments(field_name, field):
         "offerId": ("SupportOffer", SupportOffer),
         ("acceleratorRequestEvents", "id"): ("AcceleratorRequest", AcceleratorRequest),
         "regionCode": "44",  # a plain value: Grand Est
+        "scope": {"level": "REGION", "code": "44"},  # an input object: Grand Est
     }
     variants = [{}]  # without optional arguments
     for name, argument in field.args.items():
         example = examples.get(name) or examples.get((field_name, name))
         if example is None:
             raise AssertionError(f"{field_name}({name}:): add an example argument to this test")
-        if isinstance(example, str):
+        if isinstance(example, str | dict):
             value = example
         else:
             type_name, model = example

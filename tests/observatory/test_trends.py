@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from network.models import MspStatus
 from observatory.models import Snapshot
-from observatory.services import take_snapshots
+from observatory.services.snapshots import take_snapshots
 from tests.conftest import ROLES, make_hub, make_msp, top_codes
 
 pytestmark = pytest.mark.django_db

@@ -17,6 +17,8 @@ class Command(BaseCommand):
         logins = load_demo()
         load_mentoring_demo()
         load_accelerator_demo()
+        # The demo's situations at risk, for the ARS and the Cnam (the observatory's command).
+        call_command("refresh_weak_signals", stdout=self.stdout)
         # The demo's story sends e-mails (bookings, requests…) to fictitious addresses: they are kept in the
         # admin's outbox, not sent.
         kept = OutgoingEmail.objects.filter(pk__gt=before, status=EmailStatus.QUEUED).update(

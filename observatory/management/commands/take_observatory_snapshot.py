@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from observatory.services import take_snapshots
+from observatory.services.snapshots import take_snapshots
 
 
 class Command(BaseCommand):

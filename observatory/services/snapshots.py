@@ -1,4 +1,4 @@
-"""The observatory's one write: the monthly snapshot of every territory's figures (a periodic job, or the
+"""The monthly snapshot of every territory's figures (a periodic job, or the
 `take_observatory_snapshot` command), from which `observatoryTrend` draws progress curves."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from network.models import Department, Region
 
-from . import selectors
-from .models import Snapshot
+from .. import selectors
+from ..models import Snapshot
 
 # What a snapshot keeps of the figures (all counts: nothing personal).
 KEPT = (

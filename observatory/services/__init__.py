@@ -1,0 +1,1 @@
+"""The observatory's writes: monthly snapshots (`snapshots`), weak signals (`weak_signals`)."""
