@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
+    "django.contrib.humanize",  # thousands in the observatory page
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -3,17 +3,19 @@ from django.urls import path
 
 from backend.core.views import graphql_view, healthz, home
 from mentoring.views import calendar_feed
-from observatory.views import export
+from observatory.views import export, observatory_page
 
 admin.site.site_header = "Tête de pont — administration"
 admin.site.site_title = "Tête de pont"
 admin.site.index_title = "Réseau des MSP, accompagnement et accélérateur"
 # The index lists every model already: without the side menu, lists keep their columns at 1,366 px.
 admin.site.enable_nav_sidebar = False
+admin.site.index_template = "admin/tetedepont_index.html"  # the index, with a link to the observatory page
 
 urlpatterns = [
     path("", home, name="home"),
     path("graphql", graphql_view, name="graphql"),
+    path("admin/observatoire/", admin.site.admin_view(observatory_page), name="observatory-page"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),

@@ -111,6 +111,14 @@ class ArsAgentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     list_select_related = ["user", "region"]
 
+    def save_model(self, request, obj, form, change):
+        # An agent signs in to the back office for the observatory page (and sees nothing else there: no
+        # model permission comes with it).
+        if not obj.user.is_staff:
+            obj.user.is_staff = True
+            obj.user.save(update_fields=["is_staff"])
+        super().save_model(request, obj, form, change)
+
 
 class HubOpinionInline(admin.TabularInline):
     """The ARS's opinions, read before deciding (given through the API by the region's agents)."""

@@ -200,8 +200,12 @@ def load_demo() -> list[tuple[str, str]]:
         ("ars.reunion", "Rémi", "Payet", "04"),
     ):
         agent = builder.user(
-            login(name), first, last, role=f"agent de l'ARS {Region.objects.get(pk=region).name}"
-        )
+            login(name),
+            first,
+            last,
+            role=f"agent de l'ARS {Region.objects.get(pk=region).name}",
+            is_staff=True,
+        )  # staff: the back office's observatory page is theirs (and nothing else there)
         ArsAgent.objects.update_or_create(user=agent, defaults={"region_id": region})
 
     # MSP de Saint-Martin-sur-le-Pré (Marne), opened 2017: 24 professionals incl. 8 doctors, 3 nurses,

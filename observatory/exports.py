@@ -170,4 +170,43 @@ def departments(scope: Scope) -> Iterator[str]:
     return _csv(header, rows())
 
 
-EXPORTS = {"msps": msps, "hubs": hubs, "departements": departments}
+def signals(scope: Scope) -> Iterator[str]:
+    """The weak signals of the territory still open or acknowledged: kind, MSP, hub, since when, why, what to
+    do (named MSPs: for the Cnam and the region's ARS only, as the view checks)."""
+    from .models import SignalStatus, WeakSignal
+
+    rows = (
+        scope.signals(WeakSignal.objects.using(heavy_alias()))
+        .exclude(status=SignalStatus.CLOSED)
+        .order_by("-started_at", "pk")
+        .values_list(
+            "pk",
+            "kind",
+            "status",
+            "msp__finess",
+            "msp__name",
+            "hub__msp__name",
+            "region_id",
+            "department_id",
+            "started_at",
+            "reason",
+            "suggested_action",
+        )
+    )
+    header = [
+        "signal",
+        "genre",
+        "statut",
+        "finess",
+        "msp",
+        "tete_de_pont",
+        "region",
+        "departement",
+        "depuis",
+        "motif",
+        "action_suggeree",
+    ]
+    return _csv(header, rows.iterator(chunk_size=CHUNK))
+
+
+EXPORTS = {"msps": msps, "hubs": hubs, "signaux": signals, "departements": departments}

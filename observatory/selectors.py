@@ -115,6 +115,7 @@ class Figures:
     bookings_held: int = 0
     mentoring_submitted: int = 0
     mentoring_accepted: int = 0
+    mentoring_median_answer_hours: float | None = None
     accelerator: accelerator.Stats | None = None
 
 
@@ -175,6 +176,7 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         submitted=Count("pk", filter=Q(sent_at__isnull=False)),
         accepted=Count("pk", filter=Q(status=RequestStatus.ACCEPTED)),
     )
+    median_answer = _median_answer_hours(scope)
     stats = accelerator.stats(
         today - timedelta(days=365),
         today,
@@ -198,8 +200,41 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         bookings_held=bookings,
         mentoring_submitted=requests["submitted"],
         mentoring_accepted=requests["accepted"],
+        mentoring_median_answer_hours=median_answer,
         accelerator=stats,
     )
+
+
+# A request's time to answer: from its first sending to a hub to the first answer of a hub after it (accepted,
+# declined, or details asked), in hours; the median over the territory's answered requests.
+MEDIAN_ANSWER_SQL = """
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM answered - sent) / 3600.0)
+FROM (
+    SELECT min(e.created_at) FILTER (WHERE e.kind = 'SENT') AS sent,
+           min(e.created_at) FILTER (WHERE e.kind IN ('ACCEPTED', 'DECLINED', 'INFO_REQUESTED')) AS answered
+    FROM mentoring_mentoringrequestevent e
+    JOIN mentoring_mentoringrequest r ON r.id = e.request_id
+    JOIN network_commune c ON c.code = r.commune_id
+    JOIN network_department d ON d.code = c.department_id
+    WHERE {where}
+    GROUP BY e.request_id
+) times
+WHERE answered >= sent
+"""
+
+
+def _median_answer_hours(scope: Scope) -> float | None:
+    from django.db import connections, router
+
+    where, params = "TRUE", []
+    if scope.level == Level.REGION:
+        where, params = "d.region_id = %s", [scope.code]
+    elif scope.level == Level.DEPARTMENT:
+        where, params = "c.department_id = %s", [scope.code]
+    with connections[router.db_for_read(MentoringRequest) or "default"].cursor() as cursor:
+        cursor.execute(MEDIAN_ANSWER_SQL.format(where=where), params)
+        (hours,) = cursor.fetchone()
+    return round(hours, 1) if hours is not None else None
 
 
 # Communes within reach of an approved hub: a site of an operating MSP holding an approved designation no
@@ -224,7 +259,8 @@ WITH hub_sites AS (
             sin(radians(c.latitude)) * sin(radians(s.lat))
             + cos(radians(c.latitude)) * cos(radians(s.lat)) * cos(radians(s.lon - c.longitude))))) <= s.radius
 )
-SELECT c.code, c.name, c.population, c.zoning, r.code IS NOT NULL AS covered
+SELECT c.code, c.name, c.population, c.zoning, r.code IS NOT NULL AS covered, c.department_id, c.latitude,
+       c.longitude
 FROM network_commune c
 JOIN network_department d ON d.code = c.department_id
 LEFT JOIN reached r ON r.code = c.code
@@ -245,12 +281,12 @@ class Coverage:
         return round(self.covered / self.population, 4) if self.population else None
 
 
-def coverage(scope: Scope) -> Coverage:
-    """How much of the territory's population lives within reach of an approved hub, and which communes of
-    its priority zones (ZIP) none reaches."""
+def commune_rows(scope: Scope) -> list[tuple]:
+    """The territory's communes: (code, name, population, zoning, covered, department, latitude, longitude),
+    covered when an approved hub reaches them."""
     from django.db import connections, router
 
-    from network.models import Commune, Zoning
+    from network.models import Commune
 
     where, params = "TRUE", []
     if scope.level == Level.REGION:
@@ -259,15 +295,40 @@ def coverage(scope: Scope) -> Coverage:
         where, params = "c.department_id = %s", [scope.code]
     with connections[router.db_for_read(Commune) or "default"].cursor() as cursor:  # the replica, when heavy
         cursor.execute(COVERAGE_SQL.format(where=where), params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def coverage(scope: Scope, rows: list[tuple] | None = None) -> Coverage:
+    """How much of the territory's population lives within reach of an approved hub, and which communes of
+    its priority zones (ZIP) none reaches."""
+    from network.models import Zoning
+
+    rows = commune_rows(scope) if rows is None else rows
     population = sum(row[2] for row in rows)
     covered = sum(row[2] for row in rows if row[4])
     uncovered = sorted(
         (
             (code, name, people)
-            for code, name, people, zoning, reached in rows
+            for code, name, people, zoning, reached, *_ in rows
             if zoning == Zoning.ZIP and not reached
         ),
         key=lambda row: (-row[2], row[0]),
     )
     return Coverage(population=population, covered=covered, uncovered_priority=uncovered)
+
+
+def places(scope: Scope) -> list[tuple]:
+    """The territory's MSPs (operating and in project) at their main site: (name, department, latitude,
+    longitude, operating, service radius of an approved hub or None)."""
+    sites = MspSite.objects.filter(is_main=True, msp__status__in=[MspStatus.OPERATING, MspStatus.PROJECT])
+    if scope.level != Level.NATION:
+        sites = sites.filter(scope.communes("commune__"))
+    rows = sites.values_list(
+        "msp__name", "commune__department_id", "latitude", "longitude", "msp__status", "msp__hub__status",
+        "msp__hub__service_radius_km",
+    )  # fmt: skip
+    return [
+        (name, department, latitude, longitude, status == MspStatus.OPERATING,
+         radius if hub == HubStatus.APPROVED and status == MspStatus.OPERATING else None)
+        for name, department, latitude, longitude, status, hub, radius in rows
+    ]  # fmt: skip

@@ -195,7 +195,7 @@ def make_ars_agent(region="44"):
     """A user who works for the ARS of `region` (Grand Est by default, where the Marne is)."""
     from network.models import ArsAgent
 
-    user = make_user()
+    user = make_user(is_staff=True)  # the back office's observatory page is theirs too
     ArsAgent.objects.create(user=user, region_id=region)
     return user
 
@@ -218,7 +218,7 @@ def world(db):
     msp = make_msp("MSP de Saint-Martin-sur-le-Pré (test)", commune="51504", team=(("10", 3), ("60", 2)))
     hub = make_hub(msp)
     other = make_msp("MSP de Sens (test)", commune="89387")
-    staff = make_user()
+    staff = make_user(is_staff=True)  # Cnam agents work in the back office too
     staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
     users = {
         "anonymous": None,

@@ -141,6 +141,10 @@ class Observatory(graphene.ObjectType):
         required=True, description="Mentoring requests sent to a hub (requester in the territory)."
     )
     mentoring_requests_accepted = graphene.Int(required=True, description="Of which accepted.")
+    mentoring_median_hours_to_answer = graphene.Float(
+        description="Median hours from a request's first sending to a hub's first answer (accepted, declined or "
+        "details asked); none before any answer."
+    )
     accelerator = graphene.Field(
         AcceleratorFigures,
         required=True,
@@ -198,6 +202,7 @@ class Observatory(graphene.ObjectType):
             bookings_held=figures.bookings_held,
             mentoring_requests_submitted=figures.mentoring_submitted,
             mentoring_requests_accepted=figures.mentoring_accepted,
+            mentoring_median_hours_to_answer=figures.mentoring_median_answer_hours,
             accelerator=AcceleratorFigures(
                 total=stats.total,
                 median_first_response_hours=stats.median_first_response_hours,

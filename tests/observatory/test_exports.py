@@ -75,3 +75,37 @@ def test_unknown_exports_and_territories_are_clear_errors(world):
     unknown = get("/exports/msps.csv?level=REGION&code=99", staff)
     assert unknown.status_code == 400 and "Code de région inconnu" in unknown.json()["error"]
     assert get("/exports/msps.csv?level=CANTON&code=1", staff).status_code == 400
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_signals_export_per_role(world, role):
+    """Named MSPs at risk: the Cnam any territory, an ARS its region only, nobody else."""
+    from datetime import date
+
+    from network.models import Membership
+    from observatory.services import weak_signals
+    from tests.helpers import at
+
+    for name, commune in (("MSP de Châlons (signal)", "51108"), ("MSP de Saint-Denis (signal)", "97411")):
+        msp = make_msp(name, commune, team=(("10", 1), ("60", 3)))
+        Membership.objects.filter(msp=msp, practitioner__profession_id="10").update(
+            end_date=date(2026, 10, 1)
+        )
+    weak_signals.refresh(at(2026, 11, 26, 10))
+    response = get("/exports/signaux.csv", world.user(role))
+    expected = {"anonymous": 401, "practitioner": 403, "coordinator": 403, "other_coordinator": 403}
+    if role in expected:
+        assert response.status_code == expected[role]
+        return
+    assert response.status_code == 200
+    table = rows(response)
+    assert table[0][:5] == ["signal", "genre", "statut", "finess", "msp"]
+    names = sorted(row[4] for row in table[1:])
+    if role == "ars_agent":
+        assert names == ["MSP de Châlons (signal)"]
+    elif role == "other_ars_agent":
+        assert names == ["MSP de Saint-Denis (signal)"]
+    else:
+        assert names == ["MSP de Châlons (signal)", "MSP de Saint-Denis (signal)"]
+    assert {row[1] for row in table[1:]} == {"MEMBERS_LOST"}
+    assert all(row[9].startswith("Plus aucun médecin") for row in table[1:])

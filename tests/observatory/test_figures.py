@@ -109,3 +109,35 @@ def test_the_national_figures_take_a_constant_number_of_queries(territory, djang
     make_msp("Encore une", "51504", team=(("10", 5),))
     with django_assert_max_num_queries(12):
         selectors.figures(selectors.scope_of("NATION", None), today=timezone.localdate() + timedelta(days=40))
+
+
+def test_the_median_time_to_answer_a_mentoring_request(world):
+    """From the first sending to the first answer of a hub (accepted, declined or details asked), by hand:
+    Marne 10 h and 30 h (median 20 h), an unanswered one left out; the Yonne 100 h; the nation 30 h."""
+    from mentoring.models import MentoringRequest, MentoringRequestEvent, RequestStatus
+
+    sent = at(2026, 10, 5, 9)
+
+    def request(commune, *steps):
+        made = MentoringRequest.objects.create(
+            requester=make_practitioner(commune=commune), topics=["SISA"], message="Aide ?", commune_id=commune,
+            status=RequestStatus.SENT, hub=world.hub, sent_at=sent,
+        )  # fmt: skip
+        for kind, hours in (("SENT", 0), *steps):
+            event = MentoringRequestEvent.objects.create(request=made, kind=kind, hub=world.hub)
+            MentoringRequestEvent.objects.filter(pk=event.pk).update(created_at=sent + timedelta(hours=hours))
+
+    request("51108", ("ACCEPTED", 10))
+    request("51272", ("INFO_REQUESTED", 30), ("INFO_PROVIDED", 40), ("ACCEPTED", 50))
+    request("51504")  # unanswered
+    request("89387", ("DECLINED", 100))
+    median = {
+        (level, code): selectors.figures(selectors.scope_of(level, code)).mentoring_median_answer_hours
+        for level, code in (("DEPARTMENT", "51"), ("DEPARTMENT", "89"), ("NATION", None), ("REGION", "04"))
+    }
+    assert median == {
+        ("DEPARTMENT", "51"): 20.0,
+        ("DEPARTMENT", "89"): 100.0,
+        ("NATION", None): 30.0,
+        ("REGION", "04"): None,
+    }
