@@ -1,7 +1,6 @@
 """The observatory's monthly snapshots: its figures for each territory, kept so progress can be drawn."""
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -82,8 +81,12 @@ class WeakSignal(QuickLoad, models.Model):
     )
     reason = models.TextField("motif")
     suggested_action = models.TextField("action suggérée")
-    suggested_hub_ids = ArrayField(
-        models.IntegerField(), default=list, blank=True, verbose_name="MSP tête de pont suggérées"
+    suggested_hubs = models.ManyToManyField(
+        "network.HubDesignation",
+        through="SuggestedHub",
+        related_name="+",
+        blank=True,
+        verbose_name="MSP tête de pont suggérées",
     )
     started_at = models.DateTimeField("depuis le")
     detected_at = models.DateTimeField("détecté le", auto_now_add=True)
@@ -125,6 +128,23 @@ class WeakSignal(QuickLoad, models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.msp_id}"
+
+
+class SuggestedHub(QuickLoad, models.Model):
+    """A hub the signal's action names (nearest with coordination time left), in order of distance."""
+
+    signal = models.ForeignKey(WeakSignal, on_delete=models.CASCADE, related_name="suggestions")
+    hub = models.ForeignKey("network.HubDesignation", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField("rang")
+
+    class Meta:
+        verbose_name = "MSP tête de pont suggérée"
+        verbose_name_plural = "MSP tête de pont suggérées"
+        ordering = ["signal", "rank"]
+        constraints = [models.UniqueConstraint(fields=["signal", "hub"], name="one_suggestion_per_hub")]
+
+    def __str__(self):
+        return f"{self.signal_id} — {self.rank + 1}"
 
 
 class SignalAction(models.TextChoices):

@@ -3,6 +3,7 @@ followed live. The rules are in observatory/services/weak_signals.py, who sees w
 observatory/permissions.py."""
 
 import graphene
+from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql import GraphQLError
@@ -13,13 +14,13 @@ from backend.core.permissions import Permission
 from backend.realtime.live import Listen
 from backend.realtime.subscriptions import EventNotVisible
 from network.graphql.types import Hub, Msp
-from network.models import HubDesignation
 from network.permissions import viewer_for
 
 from .. import events, selectors
 from ..errors import ObservatoryErrorCode
-from ..models import SignalAction, SignalKind, SignalStatus
+from ..models import SignalAction, SignalKind, SignalStatus, SuggestedHub
 from ..models import WeakSignal as WeakSignalModel
+from ..models import WeakSignalNote as WeakSignalNoteModel
 from ..permissions import signal_scope, signals_visible_to
 from ..services import weak_signals
 from .types import ObservatoryScopeInput
@@ -124,7 +125,14 @@ class WeakSignal(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return signals_visible_to(queryset, viewer_for(info.context)).select_related("msp", "hub__msp")
+        return (
+            signals_visible_to(queryset, viewer_for(info.context))
+            .select_related("msp", "hub__msp")
+            .prefetch_related(
+                Prefetch("suggestions", queryset=SuggestedHub.objects.select_related("hub__msp")),
+                Prefetch("history", queryset=WeakSignalNoteModel.objects.select_related("author")),
+            )
+        )
 
     def resolve_msp(self, info):
         return self.msp
@@ -139,11 +147,10 @@ class WeakSignal(DjangoObjectType):
         return self.department_id
 
     def resolve_suggested_hubs(self, info):
-        hubs = HubDesignation.objects.select_related("msp").in_bulk(self.suggested_hub_ids)
-        return [hubs[pk] for pk in self.suggested_hub_ids if pk in hubs]
+        return [suggestion.hub for suggestion in self.suggestions.all()]  # prefetched, nearest first
 
     def resolve_history(self, info):
-        return self.history.select_related("author")
+        return self.history.all()  # prefetched, oldest first
 
 
 def _scope(info, scope):

@@ -61,7 +61,7 @@ from network.models import (
 from network.services.composition import CompositionState, composition_of
 
 from .. import events
-from ..models import SignalAction, SignalKind, SignalStatus, WeakSignal, WeakSignalNote
+from ..models import SignalAction, SignalKind, SignalStatus, SuggestedHub, WeakSignal, WeakSignalNote
 
 GRACE_WARNING_DAYS = 90
 LOSS_WINDOW = relativedelta(months=6)
@@ -461,6 +461,13 @@ def _note(signal: WeakSignal, action: str, author=None, note: str = "") -> None:
     WeakSignalNote.objects.create(signal=signal, action=action, author=author, note=note)
 
 
+def _suggest(signal: WeakSignal, hub_ids: list[int]) -> None:
+    SuggestedHub.objects.filter(signal=signal).delete()
+    SuggestedHub.objects.bulk_create(
+        [SuggestedHub(signal=signal, hub_id=hub_id, rank=rank) for rank, hub_id in enumerate(hub_ids)]
+    )
+
+
 def _announce(signal: WeakSignal, kind: str) -> None:
     events.WEAK_SIGNALS.publish(signal.region_id, signal=signal.pk, kind=kind)
     events.WEAK_SIGNALS.publish(events.NATION, signal=signal.pk, kind=kind)
@@ -495,11 +502,7 @@ def refresh(now: datetime | None = None) -> Refreshed:
             result.closed += 1
     for key, finding in findings.items():
         signal = known.get(key)
-        wording = {
-            "reason": finding.reason,
-            "suggested_action": finding.action,
-            "suggested_hub_ids": finding.suggested_hub_ids,
-        }
+        wording = {"reason": finding.reason, "suggested_action": finding.action}
         if signal is None:
             place = places[finding.msp_id]
             signal = WeakSignal.objects.create(
@@ -512,6 +515,7 @@ def refresh(now: datetime | None = None) -> Refreshed:
                 started_at=finding.started_at,
                 **wording,
             )
+            _suggest(signal, finding.suggested_hub_ids)
             _note(signal, SignalAction.OPENED, note=finding.reason)
             _announce(signal, "OPENED")
             result.opened += 1
@@ -521,6 +525,7 @@ def refresh(now: datetime | None = None) -> Refreshed:
             for name, value in wording.items():
                 setattr(signal, name, value)
             signal.save()
+            _suggest(signal, finding.suggested_hub_ids)
             _note(signal, SignalAction.REOPENED, note=finding.reason)
             _announce(signal, "OPENED")
             result.opened += 1
@@ -529,6 +534,7 @@ def refresh(now: datetime | None = None) -> Refreshed:
                 for name, value in wording.items():
                     setattr(signal, name, value)
                 signal.save(update_fields=[*wording, "updated_at"])
+                _suggest(signal, finding.suggested_hub_ids)
             result.kept += 1
     return result
 

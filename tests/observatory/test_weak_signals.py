@@ -444,3 +444,22 @@ async def test_signal_events_reach_the_regions_ars_and_the_cnam_through_real_ser
     await asyncio.sleep(0.5)
     assert not silent.done()
     silent.cancel()
+
+
+def test_a_page_of_signals_takes_the_same_queries_however_long(gql, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            result = gql.execute(SIGNALS, {"level": "NATION"}, user=world.user("cnam_staff"))
+        assert result["data"]["weakSignals"]["edges"]
+        return len(captured.captured_queries)
+
+    lone_doctor_msp()
+    weak_signals.refresh(NOW)
+    few = queries()
+    for _ in range(5):
+        lone_doctor_msp()
+    weak_signals.refresh(NOW)
+    assert WeakSignal.objects.count() == 6 and queries() == few

@@ -9,7 +9,8 @@ from backend.realtime.live import Listen, Topic, WatchObject
 from backend.schema import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN_EVENTS = ["network.events", "mentoring.events", "mentoring.accelerator.events"]
+DOMAIN_EVENTS = ["network.events", "mentoring.events", "mentoring.accelerator.events", "observatory.events"]
+DOMAINS = ["network", "mentoring", "observatory"]
 
 
 def declared_topics():
@@ -42,7 +43,7 @@ def test_every_declared_topic_is_listened_to_and_every_listened_topic_is_declare
 def test_every_declared_topic_is_published_by_a_domain_module():
     """`<events module alias>.<TOPIC>.publish(` somewhere in the domains' code (services, not tests)."""
     published = set()
-    for path in [*ROOT.glob("network/**/*.py"), *ROOT.glob("mentoring/**/*.py")]:
+    for path in [path for domain in DOMAINS for path in ROOT.glob(f"{domain}/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
@@ -60,7 +61,7 @@ def test_every_declared_topic_is_published_by_a_domain_module():
 def test_no_domain_module_publishes_by_name():
     """Events go through a declared topic: `backend.realtime.events.publish("…")` is for live.py only."""
     offenders = []
-    for path in [*ROOT.glob("network/**/*.py"), *ROOT.glob("mentoring/**/*.py")]:
+    for path in [path for domain in DOMAINS for path in ROOT.glob(f"{domain}/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module == "backend.realtime.events":
                 offenders.append(str(path.relative_to(ROOT)))
