@@ -570,6 +570,11 @@ class HubOpinion(QuickLoad, models.Model):
         verbose_name = "avis d'ARS sur une tête de pont"
         verbose_name_plural = "avis d'ARS sur les têtes de pont"
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason__regex=r"^\s*$"), name="hub_opinion_has_reason"
+            )  # given with its reason, as the Cnam reads it
+        ]
 
     def __str__(self):
         sense = "favorable" if self.favourable else "défavorable"

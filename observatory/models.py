@@ -177,6 +177,9 @@ class WeakSignalNote(QuickLoad, models.Model):
         verbose_name = "étape d'un signal faible"
         verbose_name_plural = "étapes des signaux faibles"
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note__regex=r"^\s*$"), name="weak_signal_note_not_empty")
+        ]
 
     def __str__(self):
         return f"{self.signal_id} — {self.get_action_display()}"

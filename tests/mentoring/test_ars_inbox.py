@@ -250,3 +250,52 @@ def test_questions_routed_before_the_inbox_existed_join_their_regions_inbox(worl
     request.refresh_from_db()
     untouched.refresh_from_db()
     assert request.ars_region_id == "44" and untouched.ars_region_id is None
+
+
+async def test_the_inbox_is_live_through_real_servers_in_production_mode(servers, territories):
+    """DEBUG=0, two server processes behind one port, Redis: the Grand Est agent's inbox and Cnam staff
+    following Grand Est receive the routing done over HTTP; La Réunion's agent is refused Grand Est, and a
+    practitioner the inbox altogether."""
+    import asyncio
+    import os
+
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth.models import Group
+
+    from backend.accounts.services import issue_token
+    from network.permissions import CNAM_STAFF_GROUP
+    from tests.conftest import make_user
+    from tests.helpers import first_event, subscribed
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
+
+    def scene():
+        request = services.submit(make_practitioner(user=True), question())  # Châlons (51108), Grand Est
+        staff = make_user(is_staff=True)
+        staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+        users = (make_ars_agent("44"), make_ars_agent("04"), staff, make_practitioner(user=True).user)
+        return gid(request), [issue_token(u).token for u in users]
+
+    request_id, (agent, other, staff, practitioner) = await sync_to_async(scene)()
+    server = await sync_to_async(servers)(
+        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+    )
+    listeners = [
+        await subscribed(first_event(server.ws_url, INBOX_EVENTS, variables, token))
+        for variables, token in (({}, agent), ({"r": "44"}, staff))
+    ]
+    for variables, token in (({"r": "44"}, other), ({}, practitioner)):
+        with pytest.raises(Exception) as refused:
+            await asyncio.wait_for(first_event(server.ws_url, INBOX_EVENTS, variables, token), 15)
+        assert any(code in str(refused.value) for code in ("FORBIDDEN", "NOT_FOUND")), refused.value
+
+    route = f"""mutation($id: ID!) {{ routeAcceleratorRequestToArs(id: $id,
+        note: "L'ARS Grand Est instruit ce point.") {{ {ERRORS} }} }}"""
+    result = await sync_to_async(server.post)(route, {"id": request_id}, staff)
+    assert result == {"data": {"routeAcceleratorRequestToArs": {"errors": []}}}
+    events = await asyncio.wait_for(asyncio.gather(*listeners), 20)
+    for _, event in events:
+        assert event["arsInboxEvents"]["kind"] == "ROUTED"
+        assert event["arsInboxEvents"]["request"]["subject"] == "Statuts de la Sisa"

@@ -86,3 +86,13 @@ def test_the_cnam_reads_the_opinions_on_the_hubs_page_of_the_back_office(client,
     assert "Pas d&#x27;objection, au contraire." in page.content.decode() or (
         "Pas d'objection, au contraire." in page.content.decode()
     )
+
+
+def test_the_database_refuses_an_opinion_without_its_reason(world):
+    from django.db import IntegrityError, transaction
+
+    agent = world.user("ars_agent")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HubOpinion.objects.create(
+            hub=world.hub, region_id="44", author=agent, decision="SUSPENSION", favourable=True, reason=" \n"
+        )

@@ -463,3 +463,69 @@ def test_a_page_of_signals_takes_the_same_queries_however_long(gql, world):
         lone_doctor_msp()
     weak_signals.refresh(NOW)
     assert WeakSignal.objects.count() == 6 and queries() == few
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
+@pytest.mark.parametrize("role", ROLES)
+async def test_following_a_regions_signals_per_role(territories, role):
+    """Every role subscribes to Grand Est's signals over the WebSocket; a signal closes there. Its ARS, Cnam
+    staff and administrators receive it; La Réunion's ARS is refused; the others are refused too."""
+    from channels.db import database_sync_to_async
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from backend.accounts.services import issue_token
+    from network.permissions import CNAM_STAFF_GROUP
+    from tests.conftest import make_ars_agent, make_coordinator, make_user
+    from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
+
+    def scene():
+        msp, _ = lone_doctor_msp()
+        weak_signals.refresh(NOW)
+        staff = make_user(is_staff=True)
+        staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+        users = {
+            "anonymous": None,
+            "practitioner": make_practitioner(user=True).user,
+            "other_coordinator": make_coordinator(make_msp(commune="89387")).user,
+            "coordinator": make_coordinator(msp).user,
+            "ars_agent": make_ars_agent("44"),
+            "other_ars_agent": make_ars_agent("04"),
+            "cnam_staff": staff,
+            "admin": get_user_model().objects.create_superuser(
+                email="admin.signals@test.invalid", password="x"
+            ),
+        }
+        user = users[role]
+        return WeakSignal.objects.get(msp=msp), (issue_token(user).token if user else None)
+
+    signal, token = await database_sync_to_async(scene)()
+    socket = await ready_socket(token)
+    await subscribe(socket, "1", EVENTS, {"level": "REGION", "code": "44"})
+    if role in ("ars_agent", "cnam_staff", "admin"):
+        await settle()
+        await database_sync_to_async(weak_signals.close)(signal, None, "Remplaçant trouvé.")
+        event = (await socket.receive_json_from(TIMEOUT))["payload"]["data"]["weakSignalEvents"]
+        assert event == {
+            "kind": "CLOSED",
+            "signal": {"status": "CLOSED", "msp": {"name": "MSP au seul médecin"}},
+        }
+    else:
+        refused = await socket.receive_json_from(TIMEOUT)
+        expected = "UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"
+        assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == expected
+
+
+def test_the_database_keeps_a_closed_signal_coherent_and_every_step_noted():
+    from django.db import IntegrityError, transaction
+
+    from observatory.models import WeakSignalNote
+
+    msp, _ = lone_doctor_msp()
+    weak_signals.refresh(NOW)
+    signal = WeakSignal.objects.get(msp=msp)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WeakSignal.objects.filter(pk=signal.pk).update(status=SignalStatus.CLOSED)  # closed without a date
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WeakSignalNote.objects.create(signal=signal, action=SignalAction.CLOSED, note="  ")
