@@ -185,6 +185,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]  # GraphiQL's assets: no CDN needed
 WHITENOISE_USE_FINDERS = DEBUG  # in development, no collectstatic needed
 
+# The observatory's public figures and coverage are kept this long per territory and process (0: never
+# kept): a national coverage costs ~0.1 s of database, and anybody may ask for it many times in one document.
+OBSERVATORY_CACHE_SECONDS = int(os.environ.get("OBSERVATORY_CACHE_SECONDS", 300))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Pub/sub: one PUBLISH per event, fanned out inside each process (see backend/realtime/fanout.py).

@@ -100,6 +100,23 @@ def scope_of(level: str, code: str | None) -> Scope:
     return Scope(level, found.pk, found.name)
 
 
+def remembered(kind: str, scope: Scope, compute):
+    """What `compute()` gives for the territory, kept `OBSERVATORY_CACHE_SECONDS` in this process's cache:
+    public figures are for steering, a few minutes old is fine, and asking again must not cost again."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    seconds = settings.OBSERVATORY_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    key = f"observatory:{kind}:{scope.level}:{scope.code or ''}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
+
+
 @dataclass
 class Figures:
     scope: Scope

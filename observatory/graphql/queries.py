@@ -34,8 +34,11 @@ class ObservatoryQueryFields(graphene.ObjectType):
     )
 
     def resolve_observatory(root, info, scope):
+        territory = _territory(scope)
         with heavy_reads():
-            return Observatory.of(selectors.figures(_territory(scope)))
+            return Observatory.of(
+                selectors.remembered("figures", territory, lambda: selectors.figures(territory))
+            )
 
     def resolve_observatory_trend(root, info, scope, since, until):
         territory = _territory(scope)

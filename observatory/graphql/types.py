@@ -160,10 +160,10 @@ class Observatory(graphene.ObjectType):
     def resolve_coverage(self, info):
         from backend.core.db import heavy_reads
 
-        from ..selectors import coverage
+        from ..selectors import coverage, remembered
 
         with heavy_reads():
-            found = coverage(self.scope)
+            found = remembered("coverage", self.scope, lambda: coverage(self.scope))
         result = Coverage(
             population=found.population,
             population_covered=found.covered,

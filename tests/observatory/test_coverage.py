@@ -107,3 +107,26 @@ def test_one_bad_line_loads_nothing_and_says_where(tmp_path):
     with pytest.raises(CommandError, match="En-tête attendu"):
         (tmp_path / "bad.csv").write_text("insee;zonage\n51272;ZIP\n", encoding="utf-8")
         call_command("load_zoning", str(tmp_path / "bad.csv"), stdout=StringIO())
+
+
+def test_asking_many_times_in_one_document_computes_the_coverage_once(gql, world):
+    """Anybody may ask for the national coverage: thirty aliases cost one computation (kept a few minutes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    aliases = " ".join(
+        f"a{i}: observatory(scope: {{level: NATION}}) {{ mspsOperating coverage {{ population }} }}"
+        for i in range(30)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        result = gql.execute(f"{{ {aliases} }}")
+    assert (
+        "errors" not in result
+        and len({result["data"][f"a{i}"]["coverage"]["population"] for i in range(30)}) == 1
+    )
+    coverage_runs = [q for q in captured.captured_queries if "WITH hub_sites" in q["sql"]]
+    assert len(coverage_runs) == 1
+    again = CaptureQueriesContext(connection)
+    with again:
+        gql.execute(f"{{ {aliases} }}")
+    assert not [q for q in again.captured_queries if "WITH hub_sites" in q["sql"]]
