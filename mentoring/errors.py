@@ -30,6 +30,11 @@ class MentoringErrorCode(models.TextChoices):
     ALREADY_MENTORED = "ALREADY_MENTORED", "Accompagnement déjà en cours"
     MENTORSHIP_ENDED = "MENTORSHIP_ENDED", "Accompagnement terminé"
     CAPACITY_BELOW_BOOKINGS = "CAPACITY_BELOW_BOOKINGS", "Moins de places que de réservations"
+    SLOT_STARTED = "SLOT_STARTED", "Créneau commencé"
+    STAFF_TURN = "STAFF_TURN", "Tour de garde (à décliner ou échanger)"
+    TOO_LATE = "TOO_LATE", "Délai de prévenance dépassé"
+    NOT_YET_STARTED = "NOT_YET_STARTED", "Créneau pas encore commencé"
+    TURN_TAKEN = "TURN_TAKEN", "Tour déjà assuré"
 
 
 def domain_error(code: MentoringErrorCode, message: str, field_name: str | None = None) -> ValidationError:

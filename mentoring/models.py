@@ -64,6 +64,25 @@ class SupportOffer(QuickLoad, models.Model):
         related_name="+",
         verbose_name="commune d'accueil",
     )
+    host_site = models.ForeignKey(
+        MspSite,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="site d'accueil (MSP)",
+        help_text="Quand la structure d'accueil est une MSP ou un site connu (le pôle de santé de Givry).",
+    )
+    booking_notice_hours = models.PositiveSmallIntegerField("délai minimal pour réserver (heures)", default=0)
+    cancel_notice_hours = models.PositiveSmallIntegerField("délai minimal pour annuler (heures)", default=0)
+    booking_question = models.CharField(
+        "question posée à la réservation", max_length=300, blank=True,
+        help_text="Par exemple : « Quel sujet souhaitez-vous aborder ? » (réponse courte, vue par la MSP).",
+    )  # fmt: skip
+    video_url = models.URLField(
+        "lien de visioconférence", max_length=500, blank=True,
+        help_text="Pour une offre à distance : montré aux seuls participants confirmés et à l'équipe.",
+    )  # fmt: skip
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
     updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")
@@ -88,6 +107,17 @@ class SupportOffer(QuickLoad, models.Model):
         return self.title
 
     @property
+    def department_code(self) -> str | None:
+        """The department whose public holidays apply: the place's, else the hub's main site's."""
+        if self.location_kind == LocationKind.HOST_SITE:
+            if self.host_site_id:
+                return self.host_site.commune.department_id
+            if self.host_commune_id:
+                return self.host_commune.department_id
+        site = self.site or next((s for s in self.hub.msp.sites.all() if s.is_main), None)
+        return site.commune.department_id if site else None
+
+    @property
     def time_zone(self) -> str:
         """The zone slots are shown and recur in: the place's, else the hub's main site's."""
         if self.location_kind == LocationKind.HOST_SITE and self.host_commune_id:
@@ -110,6 +140,13 @@ class SlotSeries(QuickLoad, models.Model):
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)")
     capacity = models.PositiveSmallIntegerField("places")
     time_zone = models.CharField("fuseau horaire", max_length=40)
+    keep_holidays = models.BooleanField(
+        "garder les jours fériés", default=False,
+        help_text="Par défaut, les occurrences tombant un jour férié du lieu ne sont pas créées.",
+    )  # fmt: skip
+    skipped_holidays = models.JSONField(
+        "jours fériés sautés", default=list, blank=True, help_text="[{date, nom}] des occurrences non créées."
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="créée le")
 
     class Meta:
@@ -192,6 +229,22 @@ class BookingEventKind(models.TextChoices):
     CANCELLED = "CANCELLED", "Réservation annulée"
     SLOT_CANCELLED = "SLOT_CANCELLED", "Créneau annulé par la MSP"
     SLOT_MOVED = "SLOT_MOVED", "Créneau modifié par la MSP"
+    RESCHEDULED = "RESCHEDULED", "Réservation déplacée sur un autre créneau"
+
+
+class TurnResponse(models.TextChoices):
+    """A staff member's answer to a rota turn."""
+
+    PENDING = "PENDING", "En attente de réponse"
+    ACCEPTED = "ACCEPTED", "Accepté"
+    DECLINED = "DECLINED", "Décliné"
+
+
+class Attendance(models.TextChoices):
+    """FHIR's fulfilled / no-show, marked by the hub after the slot has started."""
+
+    ATTENDED = "ATTENDED", "Présent(e)"
+    NO_SHOW = "NO_SHOW", "Absent(e) sans prévenir"
 
 
 class Booking(QuickLoad, models.Model):
@@ -216,6 +269,13 @@ class Booking(QuickLoad, models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name="confirmée le")
     cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name="annulée le")
     cancel_reason = models.CharField("motif d'annulation", max_length=500, blank=True)
+    turn_response = models.CharField(
+        "réponse au tour de garde", max_length=8, choices=TurnResponse.choices, blank=True,
+        help_text="Pour un tour de garde seulement : l'intervenant l'accepte ou le décline.",
+    )  # fmt: skip
+    answer = models.CharField("réponse à la question de l'offre", max_length=500, blank=True)
+    attendance = models.CharField("présence", max_length=8, choices=Attendance.choices, blank=True)
+    attendance_marked_at = models.DateTimeField("présence notée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "réservation"
@@ -233,6 +293,15 @@ class Booking(QuickLoad, models.Model):
                 fields=["practitioner", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="booking_idempotency_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(role=BookingRole.ATTENDEE, turn_response="")
+                | (Q(role=BookingRole.STAFF) & ~Q(turn_response="")),
+                name="booking_turn_response_for_staff",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance="") | Q(role=BookingRole.ATTENDEE, status=BookingStatus.CONFIRMED),
+                name="booking_attendance_for_confirmed_seats",
             ),
             ExclusionConstraint(
                 name="booking_no_overlap",

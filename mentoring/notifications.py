@@ -77,6 +77,29 @@ def slot_cancelled(booking, reason: str) -> None:
     )
 
 
+def booking_rescheduled(booking) -> None:
+    slot = booking.slot
+    email_practitioner(
+        booking.practitioner,
+        f"Réservation déplacée : {slot.offer.title}",
+        f"Bonjour,\n\nVotre place est désormais sur le créneau du {_when(slot)} ({slot.offer.title}). "
+        "Votre ancienne place a été libérée.\n",
+        kind="booking.rescheduled",
+    )
+
+
+def turn_declined(coordinator, booking, reason: str) -> None:
+    slot = booking.slot
+    email_practitioner(
+        coordinator,
+        f"Tour de garde décliné : {slot.offer.title}",
+        f"Bonjour,\n\n{booking.practitioner.full_name} ne peut pas assurer la consultation du {_when(slot)} "
+        f"({slot.offer.title})" + (f" : {reason}" if reason else "") + ".\n\nLe créneau est à reprendre : "
+        "un membre peut prendre ce tour, ou vous pouvez l'échanger ou l'attribuer depuis le planning.\n",
+        kind="rota.declined",
+    )
+
+
 def slot_moved(booking) -> None:
     slot = booking.slot
     email_practitioner(
@@ -92,7 +115,7 @@ def slot_moved(booking) -> None:
 # --- Mentoring requests ----------------------------------------------------------------------------
 
 
-def _coordinators(hub):
+def coordinators_of(hub):
     from network.models import Membership, MembershipRole
 
     return [
@@ -104,7 +127,7 @@ def _coordinators(hub):
 
 
 def request_received(request) -> None:
-    for coordinator in _coordinators(request.hub):
+    for coordinator in coordinators_of(request.hub):
         email_practitioner(
             coordinator,
             "Nouvelle demande d'accompagnement",
@@ -115,7 +138,7 @@ def request_received(request) -> None:
 
 
 def request_info_provided(request, message: str) -> None:
-    for coordinator in _coordinators(request.hub):
+    for coordinator in coordinators_of(request.hub):
         email_practitioner(
             coordinator,
             "Précisions sur une demande d'accompagnement",

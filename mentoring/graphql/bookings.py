@@ -13,6 +13,7 @@ from network.permissions import viewer_for
 from .. import events, models, selectors
 from ..permissions import slots_visible_to
 from ..services import booking as booking_service
+from ..services import rota as rota_service
 from . import types
 from .common import MentoringMutation, practitioner_of
 
@@ -28,13 +29,16 @@ class BookSlot(MentoringMutation):
     class Arguments:
         slot_id = graphene.ID(required=True, description="Global ID of the slot.")
         idempotency_key = graphene.String(description="A key unique to this booking attempt (e.g. a UUID).")
+        answer = graphene.String(
+            description="The answer to the offer's booking question (`bookingQuestion`), required when it asks one."
+        )
 
     booking = graphene.Field(types.Booking, description="The confirmed booking.")
 
     waitlist = False
 
     @classmethod
-    def perform(cls, root, info, slot_id, idempotency_key=""):
+    def perform(cls, root, info, slot_id, idempotency_key="", answer=None):
         practitioner = practitioner_of(info)
         slot = get_object(
             slot_id,
@@ -44,7 +48,11 @@ class BookSlot(MentoringMutation):
             slots_visible_to(models.Slot.objects.all(), viewer_for(info.context)),
         )
         booking = booking_service.book_slot(
-            slot, practitioner, idempotency_key=idempotency_key or "", waitlist=cls.waitlist
+            slot,
+            practitioner,
+            idempotency_key=idempotency_key or "",
+            waitlist=cls.waitlist,
+            answer=answer or "",
         )
         return cls(booking=booking, errors=[])
 
@@ -78,6 +86,140 @@ class CancelBooking(MentoringMutation):
         )
         cancelled, _ = booking_service.cancel_booking(booking, reason or "")
         return cls(booking=cancelled, errors=[])
+
+
+def _own_booking(info, id, field="id"):
+    practitioner = practitioner_of(info)
+    return get_object(
+        id, models.Booking, "Booking", field, models.Booking.objects.filter(practitioner=practitioner)
+    )
+
+
+class RescheduleBooking(MentoringMutation):
+    """Move one's confirmed seat to another slot of the same offer in one step: the new seat is taken before
+    the old one is freed, or nothing changes (a full slot leaves the booking as it was)."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the booking.")
+        slot_id = graphene.ID(required=True, description="Global ID of the slot to move to (same offer).")
+
+    booking = graphene.Field(types.Booking, description="The new booking, on the new slot.")
+
+    @classmethod
+    def perform(cls, root, info, id, slot_id):
+        booking = _own_booking(info, id)
+        target = get_object(
+            slot_id,
+            models.Slot,
+            "Slot",
+            "slotId",
+            slots_visible_to(models.Slot.objects.all(), viewer_for(info.context)),
+        )
+        moved, _ = booking_service.reschedule_booking(booking, target)
+        return cls(booking=moved, errors=[])
+
+
+class MarkAttendance(MentoringMutation):
+    """Note whether a participant came, once the slot has started (it may be corrected): the hub's
+    coordinators, the slot's staff, or an admin."""
+
+    class Meta:
+        permissions = [Permission.HUB_COORDINATOR, Permission.PRACTITIONER]
+
+    class Arguments:
+        booking_id = graphene.ID(required=True, description="Global ID of the participant's booking.")
+        attendance = types.AttendanceEnum(required=True, description="Came or no-show.")
+
+    booking = graphene.Field(types.Booking, description="The booking, with its attendance.")
+
+    @classmethod
+    def perform(cls, root, info, booking_id, attendance):
+        from backend.core.graphql import Forbidden, enum_value
+
+        booking = get_object(
+            booking_id, models.Booking, "Booking", "bookingId",
+            models.Booking.objects.select_related("slot__offer__hub"),
+        )  # fmt: skip
+        viewer = viewer_for(info.context)
+        staffs = (
+            viewer.practitioner is not None
+            and booking.slot.bookings.filter(
+                practitioner=viewer.practitioner,
+                role=models.BookingRole.STAFF,
+                status=models.BookingStatus.CONFIRMED,
+            ).exists()
+        )
+        if not (staffs or viewer.can_manage_msp(booking.slot.offer.hub.msp_id)):
+            raise Forbidden(
+                "Seuls les coordinateurs de la MSP tête de pont et l'intervenant notent les présences."
+            )
+        return cls(booking=booking_service.mark_attendance(booking, enum_value(attendance)), errors=[])
+
+
+class AcceptRotaTurn(MentoringMutation):
+    """The staff member confirms they will hold their rota turn."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        booking_id = graphene.ID(
+            required=True, description="Global ID of the turn (a staff booking of one's own)."
+        )
+
+    booking = graphene.Field(types.Booking, description="The turn, accepted.")
+
+    @classmethod
+    def perform(cls, root, info, booking_id):
+        return cls(booking=rota_service.accept_turn(_own_booking(info, booking_id, "bookingId")), errors=[])
+
+
+class DeclineRotaTurn(MentoringMutation):
+    """The staff member cannot hold their turn: it is left open for a colleague to take (`takeRotaTurn`) or the
+    coordinators to swap, and they are told by e-mail."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        booking_id = graphene.ID(
+            required=True, description="Global ID of the turn (a staff booking of one's own)."
+        )
+        reason = graphene.String(description="Why, for the coordinators.")
+
+    booking = graphene.Field(types.Booking, description="The turn, declined.")
+
+    @classmethod
+    def perform(cls, root, info, booking_id, reason=""):
+        booking = _own_booking(info, booking_id, "bookingId")
+        return cls(booking=rota_service.decline_turn(booking, reason or ""), errors=[])
+
+
+class TakeRotaTurn(MentoringMutation):
+    """A member of the hub takes a turn nobody holds (e.g. one a colleague declined)."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the slot without staff.")
+
+    booking = graphene.Field(types.Booking, description="The turn now held by the caller.")
+
+    @classmethod
+    def perform(cls, root, info, slot_id):
+        practitioner = practitioner_of(info)
+        slot = get_object(
+            slot_id,
+            models.Slot,
+            "Slot",
+            "slotId",
+            slots_visible_to(models.Slot.objects.all(), viewer_for(info.context)),
+        )
+        return cls(booking=rota_service.take_turn(slot, practitioner), errors=[])
 
 
 class BookingQueryFields(graphene.ObjectType):

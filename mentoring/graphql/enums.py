@@ -96,6 +96,23 @@ BookingEventKindEnum = enum_from_choices(
         "CANCELLED": "The booking was cancelled.",
         "SLOT_CANCELLED": "The hub cancelled the slot.",
         "SLOT_MOVED": "The hub moved the slot.",
+        "RESCHEDULED": "The practitioner moved the booking to another slot of the offer.",
+    },
+)
+AttendanceEnum = enum_from_choices(
+    models.Attendance,
+    "Attendance",
+    "Whether a confirmed participant came (FHIR's fulfilled / no-show), noted by the hub after the start.",
+    {"ATTENDED": "Came.", "NO_SHOW": "Did not come and did not cancel."},
+)
+TurnResponseEnum = enum_from_choices(
+    models.TurnResponse,
+    "TurnResponse",
+    "A staff member's answer to a rota turn.",
+    {
+        "PENDING": "Not answered yet.",
+        "ACCEPTED": "They will hold it.",
+        "DECLINED": "They cannot: the turn is open for a colleague or a swap.",
     },
 )
 MentoringErrorCodeEnum = enum_from_choices(
@@ -128,6 +145,11 @@ MentoringErrorCodeEnum = enum_from_choices(
         "ALREADY_MENTORED": "A mentorship between this hub and this practitioner is already running.",
         "MENTORSHIP_ENDED": "The mentorship has ended.",
         "CAPACITY_BELOW_BOOKINGS": "Fewer seats than confirmed bookings.",
+        "SLOT_STARTED": "The slot has started: the booking can no longer be cancelled or moved.",
+        "STAFF_TURN": "A rota turn: it is declined or swapped through the rota, not cancelled.",
+        "TOO_LATE": "Past the offer's notice for booking or cancelling.",
+        "NOT_YET_STARTED": "Attendance is noted once the slot has started.",
+        "TURN_TAKEN": "The turn is already held by someone.",
     },
 )
 

@@ -27,6 +27,17 @@ class OfferInput(graphene.InputObjectType):
     site_id = graphene.ID(description="Global ID of the hub's site (HUB_SITE).")
     host_name = graphene.String(description="Host structure (HOST_SITE).")
     host_commune_code = graphene.String(description="INSEE code of the host commune (HOST_SITE).")
+    host_site_id = graphene.ID(
+        description="Global ID of the MSP site that hosts it (HOST_SITE), when the host is a known MSP or site."
+    )
+    booking_notice_hours = graphene.Int(description="Minimum notice to book, in hours (0 to 336; 0: none).")
+    cancel_notice_hours = graphene.Int(description="Minimum notice to cancel, in hours (0 to 336; 0: none).")
+    booking_question = graphene.String(
+        description="A short question asked when booking (e.g. the topic to discuss); empty for none."
+    )
+    video_url = graphene.String(
+        description="Video link of a REMOTE offer (https), shown to confirmed participants and staff only."
+    )
 
 
 class OfferChangesInput(graphene.InputObjectType):
@@ -45,6 +56,17 @@ class OfferChangesInput(graphene.InputObjectType):
     site_id = graphene.ID(description="Global ID of the hub's site (HUB_SITE).")
     host_name = graphene.String(description="Host structure (HOST_SITE).")
     host_commune_code = graphene.String(description="INSEE code of the host commune (HOST_SITE).")
+    host_site_id = graphene.ID(
+        description="Global ID of the MSP site that hosts it (HOST_SITE), when the host is a known MSP or site."
+    )
+    booking_notice_hours = graphene.Int(description="Minimum notice to book, in hours (0 to 336; 0: none).")
+    cancel_notice_hours = graphene.Int(description="Minimum notice to cancel, in hours (0 to 336; 0: none).")
+    booking_question = graphene.String(
+        description="A short question asked when booking (e.g. the topic to discuss); empty for none."
+    )
+    video_url = graphene.String(
+        description="Video link of a REMOTE offer (https), shown to confirmed participants and staff only."
+    )
     is_active = graphene.Boolean(
         description="False withdraws the offer: no new slots, hidden from the public; booked slots stay."
     )
@@ -60,6 +82,10 @@ def offer_changes(input) -> dict:
         "description",
         "host_name",
         "host_commune_code",
+        "booking_notice_hours",
+        "cancel_notice_hours",
+        "booking_question",
+        "video_url",
         "is_active",
     ):
         if input.get(name) is not None:
@@ -69,6 +95,8 @@ def offer_changes(input) -> dict:
             changes[name] = list(input[name])
     if input.get("site_id"):
         changes["site_id"] = int(decode_global_id(input["site_id"], "MspSite"))
+    if input.get("host_site_id"):
+        changes["host_site_id"] = int(decode_global_id(input["host_site_id"], "MspSite"))
     return changes
 
 

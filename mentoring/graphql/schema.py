@@ -42,6 +42,11 @@ class MentoringMutationFields(graphene.ObjectType):
     book_slot = bookings.BookSlot.Field()
     join_waitlist = bookings.JoinWaitlist.Field()
     cancel_booking = bookings.CancelBooking.Field()
+    reschedule_booking = bookings.RescheduleBooking.Field()
+    mark_attendance = bookings.MarkAttendance.Field()
+    accept_rota_turn = bookings.AcceptRotaTurn.Field()
+    decline_rota_turn = bookings.DeclineRotaTurn.Field()
+    take_rota_turn = bookings.TakeRotaTurn.Field()
 
 
 class MentoringSubscriptionFields(

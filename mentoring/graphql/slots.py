@@ -189,6 +189,34 @@ class SwapRotaTurn(MentoringMutation):
         return cls(slots=[by_pk[first.pk], by_pk[second.pk]], errors=[])
 
 
+class SkippedHoliday(graphene.ObjectType):
+    """An occurrence a series did not create: the day is a public holiday of the place."""
+
+    date = graphene.Date(required=True, description="The day.")
+    name = graphene.String(required=True, description="The holiday, in French (e.g. « Noël »).")
+
+
+class SlotSeries(graphene.ObjectType):
+    """A recurring series of slots, as created."""
+
+    rule = graphene.String(required=True, description="Its RFC 5545 rule.")
+    starts_on = graphene.Date(required=True, description="First day.")
+    until = graphene.Date(required=True, description="Last day.")
+    keep_holidays = graphene.Boolean(required=True, description="Whether occurrences on holidays were kept.")
+    skipped_holidays = graphene.List(
+        graphene.NonNull(SkippedHoliday),
+        required=True,
+        description="The occurrences not created because the day is a public holiday of the place, in order.",
+    )
+
+    def resolve_skipped_holidays(self, info):
+        from datetime import date
+
+        return [
+            SkippedHoliday(date=date.fromisoformat(d["date"]), name=d["name"]) for d in self.skipped_holidays
+        ]
+
+
 class CreateSlotSeries(MentoringMutation):
     """Open recurring slots from an RFC 5545 rule in the place's local time (e.g. FREQ=WEEKLY;BYDAY=TU,FR at
     09:00). The hub's coordinators, or an admin."""
@@ -210,20 +238,28 @@ class CreateSlotSeries(MentoringMutation):
             graphene.NonNull(graphene.ID),
             description="Hub members (global IDs) who staff the occurrences by turns, in this order.",
         )
+        keep_holidays = graphene.Boolean(
+            default_value=False,
+            description="Keep occurrences that fall on a public holiday of the place (skipped by default: "
+            "metropolitan France's, Alsace-Moselle's and each overseas department's own days).",
+        )
 
     slots = graphene.List(graphene.NonNull(types.Slot), required=True, description="The occurrences created.")
+    series = graphene.Field(SlotSeries, description="The series, with the holidays it skipped.")
     error_defaults = {"slots": []}
 
     @classmethod
     def perform(
-        cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity, rota=None
-    ):
+        cls, root, info, offer_id, rule, starts_on, until, start_time, duration_minutes, capacity, rota=None,
+        keep_holidays=False,
+    ):  # fmt: skip
         offer = managed_offer(info, offer_id)
         series = series_service.create_series(
             offer, rule, starts_on, until, start_time, duration_minutes, capacity,
-            rota=_practitioners(rota) if rota else None,
+            rota=_practitioners(rota) if rota else None, keep_holidays=keep_holidays,
         )  # fmt: skip
-        return cls(slots=types.Slot.get_queryset(series.slots.all(), info).order_by("starts_at"), errors=[])
+        slots = types.Slot.get_queryset(series.slots.all(), info).order_by("starts_at")
+        return cls(slots=slots, series=series, errors=[])
 
 
 class SlotQueryFields(graphene.ObjectType):

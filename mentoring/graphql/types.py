@@ -17,11 +17,14 @@ from network.permissions import viewer_for
 from .. import models
 from ..permissions import bookings_visible_to, offers_visible_to, slots_visible_to
 from .enums import (
+    AttendanceEnum,
     BookingEventKindEnum,
+    BookingRoleEnum,
     BookingStatusEnum,
     LocationKindEnum,
     MentoringTopicEnum,
     SlotStatusEnum,
+    TurnResponseEnum,
 )
 
 
@@ -47,14 +50,24 @@ class SupportOffer(DjangoObjectType):
         required=True, description="Host structure, e.g. « Pôle de santé de Givry-en-Argonne »."
     )
     host_commune = graphene.Field(Commune, description="Commune of the host structure.")
+    host_site = graphene.Field(
+        MspSite, description="The MSP site hosting it, when the host is a known MSP or site (HOST_SITE)."
+    )
     time_zone = graphene.String(required=True, description="IANA time zone the offer's slots are shown in.")
+    booking_notice_hours = graphene.Int(required=True, description="Minimum notice to book, in hours.")
+    cancel_notice_hours = graphene.Int(required=True, description="Minimum notice to cancel, in hours.")
+    booking_question = graphene.String(description="The short question asked when booking, if any.")
+    video_url = graphene.String(
+        description="Video link of a remote offer: for the hub's coordinators and Cnam staff here; participants "
+        "read it on their confirmed booking (`Booking.videoUrl`)."
+    )
     is_active = graphene.Boolean(required=True, description="False once the hub has withdrawn the offer.")
 
     class Meta:
         model = models.SupportOffer
         interfaces = (relay.Node,)
         fields = ("hub", "kind", "title", "description", "topics", "mentoring_topics", "professions",
-                  "location_kind", "site",
+                  "location_kind", "site", "host_site", "booking_notice_hours", "cancel_notice_hours",
                   "host_name", "host_commune", "is_active")  # fmt: skip
         connection_class = CountableConnection
         description = (
@@ -65,12 +78,18 @@ class SupportOffer(DjangoObjectType):
     def get_queryset(cls, queryset, info):
         return (
             offers_visible_to(queryset, viewer_for(info.context))
-            .select_related("hub__msp", "site__commune", "host_commune")
+            .select_related("hub__msp", "site__commune", "host_commune", "host_site__commune")
             .prefetch_related("professions", "hub__msp__sites__commune")
         )
 
     def resolve_professions(self, info):
         return list(self.professions.all())
+
+    def resolve_booking_question(self, info):
+        return self.booking_question or None
+
+    def resolve_video_url(self, info):
+        return self.video_url or None if manages_hub_or_staff(info, self.hub.msp_id) else None
 
 
 def _local(dt, zone):
@@ -96,6 +115,12 @@ class Slot(DjangoObjectType):
     cancel_reason = graphene.String(description="Why the hub cancelled it.")
     staff = graphene.List(
         graphene.NonNull(Practitioner), required=True, description="The hub members staffing it (rota turn)."
+    )
+    bookings = graphene.List(
+        graphene.NonNull(lambda: Booking),
+        required=True,
+        description="Its participants' confirmed seats and waitlist places, in booking order, with their answers "
+        "and attendance: for the hub's coordinators, the slot's staff and Cnam staff (empty for others).",
     )
 
     class Meta:
@@ -157,12 +182,73 @@ class Slot(DjangoObjectType):
     def resolve_cancel_reason(self, info):
         return self.cancel_reason or None
 
+    def resolve_turn_response(self, info):
+        return self.turn_response or None
+
+    def resolve_answer(self, info):
+        return self.answer or None
+
+    def resolve_attendance(self, info):
+        return self.attendance or None
+
+    def resolve_video_url(self, info):
+        offer = self.slot.offer
+        if not offer.video_url or self.status != models.BookingStatus.CONFIRMED:
+            return None
+        return offer.video_url  # the type shows a booking to its holder, the hub and Cnam staff only
+
+    def resolve_practitioner_no_shows(self, info):
+        known = getattr(self, "no_shows", None)
+        if known is not None:
+            return known  # counted by `Slot.bookings`, which only the hub and its staff read
+        if not manages_hub_or_staff(info, self.slot.offer.hub.msp_id):
+            return None
+        return models.Booking.objects.filter(
+            practitioner_id=self.practitioner_id, attendance=models.Attendance.NO_SHOW
+        ).count()
+
+    def resolve_bookings(self, info):
+        viewer = viewer_for(info.context)
+        mine = viewer.practitioner
+        staffs = mine is not None and any(
+            b.practitioner_id == mine.pk
+            and b.role == models.BookingRole.STAFF
+            and b.status == models.BookingStatus.CONFIRMED
+            for b in self.bookings.all()
+        )
+        if not (staffs or manages_hub_or_staff(info, self.offer.hub.msp_id)):
+            return []
+        seats = [
+            b
+            for b in self.bookings.all()
+            if b.role == models.BookingRole.ATTENDEE and b.status != models.BookingStatus.CANCELLED
+        ]
+        no_shows = dict(
+            models.Booking.objects.filter(
+                practitioner_id__in={b.practitioner_id for b in seats}, attendance=models.Attendance.NO_SHOW
+            )
+            .values_list("practitioner_id")
+            .annotate(n=Count("pk"))
+        )
+        for booking in seats:
+            booking.slot = self  # the type reads its slot's offer
+            booking.no_shows = no_shows.get(booking.practitioner_id, 0)
+        return sorted(seats, key=lambda b: (b.created_at, b.pk))
+
     def resolve_staff(self, info):
         return [
             b.practitioner
             for b in self.bookings.all()
             if b.role == models.BookingRole.STAFF and b.status == models.BookingStatus.CONFIRMED
         ]
+
+
+def manages_hub_or_staff(info, msp_id) -> bool:
+    """The hub's coordinators (or administrators) and Cnam staff: who sees a hub's participants' details."""
+    from network.permissions import NetworkPermission
+
+    viewer = viewer_for(info.context)
+    return viewer.can_manage_msp(msp_id) or viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS)
 
 
 class Booking(DjangoObjectType):
@@ -177,6 +263,23 @@ class Booking(DjangoObjectType):
     confirmed_at = graphene.DateTime(description="When the seat was confirmed (also on promotion).")
     cancelled_at = graphene.DateTime(description="When it was cancelled.")
     cancel_reason = graphene.String(description="Why it was cancelled.")
+    role = graphene.Field(
+        BookingRoleEnum, required=True, description="A seat (attendee) or a rota turn (staff)."
+    )
+    turn_response = graphene.Field(
+        TurnResponseEnum, description="For a rota turn: whether the staff member accepted or declined it."
+    )
+    answer = graphene.String(description="The answer to the offer's booking question, if it asks one.")
+    attendance = graphene.Field(
+        AttendanceEnum, description="Whether they came, noted by the hub after the start."
+    )
+    video_url = graphene.String(
+        description="The remote offer's video link: for a confirmed seat or turn, its holder, the hub and Cnam staff."
+    )
+    practitioner_no_shows = graphene.Int(
+        description="How many times the practitioner did not come to a slot they had booked, anywhere: for the "
+        "hub they book with and Cnam staff (null for others)."
+    )
 
     class Meta:
         model = models.Booking
@@ -189,6 +292,8 @@ class Booking(DjangoObjectType):
             "confirmed_at",
             "cancelled_at",
             "cancel_reason",
+            "role",
+            "answer",
         )
         connection_class = CountableConnection
 
@@ -200,6 +305,31 @@ class Booking(DjangoObjectType):
 
     def resolve_cancel_reason(self, info):
         return self.cancel_reason or None
+
+    def resolve_turn_response(self, info):
+        return self.turn_response or None
+
+    def resolve_answer(self, info):
+        return self.answer or None
+
+    def resolve_attendance(self, info):
+        return self.attendance or None
+
+    def resolve_video_url(self, info):
+        offer = self.slot.offer
+        if not offer.video_url or self.status != models.BookingStatus.CONFIRMED:
+            return None
+        return offer.video_url  # the type shows a booking to its holder, the hub and Cnam staff only
+
+    def resolve_practitioner_no_shows(self, info):
+        known = getattr(self, "no_shows", None)
+        if known is not None:
+            return known  # counted by `Slot.bookings`, which only the hub and its staff read
+        if not manages_hub_or_staff(info, self.slot.offer.hub.msp_id):
+            return None
+        return models.Booking.objects.filter(
+            practitioner_id=self.practitioner_id, attendance=models.Attendance.NO_SHOW
+        ).count()
 
 
 class BookingEvent(graphene.ObjectType):

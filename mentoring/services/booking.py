@@ -6,6 +6,7 @@ exceeded. The database also refuses a second live booking of one slot and two
 overlapping confirmed bookings of one practitioner (constraints on Booking).
 """
 
+from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -44,6 +45,7 @@ _EMAILS = {
     BookingEventKind.PROMOTED: notifications.booking_promoted,
     BookingEventKind.CANCELLED: notifications.booking_cancelled,
     BookingEventKind.SLOT_MOVED: notifications.slot_moved,
+    BookingEventKind.RESCHEDULED: notifications.booking_rescheduled,
 }
 
 
@@ -64,9 +66,15 @@ def announce_slot_change(slot: Slot) -> None:
 
 @transaction.atomic
 def book_slot(
-    slot: Slot, practitioner: Practitioner, *, idempotency_key: str = "", waitlist: bool = False
+    slot: Slot,
+    practitioner: Practitioner,
+    *,
+    idempotency_key: str = "",
+    waitlist: bool = False,
+    answer: str = "",
 ) -> Booking:
-    """A confirmed seat, or a waitlist place when the slot is full and `waitlist` is asked.
+    """A confirmed seat, or a waitlist place when the slot is full and `waitlist` is asked; `answer` answers
+    the offer's booking question (required when it asks one).
 
     With an idempotency key, a retried request returns the booking the first one made.
     """
@@ -95,6 +103,16 @@ def book_slot(
         raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.")
     if slot.starts_at <= timezone.now():
         raise _error(MentoringErrorCode.SLOT_IN_PAST, "Ce créneau est déjà commencé ou passé.")
+    _check_notice(slot, slot.offer.booking_notice_hours, "Réservation")
+    answer = (answer or "").strip()
+    if slot.offer.booking_question and not answer:
+        raise _error(
+            MentoringErrorCode.REQUIRED,
+            f"Répondez à la question de l'offre : {slot.offer.booking_question}",
+            "answer",
+        )
+    if len(answer) > 500:
+        raise _error(MentoringErrorCode.INVALID, "500 caractères au plus.", "answer")
     if slot.bookings.filter(
         practitioner=practitioner, status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
     ).exists():
@@ -120,6 +138,7 @@ def book_slot(
         ends_at=slot.ends_at,
         idempotency_key=idempotency_key,
         confirmed_at=None if full else now,
+        answer=answer if slot.offer.booking_question else "",
     )
     # Another slot of the same practitioner, booked at the same moment (other slot, other lock).
     overlapping = partial(
@@ -189,16 +208,47 @@ def _refuse_without_lock(slot_pk: int, practitioner: Practitioner, idempotency_k
         )
 
 
+def _hours(value: int) -> str:
+    return f"{value} heure" + ("s" if value > 1 else "")
+
+
+def _check_notice(slot: Slot, hours: int, what: str) -> None:
+    """TOO_LATE when the slot starts within the offer's notice (`hours`) for `what` (booking, cancelling)."""
+    if hours and slot.starts_at - timezone.now() < timedelta(hours=hours):
+        raise _error(
+            MentoringErrorCode.TOO_LATE,
+            f"{what} possible jusqu'à {_hours(hours)} avant le début du créneau.",
+        )
+
+
+def _check_leaving(booking: Booking, slot: Slot) -> None:
+    """What a practitioner may leave: a seat or waitlist place of theirs, before the slot starts and within the
+    offer's notice for cancelling; never a rota turn (declined or swapped through the rota)."""
+    if booking.role == BookingRole.STAFF:
+        raise _error(
+            MentoringErrorCode.STAFF_TURN,
+            "Un tour de garde ne s'annule pas : déclinez-le ou échangez-le depuis le planning de la MSP.",
+        )
+    if booking.status == BookingStatus.CANCELLED:
+        raise _error(MentoringErrorCode.BOOKING_ALREADY_CANCELLED, "Cette réservation est déjà annulée.")
+    if slot.starts_at <= timezone.now():
+        raise _error(
+            MentoringErrorCode.SLOT_STARTED,
+            "Ce créneau a commencé : la réservation ne peut plus être annulée (la MSP note les présences).",
+        )
+    if booking.status == BookingStatus.CONFIRMED:  # a waitlist place frees nobody's seat: it may go any time
+        _check_notice(slot, slot.offer.cancel_notice_hours, "Annulation")
+
+
 @transaction.atomic
 def cancel_booking(booking: Booking, reason: str = "") -> tuple[Booking, Booking | None]:
     """Cancel a booking; a freed seat goes to the first waiting practitioner who can take it.
 
     Returns the cancelled booking and the promoted one, if any.
     """
-    slot = Slot.objects.select_for_update().get(pk=booking.slot_id)
+    slot = Slot.objects.select_for_update().select_related("offer").get(pk=booking.slot_id)
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
-    if booking.status == BookingStatus.CANCELLED:
-        raise _error(MentoringErrorCode.BOOKING_ALREADY_CANCELLED, "Cette réservation est déjà annulée.")
+    _check_leaving(booking, slot)
     freed = booking.status == BookingStatus.CONFIRMED
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = timezone.now()
@@ -273,3 +323,88 @@ def fill_from_waitlist(slot: Slot) -> list[Booking]:
 
 def seats_left(slot: Slot) -> int:
     return max(slot.capacity - confirmed_seats(slot), 0)
+
+
+@transaction.atomic
+def reschedule_booking(booking: Booking, target: Slot) -> tuple[Booking, Booking | None]:
+    """Move a confirmed seat to another slot of the same offer in one step: the new seat is taken (capacity,
+    overlap, notice) and the old one freed (its waitlist promoted), or nothing changes.
+
+    Returns the new booking and the practitioner promoted onto the old slot, if any.
+    """
+    first, second = sorted({booking.slot_id, target.pk})  # both slots locked in a fixed order: no deadlock
+    locked = {
+        slot.pk: slot
+        for slot in Slot.objects.select_for_update(of=("self",))
+        .select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
+        .filter(pk__in=[first, second])
+    }
+    old_slot, new_slot = locked[booking.slot_id], locked[target.pk]
+    booking = Booking.objects.select_for_update().select_related("practitioner").get(pk=booking.pk)
+    if booking.status != BookingStatus.CONFIRMED or booking.role != BookingRole.ATTENDEE:
+        raise _error(MentoringErrorCode.INVALID, "Seule une place confirmée peut être déplacée.")
+    if new_slot.pk == old_slot.pk or new_slot.offer_id != old_slot.offer_id:
+        raise _error(MentoringErrorCode.INVALID, "Choisissez un autre créneau de la même offre.", "slot_id")
+    _check_leaving(booking, old_slot)
+    if new_slot.status == SlotStatus.CANCELLED:
+        raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.", "slot_id")
+    if new_slot.starts_at <= timezone.now():
+        raise _error(MentoringErrorCode.SLOT_IN_PAST, "Ce créneau est déjà commencé ou passé.", "slot_id")
+    _check_notice(new_slot, new_slot.offer.booking_notice_hours, "Réservation")
+    practitioner = booking.practitioner
+    if new_slot.bookings.filter(
+        practitioner=practitioner, status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
+    ).exists():
+        raise _error(MentoringErrorCode.ALREADY_BOOKED, "Vous avez déjà une réservation sur ce créneau.")
+    if confirmed_seats(new_slot) >= new_slot.capacity:
+        raise _error(
+            MentoringErrorCode.SLOT_FULL, "Ce créneau est complet : votre réservation reste inchangée."
+        )
+    if _overlaps(practitioner, new_slot, exclude_pk=booking.pk):
+        raise _error(
+            MentoringErrorCode.OVERLAPPING_BOOKING,
+            "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+        )
+    now = timezone.now()
+    local = timezone.localtime(new_slot.starts_at).strftime("%d/%m/%Y %H:%M")
+    booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
+    booking.cancel_reason = f"Déplacée vers le créneau du {local}"
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    moved = Booking(
+        slot=new_slot, practitioner=practitioner, status=BookingStatus.CONFIRMED, starts_at=new_slot.starts_at,
+        ends_at=new_slot.ends_at, confirmed_at=now, answer=booking.answer,
+    )  # fmt: skip
+    overlapping = partial(
+        _error,
+        MentoringErrorCode.OVERLAPPING_BOOKING,
+        "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+    )
+    with conflicts_raise(overlapping):
+        moved.save()
+    promoted = _promote(old_slot) if old_slot.status == SlotStatus.OPEN else None
+    tell_practitioner(moved, BookingEventKind.RESCHEDULED)
+    if promoted is not None:
+        tell_practitioner(promoted, BookingEventKind.PROMOTED)
+    announce_slot_change(old_slot)
+    announce_slot_change(new_slot)
+    return moved, promoted
+
+
+@transaction.atomic
+def mark_attendance(booking: Booking, attendance: str) -> Booking:
+    """The hub notes whether a confirmed participant came (FHIR fulfilled / no-show), once the slot has
+    started; it may correct it later."""
+    from ..models import Attendance
+
+    booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+    if booking.role != BookingRole.ATTENDEE or booking.status != BookingStatus.CONFIRMED:
+        raise _error(
+            MentoringErrorCode.INVALID, "La présence se note sur une place confirmée d'un participant."
+        )
+    if booking.slot.starts_at > timezone.now():
+        raise _error(MentoringErrorCode.NOT_YET_STARTED, "La présence se note une fois le créneau commencé.")
+    booking.attendance = Attendance(attendance)
+    booking.attendance_marked_at = timezone.now()
+    booking.save(update_fields=["attendance", "attendance_marked_at"])
+    announce_slot_change(booking.slot)
+    return booking

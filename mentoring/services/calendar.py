@@ -63,7 +63,7 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(slot: Slot, uid: str, sequence: int, status: str, description: str) -> Event:
+def _event(slot: Slot, uid: str, sequence: int, status: str, description: str, video: bool = False) -> Event:
     event = Event()
     event.add("uid", f"{uid}@{UID_DOMAIN}")
     event.add("dtstamp", timezone.now())
@@ -73,6 +73,11 @@ def _event(slot: Slot, uid: str, sequence: int, status: str, description: str) -
     event.add("status", status)
     event.add("summary", slot.offer.title)
     event.add("location", _place(slot))
+    link = slot.offer.video_url if video else ""
+    if link:  # a remote offer's link, for whoever holds a confirmed place (RFC 7986 CONFERENCE, and URL)
+        description += f"\nVisioconférence : {link}"
+        event.add("url", link)
+        event.add("conference", link, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
     event.add("description", description)
     return event
 
@@ -123,7 +128,8 @@ def practitioner_calendar(practitioner) -> bytes:
             description += f"\nCréneau annulé : {slot.cancel_reason}"
         uid = f"slot-{slot.pk}-{'staff' if booking.role == BookingRole.STAFF else 'seat'}-{practitioner.pk}"
         sequence = slot.sequence + 2 * earlier + (booking.status == BookingStatus.CANCELLED)
-        calendar.add_component(_event(slot, uid, sequence, status, description))
+        confirmed = status == "CONFIRMED"
+        calendar.add_component(_event(slot, uid, sequence, status, description, video=confirmed))
     return calendar.to_ical()
 
 
@@ -142,7 +148,9 @@ def hub_calendar(hub) -> bytes:
         if slot.status == SlotStatus.CANCELLED:
             description += f"\nCréneau annulé : {slot.cancel_reason}"
         status = "CANCELLED" if slot.status == SlotStatus.CANCELLED else "CONFIRMED"
-        calendar.add_component(_event(slot, f"slot-{slot.pk}", slot.sequence, status, description))
+        calendar.add_component(
+            _event(slot, f"slot-{slot.pk}", slot.sequence, status, description, video=status == "CONFIRMED")
+        )
     return calendar.to_ical()
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +14,8 @@ from network.services.directory import get_commune
 from ..errors import MentoringErrorCode
 from ..models import LocationKind, MentoringTopic, Slot, SupportOffer
 from .booking import announce_slot_change
+
+MAX_NOTICE_HOURS = 24 * 14
 
 
 @dataclass
@@ -27,6 +30,11 @@ class OfferData:
     site_id: int | None = None
     host_name: str = ""
     host_commune_code: str | None = None
+    host_site_id: int | None = None
+    booking_notice_hours: int = 0
+    cancel_notice_hours: int = 0
+    booking_question: str = ""
+    video_url: str = ""
     is_active: bool = True
 
     @classmethod
@@ -43,6 +51,11 @@ class OfferData:
             site_id=offer.site_id,
             host_name=offer.host_name,
             host_commune_code=offer.host_commune_id,
+            host_site_id=offer.host_site_id,
+            booking_notice_hours=offer.booking_notice_hours,
+            cancel_notice_hours=offer.cancel_notice_hours,
+            booking_question=offer.booking_question,
+            video_url=offer.video_url,
             is_active=offer.is_active,
         )
 
@@ -69,7 +82,38 @@ def _fill(offer: SupportOffer, data: OfferData) -> list[Profession]:
     offer.mentoring_topics = list(dict.fromkeys(data.mentoring_topics))
     offer.location_kind = data.location_kind
     offer.is_active = data.is_active
-    offer.site, offer.host_name, offer.host_commune = None, "", None
+    for name, label in (("booking_notice_hours", "réserver"), ("cancel_notice_hours", "annuler")):
+        hours = getattr(data, name) or 0
+        if not 0 <= hours <= MAX_NOTICE_HOURS:
+            errors[name] = ValidationError(
+                f"Le délai pour {label} va de 0 à {MAX_NOTICE_HOURS} heures.", code=MentoringErrorCode.INVALID
+            )
+        setattr(offer, name, hours)
+    offer.booking_question = (data.booking_question or "").strip()
+    if len(offer.booking_question) > 300:
+        errors["booking_question"] = ValidationError(
+            "300 caractères au plus.", code=MentoringErrorCode.INVALID
+        )
+    offer.video_url = (data.video_url or "").strip()
+    if offer.video_url:
+        if data.location_kind != LocationKind.REMOTE:
+            errors["video_url"] = ValidationError(
+                "Un lien de visioconférence est réservé aux offres à distance.",
+                code=MentoringErrorCode.INVALID,
+            )
+        else:
+            try:
+                URLValidator(schemes=["https"])(offer.video_url)
+            except ValidationError:
+                errors["video_url"] = ValidationError(
+                    "Lien de visioconférence invalide : une adresse https:// complète est attendue.",
+                    code=MentoringErrorCode.INVALID,
+                )
+            if len(offer.video_url) > 500:
+                errors["video_url"] = ValidationError(
+                    "500 caractères au plus.", code=MentoringErrorCode.INVALID
+                )
+    offer.site, offer.host_name, offer.host_commune, offer.host_site = None, "", None, None
     if data.location_kind == LocationKind.HUB_SITE:
         offer.site = (
             MspSite.objects.filter(pk=data.site_id, msp_id=hub.msp_id).first() if data.site_id else None
@@ -78,6 +122,16 @@ def _fill(offer: SupportOffer, data: OfferData) -> list[Profession]:
             errors["site_id"] = ValidationError(
                 "Choisissez un site de la MSP.", code=MentoringErrorCode.REQUIRED
             )
+    elif data.location_kind == LocationKind.HOST_SITE and data.host_site_id:
+        # A real MSP or site hosts it (the Givry pôle de santé): its name and commune come from there.
+        offer.host_site = (
+            MspSite.objects.select_related("msp", "commune").filter(pk=data.host_site_id).first()
+        )
+        if offer.host_site is None:
+            errors["host_site_id"] = ValidationError("Site inconnu.", code=MentoringErrorCode.NOT_FOUND)
+        else:
+            offer.host_name = (data.host_name or "").strip()[:200] or offer.host_site.msp.name
+            offer.host_commune = offer.host_site.commune
     elif data.location_kind == LocationKind.HOST_SITE:
         offer.host_name = (data.host_name or "").strip()[:200]
         try:

@@ -11,8 +11,9 @@ from django.utils import timezone
 from backend.core.db import conflicts_raise
 from network.models import Membership, Practitioner
 
-from ..errors import MentoringErrorCode
-from ..models import Booking, BookingRole, BookingStatus, Slot, SlotStatus
+from .. import notifications
+from ..errors import MentoringErrorCode, domain_error
+from ..models import Booking, BookingRole, BookingStatus, Slot, SlotStatus, TurnResponse
 from .booking import announce_slot_change
 
 
@@ -34,7 +35,7 @@ def _check_members(slot: Slot, practitioners: list[Practitioner]) -> None:
         )
 
 
-def _staff(slot: Slot, practitioner: Practitioner) -> Booking:
+def _staff(slot: Slot, practitioner: Practitioner, response: str = TurnResponse.PENDING) -> Booking:
     def unavailable():
         local = timezone.localtime(slot.starts_at).strftime("%d/%m/%Y %H:%M")
         return ValidationError(
@@ -56,6 +57,7 @@ def _staff(slot: Slot, practitioner: Practitioner) -> Booking:
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
             confirmed_at=timezone.now(),
+            turn_response=response,
         )
 
 
@@ -127,3 +129,58 @@ def swap_turns(slot: Slot, other: Slot) -> tuple[Slot, Slot]:
     announce_slot_change(first)
     announce_slot_change(second)
     return (first, second) if first.pk == slot.pk else (second, first)
+
+
+def _own_turn(booking: Booking) -> tuple[Booking, Slot]:
+    """The staff member's own turn, locked with its slot: still to come and still theirs."""
+    slot = Slot.objects.select_for_update().select_related("offer__hub__msp").get(pk=booking.slot_id)
+    booking = Booking.objects.select_for_update().select_related("practitioner").get(pk=booking.pk)
+    if booking.role != BookingRole.STAFF:
+        raise domain_error(MentoringErrorCode.INVALID, "Ce n'est pas un tour de garde.")
+    if booking.status != BookingStatus.CONFIRMED:
+        raise domain_error(MentoringErrorCode.INVALID_TRANSITION, "Ce tour de garde n'est plus le vôtre.")
+    if slot.starts_at <= timezone.now():
+        raise domain_error(MentoringErrorCode.SLOT_STARTED, "Ce créneau a déjà commencé.")
+    return booking, slot
+
+
+@transaction.atomic
+def accept_turn(booking: Booking) -> Booking:
+    """The staff member confirms they will hold the consultation."""
+    booking, slot = _own_turn(booking)
+    booking.turn_response = TurnResponse.ACCEPTED
+    booking.save(update_fields=["turn_response"])
+    announce_slot_change(slot)
+    return booking
+
+
+@transaction.atomic
+def decline_turn(booking: Booking, reason: str = "") -> Booking:
+    """The staff member cannot hold it: the turn is left open for a colleague to take (or the coordinators to
+    swap or assign), and the hub's coordinators are told."""
+    booking, slot = _own_turn(booking)
+    reason = (reason or "").strip()[:500]
+    booking.turn_response = TurnResponse.DECLINED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancel_reason = f"Tour décliné : {reason}" if reason else "Tour décliné"
+    booking.save(update_fields=["turn_response", "status", "cancelled_at", "cancel_reason"])
+    for coordinator in notifications.coordinators_of(slot.offer.hub):
+        notifications.turn_declined(coordinator, booking, reason)
+    announce_slot_change(slot)
+    return booking
+
+
+@transaction.atomic
+def take_turn(slot: Slot, practitioner: Practitioner) -> Booking:
+    """A member of the hub takes an open turn (nobody staffs the slot, e.g. after a decline): a swap without
+    the coordinators, accepted at once."""
+    slot = _lock_open(slot)
+    if slot.starts_at <= timezone.now():
+        raise domain_error(MentoringErrorCode.SLOT_STARTED, "Ce créneau a déjà commencé.")
+    _check_members(slot, [practitioner])
+    if slot.bookings.filter(role=BookingRole.STAFF, status=BookingStatus.CONFIRMED).exists():
+        raise domain_error(MentoringErrorCode.TURN_TAKEN, "Ce tour de garde est déjà assuré.")
+    booking = _staff(slot, practitioner, TurnResponse.ACCEPTED)
+    announce_slot_change(slot)
+    return booking

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.core.db import conflicts_raise
+from network.services.holidays import public_holidays
 
 from ..errors import MentoringErrorCode
 from ..models import BookingEventKind, BookingRole, BookingStatus, Slot, SlotSeries, SlotStatus, SupportOffer
@@ -64,8 +65,11 @@ def create_series(
     duration_minutes: int,
     capacity: int,
     rota: list | None = None,
+    keep_holidays: bool = False,
 ) -> SlotSeries:
-    """Create the series' coming occurrences; with a rota, staff them by turns in that order."""
+    """Create the series' coming occurrences; with a rota, staff them by turns in that order. Occurrences on
+    a public holiday of the place (its department's: Alsace-Moselle and each overseas department have their
+    own) are skipped and listed on the series, unless `keep_holidays`."""
     errors = {}
     if until < starts_on:
         errors["until"] = ValidationError(
@@ -90,6 +94,11 @@ def create_series(
     zone = offer.time_zone
     now = timezone.now()
     times = [t for t in occurrences(rule, starts_on, until, start_time, zone) if t > now]
+    skipped = []
+    if not keep_holidays and times:
+        off = public_holidays(offer.department_code, range(times[0].year, times[-1].year + 1))
+        skipped = [{"date": t.date().isoformat(), "name": off[t.date()]} for t in times if t.date() in off]
+        times = [t for t in times if t.date() not in off]
     if not times:
         raise ValidationError(
             {"rule": ValidationError("Aucune occurrence à venir.", code=MentoringErrorCode.INVALID_RULE)}
@@ -104,7 +113,8 @@ def create_series(
         )
     series = SlotSeries.objects.create(
         offer=offer, rule=rule, starts_on=starts_on, until=until, start_time=start_time,
-        duration_minutes=duration_minutes, capacity=capacity, time_zone=zone,
+        duration_minutes=duration_minutes, capacity=capacity, time_zone=zone, keep_holidays=keep_holidays,
+        skipped_holidays=skipped,
     )  # fmt: skip
     duration = timedelta(minutes=duration_minutes)
     slots = Slot.objects.bulk_create(

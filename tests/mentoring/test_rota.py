@@ -60,7 +60,7 @@ def test_the_database_refuses_a_person_staffed_on_two_overlapping_slots(world):
     with pytest.raises(IntegrityError), transaction.atomic():  # not only the service: the database itself
         Booking.objects.create(
             slot=overlapping, practitioner=doctor, role=BookingRole.STAFF, status=BookingStatus.CONFIRMED,
-            starts_at=overlapping.starts_at, ends_at=overlapping.ends_at,
+            starts_at=overlapping.starts_at, ends_at=overlapping.ends_at, turn_response="PENDING",
         )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ def _scene():
         status=BookingStatus.CONFIRMED,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
+        turn_response="ACCEPTED",
     )
     practitioners = [make_practitioner(user=True) for _ in range(5)]
     staff = [make_user(), make_user()]
