@@ -503,6 +503,16 @@ class MentorshipStatus(models.TextChoices):
     ENDED = "ENDED", "Terminé"
 
 
+class MentorshipOutcome(models.TextChoices):
+    """What a mentorship led to, recorded when it ends."""
+
+    HEALTH_PROJECT_WRITTEN = "HEALTH_PROJECT_WRITTEN", "Projet de santé rédigé"
+    MSP_OPENED = "MSP_OPENED", "MSP ouverte"
+    ACI_SIGNED = "ACI_SIGNED", "Labellisée : accord conventionnel interprofessionnel signé"
+    ABANDONED = "ABANDONED", "Projet abandonné"
+    OTHER = "OTHER", "Autre"
+
+
 class Mentorship(QuickLoad, models.Model):
     """A hub's commitment to a mentee: so many hours of coordination time a month."""
 
@@ -531,6 +541,14 @@ class Mentorship(QuickLoad, models.Model):
         "statut", max_length=8, choices=MentorshipStatus.choices, default=MentorshipStatus.ACTIVE
     )
     ended_on = models.DateField("fin", null=True, blank=True)
+    outcome = models.CharField("résultat", max_length=24, choices=MentorshipOutcome.choices, blank=True)
+    outcome_note = models.TextField("précisions sur le résultat", blank=True)
+    feedback_rating = models.PositiveSmallIntegerField(
+        "appréciation de l'accompagné (1 à 5)", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )  # fmt: skip
+    feedback_comment = models.TextField("commentaire de l'accompagné", blank=True)
+    feedback_at = models.DateTimeField("appréciation donnée le", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
 
     class Meta:
@@ -539,6 +557,10 @@ class Mentorship(QuickLoad, models.Model):
         ordering = ["-starts_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(hours_per_month__gt=0), name="mentorship_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(feedback_rating__isnull=True) | Q(feedback_rating__gte=1, feedback_rating__lte=5),
+                name="mentorship_feedback_rating_range",
+            ),
             models.UniqueConstraint(
                 fields=["hub", "mentee"],
                 condition=Q(status=MentorshipStatus.ACTIVE),

@@ -163,3 +163,16 @@ SeriesScopeEnum = graphene.Enum.from_enum(
         "ALL": "All coming occurrences.",
     }[enum_value(v)],
 )
+
+MentorshipOutcomeEnum = enum_from_choices(
+    models.MentorshipOutcome,
+    "MentorshipOutcome",
+    "What a mentorship led to.",
+    {
+        "HEALTH_PROJECT_WRITTEN": "The health project (projet de santé) is written.",
+        "MSP_OPENED": "The MSP opened.",
+        "ACI_SIGNED": "The MSP is labelled: it signed the interprofessional agreement (ACI).",
+        "ABANDONED": "The project was abandoned.",
+        "OTHER": "Something else (see the note).",
+    },
+)

@@ -5,7 +5,7 @@ from datetime import date
 
 import graphene
 
-from backend.core.graphql import Field, decode_global_id, find_object, get_object
+from backend.core.graphql import Field, decode_global_id, enum_value, find_object, get_object
 from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
 from network.models import HubDesignation
@@ -14,7 +14,7 @@ from .. import models, selectors
 from ..services import coordination
 from . import request_types as types
 from .common import MentoringMutation, require_hub_manager
-from .enums import MentoringTopicEnum, MentorshipStatusEnum
+from .enums import MentoringTopicEnum, MentorshipOutcomeEnum, MentorshipStatusEnum
 
 
 def _managed_mentorship(info, mentorship_id, field="mentorshipId"):
@@ -65,14 +65,62 @@ class EndMentorship(MentoringMutation):
 
     class Arguments:
         id = graphene.ID(required=True, description="Global ID of the mentorship.")
+        outcome = MentorshipOutcomeEnum(required=True, description="What it led to.")
+        outcome_note = graphene.String(description="Details, in French (required for OTHER).")
         ended_on = graphene.Date(description="Last day (default: today).")
 
     mentorship = graphene.Field(types.Mentorship, description="The mentorship, ended.")
 
     @classmethod
-    def perform(cls, root, info, id, ended_on=None):
+    def perform(cls, root, info, id, outcome, outcome_note="", ended_on=None):
         mentorship = _managed_mentorship(info, id, "id")
-        return cls(mentorship=coordination.end_mentorship(mentorship, ended_on), errors=[])
+        ended = coordination.end_mentorship(mentorship, ended_on, enum_value(outcome), outcome_note or "")
+        return cls(mentorship=ended, errors=[])
+
+
+class GiveMentorshipFeedback(MentoringMutation):
+    """The mentee's appreciation of an ended mentorship (1 to 5, and a comment), read by the hub and the Cnam.
+    The mentee only."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the mentorship (one's own, as mentee).")
+        rating = graphene.Int(required=True, description="1 (not useful) to 5 (very useful).")
+        comment = graphene.String(description="A comment, in French.")
+
+    mentorship = graphene.Field(types.Mentorship, description="The mentorship, with the appreciation.")
+
+    @classmethod
+    def perform(cls, root, info, id, rating, comment=""):
+        from .common import practitioner_of
+
+        mentee = practitioner_of(info)
+        mentorship = get_object(
+            id, models.Mentorship, "Mentorship", "id", models.Mentorship.objects.filter(mentee=mentee)
+        )
+        return cls(mentorship=coordination.give_feedback(mentorship, rating, comment or ""), errors=[])
+
+
+class OutcomeCount(graphene.ObjectType):
+    """Mentorships that ended with one outcome."""
+
+    outcome = MentorshipOutcomeEnum(required=True, description="The outcome.")
+    count = graphene.Int(required=True, description="How many.")
+
+
+class HubImpact(graphene.ObjectType):
+    """What a hub's mentoring has given, all time."""
+
+    mentees = graphene.Int(required=True, description="Practitioners and project holders mentored.")
+    mentorships_active = graphene.Int(required=True, description="Mentorships running now.")
+    hours_given = graphene.Float(required=True, description="Hours of coordination sessions logged.")
+    outcomes = graphene.List(
+        graphene.NonNull(OutcomeCount), required=True, description="Ended mentorships by outcome, most first."
+    )
+    feedback_count = graphene.Int(required=True, description="Mentees who gave their appreciation.")
+    average_rating = graphene.Float(description="Their average rating (1 to 5); none without any.")
 
 
 class MentorshipQueryFields(graphene.ObjectType):
@@ -92,6 +140,33 @@ class MentorshipQueryFields(graphene.ObjectType):
         "Its coordinators, Cnam staff and admins.",
         permissions=[Permission.HUB_COORDINATOR, Permission.VIEW_CONTACT_DETAILS],
     )
+
+    hub_impact = Field(
+        HubImpact,
+        required=True,
+        hub_id=graphene.ID(required=True, description="Global ID of the hub."),
+        description="A hub's mentoring impact: mentees, hours given, outcomes, the mentees' appreciation. Its "
+        "coordinators, Cnam staff and admins.",
+        permissions=[Permission.HUB_COORDINATOR, Permission.VIEW_CONTACT_DETAILS],
+    )
+
+    def resolve_hub_impact(root, info, hub_id):
+        from backend.core.graphql import Forbidden
+        from network.permissions import NetworkPermission, viewer_for
+
+        hub = find_object(hub_id, HubDesignation, "Hub", HubDesignation.objects.select_related("msp"))
+        viewer = viewer_for(info.context)
+        if not (viewer.can_manage_msp(hub.msp_id) or viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS)):
+            raise Forbidden("Seuls les coordinateurs de la MSP et l'équipe de la Cnam voient son impact.")
+        impact = coordination.hub_impact(hub)
+        return HubImpact(
+            mentees=impact.mentees,
+            mentorships_active=impact.mentorships_active,
+            hours_given=float(impact.hours_given),
+            outcomes=[OutcomeCount(outcome=o, count=n) for o, n in impact.outcomes],
+            feedback_count=impact.feedback_count,
+            average_rating=impact.average_rating,
+        )
 
     def resolve_mentorships(root, info, hub_id=None, status=None, **kwargs):
         return selectors.mentorships(decode_global_id(hub_id, "Hub") if hub_id else None, status)

@@ -16,6 +16,7 @@ from .. import models
 from ..permissions import can_read_hub_notes, mentorships_visible_to, requests_visible_to
 from .enums import (
     MentoringTopicEnum,
+    MentorshipOutcomeEnum,
     MentorshipStatusEnum,
     RequestEventKindEnum,
     RequestStatusEnum,
@@ -201,11 +202,17 @@ class Mentorship(DjangoObjectType):
     sessions = graphene.List(
         graphene.NonNull(CoordinationSession), required=True, description="Sessions given, latest first."
     )
+    outcome = graphene.Field(MentorshipOutcomeEnum, description="What it led to, recorded when it ended.")
+    outcome_note = graphene.String(description="Details on the outcome, in French.")
+    feedback_rating = graphene.Int(description="The mentee's appreciation, 1 to 5, once ended.")
+    feedback_comment = graphene.String(description="The mentee's comment.")
+    feedback_at = graphene.DateTime(description="When the mentee gave it.")
 
     class Meta:
         model = models.Mentorship
         interfaces = (relay.Node,)
-        fields = ("hub", "mentee", "request", "starts_on", "ended_on", "hours_per_month", "status")
+        fields = ("hub", "mentee", "request", "starts_on", "ended_on", "hours_per_month", "status",
+                  "feedback_rating", "feedback_at")  # fmt: skip
         connection_class = CountableConnection
 
     @classmethod
@@ -218,6 +225,15 @@ class Mentorship(DjangoObjectType):
 
     def resolve_hours_per_month(self, info):
         return _hours(self.hours_per_month)
+
+    def resolve_outcome(self, info):
+        return self.outcome or None
+
+    def resolve_outcome_note(self, info):
+        return self.outcome_note or None
+
+    def resolve_feedback_comment(self, info):
+        return self.feedback_comment or None
 
     def resolve_usage(self, info, months=6):
         from ..services.coordination import monthly_usage, months_back

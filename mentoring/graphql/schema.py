@@ -30,6 +30,7 @@ class MentoringMutationFields(graphene.ObjectType):
     withdraw_mentoring_request = requests.WithdrawMentoringRequest.Field()
     log_coordination_session = mentorships.LogCoordinationSession.Field()
     end_mentorship = mentorships.EndMentorship.Field()
+    give_mentorship_feedback = mentorships.GiveMentorshipFeedback.Field()
     publish_offer = offers.PublishOffer.Field()
     update_offer = offers.UpdateOffer.Field()
     update_slot_series = slots.UpdateSlotSeries.Field()

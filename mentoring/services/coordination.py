@@ -54,11 +54,27 @@ def log_session(
 
 
 @transaction.atomic
-def end_mentorship(mentorship: Mentorship, ended_on: date | None = None) -> Mentorship:
-    """End a mentorship: its hours return to the hub's capacity."""
+def end_mentorship(
+    mentorship: Mentorship, ended_on: date | None = None, outcome: str | None = None, note: str = ""
+) -> Mentorship:
+    """End a mentorship with its outcome (what it led to): its hours return to the hub's capacity."""
+    from ..models import MentorshipOutcome
+
     mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
     if mentorship.status == MentorshipStatus.ENDED:
         raise _error(MentoringErrorCode.MENTORSHIP_ENDED, "Cet accompagnement est déjà terminé.")
+    if outcome not in MentorshipOutcome.values:
+        raise _error(
+            MentoringErrorCode.REQUIRED,
+            "Indiquez le résultat de l'accompagnement (projet de santé rédigé, MSP ouverte…).",
+            "outcome",
+        )
+    note = (note or "").strip()
+    if outcome == MentorshipOutcome.OTHER and not note:
+        raise _error(MentoringErrorCode.REQUIRED, "Précisez le résultat « Autre ».", "outcome_note")
+    if len(note) > 2000:
+        raise _error(MentoringErrorCode.INVALID, "2 000 caractères au plus.", "outcome_note")
+    mentorship.outcome, mentorship.outcome_note = outcome, note
     ended_on = ended_on or timezone.localdate()
     if ended_on < mentorship.starts_on:
         raise _error(
@@ -66,8 +82,65 @@ def end_mentorship(mentorship: Mentorship, ended_on: date | None = None) -> Ment
         )
     mentorship.status = MentorshipStatus.ENDED
     mentorship.ended_on = ended_on
-    mentorship.save(update_fields=["status", "ended_on"])
+    mentorship.save(update_fields=["status", "ended_on", "outcome", "outcome_note"])
     return mentorship
+
+
+@transaction.atomic
+def give_feedback(mentorship: Mentorship, rating: int, comment: str = "") -> Mentorship:
+    """The mentee's appreciation of an ended mentorship (1 to 5, and a comment), read by the hub and the
+    Cnam; given again, it replaces the previous one."""
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    if mentorship.status != MentorshipStatus.ENDED:
+        raise _error(
+            MentoringErrorCode.INVALID_TRANSITION,
+            "L'appréciation se donne une fois l'accompagnement terminé.",
+        )
+    if not 1 <= rating <= 5:
+        raise _error(MentoringErrorCode.INVALID, "Une note de 1 à 5.", "rating")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise _error(MentoringErrorCode.INVALID, "2 000 caractères au plus.", "comment")
+    mentorship.feedback_rating, mentorship.feedback_comment = rating, comment
+    mentorship.feedback_at = timezone.now()
+    mentorship.save(update_fields=["feedback_rating", "feedback_comment", "feedback_at"])
+    return mentorship
+
+
+@dataclass
+class HubImpact:
+    mentees: int
+    mentorships_active: int
+    hours_given: Decimal
+    outcomes: list[tuple[str, int]]
+    feedback_count: int
+    average_rating: float | None
+
+
+def hub_impact(hub) -> HubImpact:
+    """What a hub's mentoring has given: mentees, hours, outcomes, the mentees' appreciation."""
+    from django.db.models import Avg, Count
+
+    rows = Mentorship.objects.filter(hub=hub).aggregate(
+        mentees=Count("mentee", distinct=True),
+        active=Count("pk", filter=Q(status=MentorshipStatus.ACTIVE)),
+        feedback=Count("pk", filter=Q(feedback_rating__isnull=False)),
+        rating=Avg("feedback_rating"),
+    )
+    minutes = CoordinationSession.objects.filter(mentorship__hub=hub).aggregate(m=Sum("duration_minutes"))[
+        "m"
+    ]
+    outcomes = (
+        Mentorship.objects.filter(hub=hub).exclude(outcome="").values_list("outcome").annotate(n=Count("pk"))
+    )
+    return HubImpact(
+        mentees=rows["mentees"],
+        mentorships_active=rows["active"],
+        hours_given=(Decimal(minutes or 0) / 60).quantize(Decimal("0.01")),
+        outcomes=sorted(outcomes, key=lambda row: (-row[1], row[0])),
+        feedback_count=rows["feedback"],
+        average_rating=round(rows["rating"], 2) if rows["rating"] is not None else None,
+    )
 
 
 @dataclass

@@ -297,11 +297,11 @@ def test_coordination_sessions_give_hours_allotted_against_given_per_month(hubs)
     assert set(caught.value.error_dict) == {"date", "duration_minutes"}
     assert CoordinationSession.objects.count() == 3
 
-    coordination.end_mentorship(mentorship, today)
+    coordination.end_mentorship(mentorship, today, "MSP_OPENED")
     assert Mentorship.objects.get(pk=mentorship.pk).status == MentorshipStatus.ENDED
     assert coordination.hub_month(hub, today + timedelta(days=40)).hours_allotted == 0
     with pytest.raises(ValidationError) as caught:
-        coordination.end_mentorship(mentorship)
+        coordination.end_mentorship(mentorship, outcome="MSP_OPENED")
     assert codes(caught.value) == {"MENTORSHIP_ENDED"}
 
 

@@ -16,6 +16,7 @@ from mentoring.models import (
     Mentorship,
     RequestStatus,
 )
+from mentoring.services import coordination
 from mentoring.services import requests as service
 from tests.conftest import (
     ROLES,
@@ -78,7 +79,8 @@ WITHDRAW = f"mutation($id: ID!) {{ withdrawMentoringRequest(id: $id) {{ request 
 LOG = f"""mutation($m: ID!, $d: Date!) {{ logCoordinationSession(mentorshipId: $m, date: $d, durationMinutes: 90,
     topic: SISA_LEGAL, notes: "Relecture des statuts") {{ session {{ durationMinutes topic notes }}
     mentorship {{ usage(months: 1) {{ hoursAllotted hoursGiven }} }} {ERRORS} }} }}"""
-END = f"mutation($m: ID!) {{ endMentorship(id: $m) {{ mentorship {{ status endedOn }} {ERRORS} }} }}"
+END = f"""mutation($m: ID!) {{ endMentorship(id: $m, outcome: HEALTH_PROJECT_WRITTEN) {{
+    mentorship {{ status endedOn outcome }} {ERRORS} }} }}"""
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -379,3 +381,60 @@ def test_cnam_staff_read_requests_and_mentorships_in_the_admin_without_changing_
     assert response.status_code == 403
     mentorship.refresh_from_db()
     assert mentorship.hours_per_month == Decimal(3)
+
+
+FEEDBACK = f"""mutation($m: ID!) {{ giveMentorshipFeedback(id: $m, rating: 4, comment: "Très utile pour la Sisa.") {{
+    mentorship {{ feedbackRating feedbackComment }} {ERRORS} }} }}"""
+IMPACT = """query($hub: ID!) { hubImpact(hubId: $hub) { mentees mentorshipsActive hoursGiven
+    outcomes { outcome count } feedbackCount averageRating } }"""
+
+
+def test_ending_needs_an_outcome_and_other_needs_its_note(gql, world, mentorship):
+    coordinator = world.user("coordinator")
+    other = gql.execute(
+        f"""mutation($m: ID!) {{ endMentorship(id: $m, outcome: OTHER) {{ {ERRORS} }} }}""",
+        {"m": gid(mentorship)},
+        user=coordinator,
+    )
+    (error,) = other["data"]["endMentorship"]["errors"]
+    assert (error["code"], error["field"]) == ("REQUIRED", "outcomeNote")
+    missing = gql.execute(
+        f"mutation($m: ID!) {{ endMentorship(id: $m) {{ {ERRORS} }} }}", {"m": gid(mentorship)}
+    )
+    assert missing["errors"]  # the outcome is a required argument
+    ended = gql.execute(END, {"m": gid(mentorship)}, user=coordinator)["data"]["endMentorship"]["mentorship"]
+    assert ended["outcome"] == "HEALTH_PROJECT_WRITTEN"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_feedback_only_by_the_mentee_once_ended(gql, world, role, mentorship):
+    early = gql.execute(FEEDBACK, {"m": gid(mentorship)}, user=world.user("practitioner"))
+    assert error_codes(early, "giveMentorshipFeedback") == ["INVALID_TRANSITION"]
+    coordination.end_mentorship(mentorship, outcome="MSP_OPENED")
+    result = gql.execute(FEEDBACK, {"m": gid(mentorship)}, user=world.user(role))
+    if role == "practitioner":  # the mentee
+        assert result["data"]["giveMentorshipFeedback"]["mentorship"] == {
+            "feedbackRating": 4,
+            "feedbackComment": "Très utile pour la Sisa.",
+        }
+    elif role in ("coordinator", "other_coordinator"):  # practitioners, not the mentee
+        assert error_codes(result, "giveMentorshipFeedback") == ["NOT_FOUND"]
+    else:
+        assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+    rating = Mentorship.objects.get(pk=mentorship.pk).feedback_rating
+    assert rating == (4 if role == "practitioner" else None)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_hubs_impact_per_role(gql, world, role, mentorship):
+    coordination.log_session(mentorship, timezone.localdate(), 90)
+    coordination.end_mentorship(mentorship, outcome="MSP_OPENED")
+    coordination.give_feedback(mentorship, 5, "Merci !")
+    result = gql.execute(IMPACT, {"hub": gid(world.hub)}, user=world.user(role))
+    if role in ("coordinator", "cnam_staff", "admin"):
+        assert result["data"]["hubImpact"] == {
+            "mentees": 1, "mentorshipsActive": 0, "hoursGiven": 1.5,
+            "outcomes": [{"outcome": "MSP_OPENED", "count": 1}], "feedbackCount": 1, "averageRating": 5.0,
+        }  # fmt: skip
+    else:
+        assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
