@@ -33,3 +33,9 @@ HUB_REQUESTS = Topic(
     description="A step of a mentoring request sent to the hub.",
     payload=("event",),
 )
+MENTORSHIP_MESSAGES = Topic(
+    "mentorship-messages",
+    key="the mentorship's primary key",
+    description="A message in the mentorship's thread (between the mentee and the hub).",
+    payload=("message",),
+)

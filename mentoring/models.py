@@ -573,6 +573,35 @@ class Mentorship(QuickLoad, models.Model):
         return f"{self.hub.msp} → {self.mentee}"
 
 
+class MentorshipMessage(QuickLoad, models.Model):
+    """A message between the mentee and the hub inside a mentorship, so that exchanges stay on the platform."""
+
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, related_name="messages", verbose_name="accompagnement"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    from_hub = models.BooleanField("de la MSP tête de pont")
+    body = models.TextField("message")
+    created_at = models.DateTimeField("envoyé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "message d'accompagnement"
+        verbose_name_plural = "messages d'accompagnement"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body__regex=r"^\s*$"), name="mentorship_message_not_empty")
+        ]
+
+    def __str__(self):
+        return f"{self.mentorship_id} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
 class CoordinationSession(QuickLoad, models.Model):
     """Coordination time actually given to a mentee (the ledger)."""
 

@@ -239,3 +239,24 @@ def request_digest(coordinator, hub, requests, now) -> None:
         "pourra s'adresser ailleurs.\n",
         kind="request.digest",
     )
+
+
+def mentorship_message(mentorship, message) -> None:
+    """Tell the other side of a mentorship that a message is waiting (the text stays on the platform)."""
+    if message.from_hub:
+        email_practitioner(
+            mentorship.mentee,
+            f"Nouveau message de {mentorship.hub.msp.name}",
+            f"Bonjour,\n\n{mentorship.hub.msp.name} vous a écrit dans votre accompagnement. Retrouvez le message "
+            "sur Tête de pont.\n",
+            kind="mentorship.message",
+        )
+        return
+    for coordinator in coordinators_of(mentorship.hub):
+        email_practitioner(
+            coordinator,
+            f"Nouveau message de {mentorship.mentee.full_name}",
+            f"Bonjour,\n\n{mentorship.mentee.full_name}, que {mentorship.hub.msp.name} accompagne, vous a écrit. "
+            "Retrouvez le message sur Tête de pont.\n",
+            kind="mentorship.message",
+        )

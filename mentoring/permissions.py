@@ -116,3 +116,13 @@ def ars_inbox_region(viewer: Viewer, region_code: str | None) -> str | None:
     if own is not None and region_code not in (None, own):
         raise PermissionError("Un agent d'ARS ne voit que la boîte de sa région.")
     return own or region_code
+
+
+def in_mentorship_thread(viewer: Viewer, mentorship) -> bool | None:
+    """Who writes in a mentorship's thread: True for the hub's side (its coordinators, administrators), False
+    for the mentee, None for anybody else (Cnam staff see the mentorship, not its private exchanges)."""
+    if viewer.can_manage_msp(mentorship.hub.msp_id):
+        return True
+    if viewer.practitioner is not None and viewer.practitioner.pk == mentorship.mentee_id:
+        return False
+    return None

@@ -8,9 +8,10 @@ import graphene
 from backend.core.graphql import Field, decode_global_id, enum_value, find_object, get_object
 from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
+from backend.realtime.live import Listen
 from network.models import HubDesignation
 
-from .. import models, selectors
+from .. import events, models, selectors
 from ..services import coordination
 from . import request_types as types
 from .common import MentoringMutation, require_hub_manager
@@ -103,6 +104,43 @@ class GiveMentorshipFeedback(MentoringMutation):
         return cls(mentorship=coordination.give_feedback(mentorship, rating, comment or ""), errors=[])
 
 
+def _thread(info, mentorship_id, field="mentorshipId"):
+    """The mentorship and the caller's side in its thread (True: the hub), or NOT_FOUND."""
+    from django.core.exceptions import ValidationError
+
+    from network.permissions import viewer_for
+
+    from ..permissions import in_mentorship_thread
+
+    mentorship = get_object(
+        mentorship_id, models.Mentorship, "Mentorship", field, models.Mentorship.objects.select_related("hub")
+    )
+    side = in_mentorship_thread(viewer_for(info.context), mentorship)
+    if side is None:
+        raise ValidationError({field: ValidationError("Objet introuvable.", code="NOT_FOUND")})
+    return mentorship, side
+
+
+class PostMentorshipMessage(MentoringMutation):
+    """Write in a mentorship's thread: the mentee or the hub's coordinators; the other side is told by e-mail.
+    The thread closes when the mentorship ends."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER, Permission.HUB_COORDINATOR]
+
+    class Arguments:
+        mentorship_id = graphene.ID(required=True, description="Global ID of the mentorship.")
+        body = graphene.String(required=True, description="The message, in French.")
+
+    message = graphene.Field(types.MentorshipMessage, description="The message posted.")
+
+    @classmethod
+    def perform(cls, root, info, mentorship_id, body):
+        mentorship, from_hub = _thread(info, mentorship_id)
+        message = coordination.post_message(mentorship, info.context.user, body, from_hub=from_hub)
+        return cls(message=types.MentorshipMessage.of(message), errors=[])
+
+
 class OutcomeCount(graphene.ObjectType):
     """Mentorships that ended with one outcome."""
 
@@ -189,3 +227,42 @@ class MentorshipQueryFields(graphene.ObjectType):
             hours_remaining=figures.hours_remaining,
             mentorships=figures.mentorships,
         )
+
+
+def _thread_keys(info, mentorship_id):
+    from django.core.exceptions import ValidationError
+    from graphql import GraphQLError
+
+    try:
+        mentorship, _ = _thread(info, mentorship_id)
+    except ValidationError:
+        raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"}) from None
+    return [(events.MENTORSHIP_MESSAGES, mentorship.pk)]
+
+
+def _thread_event(event, info, mentorship_id):
+    from backend.realtime.subscriptions import EventNotVisible
+    from network.permissions import viewer_for
+
+    from ..permissions import in_mentorship_thread
+
+    message = (
+        models.MentorshipMessage.objects.select_related("author", "mentorship__hub")
+        .filter(pk=event["payload"]["message"])
+        .first()
+    )
+    if message is None or in_mentorship_thread(viewer_for(info.context), message.mentorship) is None:
+        raise EventNotVisible()  # no longer in it (e.g. no longer the hub's coordinator)
+    return types.MentorshipMessage.of(message)
+
+
+class MentorshipSubscriptionFields(graphene.ObjectType):
+    mentorship_messages = Field(
+        types.MentorshipMessage,
+        required=True,
+        mentorship_id=graphene.ID(required=True, description="Global ID of the mentorship."),
+        description="New messages of a mentorship's thread, live: for the mentee and the hub's coordinators.",
+        permissions=[Permission.PRACTITIONER, Permission.HUB_COORDINATOR],
+        refused_as_not_found=True,
+        live=Listen(keys=_thread_keys, resolve=_thread_event, topics=(events.MENTORSHIP_MESSAGES,)),
+    )

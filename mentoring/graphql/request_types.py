@@ -183,6 +183,27 @@ class CoordinationSession(DjangoObjectType):
         return self.notes
 
 
+class MentorshipMessage(graphene.ObjectType):
+    """A message of a mentorship's thread, between the mentee and the hub."""
+
+    id = graphene.ID(required=True, description="Its identifier within the thread.")
+    body = graphene.String(required=True, description="The text.")
+    from_hub = graphene.Boolean(required=True, description="Written by the hub (else by the mentee).")
+    author_name = graphene.String(description="Who wrote it.")
+    created_at = graphene.DateTime(required=True, description="When.")
+
+    @staticmethod
+    def of(message):
+        author = message.author
+        return MentorshipMessage(
+            id=message.pk,
+            body=message.body,
+            from_hub=message.from_hub,
+            author_name=(author.get_full_name() or author.email) if author else None,
+            created_at=message.created_at,
+        )
+
+
 class Mentorship(DjangoObjectType):
     """A hub's commitment to a mentee: so many hours of coordination time a month."""
 
@@ -201,6 +222,12 @@ class Mentorship(DjangoObjectType):
     )
     sessions = graphene.List(
         graphene.NonNull(CoordinationSession), required=True, description="Sessions given, latest first."
+    )
+    messages = graphene.List(
+        graphene.NonNull(MentorshipMessage),
+        required=True,
+        last=graphene.Int(default_value=50, description="How many of the latest (1 to 200)."),
+        description="The thread between the mentee and the hub, oldest first: for them only (empty for others).",
     )
     outcome = graphene.Field(MentorshipOutcomeEnum, description="What it led to, recorded when it ended.")
     outcome_note = graphene.String(description="Details on the outcome, in French.")
@@ -225,6 +252,18 @@ class Mentorship(DjangoObjectType):
 
     def resolve_hours_per_month(self, info):
         return _hours(self.hours_per_month)
+
+    def resolve_messages(self, info, last=50):
+        from backend.core.graphql import bad_input
+
+        from ..permissions import in_mentorship_thread
+
+        if not 1 <= last <= 200:
+            raise bad_input("`last` doit être compris entre 1 et 200.")
+        if in_mentorship_thread(viewer_for(info.context), self) is None:
+            return []
+        latest = self.messages.select_related("author").order_by("-created_at", "-pk")[:last]
+        return [MentorshipMessage.of(m) for m in reversed(list(latest))]
 
     def resolve_outcome(self, info):
         return self.outcome or None

@@ -31,6 +31,7 @@ class MentoringMutationFields(graphene.ObjectType):
     log_coordination_session = mentorships.LogCoordinationSession.Field()
     end_mentorship = mentorships.EndMentorship.Field()
     give_mentorship_feedback = mentorships.GiveMentorshipFeedback.Field()
+    post_mentorship_message = mentorships.PostMentorshipMessage.Field()
     publish_offer = offers.PublishOffer.Field()
     update_offer = offers.UpdateOffer.Field()
     update_slot_series = slots.UpdateSlotSeries.Field()
@@ -51,6 +52,10 @@ class MentoringMutationFields(graphene.ObjectType):
 
 
 class MentoringSubscriptionFields(
-    SlotSubscriptionFields, BookingSubscriptionFields, MentoringRequestSubscriptionFields, graphene.ObjectType
+    SlotSubscriptionFields,
+    BookingSubscriptionFields,
+    MentoringRequestSubscriptionFields,
+    mentorships.MentorshipSubscriptionFields,
+    graphene.ObjectType,
 ):
     pass

@@ -5,40 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mentoring', '0011_rescheduling_attendance_notice_holidays'),
-        ('network', '0008_hub_opinion_has_reason'),
+        ("mentoring", "0011_rescheduling_attendance_notice_holidays"),
+        ("network", "0008_hub_opinion_has_reason"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mentorship',
-            name='feedback_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='appréciation donnée le'),
+            model_name="mentorship",
+            name="feedback_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="appréciation donnée le"),
         ),
         migrations.AddField(
-            model_name='mentorship',
-            name='feedback_comment',
+            model_name="mentorship",
+            name="feedback_comment",
             field=models.TextField(blank=True, verbose_name="commentaire de l'accompagné"),
         ),
         migrations.AddField(
-            model_name='mentorship',
-            name='feedback_rating',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name="appréciation de l'accompagné (1 à 5)"),
+            model_name="mentorship",
+            name="feedback_rating",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(5),
+                ],
+                verbose_name="appréciation de l'accompagné (1 à 5)",
+            ),
         ),
         migrations.AddField(
-            model_name='mentorship',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('HEALTH_PROJECT_WRITTEN', 'Projet de santé rédigé'), ('MSP_OPENED', 'MSP ouverte'), ('ACI_SIGNED', 'Labellisée : accord conventionnel interprofessionnel signé'), ('ABANDONED', 'Projet abandonné'), ('OTHER', 'Autre')], max_length=24, verbose_name='résultat'),
+            model_name="mentorship",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("HEALTH_PROJECT_WRITTEN", "Projet de santé rédigé"),
+                    ("MSP_OPENED", "MSP ouverte"),
+                    ("ACI_SIGNED", "Labellisée : accord conventionnel interprofessionnel signé"),
+                    ("ABANDONED", "Projet abandonné"),
+                    ("OTHER", "Autre"),
+                ],
+                max_length=24,
+                verbose_name="résultat",
+            ),
         ),
         migrations.AddField(
-            model_name='mentorship',
-            name='outcome_note',
-            field=models.TextField(blank=True, verbose_name='précisions sur le résultat'),
+            model_name="mentorship",
+            name="outcome_note",
+            field=models.TextField(blank=True, verbose_name="précisions sur le résultat"),
         ),
         migrations.AddConstraint(
-            model_name='mentorship',
-            constraint=models.CheckConstraint(condition=models.Q(('feedback_rating__isnull', True), models.Q(('feedback_rating__gte', 1), ('feedback_rating__lte', 5)), _connector='OR'), name='mentorship_feedback_rating_range'),
+            model_name="mentorship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("feedback_rating__isnull", True),
+                    models.Q(("feedback_rating__gte", 1), ("feedback_rating__lte", 5)),
+                    _connector="OR",
+                ),
+                name="mentorship_feedback_rating_range",
+            ),
         ),
     ]

@@ -226,3 +226,32 @@ def hub_month(hub, month: date) -> HubMonth:
         hours_given=(Decimal(given or 0) / 60).quantize(Decimal("0.01")),
         mentorships=[(m, per[m.pk][0]) for m in mentorships],
     )
+
+
+@transaction.atomic
+def post_message(mentorship: Mentorship, author, body: str, *, from_hub: bool):
+    """A message in the mentorship's thread, from the mentee or the hub (`from_hub`); the other side is told by
+    e-mail, and watchers of the thread see it live."""
+    from .. import events, notifications
+    from ..models import MentorshipMessage
+
+    mentorship = (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("hub__msp", "mentee__user")
+        .get(pk=mentorship.pk)
+    )
+    if mentorship.status != MentorshipStatus.ACTIVE:
+        raise _error(
+            MentoringErrorCode.MENTORSHIP_ENDED, "Cet accompagnement est terminé : sa discussion est close."
+        )
+    body = (body or "").strip()
+    if not body:
+        raise _error(MentoringErrorCode.REQUIRED, "Le message est vide.", "body")
+    if len(body) > 5000:
+        raise _error(MentoringErrorCode.INVALID, "5 000 caractères au plus.", "body")
+    message = MentorshipMessage.objects.create(
+        mentorship=mentorship, author=author, from_hub=from_hub, body=body
+    )
+    notifications.mentorship_message(mentorship, message)
+    events.MENTORSHIP_MESSAGES.publish(mentorship.pk, message=message.pk)
+    return message

@@ -99,7 +99,7 @@ def test_node_answers_every_type_for_every_role(gql):
 def subscription_arguments(field_name, field):
     """Arguments for one subscription: an existing object of the right type for each ID argument."""
     from mentoring.accelerator.models import AcceleratorRequest
-    from mentoring.models import SupportOffer
+    from mentoring.models import Mentorship, SupportOffer
     from network.models import HubDesignation, Msp
 
     examples = {
@@ -107,6 +107,7 @@ def subscription_arguments(field_name, field):
         "mspId": ("Msp", Msp),
         "offerId": ("SupportOffer", SupportOffer),
         ("acceleratorRequestEvents", "id"): ("AcceleratorRequest", AcceleratorRequest),
+        "mentorshipId": ("Mentorship", Mentorship),
         "regionCode": "44",  # a plain value: Grand Est
         "scope": {"level": "REGION", "code": "44"},  # an input object: Grand Est
     }

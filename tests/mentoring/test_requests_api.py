@@ -438,3 +438,89 @@ def test_the_hubs_impact_per_role(gql, world, role, mentorship):
         }  # fmt: skip
     else:
         assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+
+
+POST = f"""mutation($m: ID!, $body: String!) {{ postMentorshipMessage(mentorshipId: $m, body: $body) {{
+    message {{ body fromHub authorName }} {ERRORS} }} }}"""
+THREAD = """query($id: ID!) { node(id: $id) { ... on Mentorship { messages { body fromHub } } } }"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_thread_is_the_mentee_s_and_the_hub_s(gql, world, role, mentorship):
+    from django.core import mail
+
+    from tests.helpers import deliver_queued_mail
+
+    mail.outbox.clear()
+    result = gql.execute(
+        POST, {"m": gid(mentorship), "body": "Bonjour, où en sont les statuts ?"}, user=world.user(role)
+    )
+    if role in ("practitioner", "coordinator", "admin"):
+        message = result["data"]["postMentorshipMessage"]["message"]
+        assert message["fromHub"] is (role != "practitioner") and message["body"].startswith("Bonjour")
+        deliver_queued_mail()
+        (notice,) = [m for m in mail.outbox if m.subject.startswith("Nouveau message")]
+        expected = mentorship.mentee if role != "practitioner" else world.user("coordinator").practitioner
+        assert (
+            notice.to == [expected.email] and "statuts" not in notice.body
+        )  # the text stays on the platform
+    elif role == "anonymous":
+        assert top_codes(result) == ["UNAUTHENTICATED"]
+    elif role == "other_coordinator":
+        assert error_codes(result, "postMentorshipMessage") == ["NOT_FOUND"]
+    else:  # ARS agents, Cnam staff: not a party to the mentorship
+        assert top_codes(result) == ["FORBIDDEN"]
+    thread = gql.execute(THREAD, {"id": gid(mentorship)}, user=world.user(role))["data"]["node"]
+    posted = role in ("practitioner", "coordinator", "admin")
+    if role in ("practitioner", "coordinator", "admin"):
+        assert [m["body"] for m in thread["messages"]] == ["Bonjour, où en sont les statuts ?"] * posted
+    elif thread is not None:  # Cnam staff see the mentorship, never its private exchanges
+        assert thread["messages"] == []
+
+
+def test_the_thread_closes_with_the_mentorship(gql, world, mentorship):
+    coordination.end_mentorship(mentorship, outcome="ABANDONED")
+    result = gql.execute(
+        POST, {"m": gid(mentorship), "body": "Encore une question"}, user=world.user("practitioner")
+    )
+    assert error_codes(result, "postMentorshipMessage") == ["MENTORSHIP_ENDED"]
+    empty = gql.execute(POST, {"m": gid(mentorship), "body": "  "}, user=world.user("practitioner"))
+    assert error_codes(empty, "postMentorshipMessage") in (["MENTORSHIP_ENDED"], ["REQUIRED"])
+
+
+MESSAGES = "subscription($m: ID!) { mentorshipMessages(mentorshipId: $m) { body fromHub } }"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
+async def test_the_thread_is_live_for_its_two_sides_only(territories):
+    from backend.accounts.services import issue_token
+    from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
+
+    def scene():
+        hub = make_hub(make_msp(commune="51504"))
+        coordinator = make_coordinator(hub.msp)
+        mentee = make_practitioner(user=True)
+        request = service.submit_request(
+            mentee,
+            service.RequestData(
+                topics=[MentoringTopic.HEALTH_PROJECT], message="Aide ?", commune_code="51108"
+            ),
+        )
+        service.send_request(request, hub)
+        mentorship = service.accept_request(request, 4)
+        stranger = make_practitioner(user=True)
+        return mentorship, coordinator.user, [issue_token(u).token for u in (mentee.user, stranger.user)]
+
+    mentorship, coordinator, (mentee_token, stranger_token) = await database_sync_to_async(scene)()
+    mentee, stranger = await ready_socket(mentee_token), await ready_socket(stranger_token)
+    await subscribe(mentee, "1", MESSAGES, {"m": gid(mentorship)})
+    await subscribe(stranger, "1", MESSAGES, {"m": gid(mentorship)})
+    refused = await stranger.receive_json_from(TIMEOUT)
+    assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+    await settle()
+    await database_sync_to_async(coordination.post_message)(
+        mentorship, coordinator, "Rendez-vous mardi ?", from_hub=True
+    )
+    event = await mentee.receive_json_from(TIMEOUT)
+    assert event["payload"]["data"]["mentorshipMessages"] == {"body": "Rendez-vous mardi ?", "fromHub": True}
