@@ -191,6 +191,11 @@ class Slot(QuickLoad, models.Model):
     # RFC 5545 SEQUENCE: bumped on each change calendars must show (times, cancellation).
     sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name="version (iCalendar)")
     cancel_reason = models.CharField("motif d'annulation", max_length=500, blank=True)
+    agenda = models.TextField(
+        "ordre du jour",
+        blank=True,
+        help_text="Pour une séance de facilitation entre pairs (à la manière ECHO).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
 
     class Meta:
@@ -207,6 +212,53 @@ class Slot(QuickLoad, models.Model):
 
     def __str__(self):
         return f"{self.offer} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class PeerCase(QuickLoad, models.Model):
+    """A case a participant submits before a peer facilitation session (Project ECHO): anonymised text the
+    group discusses."""
+
+    slot = models.ForeignKey("Slot", on_delete=models.CASCADE, related_name="cases", verbose_name="séance")
+    author = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="+", verbose_name="présenté par"
+    )
+    title = models.CharField("titre", max_length=200)
+    body = models.TextField("cas (anonymisé)")
+    created_at = models.DateTimeField("soumis le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "cas présenté"
+        verbose_name_plural = "cas présentés"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class SessionMaterial(QuickLoad, models.Model):
+    """A document of a peer facilitation session (slides, summary…), attached once it has taken place."""
+
+    slot = models.ForeignKey(
+        "Slot", on_delete=models.CASCADE, related_name="materials", verbose_name="séance"
+    )
+    title = models.CharField("titre", max_length=200)
+    url = models.URLField("lien", max_length=500)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="ajouté par",
+    )
+    created_at = models.DateTimeField("ajouté le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "support de séance"
+        verbose_name_plural = "supports de séance"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.title
 
 
 class BookingStatus(models.TextChoices):

@@ -120,8 +120,13 @@ def code_in(message) -> str:
 
 
 def offer_for(hub, **extra):
-    fields = {"title": "Consultations avancées", "location_kind": LocationKind.REMOTE, **extra}
-    return SupportOffer.objects.create(hub=hub, kind=OfferKind.ADVANCED_CONSULTATION, **fields)
+    fields = {
+        "title": "Consultations avancées",
+        "location_kind": LocationKind.REMOTE,
+        "kind": OfferKind.ADVANCED_CONSULTATION,
+        **extra,
+    }
+    return SupportOffer.objects.create(hub=hub, **fields)
 
 
 def slot_for(offer, capacity=2, days=3):

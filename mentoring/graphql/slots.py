@@ -4,7 +4,7 @@ occurrences, staffing them by turns; and `slotUpdated`, live."""
 import graphene
 from django.core.exceptions import ValidationError
 
-from backend.core.graphql import Field, decode_global_id, enum_value, get_object
+from backend.core.graphql import Field, Forbidden, decode_global_id, enum_value, get_object
 from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
@@ -12,15 +12,17 @@ from backend.realtime.subscriptions import EventNotVisible
 from network.graphql.inputs import resolve_point
 from network.graphql.types import Hub
 from network.models import HubDesignation, Practitioner
+from network.permissions import viewer_for
 
 from .. import events, models, selectors
 from ..errors import MentoringErrorCode
-from ..permissions import public_slots
+from ..permissions import public_slots, slots_visible_to
 from ..services import offers as offer_service
+from ..services import peer_sessions
 from ..services import rota as rota_service
 from ..services import series as series_service
 from . import types
-from .common import MentoringMutation, managed_offer, managed_slot, require_hub_manager
+from .common import MentoringMutation, managed_offer, managed_slot, practitioner_of, require_hub_manager
 from .enums import SeriesScopeEnum
 from .inputs import SlotFilterInput
 
@@ -187,6 +189,89 @@ class SwapRotaTurn(MentoringMutation):
         scoped = types.Slot.get_queryset(models.Slot.objects.filter(pk__in=[first.pk, second.pk]), info)
         by_pk = {s.pk: s for s in scoped}
         return cls(slots=[by_pk[first.pk], by_pk[second.pk]], errors=[])
+
+
+def _session_led_by_caller(info, slot_id):
+    """A slot the caller leads: its staff (facilitator) or the hub's coordinators (and administrators)."""
+    from ..services.peer_sessions import is_facilitator
+
+    slot = get_object(
+        slot_id, models.Slot, "Slot", "slotId", models.Slot.objects.select_related("offer__hub")
+    )
+    viewer = viewer_for(info.context)
+    if not (is_facilitator(slot, viewer.practitioner) or viewer.can_manage_msp(slot.offer.hub.msp_id)):
+        raise Forbidden(
+            "Seuls l'animateur de la séance et les coordinateurs de la MSP tête de pont la préparent."
+        )
+    return slot
+
+
+class SetSessionAgenda(MentoringMutation):
+    """Set the agenda of a peer facilitation session, before it starts: its facilitator or the hub's
+    coordinators."""
+
+    class Meta:
+        permissions = [Permission.HUB_COORDINATOR, Permission.PRACTITIONER]
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the session (a slot of a peer offer).")
+        agenda = graphene.String(required=True, description="The agenda, in French (empty to clear it).")
+
+    slot = graphene.Field(types.Slot, description="The session.")
+
+    @classmethod
+    def perform(cls, root, info, slot_id, agenda):
+        slot = peer_sessions.set_agenda(_session_led_by_caller(info, slot_id), agenda)
+        return cls(
+            slot=types.Slot.get_queryset(models.Slot.objects.filter(pk=slot.pk), info).first(), errors=[]
+        )
+
+
+class SubmitPeerCase(MentoringMutation):
+    """Submit an anonymised case before a peer facilitation session one is booked on (refused when it carries a
+    social security number, a phone number or an e-mail address)."""
+
+    class Meta:
+        permissions = [Permission.PRACTITIONER]
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the session.")
+        title = graphene.String(required=True, description="Title of the case.")
+        body = graphene.String(required=True, description="The case, anonymised.")
+
+    case = graphene.Field(types.PeerCase, description="The case submitted.")
+
+    @classmethod
+    def perform(cls, root, info, slot_id, title, body):
+        practitioner = practitioner_of(info)
+        slot = get_object(
+            slot_id,
+            models.Slot,
+            "Slot",
+            "slotId",
+            slots_visible_to(models.Slot.objects.all(), viewer_for(info.context)),
+        )
+        return cls(case=peer_sessions.submit_case(slot, practitioner, title, body), errors=[])
+
+
+class AddSessionMaterial(MentoringMutation):
+    """Attach a document (an https link) to a peer facilitation session once it has taken place: its facilitator
+    or the hub's coordinators. The offer's participants read it."""
+
+    class Meta:
+        permissions = [Permission.HUB_COORDINATOR, Permission.PRACTITIONER]
+
+    class Arguments:
+        slot_id = graphene.ID(required=True, description="Global ID of the session.")
+        title = graphene.String(required=True, description="Title of the document.")
+        url = graphene.String(required=True, description="Link to it (https).")
+
+    material = graphene.Field(types.SessionMaterial, description="The document attached.")
+
+    @classmethod
+    def perform(cls, root, info, slot_id, title, url):
+        slot = _session_led_by_caller(info, slot_id)
+        return cls(material=peer_sessions.add_material(slot, info.context.user, title, url), errors=[])
 
 
 class SkippedHoliday(graphene.ObjectType):

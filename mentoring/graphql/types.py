@@ -96,6 +96,20 @@ def _local(dt, zone):
     return timezone.localtime(dt, ZoneInfo(zone)).isoformat()
 
 
+def _party(slot, info) -> tuple[bool, bool]:
+    """(takes part: a confirmed seat or turn on this slot, leads: its staff or the hub's coordinators)."""
+    viewer = viewer_for(info.context)
+    mine = viewer.practitioner
+    own = [
+            b for b in slot.bookings.all()
+            if mine is not None and b.practitioner_id == mine.pk and b.status == models.BookingStatus.CONFIRMED
+        ]  # fmt: skip
+    leads = any(b.role == models.BookingRole.STAFF for b in own) or viewer.can_manage_msp(
+        slot.offer.hub.msp_id
+    )
+    return bool(own), leads
+
+
 class Slot(DjangoObjectType):
     """A bookable time of an offer. Times are UTC; `localStartsAt`/`localEndsAt` are in the offer's zone."""
 
@@ -115,6 +129,19 @@ class Slot(DjangoObjectType):
     cancel_reason = graphene.String(description="Why the hub cancelled it.")
     staff = graphene.List(
         graphene.NonNull(Practitioner), required=True, description="The hub members staffing it (rota turn)."
+    )
+    agenda = graphene.String(description="The agenda of a peer facilitation session, if it has one.")
+    cases = graphene.List(
+        graphene.NonNull(lambda: PeerCase),
+        required=True,
+        description="Cases submitted for a peer facilitation session, in order: for its participants, its "
+        "facilitator and the hub's coordinators (empty for others).",
+    )
+    materials = graphene.List(
+        graphene.NonNull(lambda: SessionMaterial),
+        required=True,
+        description="Documents of a peer facilitation session, attached after it: for those who took part in the "
+        "offer's sessions, its facilitators and the hub's coordinators (empty for others).",
     )
     bookings = graphene.List(
         graphene.NonNull(lambda: Booking),
@@ -206,6 +233,23 @@ class Slot(DjangoObjectType):
         return models.Booking.objects.filter(
             practitioner_id=self.practitioner_id, attendance=models.Attendance.NO_SHOW
         ).count()
+
+    def resolve_agenda(self, info):
+        return self.agenda or None
+
+    def resolve_cases(self, info):
+        takes_part, leads = _party(self, info)
+        if not (takes_part or leads):
+            return []
+        return list(self.cases.select_related("author"))
+
+    def resolve_materials(self, info):
+        from ..services.peer_sessions import reads_materials
+
+        takes_part, leads = _party(self, info)
+        if not (takes_part or leads or reads_materials(self, viewer_for(info.context).practitioner)):
+            return []
+        return list(self.materials.all())
 
     def resolve_bookings(self, info):
         viewer = viewer_for(info.context)
@@ -340,3 +384,28 @@ class BookingEvent(graphene.ObjectType):
 
 
 # --- Mentoring requests, mentorships, coordination time -------------------------------------------
+
+
+class PeerCase(graphene.ObjectType):
+    """A case presented at a peer facilitation session (anonymised)."""
+
+    id = graphene.ID(required=True, description="Its identifier.")
+    title = graphene.String(required=True, description="Title.")
+    body = graphene.String(required=True, description="The case, anonymised.")
+    author = graphene.Field(Practitioner, required=True, description="Who presents it.")
+    created_at = graphene.DateTime(required=True, description="When it was submitted.")
+
+    def resolve_id(self, info):
+        return self.pk
+
+
+class SessionMaterial(graphene.ObjectType):
+    """A document of a peer facilitation session."""
+
+    id = graphene.ID(required=True, description="Its identifier.")
+    title = graphene.String(required=True, description="Title.")
+    url = graphene.String(required=True, description="Link (https).")
+    created_at = graphene.DateTime(required=True, description="When it was attached.")
+
+    def resolve_id(self, info):
+        return self.pk
