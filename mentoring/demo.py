@@ -16,10 +16,19 @@ from network.models import (
     Practitioner,
 )
 
-from .models import LocationKind, MentoringRequest, MentoringTopic, RequestEventKind, SupportOffer
+from .models import (
+    Booking,
+    BookingRole,
+    BookingStatus,
+    LocationKind,
+    MentoringRequest,
+    MentoringTopic,
+    RequestEventKind,
+    SupportOffer,
+)
 from .services import requests as request_service
 from .services.coordination import log_session
-from .services.rota import assign_rota
+from .services.rota import assign_rota, decline_turn, take_turn
 from .services.series import create_series
 
 WEEKS = 8
@@ -46,8 +55,11 @@ def load_mentoring_demo(today: date | None = None) -> None:
         location_kind=LocationKind.HOST_SITE,
         host_name="Pôle de santé de Givry-en-Argonne",
         host_commune_id="51272",
+        # The host is a real MSP of the directory: Givry-en-Argonne's pôle de santé.
+        host_site=MspSite.objects.filter(msp__name="Pôle de santé de Givry-en-Argonne", is_main=True).first(),
     )
     if created:
+        # Public holidays (25 December, 1 January…) are skipped: the series lists them.
         series = create_series(offer, "FREQ=WEEKLY;BYDAY=TU,FR", start, until, time(9), 180, 6)
         doctors = [
             m.practitioner
@@ -56,7 +68,12 @@ def load_mentoring_demo(today: date | None = None) -> None:
             .select_related("practitioner")
             .order_by("practitioner_id")
         ]
-        assign_rota(list(series.slots.all()), doctors)
+        slots = list(series.slots.order_by("starts_at"))
+        assign_rota(slots, doctors)
+        # The second turn's doctor cannot go (a training day): they decline it, and a colleague takes it.
+        turn = Booking.objects.get(slot=slots[1], role=BookingRole.STAFF, status=BookingStatus.CONFIRMED)
+        decline_turn(turn, "Journée de formation DPC")
+        take_turn(slots[1], doctors[-1] if turn.practitioner != doctors[-1] else doctors[0])
     offer, created = _offer(
         saint_martin,
         "Temps de coordination partagé : monter son projet de santé",
@@ -114,7 +131,8 @@ def load_mentoring_demo(today: date | None = None) -> None:
         site=sakisoigne.msp.sites.get(is_main=True),
     )
     if created:
-        create_series(offer, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH", start, until, time(18), 120, 12)
+        series = create_series(offer, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH", start, until, time(18), 120, 12)
+        _peer_session(offer, series)
 
     _load_requests(today)
 
@@ -174,3 +192,60 @@ def _load_requests(today: date) -> None:
         log_session(
             mentorship, today, 60, MentoringTopic.COORDINATION, "Organisation des réunions de concertation."
         )
+
+
+def _peer_session(offer, series) -> None:
+    """A Sakisoigne peer session held a fortnight ago, Project ECHO style: an agenda, two anonymised cases,
+    attendance noted and the slides attached; the next session has its agenda."""
+
+    from .models import Attendance, PeerCase, SessionMaterial, Slot
+
+    members = [
+        m.practitioner
+        for m in Membership.objects.current()
+        .filter(msp=offer.hub.msp)
+        .select_related("practitioner")
+        .order_by("pk")
+    ]
+    facilitator, presenters, absent = members[0], members[1:3], members[3]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(offer.time_zone)  # at 18:00 in La Réunion, as the series' sessions
+    held = datetime.combine(
+        timezone.localtime(timezone.now(), zone).date() - timedelta(days=14), time(18), zone
+    )
+    slot = Slot.objects.create(
+        offer=offer, starts_at=held, ends_at=held + timedelta(hours=2), capacity=12,
+        agenda="1. Tour de table (10 min)\n2. Deux cas : obésité de l'enfant, diabète gestationnel\n"
+        "3. Point didactique : l'éducation thérapeutique en MSP",
+    )  # fmt: skip
+    Booking.objects.create(
+        slot=slot, practitioner=facilitator, role=BookingRole.STAFF, status=BookingStatus.CONFIRMED,
+        starts_at=slot.starts_at, ends_at=slot.ends_at, confirmed_at=held, turn_response="ACCEPTED",
+    )  # fmt: skip
+    for person, came in ((presenters[0], True), (presenters[1], True), (absent, False)):
+        Booking.objects.create(
+            slot=slot, practitioner=person, status=BookingStatus.CONFIRMED, starts_at=slot.starts_at,
+            ends_at=slot.ends_at, confirmed_at=held - timedelta(days=5),
+            attendance=Attendance.ATTENDED if came else Attendance.NO_SHOW, attendance_marked_at=held,
+        )  # fmt: skip
+    PeerCase.objects.create(
+        slot=slot, author=presenters[0], title="Garçon de 9 ans, IMC au-dessus du 97e percentile",
+        body="Prise de poids depuis deux ans, sédentarité, collations sucrées à l'école. La famille est prête à "
+        "s'engager. Quel parcours proposer, et comment associer l'infirmière scolaire ?",
+    )  # fmt: skip
+    PeerCase.objects.create(
+        slot=slot, author=presenters[1], title="Diabète gestationnel, deuxième grossesse",
+        body="Patiente de 34 ans, diabète gestationnel à 26 SA, antécédent au premier enfant. Quel suivi partagé "
+        "entre sage-femme, médecin traitant et diététicienne après l'accouchement ?",
+    )  # fmt: skip
+    SessionMaterial.objects.create(
+        slot=slot,
+        title="Diaporama : éducation thérapeutique en MSP",
+        url="https://www.has-sante.fr/jcms/c_1241714",
+    )
+    upcoming = series.slots.order_by("starts_at").first()
+    if upcoming is not None:
+        upcoming.agenda = "1. Retour sur les cas de la séance précédente\n2. Cas à soumettre avant la séance"
+        upcoming.save(update_fields=["agenda"])

@@ -389,6 +389,26 @@ def load_demo() -> list[tuple[str, str]]:
         msp=project, practitioner=holder, role=MembershipRole.COORDINATOR, start_date=date(2025, 9, 1)
     )
 
+    # Sens – Champs Plaisants is coordinated by a non-clinician, who has no RPPS (the plan funds such posts).
+    sens_msp = Msp.objects.get(name="MSP Sens – Champs Plaisants")
+    coordinator, _ = Practitioner.objects.get_or_create(
+        email=f"camille.moreau@{DEMO_DOMAIN}",
+        defaults={
+            "first_name": "Camille",
+            "last_name": "Moreau",
+            "profession_id": "X-COORD",
+            "rpps": None,
+            "commune_id": "89387",
+            "practice_mode": PracticeMode.MSP_MEMBER,
+        },
+    )
+    Membership.objects.get_or_create(
+        msp=sens_msp,
+        practitioner=coordinator,
+        role=MembershipRole.COORDINATOR,
+        defaults={"start_date": date(2023, 1, 2)},
+    )
+
     # Saint-Martin invites the Sainte-Menehould GP to join; the invitation waits for their answer.
     from .services.invitations import invite_member
 

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q
@@ -123,16 +124,39 @@ class ProfessionCategory(models.TextChoices):
     MEDICAL = "MEDICAL", "Profession médicale"
     PHARMACIST = "PHARMACIST", "Pharmacien"
     AUXILIARY = "AUXILIARY", "Auxiliaire médical"
+    SUPPORT = "SUPPORT", "Fonction support (non clinicien)"
+    PARTNER = "PARTNER", "Partenaire (psychologue, social, médico-social)"
+
+
+# Health professions (those that may be associates of a Sisa and count in the minimum composition).
+HEALTH_CATEGORIES = [ProfessionCategory.MEDICAL, ProfessionCategory.PHARMACIST, ProfessionCategory.AUXILIARY]
+
+
+class RppsPolicy(models.TextChoices):
+    """Whether people of a profession have an RPPS number."""
+
+    REQUIRED = "REQUIRED", "RPPS obligatoire"
+    OPTIONAL = "OPTIONAL", "RPPS s'il en a un"
+    NONE = "NONE", "Pas de RPPS"
 
 
 class Profession(QuickLoad, models.Model):
     """ANS nomenclature TRE_G15-ProfessionSante."""
 
     DOCTOR = "10"
+    NURSE = "60"
 
-    code = models.CharField("code TRE_G15", max_length=3, primary_key=True)
+    code = models.CharField(
+        "code",
+        max_length=8,
+        primary_key=True,
+        help_text="TRE_G15 ; « X-… » pour les métiers hors nomenclature.",
+    )
     label = models.CharField("libellé", max_length=100)
     category = models.CharField("catégorie", max_length=12, choices=ProfessionCategory.choices)
+    rpps_policy = models.CharField(
+        "RPPS", max_length=8, choices=RppsPolicy.choices, default=RppsPolicy.REQUIRED
+    )
 
     class Meta:
         verbose_name = "profession"
@@ -157,7 +181,11 @@ class Practitioner(QuickLoad, models.Model):
         Profession, on_delete=models.PROTECT, related_name="practitioners", verbose_name="profession"
     )
     specialty = models.CharField("spécialité", max_length=100, blank=True)
-    rpps = models.CharField("RPPS", max_length=11, unique=True, validators=[validate_rpps])
+    rpps = models.CharField(
+        "RPPS", max_length=11, unique=True, null=True, blank=True, validators=[validate_rpps],
+        help_text="Obligatoire pour les professions de santé ; vide pour les coordinateurs non cliniciens, "
+        "assistants médicaux, personnels administratifs et partenaires qui n'en ont pas.",
+    )  # fmt: skip
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="practitioners", verbose_name="commune d'exercice"
     )
@@ -185,6 +213,43 @@ class Practitioner(QuickLoad, models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_advanced_practice_nurse(self) -> bool:
+        """An IPA (infirmier en pratique avancée): a nurse with one of the IPA mentions as specialty."""
+        from .professions import IPA_MENTIONS
+
+        return self.profession_id == Profession.NURSE and self.specialty in IPA_MENTIONS
+
+    def clean(self):
+        """The identifier that fits the profession: an RPPS for health professions, none for the others."""
+        from .professions import IPA_MENTIONS
+
+        super().clean()
+        self.rpps = (self.rpps or "").strip() or None
+        profession = Profession.objects.filter(pk=self.profession_id).first()
+        if profession is None:
+            return
+        if profession.rpps_policy == RppsPolicy.REQUIRED and not self.rpps:
+            raise ValidationError(
+                {
+                    "rpps": ValidationError(
+                        f"Le numéro RPPS est obligatoire pour : {profession.label}.", code="REQUIRED"
+                    )
+                }
+            )
+        if profession.rpps_policy == RppsPolicy.NONE and self.rpps:
+            raise ValidationError(
+                {"rpps": ValidationError(f"Pas de numéro RPPS pour : {profession.label}.", code="INVALID")}
+            )
+        if self.specialty in IPA_MENTIONS and self.profession_id != Profession.NURSE:
+            raise ValidationError(
+                {
+                    "specialty": ValidationError(
+                        "La pratique avancée (IPA) est une mention des infirmiers.", code="INVALID"
+                    )
+                }
+            )
 
 
 # --- MSPs ----------------------------------------------------------------------------------
@@ -277,6 +342,7 @@ class MembershipRole(models.TextChoices):
     ASSOCIATE = "ASSOCIATE", "Associé"
     EMPLOYEE = "EMPLOYEE", "Salarié"
     COORDINATOR = "COORDINATOR", "Coordinateur"
+    PARTNER = "PARTNER", "Partenaire (par convention)"
 
 
 class DateRange(Func):
@@ -333,6 +399,28 @@ class Membership(QuickLoad, models.Model):
     def is_current(self, on: date | None = None) -> bool:
         on = on or date.today()
         return self.start_date <= on and (self.end_date is None or self.end_date > on)
+
+    def clean(self):
+        """Only health professionals are associates of the Sisa (and count in the minimum composition);
+        coordinators, medical assistants, administrative staff and partners join in another role."""
+        super().clean()
+        if self.role != MembershipRole.ASSOCIATE or not self.practitioner_id:
+            return
+        category = (
+            Practitioner.objects.filter(pk=self.practitioner_id)
+            .values_list("profession__category", flat=True)
+            .first()
+        )
+        if category is not None and category not in HEALTH_CATEGORIES:
+            raise ValidationError(
+                {
+                    "role": ValidationError(
+                        "Seuls les professionnels de santé sont associés de la MSP : choisissez salarié, "
+                        "coordinateur ou partenaire.",
+                        code="INVALID",
+                    )
+                }
+            )
 
 
 class InvitationStatus(models.TextChoices):

@@ -1,6 +1,6 @@
 """The ANS nomenclature TRE_G15-ProfessionSante (reference data, loaded into `Profession`)."""
 
-from .models import ProfessionCategory
+from .models import ProfessionCategory, RppsPolicy
 
 PROFESSIONS = [
     ("10", "Médecin", ProfessionCategory.MEDICAL),
@@ -24,6 +24,31 @@ PROFESSIONS = [
     ("98", "Manipulateur ERM", ProfessionCategory.AUXILIARY),
 ]
 
+# Who works in and around an MSP without being a health professional of TRE_G15: their own codes ("X-…"), and
+# whether they have an RPPS number.
+OTHER_PROFESSIONS = [
+    ("X-COORD", "Coordinateur de MSP (non clinicien)", ProfessionCategory.SUPPORT, RppsPolicy.NONE),
+    ("X-AM", "Assistant médical", ProfessionCategory.SUPPORT, RppsPolicy.NONE),
+    (
+        "X-ADMIN",
+        "Personnel administratif (accueil, secrétariat)",
+        ProfessionCategory.SUPPORT,
+        RppsPolicy.NONE,
+    ),
+    ("X-PSY", "Psychologue", ProfessionCategory.PARTNER, RppsPolicy.OPTIONAL),
+    ("X-SOCIAL", "Travailleur social", ProfessionCategory.PARTNER, RppsPolicy.NONE),
+    ("X-ESMS", "Correspondant d'établissement (Ehpad, hôpital)", ProfessionCategory.PARTNER, RppsPolicy.NONE),
+]
+
+# The mentions of advanced practice nursing (infirmier en pratique avancée), given as a nurse's specialty.
+IPA_MENTIONS = {
+    "IPA-PCS": "IPA — pathologies chroniques stabilisées, prévention et polypathologies courantes en soins primaires",
+    "IPA-ONC": "IPA — oncologie et hémato-oncologie",
+    "IPA-MRC": "IPA — maladie rénale chronique, dialyse, transplantation rénale",
+    "IPA-PSY": "IPA — psychiatrie et santé mentale",
+    "IPA-URG": "IPA — urgences",
+}
+
 # TRE_R38 general-practice specialty codes.
 GP_SPECIALTIES = {
     "SM26": "Qualifié en médecine générale",
@@ -36,5 +61,11 @@ def load_professions() -> int:
     from .models import Profession
 
     for code, label, category in PROFESSIONS:
-        Profession.objects.update_or_create(code=code, defaults={"label": label, "category": category})
-    return len(PROFESSIONS)
+        Profession.objects.update_or_create(
+            code=code, defaults={"label": label, "category": category, "rpps_policy": RppsPolicy.REQUIRED}
+        )
+    for code, label, category, policy in OTHER_PROFESSIONS:
+        Profession.objects.update_or_create(
+            code=code, defaults={"label": label, "category": category, "rpps_policy": policy}
+        )
+    return len(PROFESSIONS) + len(OTHER_PROFESSIONS)

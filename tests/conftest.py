@@ -114,7 +114,7 @@ def make_practitioner(profession="10", commune="51504", user=False, mode=Practic
         first_name=extra.pop("first_name", f"Prénom{n}"),
         last_name=extra.pop("last_name", f"Nom{n}"),
         profession_id=profession,
-        rpps=rpps_with_key(1_500_000_000 + n),
+        rpps=extra.pop("rpps", None if profession.startswith("X-") else rpps_with_key(1_500_000_000 + n)),
         commune_id=commune,
         practice_mode=mode,
         email=f"pro{n}@test.invalid",

@@ -41,6 +41,7 @@ MembershipRoleEnum = enum_from_choices(
         "ASSOCIATE": "Associate of the Sisa (counts towards the minimum composition).",
         "EMPLOYEE": "Employee.",
         "COORDINATOR": "Coordinator: manages the MSP on the platform.",
+        "PARTNER": "Partner by agreement (psychologist, social worker, care-home or hospital contact).",
     },
 )
 PracticeModeEnum = enum_from_choices(
@@ -57,11 +58,23 @@ PracticeModeEnum = enum_from_choices(
 ProfessionCategoryEnum = enum_from_choices(
     models.ProfessionCategory,
     "ProfessionCategory",
-    "Category of a health profession (Code de la santé publique).",
+    "Category of a profession: the health professions of the Code de la santé publique, and the others.",
     {
         "MEDICAL": "Medical profession (doctor, dentist, midwife).",
         "PHARMACIST": "Pharmacist.",
         "AUXILIARY": "Auxiliaire médical (nurse, physiotherapist, …).",
+        "SUPPORT": "Not a clinician: coordinator, medical assistant, administrative staff.",
+        "PARTNER": "Partner of the MSP: psychologist, social worker, care-home or hospital contact.",
+    },
+)
+RppsPolicyEnum = enum_from_choices(
+    models.RppsPolicy,
+    "RppsPolicy",
+    "Whether people of a profession have an RPPS number.",
+    {
+        "REQUIRED": "Always (health professions).",
+        "OPTIONAL": "When they have one (psychologists).",
+        "NONE": "Never (coordinators, medical assistants, administrative staff, social workers…).",
     },
 )
 ZoningEnum = enum_from_choices(

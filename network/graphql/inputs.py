@@ -133,9 +133,19 @@ class RegisterPractitionerInput(graphene.InputObjectType):
     )
     first_name = graphene.String(required=True, description="First name.")
     last_name = graphene.String(required=True, description="Last name.")
-    profession_code = graphene.String(required=True, description="TRE_G15 profession code.")
-    specialty = graphene.String(description="Specialty (e.g. SM54 for general practice).")
-    rpps = graphene.String(required=True, description="RPPS number (11 digits).")
+    profession_code = graphene.String(
+        required=True,
+        description="Profession code: TRE_G15 for health professions, X-… for the others (X-COORD coordinator, "
+        "X-AM medical assistant, X-ADMIN administrative staff, X-PSY psychologist, X-SOCIAL social worker, "
+        "X-ESMS care-home or hospital contact).",
+    )
+    specialty = graphene.String(
+        description="Specialty (e.g. SM54 for general practice; IPA-PCS, IPA-ONC, IPA-MRC, IPA-PSY or IPA-URG for "
+        "an advanced practice nurse)."
+    )
+    rpps = graphene.String(
+        description="RPPS number (11 digits): required for health professions, left out by those without one."
+    )
     commune_code = graphene.String(required=True, description="INSEE code of the commune of practice.")
     practice_mode = graphene.Field(
         enums.PracticeModeEnum, description="How the practitioner practises; isolated when omitted."

@@ -38,7 +38,7 @@ class RegisterPractitioner(NetworkMutation):
                 last_name=input["last_name"],
                 profession_code=input["profession_code"],
                 specialty=input.get("specialty") or "",
-                rpps=input["rpps"].strip(),
+                rpps=(input.get("rpps") or "").strip(),
                 commune_code=input["commune_code"],
                 practice_mode=input.get("practice_mode") or models.PracticeMode.ISOLATED,
             )

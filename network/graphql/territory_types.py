@@ -7,7 +7,7 @@ from graphene_django import DjangoObjectType
 from backend.core.pagination import CountableConnection
 
 from .. import models
-from .enums import ProfessionCategoryEnum, ZoningEnum
+from .enums import ProfessionCategoryEnum, RppsPolicyEnum, ZoningEnum
 
 
 class Region(graphene.ObjectType):
@@ -69,15 +69,24 @@ class Commune(DjangoObjectType):
 
 
 class Profession(DjangoObjectType):
-    """A health profession of the ANS nomenclature TRE_G15."""
+    """A profession: TRE_G15's health professions, and the MSPs' other trades (X-…)."""
 
-    code = graphene.String(required=True, description="TRE_G15 code, e.g. 10 (Médecin), 60 (Infirmier).")
+    code = graphene.String(
+        required=True,
+        description="TRE_G15 code, e.g. 10 (Médecin), 60 (Infirmier); X-… for the other trades.",
+    )
     label = graphene.String(required=True, description="French label of the profession.")
     category = graphene.Field(
         ProfessionCategoryEnum, required=True, description="Category of the profession."
     )
+    rpps_policy = graphene.Field(
+        RppsPolicyEnum, required=True, description="Whether its members have an RPPS number."
+    )
 
     class Meta:
         model = models.Profession
-        fields = ("code", "label", "category")
-        description = "A health profession of the ANS nomenclature TRE_G15."
+        fields = ("code", "label", "category", "rpps_policy")
+        description = (
+            "A profession: a health profession of the ANS nomenclature TRE_G15, or another trade of the MSPs "
+            "(coordinator, medical assistant, administrative staff, partners), coded X-…."
+        )

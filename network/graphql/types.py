@@ -39,6 +39,9 @@ class Practitioner(DjangoObjectType):
         "MSPs, Cnam staff or an admin."
     )
     email = graphene.String(description="Contact e-mail; same visibility as `rpps`.")
+    is_advanced_practice_nurse = graphene.Boolean(
+        required=True, description="An IPA (infirmier en pratique avancée): a nurse with an IPA mention."
+    )
     commune = graphene.Field(Commune, required=True, description="Commune of practice.")
     practice_mode = graphene.Field(
         PracticeModeEnum, required=True, description="How the practitioner practises."

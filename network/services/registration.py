@@ -34,7 +34,7 @@ class PractitionerRegistration:
     first_name: str
     last_name: str
     profession_code: str
-    rpps: str
+    rpps: str  # empty for professions without RPPS (network.models.RppsPolicy)
     commune_code: str
     practice_mode: str = PracticeMode.ISOLATED
     specialty: str = ""
@@ -77,7 +77,7 @@ def _new_practitioner(data: PractitionerRegistration, email: str) -> Practitione
         last_name=data.last_name.strip(),
         profession_id=data.profession_code,
         specialty=data.specialty.strip(),
-        rpps=data.rpps,
+        rpps=(data.rpps or "").strip() or None,  # none for those without one (coordinators, partners…)
         commune_id=data.commune_code,
         practice_mode=data.practice_mode,
         email=email,
@@ -148,7 +148,7 @@ def confirm_registration(code: str) -> Practitioner:
                 )
             }
         )
-    if Practitioner.objects.filter(rpps=data.rpps).exists():
+    if data.rpps and Practitioner.objects.filter(rpps=data.rpps).exists():
         raise ValidationError(
             {
                 "rpps": ValidationError(

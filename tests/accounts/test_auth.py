@@ -140,7 +140,7 @@ def test_anonymous_api_clients_need_no_csrf_token():
         "/graphql", json.dumps({"query": "{ professions { code } }"}), content_type="application/json"
     )
     assert result.status_code == 200
-    assert len(result.json()["data"]["professions"]) == 19
+    assert len(result.json()["data"]["professions"]) == 25
 
 
 # --- The throttle holds (security review) -------------------------------------------------------

@@ -1,7 +1,9 @@
+from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from network.models import Commune, HubDesignation, HubStatus, Membership, Msp, MspStatus, Practitioner
 from network.services.composition import CompositionState, composition_of
@@ -78,8 +80,11 @@ def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
     assert Membership.objects.current().filter(msp=sens, role="ASSOCIATE").count() == 27
     assert Msp.objects.get(name="MSP Sakisoigne").sites.get().commune.time_zone == "Indian/Reunion"
     assert Msp.objects.get(name="Projet de MSP de Pont-sur-Yonne").finess is None
-    for practitioner in Practitioner.objects.all():
-        assert is_valid_rpps(practitioner.rpps)
+    for practitioner in Practitioner.objects.select_related("profession"):
+        if practitioner.profession.rpps_policy == "REQUIRED":
+            assert is_valid_rpps(practitioner.rpps)
+        elif practitioner.rpps is not None:  # a non-clinician coordinator has none
+            assert is_valid_rpps(practitioner.rpps)
     for msp in Msp.objects.exclude(finess=None):
         assert is_valid_finess(msp.finess) and is_valid_siret(msp.siret)
 
@@ -95,7 +100,10 @@ def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
         "Tue 09:00",
         "Fri 09:00",
     }
-    staff = [s.bookings.get(role=BookingRole.STAFF).practitioner_id for s in slots[:9]]
+    # Turns as the rota gave them (the first staff booking of each slot: one was declined and taken since).
+    staff = [
+        s.bookings.filter(role=BookingRole.STAFF).order_by("pk").first().practitioner_id for s in slots[:9]
+    ]
     assert len(set(staff[:8])) == 8 and staff[8] == staff[0]
     reunion = Slot.objects.filter(offer__title__contains="surpoids").first()
     assert reunion.starts_at.astimezone(ZoneInfo("Indian/Reunion")).hour == 18
@@ -178,3 +186,33 @@ def test_the_demo_has_an_ars_agent_for_grand_est_and_one_for_la_reunion():
         "ars.grand-est@demo.tetedepont.fr": "Grand Est",
         "ars.reunion@demo.tetedepont.fr": "La Réunion",
     }
+
+
+def test_the_demo_lives_mentoring_as_its_users_do():
+    """Issue 16 in the demo: the Saint-Martin rota skips holidays and has a declined turn a colleague took, at
+    the Givry pôle de santé (a real MSP site); a Sakisoigne peer session with its agenda, two cases and
+    attendance; a non-clinician coordinator without RPPS at Sens."""
+    from mentoring.models import Booking, PeerCase, SlotSeries, SupportOffer, TurnResponse
+    from network.services.holidays import public_holidays
+
+    call_command("load_demo", stdout=StringIO())
+    givry = SupportOffer.objects.get(title="Consultations avancées au pôle de santé de Givry-en-Argonne")
+    assert givry.host_site.msp.name == "Pôle de santé de Givry-en-Argonne"
+    series = SlotSeries.objects.get(offer=givry)
+    days = [timezone.localtime(s.starts_at).date() for s in series.slots.all()]
+    holidays = public_holidays("51", {d.year for d in days})
+    assert not [d for d in days if d in holidays]  # 25 December and 1 January are not worked at Givry
+    assert all(date.fromisoformat(h["date"]) in holidays for h in series.skipped_holidays)
+    declined = Booking.objects.get(slot__offer=givry, turn_response=TurnResponse.DECLINED)
+    taken = Booking.objects.get(slot=declined.slot, role="STAFF", status="CONFIRMED")
+    assert taken.practitioner != declined.practitioner and taken.turn_response == TurnResponse.ACCEPTED
+    session = PeerCase.objects.first().slot
+    assert session.offer.hub.msp.name == "MSP Sakisoigne" and session.agenda.startswith("1. Tour de table")
+    assert PeerCase.objects.filter(slot=session).count() == 2 and session.materials.count() == 1
+    assert sorted(session.bookings.exclude(attendance="").values_list("attendance", flat=True)) == [
+        "ATTENDED", "ATTENDED", "NO_SHOW",
+    ]  # fmt: skip
+    coordinator = Membership.objects.get(
+        msp__name="MSP Sens – Champs Plaisants", practitioner__profession_id="X-COORD"
+    )
+    assert coordinator.role == "COORDINATOR" and coordinator.practitioner.rpps is None

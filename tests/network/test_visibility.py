@@ -110,8 +110,9 @@ def test_communes_search(gql):
 def test_professions_and_regions(gql):
     result = gql.execute("{ professions { code label category } regions { code name } }")
     professions = {p["code"]: p for p in result["data"]["professions"]}
-    assert len(professions) == 19
+    assert len(professions) == 19 + 6  # TRE_G15, and the trades without it (coordinator, medical assistant…)
     assert professions["10"] == {"code": "10", "label": "Médecin", "category": "MEDICAL"}
+    assert professions["X-COORD"]["category"] == "SUPPORT" and professions["X-PSY"]["category"] == "PARTNER"
     assert professions["21"]["category"] == "PHARMACIST"
     assert professions["60"]["category"] == "AUXILIARY"
     assert len(result["data"]["regions"]) == 18
@@ -137,7 +138,7 @@ def test_read_queries_per_role(gql, world, role):
     assert data["msps"]["totalCount"] == 2
     assert data["hubs"]["totalCount"] == 1
     assert data["communes"]["edges"] == [{"node": {"code": "51272"}}]
-    assert len(data["professions"]) == 19
+    assert len(data["professions"]) == 25
     assert [h["hub"]["msp"]["name"] for h in data["nearbyHubs"]] == [world.msp.name]
     me = data["me"]
     if role == "anonymous":

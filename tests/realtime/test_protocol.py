@@ -111,7 +111,7 @@ async def test_queries_and_validation_errors_over_the_socket(territories):
     await subscribe(communicator, "q1", "{ professions { code } }")
     message = await communicator.receive_json_from(TIMEOUT)
     assert message["type"] == "next" and message["id"] == "q1"
-    assert len(message["payload"]["data"]["professions"]) == 19
+    assert len(message["payload"]["data"]["professions"]) == 25
     assert await communicator.receive_json_from(TIMEOUT) == {"type": "complete", "id": "q1"}
 
     await subscribe(communicator, "q2", "{ nope }")
