@@ -81,9 +81,7 @@ def test_load_demo_builds_the_real_scenarios_and_is_idempotent():
     assert Msp.objects.get(name="MSP Sakisoigne").sites.get().commune.time_zone == "Indian/Reunion"
     assert Msp.objects.get(name="Projet de MSP de Pont-sur-Yonne").finess is None
     for practitioner in Practitioner.objects.select_related("profession"):
-        if practitioner.profession.rpps_policy == "REQUIRED":
-            assert is_valid_rpps(practitioner.rpps)
-        elif practitioner.rpps is not None:  # a non-clinician coordinator has none
+        if practitioner.profession.rpps_policy == "REQUIRED" or practitioner.rpps is not None:
             assert is_valid_rpps(practitioner.rpps)
     for msp in Msp.objects.exclude(finess=None):
         assert is_valid_finess(msp.finess) and is_valid_siret(msp.siret)
