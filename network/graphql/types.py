@@ -40,7 +40,8 @@ class Practitioner(DjangoObjectType):
     )
     email = graphene.String(description="Contact e-mail; same visibility as `rpps`.")
     is_advanced_practice_nurse = graphene.Boolean(
-        required=True, description="An IPA (infirmier en pratique avancée): a nurse with an IPA mention."
+        required=True,
+        description="An advanced practice nurse (IPA): a nurse with an IPA mention as specialty.",
     )
     commune = graphene.Field(Commune, required=True, description="Commune of practice.")
     practice_mode = graphene.Field(

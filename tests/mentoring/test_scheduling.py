@@ -395,3 +395,32 @@ def test_nobody_answers_someone_elses_turn(gql, world):
     seat = booking_service.book_slot(slot_for(offer_for(world.hub), days=5), doctor)
     not_a_turn = gql.execute(ACCEPT, {"id": gid(seat)}, user=doctor.user)
     assert error_codes(not_a_turn, "acceptRotaTurn") == ["INVALID"]
+
+
+def test_a_declined_turn_within_a_week_is_flagged_by_the_unstaffed_scan(world):
+    from mentoring.services.reminders import unstaffed_slots
+
+    doctor = member(world.msp)
+    slot = slot_for(offer_for(world.hub), days=5)
+    rota.assign_staff(slot, [doctor])
+    assert slot not in unstaffed_slots(timezone.now())
+    rota.decline_turn(Booking.objects.get(slot=slot, role=BookingRole.STAFF), "Congé")
+    assert list(unstaffed_slots(timezone.now())) == [slot]
+
+
+@pytest.mark.parametrize("role", [*ROLES, "turn_holder"])
+def test_who_declines_a_turn(gql, world, role):
+    doctor = member(world.msp)
+    slot = slot_for(offer_for(world.hub))
+    rota.assign_staff(slot, [doctor])
+    turn = Booking.objects.get(slot=slot, role=BookingRole.STAFF)
+    user = doctor.user if role == "turn_holder" else world.user(role)
+    result = gql.execute(DECLINE, {"id": gid(turn)}, user=user)
+    status = Booking.objects.get(pk=turn.pk).status
+    if role == "turn_holder":
+        assert result["data"]["declineRotaTurn"]["errors"] == [] and status == BookingStatus.CANCELLED
+    elif role in ("practitioner", "coordinator", "other_coordinator"):  # practitioners, but not its holder
+        assert error_codes(result, "declineRotaTurn") == ["NOT_FOUND"] and status == BookingStatus.CONFIRMED
+    else:
+        expected = "UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"
+        assert top_codes(result) == [expected] and status == BookingStatus.CONFIRMED
