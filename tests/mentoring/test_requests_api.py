@@ -524,3 +524,49 @@ async def test_the_thread_is_live_for_its_two_sides_only(territories):
     )
     event = await mentee.receive_json_from(TIMEOUT)
     assert event["payload"]["data"]["mentorshipMessages"] == {"body": "Rendez-vous mardi ?", "fromHub": True}
+
+
+async def test_the_thread_through_real_servers_in_production_mode(servers, territories):
+    """DEBUG=0, two server processes behind one port, Redis: the mentee, signed in, receives the hub's
+    message posted over HTTP; a stranger is refused the thread."""
+    import asyncio
+    import os
+
+    from asgiref.sync import sync_to_async
+
+    from backend.accounts.services import issue_token
+    from tests.helpers import first_event, subscribed
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
+
+    def scene():
+        hub = make_hub(make_msp(commune="51504"))
+        coordinator = make_coordinator(hub.msp)
+        mentee = make_practitioner(user=True)
+        request = service.submit_request(
+            mentee,
+            service.RequestData(
+                topics=[MentoringTopic.HEALTH_PROJECT], message="Aide ?", commune_code="51108"
+            ),
+        )
+        service.send_request(request, hub)
+        mentorship = service.accept_request(request, 4)
+        users = (mentee.user, coordinator.user, make_practitioner(user=True).user)
+        return gid(mentorship), [issue_token(u).token for u in users]
+
+    mentorship_id, (mentee, coordinator, stranger) = await sync_to_async(scene)()
+    server = await sync_to_async(servers)(
+        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+    )
+    listener = await subscribed(first_event(server.ws_url, MESSAGES, {"m": mentorship_id}, mentee))
+    with pytest.raises(Exception) as refused:
+        await asyncio.wait_for(first_event(server.ws_url, MESSAGES, {"m": mentorship_id}, stranger), 15)
+    assert "NOT_FOUND" in str(refused.value)
+    result = await sync_to_async(server.post)(
+        POST, {"m": mentorship_id, "body": "Rendez-vous mardi ?"}, coordinator
+    )
+    assert result["data"]["postMentorshipMessage"]["errors"] == []
+    _, event = await asyncio.wait_for(listener, 20)
+    assert event["mentorshipMessages"] == {"body": "Rendez-vous mardi ?", "fromHub": True}
