@@ -274,6 +274,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tête de pont <ne-pas
 EMAIL_RETRY_DELAYS = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600]
 # The Cnam team's shared mailbox for accelerator alerts nobody is assigned to (else: every active agent).
 ACCELERATOR_TEAM_EMAIL = os.environ.get("ACCELERATOR_TEAM_EMAIL", "")
+# The accelerator's team lead, told of every escalation (a breached request); the team's address when unset.
+ACCELERATOR_TEAM_LEAD_EMAIL = os.environ.get("ACCELERATOR_TEAM_LEAD_EMAIL", "")
 # Sent and dropped e-mails (bodies already emptied) are purged after this many days; failed ones stay.
 EMAIL_KEPT_DAYS = env_int("EMAIL_KEPT_DAYS", 30)
 # Where a sign-up's e-mail sends its code (the front end's confirmation page), if there is one.

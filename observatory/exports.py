@@ -6,12 +6,12 @@ Files are UTF-8 with a BOM (spreadsheets open them with accents), `;` as separat
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from backend.core.csv_stream import csv_lines
 from backend.core.db import heavy_alias
 from network.models import Department, HubDesignation, Membership, Msp, MspSite, MspStatus
 
@@ -20,18 +20,8 @@ from .selectors import Level, Scope
 CHUNK = 2000
 
 
-class _Line:
-    """A file-like object whose write returns the line: csv.writer then builds one line at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(header: list[str], rows) -> Iterator[str]:
-    writer = csv.writer(_Line(), delimiter=";")
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(["" if value is None else value for value in row])
+    return csv_lines(header, rows)
 
 
 def _scoped(queryset, scope: Scope, path: str):

@@ -12,7 +12,9 @@ from .models import (
     AcceleratorChange,
     AcceleratorMessage,
     AcceleratorRequest,
+    AcceleratorTag,
     CannedAnswer,
+    EscalationRule,
     ServiceLevelTarget,
 )
 
@@ -173,3 +175,18 @@ class CannedAnswerAdmin(admin.ModelAdmin):
 @admin.register(ServiceLevelTarget)
 class ServiceLevelTargetAdmin(admin.ModelAdmin):
     list_display = ["priority", "first_response_hours", "resolution_hours"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    """Who takes over a breached request, by region and category (the most specific rule wins)."""
+
+    list_display = ["region", "category", "reassign_to"]
+    list_filter = ["region", "category"]
+    autocomplete_fields = ["reassign_to"]
+
+
+@admin.register(AcceleratorTag)
+class AcceleratorTagAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]

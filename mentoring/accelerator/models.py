@@ -1,8 +1,11 @@
 """Accelerator models (app label `mentoring`; imported by mentoring/models.py)."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from backend.core.db import QuickLoad
 from network.models import Commune, Department, HubDesignation, Msp, Practitioner, Region
@@ -63,6 +66,24 @@ class ServiceLevelTarget(QuickLoad, models.Model):
 
     def __str__(self):
         return f"{self.get_priority_display()} : {self.first_response_hours} h / {self.resolution_hours} h"
+
+
+class AcceleratorTag(QuickLoad, models.Model):
+    """A label staff put on requests to find and filter them (e.g. « Sisa », « bail », « zone rurale »)."""
+
+    name = models.CharField("nom", max_length=60)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étiquette"
+        verbose_name_plural = "étiquettes"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="accelerator_tag_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class AcceleratorRequest(QuickLoad, models.Model):
@@ -145,6 +166,20 @@ class AcceleratorRequest(QuickLoad, models.Model):
         "délais", max_length=8, choices=SlaStatus.choices, default=SlaStatus.ON_TRACK
     )
 
+    # Full-text documents, kept by database triggers (migration 0015): subject, question and public replies;
+    # the internal notes and the ARS's notes apart, searched by Cnam staff only.
+    tags = models.ManyToManyField(
+        AcceleratorTag, blank=True, related_name="requests", verbose_name="étiquettes"
+    )
+    escalated_at = models.DateTimeField(
+        "escaladée le", null=True, blank=True, help_text="Quand un de ses délais a été dépassé."
+    )
+    satisfaction_rating = models.PositiveSmallIntegerField("satisfaction (1 à 5)", null=True, blank=True)
+    satisfaction_comment = models.TextField("commentaire de satisfaction", blank=True)
+    satisfaction_at = models.DateTimeField("satisfaction donnée le", null=True, blank=True)
+    search_document = SearchVectorField(null=True, editable=False)
+    staff_search_document = SearchVectorField(null=True, editable=False)
+
     class Meta:
         verbose_name = "demande à l'accélérateur"
         verbose_name_plural = "demandes à l'accélérateur"
@@ -159,6 +194,11 @@ class AcceleratorRequest(QuickLoad, models.Model):
                 condition=~Q(state="ROUTED_TO_HUB") | Q(routed_hub__isnull=False),
                 name="accelerator_routed_has_hub",
             ),
+            models.CheckConstraint(
+                condition=Q(satisfaction_rating__isnull=True)
+                | Q(satisfaction_rating__gte=1, satisfaction_rating__lte=5, satisfaction_at__isnull=False),
+                name="accelerator_satisfaction_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "resolution_due_at"], name="accel_state_due"),
@@ -169,6 +209,8 @@ class AcceleratorRequest(QuickLoad, models.Model):
             models.Index(fields=["department", "state"], name="accel_department_state"),
             models.Index(fields=["requester", "created_at"], name="accel_requester"),
             models.Index(fields=["ars_region", "state", "created_at"], name="accel_ars_inbox"),
+            GinIndex(fields=["search_document"], name="accel_search"),
+            GinIndex(fields=["staff_search_document"], name="accel_staff_search"),
         ]
 
     def __str__(self):
@@ -266,12 +308,55 @@ class AcceleratorChange(QuickLoad, models.Model):
         return self._label(self.to_value)
 
 
+class EscalationRule(QuickLoad, models.Model):
+    """Who takes over a request that breached its service level: the most specific rule matching its region
+    and category (a region's referent, a category's specialist) reassigns it."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="région"
+    )
+    category = models.CharField("catégorie", max_length=20, choices=Category.choices, blank=True)
+    reassign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="réattribuer à"
+    )
+
+    class Meta:
+        verbose_name = "règle d'escalade"
+        verbose_name_plural = "règles d'escalade"
+        ordering = ["region", "category", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "category"], name="one_escalation_rule_per_scope", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.region or 'Toutes régions'} / {self.get_category_display() or 'toutes catégories'}"
+
+
 class CannedAnswer(QuickLoad, models.Model):
     """A reusable answer, in French, kept by Cnam staff."""
 
     title = models.CharField("titre", max_length=200)
     body = models.TextField("texte")
     category = models.CharField("catégorie", max_length=20, choices=Category.choices, blank=True)
+    # A macro: besides replying, the answer may set these in the same action (blank / empty: unchanged).
+    sets_state = models.CharField("passe à l'état", max_length=20, choices=State.choices, blank=True)
+    sets_impact = models.CharField(
+        "fixe l'impact (la priorité suit)", max_length=6, choices=Level.choices, blank=True
+    )
+    sets_tags = models.ManyToManyField(
+        AcceleratorTag, blank=True, related_name="+", verbose_name="ajoute les étiquettes"
+    )
+    assigns_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="attribue à",
+    )
+    assigns_to_self = models.BooleanField("attribue à l'agent qui l'applique", default=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

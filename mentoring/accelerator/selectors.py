@@ -5,7 +5,9 @@ canned answers, the agents. Testable without HTTP; who sees which request is the
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, FloatField, Func, Q
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.db.models import Avg, Count, F, FloatField, Func, Q, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from .models import (
@@ -31,9 +33,41 @@ ORDERINGS = {
 }
 
 
-def queue(data: dict, order: str = "SLA_DUE", assignee_pk=None):
+SEARCH_CONFIG = "fr_unaccent"  # French stemming with accents folded (migration 0015)
+HEADLINE = {"start_sel": "«", "stop_sel": "»", "max_words": 30, "min_words": 10, "max_fragments": 2,
+            "fragment_delimiter": " … "}  # fmt: skip
+
+
+def search(requests, words: str, *, staff: bool):
+    """Requests matching `words` (web-search syntax: words, "a phrase", -excluded, or), with `search_rank` and
+    `search_highlight` annotations. Subject, question and public replies for everyone; the internal and ARS
+    notes too for Cnam staff only (`staff`), never in what anyone else reads."""
+    query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
+    public = F("search_document")
+    if staff:
+        document = Func(
+            Coalesce(public, Value("", output_field=SearchVectorField())),
+            Coalesce(F("staff_search_document"), Value("", output_field=SearchVectorField())),
+            function="",
+            arg_joiner=" || ",
+            output_field=SearchVectorField(),
+        )
+    else:
+        document = public
+    text = Concat(F("subject"), Value(" — "), F("body"), output_field=TextField())
+    return (
+        requests.annotate(search_match=document)
+        .filter(search_match=query)
+        .annotate(
+            search_rank=SearchRank(document, query),
+            search_highlight=SearchHeadline(text, query, config=SEARCH_CONFIG, **HEADLINE),
+        )
+    )
+
+
+def queue(data: dict, order: str = "SLA_DUE", assignee_pk=None, *, staff: bool = False):
     """Requests filtered by `data` (states, category, priority, department, region, SLA standing, due date,
-    words; unassigned) and `assignee_pk`, in `order`."""
+    words, tags; unassigned) and `assignee_pk`, in `order` (RELEVANCE: best match of the words first)."""
     requests = AcceleratorRequest.objects.all()
     if data.get("states"):
         requests = requests.filter(state__in=list(data["states"]))
@@ -52,9 +86,15 @@ def queue(data: dict, order: str = "SLA_DUE", assignee_pk=None):
         requests = requests.filter(assignee__isnull=True)
     if data.get("due_before"):
         requests = requests.filter(resolution_due_at__lt=data["due_before"])
-    if data.get("search"):
-        words = data["search"].strip()
-        requests = requests.filter(Q(subject__icontains=words) | Q(body__icontains=words))
+    if data.get("escalated") is not None:
+        requests = requests.filter(escalated_at__isnull=not data["escalated"])
+    if data.get("tag_pks"):
+        requests = requests.filter(tags__in=data["tag_pks"]).distinct()
+    words = (data.get("search") or "").strip()
+    if words:
+        requests = search(requests, words, staff=staff)
+    if order == "RELEVANCE":
+        return requests.order_by(*(["-search_rank"] if words else []), "-created_at", "-pk")
     return requests.order_by(*ORDERINGS[order])
 
 
@@ -116,6 +156,35 @@ def stats(
     )
 
 
+def satisfaction(since: date, until: date, region_code: str | None = None):
+    """Requesters' ratings of the requests received in the period: (per agent, per category), each row
+    (name or category, count, average)."""
+    zone = timezone.get_current_timezone()
+    rated = AcceleratorRequest.objects.filter(
+        created_at__gte=datetime.combine(since, time.min, zone),
+        created_at__lt=datetime.combine(until + timedelta(days=1), time.min, zone),
+        satisfaction_rating__isnull=False,
+    )
+    if region_code:
+        rated = rated.filter(department__region_id=region_code)
+
+    def grouped(*fields):
+        rows = (
+            rated.values(*fields)
+            .annotate(n=Count("pk"), average=Avg("satisfaction_rating"))
+            .order_by(*fields)
+        )
+        return [(*(row[f] for f in fields), row["n"], round(row["average"], 2)) for row in rows]
+
+    by_agent = [
+        (" ".join(filter(None, (first, last))) or email or "(sans agent)", n, average)
+        for first, last, email, n, average in grouped(
+            "assignee__first_name", "assignee__last_name", "assignee__email"
+        )
+    ]
+    return by_agent, grouped("category")
+
+
 def canned_answers(category=None):
     answers = CannedAnswer.objects.all()
     if category:
@@ -150,3 +219,10 @@ def ars_inbox(region_code: str | None = None):
     if region_code is not None:
         requests = requests.filter(ars_region_id=region_code)
     return requests.order_by("resolved_at", "pk")  # routing sets resolved_at: when it reached the ARS
+
+
+def tags():
+    """Staff's tags by name, with how many requests carry each."""
+    from .models import AcceleratorTag
+
+    return AcceleratorTag.objects.annotate(request_count=Count("requests")).order_by("name", "pk")

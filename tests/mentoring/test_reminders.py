@@ -269,6 +269,9 @@ def test_service_level_alerts_go_to_the_assignee_or_else_the_cnam_team(world, se
     assert sorted(delivered()) == sorted([
         (agent.email, f"Délai dépassé : demande #{assigned.pk} « Statuts de la Sisa »"),
         ("accelerateur@cnam.test", f"Délai dépassé : demande #{unassigned.pk} « Statuts de la Sisa »"),
+        # …and each is escalated: the team lead (here the team's address) is told.
+        ("accelerateur@cnam.test", f"Escalade : demande #{assigned.pk} « Statuts de la Sisa »"),
+        ("accelerateur@cnam.test", f"Escalade : demande #{unassigned.pk} « Statuts de la Sisa »"),
     ])  # fmt: skip
     accelerator.check_service_levels(at(2027, 7, 14, 10))
     assert OutgoingEmail.objects.filter(kind="accelerator.sla_breached").count() == 2  # recorded once
@@ -313,4 +316,5 @@ def test_each_periodic_job_kind_runs_on_a_real_worker(territories):
         (coordinator.email, "1 créneau(x) sans intervenant dans les 7 jours"),
         (coordinator.email, "1 demande(s) d'accompagnement attendent votre réponse"),
         (agent.email, next(e.subject for e in OutgoingEmail.objects.filter(kind="accelerator.sla_breached"))),
+        (agent.email, next(e.subject for e in OutgoingEmail.objects.filter(kind="accelerator.escalated"))),
     ])  # fmt: skip

@@ -88,6 +88,7 @@ class AcceleratorOrder(graphene.Enum):
     PRIORITY = "PRIORITY"
     NEWEST = "NEWEST"
     OLDEST = "OLDEST"
+    RELEVANCE = "RELEVANCE"
 
     @property
     def description(self):
@@ -96,6 +97,7 @@ class AcceleratorOrder(graphene.Enum):
             "PRIORITY": "P1 first, then oldest.",
             "NEWEST": "Most recent first.",
             "OLDEST": "Oldest first.",
+            "RELEVANCE": "With `filter.search`: best match of the words first (then newest).",
         }[self.name]
 
 
@@ -111,6 +113,7 @@ EVENT_KINDS = {
     "BREACHED": "Service level breached.",
     "ON_TRACK": "Back within its service level.",
     "PRESENCE": "A staff member started or stopped viewing or replying.",
+    "TAGS": "Its tags changed (staff's queue only).",
 }
 EventKindEnum = graphene.Enum(
     "AcceleratorEventKind",

@@ -17,7 +17,13 @@ class AcceleratorFilter(graphene.InputObjectType):
     unassigned = graphene.Boolean(description="Only those nobody handles.")
     sla_status = SlaStatusEnum(description="With this service-level standing.")
     due_before = graphene.DateTime(description="Resolution due before this time.")
-    search = graphene.String(description="Words in the subject or question.")
+    escalated = graphene.Boolean(description="Only escalated requests (true) or only the others (false).")
+    tag_ids = graphene.List(graphene.NonNull(graphene.ID), description="Carrying any of these tags (staff).")
+    search = graphene.String(
+        description="Words, French full-text search with accents folded and stemming (web-search syntax: "
+        '"a phrase", -word, or): subject, question and public replies; internal and ARS notes too for Cnam '
+        "staff. `statuts sisa` finds « Statuts de la SISA »."
+    )
 
 
 class QuestionInput(graphene.InputObjectType):

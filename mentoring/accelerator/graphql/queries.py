@@ -60,10 +60,28 @@ class AcceleratorQueryFields(graphene.ObjectType):
         permissions=STAFF,
     )
 
+    accelerator_tags = Field(
+        graphene.List(graphene.NonNull(types.AcceleratorTag)),
+        required=True,
+        description="The tags staff put on requests, by name, with their counts.",
+        permissions=[Permission.ACCELERATOR_STAFF],
+    )
+
+    def resolve_accelerator_tags(root, info):
+        return list(selectors.tags())
+
     def resolve_accelerator_requests(root, info, filter=None, order_by="SLA_DUE", **kwargs):
         data = filter or {}
         assignee = decode_global_id(data["assignee_id"], "StaffMember") if data.get("assignee_id") else None
-        return selectors.queue(data, enum_value(order_by), assignee)
+        from mentoring.permissions import is_accelerator_staff
+        from network.permissions import viewer_for
+
+        staff = is_accelerator_staff(viewer_for(info.context))
+        if data.get("tag_ids"):
+            data = {**data, "tag_pks": [int(decode_global_id(t, "AcceleratorTag")) for t in data["tag_ids"]]}
+        if len(data.get("search") or "") > 200:
+            raise bad_input("200 caractères au plus pour la recherche.")
+        return selectors.queue(data, enum_value(order_by), assignee, staff=staff)
 
     def resolve_ars_inbox(root, info, region_code=None, **kwargs):
         from mentoring.permissions import ars_inbox_region
@@ -83,6 +101,7 @@ class AcceleratorQueryFields(graphene.ObjectType):
         if until < since:
             raise bad_input("La fin de la période doit suivre son début.")
         figures = selectors.stats(since, until, region_code)
+        by_agent, by_category = selectors.satisfaction(since, until, region_code)
         return types.AcceleratorStats(
             total=figures.total,
             by_state=[types.StateCount(state=state, count=n) for state, n in figures.by_state],
@@ -92,6 +111,14 @@ class AcceleratorQueryFields(graphene.ObjectType):
             median_first_response_hours=figures.median_first_response_hours,
             median_resolution_hours=figures.median_resolution_hours,
             breach_rate=figures.breach_rate,
+            satisfaction_by_agent=[
+                types.SatisfactionCount(key=name, count=n, average_rating=average)
+                for name, n, average in by_agent
+            ],
+            satisfaction_by_category=[
+                types.SatisfactionCount(key=category, count=n, average_rating=average)
+                for category, n, average in by_category
+            ],
         )
 
     def resolve_canned_answers(root, info, category=None):

@@ -124,9 +124,41 @@ class AcceleratorPresence(graphene.ObjectType):
         return self.user
 
 
+class AcceleratorTag(graphene.ObjectType):
+    """A label Cnam staff put on requests."""
+
+    id = graphene.ID(required=True, description="Global ID (AcceleratorTag).")
+    name = graphene.String(required=True, description="Its name.")
+    request_count = graphene.Int(required=True, description="Requests it is on.")
+
+    # The source is an `AcceleratorTag` row (with `request_count` annotated in lists).
+    def resolve_id(self, info):
+        from graphql_relay import to_global_id
+
+        return to_global_id("AcceleratorTag", self.pk)
+
+    def resolve_request_count(self, info):
+        count = getattr(self, "request_count", None)
+        return count if count is not None else self.requests.count()
+
+
 class AcceleratorRequest(DjangoObjectType):
     """A question to the Cnam accelerator. Requesters see their own (public thread only); staff see all;
     a hub's coordinators see the questions routed to their hub."""
+
+    def resolve_tags(self, info):
+        if not is_staff(info):
+            return []
+        return list(self.tags.all())
+
+    def resolve_escalated_at(self, info):
+        return self.escalated_at if is_staff(info) else None
+
+    def resolve_satisfaction_comment(self, info):
+        return self.satisfaction_comment or None
+
+    def resolve_search_highlight(self, info):
+        return getattr(self, "search_highlight", None)
 
     class Meta:
         model = models.AcceleratorRequest
@@ -137,6 +169,21 @@ class AcceleratorRequest(DjangoObjectType):
 
     subject = graphene.String(required=True, description="Subject.")
     body = graphene.String(required=True, description="The question.")
+    tags = graphene.List(
+        graphene.NonNull(AcceleratorTag),
+        required=True,
+        description="Its tags: for Cnam staff (empty for others).",
+    )
+    escalated_at = graphene.DateTime(
+        description="When it was escalated (a service level breached): for Cnam staff (null for others)."
+    )
+    satisfaction_rating = graphene.Int(
+        description="The requester's rating of the answer (1 to 5), once closed."
+    )
+    satisfaction_comment = graphene.String(description="The requester's comment with it.")
+    search_highlight = graphene.String(
+        description="With a search: the subject and question around the words found, each between « and »."
+    )
     category = graphene.Field(
         CategoryEnum, required=True, description="Category (set by the requester, corrected by staff)."
     )
@@ -249,6 +296,15 @@ class CannedAnswer(DjangoObjectType):
     body = graphene.String(required=True, description="Text.")
     category = graphene.Field(CategoryEnum, description="The category it suits, if any.")
     updated_at = graphene.DateTime(required=True, description="Last change.")
+    sets_state = graphene.Field(StateEnum, description="Macro: the state the request goes to.")
+    sets_impact = graphene.Field(LevelEnum, description="Macro: the impact it sets (the priority follows).")
+    sets_tags = graphene.List(
+        graphene.NonNull(AcceleratorTag), required=True, description="Macro: the tags it adds."
+    )
+    assigns_to_self = graphene.Boolean(
+        required=True, description="Macro: assigns the request to whoever applies it."
+    )
+    assigns_to_name = graphene.String(description="Macro: the staff member it assigns the request to.")
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -256,6 +312,18 @@ class CannedAnswer(DjangoObjectType):
 
     def resolve_category(self, info):
         return self.category or None
+
+    def resolve_sets_state(self, info):
+        return self.sets_state or None
+
+    def resolve_sets_impact(self, info):
+        return self.sets_impact or None
+
+    def resolve_sets_tags(self, info):
+        return list(self.sets_tags.all())
+
+    def resolve_assigns_to_name(self, info):
+        return _name(self.assigns_to) if self.assigns_to_id else None
 
 
 class StateCount(graphene.ObjectType):
@@ -289,6 +357,24 @@ class AcceleratorStats(graphene.ObjectType):
     breach_rate = graphene.Float(
         description="Share (0 to 1) of requests whose first response or resolution breached."
     )
+    satisfaction_by_agent = graphene.List(
+        graphene.NonNull(lambda: SatisfactionCount),
+        required=True,
+        description="Requesters' satisfaction with closed requests, per assigned agent.",
+    )
+    satisfaction_by_category = graphene.List(
+        graphene.NonNull(lambda: SatisfactionCount),
+        required=True,
+        description="Requesters' satisfaction with closed requests, per category.",
+    )
+
+
+class SatisfactionCount(graphene.ObjectType):
+    """Satisfaction ratings of one agent or one category."""
+
+    key = graphene.String(required=True, description="The agent's name, or the category's code.")
+    count = graphene.Int(required=True, description="Ratings given.")
+    average_rating = graphene.Float(required=True, description="Their average (1 to 5).")
 
 
 class AcceleratorEvent(graphene.ObjectType):

@@ -6,9 +6,11 @@
 - `ars.py`: the ARS's side of a question routed to it (replies, its notes, handing it back);
 - `service_levels.py`: priority matrix, business-hours clocks, due times, the periodic watch and its e-mails;
 - `staff.py`: the agents, the team's address, canned answers, presence;
-- `recording.py`: the audit row, the announcement and the row lock every change goes through.
+- `recording.py`: the audit row, the announcement and the row lock every change goes through;
+- `tags.py`: staff's tags (create, rename, merge, set on a request).
 """
 
+from . import tags
 from .ars import hand_back_to_cnam, reply_as_ars
 from .recording import MAX_BODY, publish_presence
 from .requests import (
@@ -19,6 +21,7 @@ from .requests import (
     Question,
     assign,
     close,
+    rate,
     reopen,
     reply,
     set_state,
@@ -37,7 +40,7 @@ from .service_levels import (
     refresh_due,
     sla_status,
 )
-from .staff import save_canned_answer, set_presence, staff_addresses, staff_users
+from .staff import apply_macro, save_canned_answer, set_presence, staff_addresses, staff_users
 
 __all__ = [
     "CATEGORY_TOPICS",
@@ -50,6 +53,7 @@ __all__ = [
     "Clock",
     "Question",
     "all_targets",
+    "apply_macro",
     "assign",
     "check_service_levels",
     "clocks",
@@ -59,6 +63,7 @@ __all__ = [
     "merge",
     "priority_of",
     "publish_presence",
+    "rate",
     "refresh_due",
     "reopen",
     "reply",
@@ -73,5 +78,6 @@ __all__ = [
     "staff_users",
     "submit",
     "suggested_hubs",
+    "tags",
     "triage",
 ]

@@ -268,3 +268,26 @@ def reopen(request, actor, reason: str) -> AcceleratorRequest:
     if request.state not in {State.CLOSED, State.ANSWERED, State.ROUTED_TO_ARS, State.ROUTED_TO_HUB}:
         raise _error(Code.INVALID_TRANSITION, "Seule une demande répondue, orientée ou clôturée se rouvre.")
     return set_state(request, actor, State.IN_PROGRESS, reason)
+
+
+@transaction.atomic
+def rate(request, requester, rating: int, comment: str = "") -> AcceleratorRequest:
+    """The requester's satisfaction with the answer, once the request is closed, given once (1 to 5 and a
+    comment); counted per agent and per category in the statistics."""
+    request = lock(request)
+    if request.requester_id != requester.pk:
+        raise _error(Code.NOT_FOUND, "Objet introuvable.", "id")
+    if request.state != State.CLOSED:
+        raise _error(Code.INVALID_TRANSITION, "La satisfaction se donne une fois la demande clôturée.")
+    if request.satisfaction_rating is not None:
+        raise _error(Code.INVALID_TRANSITION, "Vous avez déjà donné votre avis sur cette réponse.")
+    if not 1 <= rating <= 5:
+        raise _error(Code.INVALID, "Une note de 1 à 5.", "rating")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise _error(Code.INVALID, "2 000 caractères au plus.", "comment")
+    request.satisfaction_rating, request.satisfaction_comment = rating, comment
+    request.satisfaction_at = timezone.now()
+    request.save(update_fields=["satisfaction_rating", "satisfaction_comment", "satisfaction_at"])
+    audit(request, requester.user, "satisfaction", "", str(rating))
+    return request

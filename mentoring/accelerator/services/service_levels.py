@@ -179,6 +179,8 @@ def check_service_levels(now: datetime | None = None) -> int:
                     locked.sla_status = status
                     locked.save(update_fields=["sla_status", "updated_at"])
                     announce(locked, status)
+                    if status == SlaStatus.BREACHED:
+                        escalate(locked, now)
                     if status in {SlaStatus.AT_RISK, SlaStatus.BREACHED}:
                         _email_sla_alert(locked, now)
                     changed += 1
@@ -213,3 +215,46 @@ def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:
     kind = "accelerator.sla_breached" if late else "accelerator.sla_at_risk"
     for address in recipients:
         queue_email(address, subject, body, kind=kind)
+
+
+def escalation_rule(request: AcceleratorRequest):
+    """The most specific rule for the request: region and category, then region, then category."""
+    from ..models import EscalationRule
+
+    region = request.department.region_id if request.department_id else None
+    candidates = EscalationRule.objects.filter(
+        Q(region_id=region) | Q(region__isnull=True), Q(category=request.category) | Q(category="")
+    ).select_related("reassign_to")
+    ranked = sorted(candidates, key=lambda rule: (rule.region_id is None, rule.category == ""))
+    return ranked[0] if ranked else None
+
+
+def escalate(request: AcceleratorRequest, now: datetime) -> None:
+    """A breached request (locked by the caller): flagged, reassigned when a rule says to whom, and the team
+    lead told (ACCELERATOR_TEAM_LEAD_EMAIL, else the team's address)."""
+    from django.conf import settings
+
+    if request.escalated_at is not None:
+        return
+    request.escalated_at = now
+    request.save(update_fields=["escalated_at", "updated_at"])
+    audit(request, None, "escalation", "", "escaladée")
+    rule = escalation_rule(request)
+    reassigned = ""
+    if rule is not None and rule.reassign_to_id != request.assignee_id and rule.reassign_to.is_active:
+        audit(request, None, "assignee", request.assignee.email if request.assignee_id else "",
+              rule.reassign_to.email, f"Escalade : règle « {rule} »")  # fmt: skip
+        request.assignee = rule.reassign_to
+        request.save(update_fields=["assignee", "updated_at"])
+        announce(request, "ASSIGNED")
+        reassigned = (
+            f"\n\nElle est réattribuée à {rule.reassign_to.get_full_name() or rule.reassign_to.email}."
+        )
+    lead = settings.ACCELERATOR_TEAM_LEAD_EMAIL
+    subject = f"Escalade : demande #{request.pk} « {request.subject} »"
+    body = (
+        f"Bonjour,\n\nLa demande #{request.pk} « {request.subject} » ({request.get_priority_display()}, "
+        f"{request.get_category_display()}) a dépassé son délai et est escaladée.{reassigned}\n\nL'équipe Tête de pont"
+    )
+    for address in [lead] if lead else staff_addresses():
+        queue_email(address, subject, body, kind="accelerator.escalated")

@@ -1,0 +1,86 @@
+"""Full-text search of the accelerator (issue 17): French words with accents folded and stemming, ranked,
+with highlights; internal notes searched by Cnam staff only, never shown to the requester."""
+
+import pytest
+
+from mentoring.accelerator import services
+from tests.conftest import ROLES, make_practitioner, top_codes
+from tests.helpers import question
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = """query($q: String!) { acceleratorRequests(first: 10, filter: {search: $q}, orderBy: RELEVANCE) {
+    totalCount edges { node { subject searchHighlight } } } }"""
+
+
+@pytest.fixture
+def asked(world):
+    staff = world.user("cnam_staff")
+    requester = world.user("practitioner").practitioner
+    sisa = services.submit(requester, question(subject="Statuts de la SISA", body="Qui peut être associé ?"))
+    lease = services.submit(
+        requester,
+        question(subject="Bail des locaux", body="Quelles clauses de résiliation prévoir pour le bail ?"),
+    )
+    services.reply(
+        lease, staff, "Dossier sensible : contentieux prud'homal en cours.", internal=True, by_staff=True
+    )
+    services.reply(sisa, staff, "Un modèle de statuts est joint.", internal=False, by_staff=True)
+    other = services.submit(
+        make_practitioner(user=True), question(subject="ACI", body="Montant de la rémunération")
+    )
+    return sisa, lease, other
+
+
+def subjects(result):
+    return [edge["node"]["subject"] for edge in result["data"]["acceleratorRequests"]["edges"]]
+
+
+def test_words_find_accent_folded_and_stemmed_forms_ranked(gql, world, asked):
+    staff = world.user("cnam_staff")
+    assert subjects(gql.execute(SEARCH, {"q": "statuts sisa"}, user=staff)) == ["Statuts de la SISA"]
+    assert subjects(gql.execute(SEARCH, {"q": "STATUT"}, user=staff)) == ["Statuts de la SISA"]
+    assert subjects(gql.execute(SEARCH, {"q": "resiliation"}, user=staff)) == ["Bail des locaux"]
+    assert subjects(gql.execute(SEARCH, {"q": "rémunérations"}, user=staff)) == ["ACI"]
+    # A word in the subject ranks above the same word in a reply only.
+    ranked = subjects(gql.execute(SEARCH, {"q": "statuts OR bail"}, user=staff))
+    assert set(ranked) == {"Statuts de la SISA", "Bail des locaux"}
+    highlighted = gql.execute(SEARCH, {"q": "résiliation"}, user=staff)["data"]["acceleratorRequests"]
+    assert "«résiliation»" in highlighted["edges"][0]["node"]["searchHighlight"]
+
+
+def test_internal_notes_are_searched_by_staff_only_and_never_shown(gql, world, asked):
+    staff, requester = world.user("cnam_staff"), world.user("practitioner")
+    assert subjects(gql.execute(SEARCH, {"q": "contentieux"}, user=staff)) == ["Bail des locaux"]
+    found = gql.execute(SEARCH, {"q": "contentieux"}, user=requester)
+    assert subjects(found) == [] and "contentieux" not in str(found)
+    # The requester finds their own questions by their words, and the highlight holds only their text.
+    mine = gql.execute(SEARCH, {"q": "bail"}, user=requester)["data"]["acceleratorRequests"]["edges"]
+    assert [e["node"]["subject"] for e in mine] == ["Bail des locaux"]
+    assert "prud" not in mine[0]["node"]["searchHighlight"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_per_role(gql, world, asked, role):
+    result = gql.execute(SEARCH, {"q": "statuts"}, user=world.user(role))
+    if role == "anonymous":
+        assert top_codes(result) == ["UNAUTHENTICATED"]
+        return
+    expected = ["Statuts de la SISA"] if role in ("practitioner", "cnam_staff", "admin") else []
+    assert subjects(result) == expected  # the requester's own; staff's queue; nothing for the others
+
+
+def test_a_search_too_long_is_refused_in_french(gql, world):
+    result = gql.execute(SEARCH, {"q": "mot " * 100}, user=world.user("cnam_staff"))
+    assert top_codes(result) == ["BAD_USER_INPUT"] and "200 caractères" in result["errors"][0]["message"]
+
+
+def test_the_documents_follow_every_write_even_outside_the_services(world, asked):
+    from mentoring.accelerator.models import AcceleratorMessage, AcceleratorRequest
+    from mentoring.accelerator.selectors import search
+
+    sisa, _, _ = asked
+    AcceleratorRequest.objects.filter(pk=sisa.pk).update(subject="Gouvernance de la maison de santé")
+    assert list(search(AcceleratorRequest.objects.all(), "gouvernance", staff=False)) == [sisa]
+    AcceleratorMessage.objects.filter(request=sisa).delete()
+    assert not search(AcceleratorRequest.objects.all(), "modèle", staff=False).exists()

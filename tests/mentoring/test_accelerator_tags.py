@@ -1,0 +1,100 @@
+"""Tags of the accelerator (issue 17): staff create, rename and merge them, set them on requests (audited), and
+filter the queue by them; nobody else sees them."""
+
+import pytest
+
+from mentoring.accelerator import services
+from mentoring.accelerator.models import AcceleratorTag
+from tests.conftest import ROLES, error_codes, top_codes
+from tests.helpers import ERRORS, gid, question
+
+pytestmark = pytest.mark.django_db
+
+CREATE = (
+    f"""mutation($name: String!) {{ createAcceleratorTag(name: $name) {{ tag {{ id name }} {ERRORS} }} }}"""
+)
+TAG = f"""mutation($id: ID!, $tags: [ID!]!) {{ tagAcceleratorRequest(id: $id, tagIds: $tags) {{
+    request {{ tags {{ name }} }} {ERRORS} }} }}"""
+QUEUE = """query($tags: [ID!]) { acceleratorRequests(first: 10, filter: {tagIds: $tags}) {
+    edges { node { subject tags { name } } } } }"""
+
+
+def tag_gid(tag):
+    from graphql_relay import to_global_id
+
+    return to_global_id("AcceleratorTag", tag.pk)
+
+
+@pytest.fixture
+def requests(world):
+    requester = world.user("practitioner").practitioner
+    return (
+        services.submit(requester, question(subject="Statuts de la SISA")),
+        services.submit(requester, question(subject="Bail des locaux")),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_creating_a_tag_per_role(gql, world, role):
+    result = gql.execute(CREATE, {"name": "Sisa"}, user=world.user(role))
+    if role in ("cnam_staff", "admin"):
+        assert result["data"]["createAcceleratorTag"]["tag"]["name"] == "Sisa"
+    else:
+        assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+    assert AcceleratorTag.objects.count() == (1 if role in ("cnam_staff", "admin") else 0)
+
+
+def test_names_are_unique_whatever_their_case_and_never_empty(gql, world):
+    staff = world.user("cnam_staff")
+    gql.execute(CREATE, {"name": "Bail"}, user=staff)
+    twice = gql.execute(CREATE, {"name": "  BAIL "}, user=staff)
+    (error,) = twice["data"]["createAcceleratorTag"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID", "name") and "déjà" in error["message"]
+    assert error_codes(gql.execute(CREATE, {"name": " "}, user=staff), "createAcceleratorTag") == ["REQUIRED"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tags_on_requests_and_the_queue_filtered_by_them(gql, world, requests, role):
+    sisa, lease = requests
+    legal, premises = services.tags.create_tag("Juridique"), services.tags.create_tag("Locaux")
+    tagged = gql.execute(TAG, {"id": gid(sisa), "tags": [tag_gid(legal)]}, user=world.user(role))
+    staff = role in ("cnam_staff", "admin")
+    if staff:
+        assert tagged["data"]["tagAcceleratorRequest"]["request"]["tags"] == [{"name": "Juridique"}]
+        services.tags.set_tags(lease, None, [premises])
+        filtered = gql.execute(QUEUE, {"tags": [tag_gid(legal)]}, user=world.user(role))
+        assert [e["node"]["subject"] for e in filtered["data"]["acceleratorRequests"]["edges"]] == [
+            "Statuts de la SISA"
+        ]
+        assert sisa.changes.filter(field="tags", to_value="Juridique").exists()  # audited
+    else:
+        assert top_codes(tagged) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+        services.tags.set_tags(sisa, None, [legal])
+        if role == "practitioner":  # the requester sees their question, never its tags
+            seen = gql.execute(QUEUE, {}, user=world.user(role))["data"]["acceleratorRequests"]["edges"]
+            assert {e["node"]["subject"] for e in seen} == {"Statuts de la SISA", "Bail des locaux"}
+            assert all(e["node"]["tags"] == [] for e in seen)
+
+
+def test_renaming_and_merging(gql, world, requests):
+    sisa, lease = requests
+    staff = world.user("cnam_staff")
+    first, second = services.tags.create_tag("SISA"), services.tags.create_tag("Statuts")
+    services.tags.set_tags(sisa, None, [first, second])
+    services.tags.set_tags(lease, None, [first])
+    renamed = gql.execute(
+        f"""mutation($id: ID!) {{ renameAcceleratorTag(id: $id, name: "Sisa et statuts") {{ tag {{ name }} {ERRORS} }} }}""",
+        {"id": tag_gid(second)},
+        user=staff,
+    )
+    assert renamed["data"]["renameAcceleratorTag"]["tag"] == {"name": "Sisa et statuts"}
+    merged = gql.execute(
+        f"""mutation($s: ID!, $t: ID!) {{ mergeAcceleratorTags(sourceId: $s, targetId: $t) {{
+            tag {{ name requestCount }} {ERRORS} }} }}""",
+        {"s": tag_gid(first), "t": tag_gid(second)},
+        user=staff,
+    )
+    assert merged["data"]["mergeAcceleratorTags"]["tag"] == {"name": "Sisa et statuts", "requestCount": 2}
+    assert list(AcceleratorTag.objects.values_list("name", flat=True)) == ["Sisa et statuts"]
+    listed = gql.execute("{ acceleratorTags { name requestCount } }", user=staff)
+    assert listed["data"]["acceleratorTags"] == [{"name": "Sisa et statuts", "requestCount": 2}]
