@@ -182,6 +182,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Uploaded files (accelerator attachments) go through Django's storage API: a local directory by default; an
+# S3-compatible store by setting STORAGES["default"] (e.g. django-storages) in a deployment's settings.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / ".media"))
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+ACCELERATOR_ATTACHMENTS = {
+    "MAX_FILE_BYTES": env_int("ATTACHMENT_MAX_FILE_BYTES", 10 * 1024 * 1024),
+    "MAX_REQUEST_BYTES": env_int("ATTACHMENT_MAX_REQUEST_BYTES", 25 * 1024 * 1024),
+    "MAX_FILES": 5,  # per question or message
+    "LINK_SECONDS": 300,  # how long a download link lives
+}
 STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]  # GraphiQL's assets: no CDN needed
 WHITENOISE_USE_FINDERS = DEBUG  # in development, no collectstatic needed
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from backend.core.views import graphql_view, healthz, home
-from mentoring.views import accelerator_export, calendar_feed
+from mentoring.views import accelerator_attachment, accelerator_export, calendar_feed
 from observatory.views import export, observatory_page
 
 admin.site.site_header = "Tête de pont — administration"
@@ -21,4 +21,5 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("exports/<str:kind>.csv", export, name="observatory-export"),
     path("accelerator/requests.csv", accelerator_export, name="accelerator-export"),
+    path("accelerator/attachments/<str:token>", accelerator_attachment, name="accelerator-attachment"),
 ]

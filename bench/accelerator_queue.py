@@ -10,6 +10,8 @@ Cnam agent:
   3. one agent's requests;
 
 with each request's clocks and assignee, 50 per page. Prints median, p95 and p99 time and SQL queries.
+Then (issue 17): full-text searches ranked by relevance, `acceleratorStats` over a year, and the CSV export
+of the whole queue (time, peak Python memory).
 
     python bench/accelerator_queue.py [--requests 100000 --runs 100]
 """
@@ -28,6 +30,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 from network_queries import open_scale_database, percentile
+
+# Questions as project holders write them: searches find some, not all.
+SUBJECTS = [
+    (
+        "Statuts de la SISA : qui peut être associé ?",
+        "Une psychologue peut-elle être associée de notre Sisa ?",
+    ),
+    ("Bail des locaux de la future MSP", "Quelles clauses de résiliation prévoir dans le bail commercial ?"),
+    (
+        "Signature de l'ACI avant l'ouverture",
+        "Peut-on signer l'accord conventionnel interprofessionnel tôt ?",
+    ),
+    ("Financement du poste de coordinateur", "Quel montant pour la coordination la première année ?"),
+    ("Projet de santé : modèle et délais", "Existe-t-il un modèle de projet de santé validé par l'ARS ?"),
+    ("Système d'information labellisé", "Quel logiciel partagé choisir pour le dossier patient ?"),
+    ("Protocole de coopération infirmier", "Comment mettre en place un protocole de suivi du diabète ?"),
+    (
+        "Rémunération des réunions de concertation",
+        "Les réunions pluriprofessionnelles sont-elles rémunérées ?",
+    ),
+]
+SEARCHES = ["statuts sisa", "résiliation bail", "coordinateur", '"projet de santé"', "diabete protocole"]
 
 QUERY = """query($f: AcceleratorFilter) { acceleratorRequests(first: 50, filter: $f, orderBy: SLA_DUE) {
     totalCount edges { node { id subject state priority slaStatus category assignee { fullName }
@@ -67,7 +91,8 @@ def fill(count: int):
     for i in range(existing, count):
         code, department = rng.choice(communes)
         request = AcceleratorRequest(
-            requester_id=rng.choice(practitioners), subject=f"Question {i}", body="Question de charge.",
+            requester_id=rng.choice(practitioners), subject=SUBJECTS[i % len(SUBJECTS)][0],
+            body=SUBJECTS[i % len(SUBJECTS)][1],
             category=rng.choice(Category.values), department_id=department, commune_id=code,
             state=rng.choice(states), urgency=rng.choice(Level.values), impact=rng.choice(Level.values),
             assignee=rng.choice(agents + [None] * 5),
@@ -152,6 +177,64 @@ def main():
             f"{label}: {total} match; first 50 in median {statistics.median(durations):.1f} ms, "
             f"p95 {percentile(durations, 95):.1f} ms, p99 {percentile(durations, 99):.1f} ms, SQL queries {sorted(counts)}"
         )
+    settings.DEBUG = False
+    issue_17(agents, args.runs)
+
+
+def issue_17(agents, runs: int) -> None:
+    """Search ranked by relevance, the statistics of a year, the whole queue as CSV."""
+    import tracemalloc
+    from datetime import date
+
+    from django.db import connection, reset_queries
+    from django.test import RequestFactory
+
+    from backend.schema import schema
+    from mentoring.accelerator.exports import queue_csv
+
+    request = RequestFactory().post("/graphql")
+    request.user = agents[0]
+    search = """query($q: String!) { acceleratorRequests(first: 20, filter: {search: $q}, orderBy: RELEVANCE) {
+        totalCount edges { node { id subject searchHighlight } } } }"""
+    for words in SEARCHES:
+        durations = []
+        for i in range(runs + 3):
+            t0 = time.perf_counter()
+            result = schema.execute(search, variable_values={"q": words}, context_value=request)
+            assert not result.errors, result.errors
+            if i >= 3:
+                durations.append((time.perf_counter() - t0) * 1000)
+        total = result.data["acceleratorRequests"]["totalCount"]
+        print(f"search {words!r}: {total} match; first 20 by relevance in median {statistics.median(durations):.1f} ms, "
+              f"p95 {percentile(durations, 95):.1f} ms")  # fmt: skip
+    stats = """query($s: Date!, $u: Date!) { acceleratorStats(since: $s, until: $u) { total medianFirstResponseHours
+        medianResolutionHours breachRate byCategory { count } satisfactionByAgent { count } } }"""
+    today = date.today()
+    durations, counts = [], set()
+    for i in range(max(runs // 5, 3) + 2):
+        reset_queries()
+        t0 = time.perf_counter()
+        result = schema.execute(
+            stats, variable_values={"s": today.replace(year=today.year - 1).isoformat(), "u": today.isoformat()},
+            context_value=request,
+        )  # fmt: skip
+        assert not result.errors, result.errors
+        if i >= 2:
+            durations.append((time.perf_counter() - t0) * 1000)
+            counts.add(len(connection.queries))
+    print(f"acceleratorStats over a year ({result.data['acceleratorStats']['total']} requests): median "
+          f"{statistics.median(durations):.1f} ms, SQL queries {sorted(counts)}")  # fmt: skip
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    size = lines = 0
+    for line in queue_csv({}, "NEWEST"):
+        size += len(line.encode())
+        lines += 1
+    elapsed = (time.perf_counter() - t0) * 1000
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"CSV export of the whole queue: {lines - 1} rows, {size / 1024:.0f} KiB in {elapsed:.0f} ms, "
+          f"peak {peak / 1024:.0f} KiB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -46,3 +46,45 @@ def accelerator_export(request):
     response["Content-Disposition"] = 'attachment; filename="tete-de-pont-accelerateur.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+def accelerator_attachment(request, token: str):
+    """A file of the accelerator, through a link signed for one user and a few minutes; that user must be the
+    one asking (session or bearer), and must still read the question or message it is attached to."""
+    from django.http import FileResponse
+
+    from network.permissions import viewer_for
+
+    from .accelerator.models import AcceleratorAttachment, AcceleratorRequest
+    from .accelerator.services.attachments import read_token
+    from .permissions import accelerator_message_visibilities, accelerator_requests_visible_to
+
+    data = read_token(token)
+    gone = JsonResponse(
+        {"error": "Lien expiré ou invalide : rouvrez la demande pour obtenir un nouveau lien."}, status=404
+    )
+    if data is None or not request.user.is_authenticated or request.user.pk != data.get("u"):
+        return gone
+    attachment = AcceleratorAttachment.objects.select_related("message").filter(pk=data.get("a")).first()
+    if attachment is None:
+        return gone
+    viewer = viewer_for(request)
+    visible = accelerator_requests_visible_to(
+        AcceleratorRequest.objects.filter(pk=attachment.request_id), viewer
+    ).first()
+    if visible is None or (
+        attachment.message is not None
+        and attachment.message.visibility not in accelerator_message_visibilities(viewer, visible)
+    ):
+        return gone
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -33,6 +33,26 @@ GRAPHQL_PATH = "/graphql"
 POOL_URLCONF = "backend.core.pool_urls"
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+def max_body_bytes() -> int:
+    """A GraphQL request's body: the attachments it may carry (multipart), and room for the rest."""
+    from django.conf import settings
+
+    return settings.ACCELERATOR_ATTACHMENTS["MAX_REQUEST_BYTES"] + 1024 * 1024
+
+
+def too_large() -> JsonResponse:
+    limit = max_body_bytes() // (1024 * 1024)
+    return JsonResponse(
+        {"errors": [{"message": f"Requête trop volumineuse ({limit} Mo au plus, fichiers compris).",
+                     "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+        status=413,
+    )  # fmt: skip
+
+
 class PoolHandler(ASGIHandler):
     """Django's ASGI handler, with `/graphql` served by the synchronous chain on the GraphQL pool."""
 
@@ -45,8 +65,11 @@ class PoolHandler(ASGIHandler):
         if scope.get("path") != GRAPHQL_PATH:
             return await super().handle(scope, receive, send)
         try:
-            body_file = await self.read_body(receive)
+            body_file = await self.read_capped_body(receive)
         except RequestAborted:
+            return
+        except BodyTooLarge:
+            await self.send_response(too_large(), send)
             return
         set_script_prefix(get_script_prefix(scope))
         request, error_response = self.create_request(scope, body_file)
@@ -74,6 +97,32 @@ class PoolHandler(ASGIHandler):
             elif not disconnect.cancelled():
                 disconnect.exception()  # retrieved (RequestAborted, expected)
             body_file.close()
+
+    async def read_capped_body(self, receive):
+        """The body, refused past `max_body_bytes()` as it arrives (whatever Content-Length says): nobody
+        fills the server's memory or disk with one request."""
+        import tempfile
+
+        from django.conf import settings
+
+        limit = max_body_bytes()
+        body_file = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")  # noqa: SIM115 (returned open, closed by the caller)
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body_file.close()
+                raise RequestAborted()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                body_file.close()
+                raise BodyTooLarge()
+            body_file.write(chunk)
+            if not message.get("more_body", False):
+                break
+        body_file.seek(0)
+        return body_file
 
     async def _respond(self, request):
         try:

@@ -60,6 +60,8 @@ class GraphQLView(BaseGraphQLView):
                 raise HttpError(
                     HttpResponseBadRequest(), "Le corps de la requête n'est pas en UTF-8."
                 ) from None
+        if self.get_content_type(request) == "multipart/form-data":
+            return self.parse_multipart(request)
         try:
             return super().parse_body(request)
         except HttpError as error:
@@ -68,6 +70,28 @@ class GraphQLView(BaseGraphQLView):
                 "Le corps de la requête n'est pas un objet JSON valide "
                 '(attendu : {"query": "…", "variables": {…}}).',
             ) from None
+
+    def parse_multipart(self, request):
+        """The GraphQL multipart request spec (Apollo/urql upload clients): `operations` (the JSON request with
+        null where files go), `map` (which form field fills which variable), the files."""
+        import json
+
+        from graphene_file_upload.utils import place_files_in_operations
+
+        try:
+            operations = json.loads(request.POST["operations"])
+            files_map = json.loads(request.POST.get("map") or "{}")
+            if not isinstance(files_map, dict) or not all(isinstance(v, list) for v in files_map.values()):
+                raise ValueError
+            return place_files_in_operations(operations, files_map, request.FILES)
+        except (KeyError, ValueError, TypeError, AttributeError):
+            raise HttpError(
+                HttpResponseBadRequest(),
+                "Requête multipart invalide : attendus `operations` (JSON), `map` (JSON) et les fichiers qu'il "
+                "nomme (GraphQL multipart request spec).",
+            ) from None
+        except Exception as error:  # the form itself (too many files, a broken body)
+            raise HttpError(HttpResponseBadRequest(), f"Requête multipart invalide : {error}") from None
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
         """The document checked against the limits (backend.core.limits), then run within its budget."""

@@ -334,6 +334,50 @@ class EscalationRule(QuickLoad, models.Model):
         return f"{self.region or 'Toutes régions'} / {self.get_category_display() or 'toutes catégories'}"
 
 
+def attachment_path(instance, filename: str) -> str:
+    """Stored under a random name (the original one is kept in the row, never used as a path)."""
+    import uuid
+
+    return f"accelerator/{instance.request_id}/{uuid.uuid4().hex}"
+
+
+class AcceleratorAttachment(QuickLoad, models.Model):
+    """A file on a question (no message), a public reply or a note: downloadable by whoever reads what it is
+    attached to, through the app (mentoring/views.py), with a short-lived signed link."""
+
+    request = models.ForeignKey(
+        AcceleratorRequest, on_delete=models.CASCADE, related_name="attachments", verbose_name="demande"
+    )
+    message = models.ForeignKey(
+        "AcceleratorMessage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name="message",
+    )
+    file = models.FileField("fichier", upload_to=attachment_path, max_length=200)
+    name = models.CharField("nom", max_length=200)
+    content_type = models.CharField("type", max_length=100)
+    size = models.PositiveIntegerField("taille (octets)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="déposé par",
+    )
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class CannedAnswer(QuickLoad, models.Model):
     """A reusable answer, in French, kept by Cnam staff."""
 

@@ -64,3 +64,13 @@ def test_graphql_over_http_keeps_the_middleware_rules(servers, scene):
     # Other paths still answer through Django's asynchronous chain.
     with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
         assert json.loads(response.read())["database"] == "ok"
+
+
+def test_a_body_past_the_limit_is_refused_as_it_arrives(servers, scene):
+    """The GraphQL body is capped (attachments included) while it is read, whatever Content-Length says."""
+    server = servers(ATTACHMENT_MAX_REQUEST_BYTES="1024")
+    big = b'{"query": "{ __typename }", "padding": "' + b"x" * (1024 * 1024 + 4096) + b'"}'
+    status, _, body = post(server, big, {})
+    assert status == 413 and "Requête trop volumineuse" in json.loads(body)["errors"][0]["message"]
+    status, _, body = post(server, json.dumps({"query": "{ __typename }"}).encode(), {})
+    assert status == 200 and body == {"data": {"__typename": "Query"}}

@@ -3,6 +3,7 @@
 import graphene
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from graphene_file_upload.scalars import Upload
 
 from backend.core.graphql import Forbidden, decode_global_id, enum_value, get_object
 from backend.core.permissions import Permission
@@ -12,6 +13,7 @@ from network.permissions import viewer_for
 
 from .. import models, services
 from ..models import Level
+from ..services import attachments
 from . import types
 from .enums import ActivityEnum, CategoryEnum, LevelEnum, StateEnum
 from .inputs import QuestionInput
@@ -39,9 +41,14 @@ class SubmitAcceleratorRequest(AcceleratorRequestMutation):
 
     class Arguments:
         input = QuestionInput(required=True, description="The question.")
+        files = graphene.List(
+            graphene.NonNull(Upload),
+            description="Documents (GraphQL multipart request): PDF, PNG, JPEG, Word, Excel, PowerPoint, "
+            "OpenDocument, text or CSV; 5 files, 10 MB each and 25 MB together at most.",
+        )
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root, info, input, files=None):
         practitioner = practitioner_of(info)
         question = services.Question(
             subject=input["subject"], body=input["body"], category=input["category"],
@@ -49,7 +56,14 @@ class SubmitAcceleratorRequest(AcceleratorRequestMutation):
             urgency=input.get("urgency") or Level.MEDIUM,
             msp_id=int(decode_global_id(input["msp_id"], "Msp")) if input.get("msp_id") else None,
         )  # fmt: skip
-        return cls(request=services.submit(practitioner, question, actor=info.context.user), errors=[])
+        checked = attachments.check(files)
+
+        def change(stored):
+            request = services.submit(practitioner, question, actor=info.context.user)
+            attachments.store(request, None, checked, info.context.user, stored)
+            return request
+
+        return cls(request=attachments.with_files(change), errors=[])
 
 
 class TriageAcceleratorRequest(AcceleratorRequestMutation):
@@ -108,12 +122,17 @@ class ReplyToAcceleratorRequest(MentoringMutation):
         body = graphene.String(required=True, description="The text, in French.")
         internal = graphene.Boolean(default_value=False, description="An internal note (staff only).")
         next_state = StateEnum(description="Staff: the state to move to with this reply (e.g. ANSWERED).")
+        files = graphene.List(
+            graphene.NonNull(Upload),
+            description="Documents attached to the message (GraphQL multipart request; same limits as "
+            "`submitAcceleratorRequest`): readable by whoever reads the message, an internal note's by staff only.",
+        )
 
     message = graphene.Field(types.AcceleratorMessage, description="The message.")
     request = graphene.Field(types.AcceleratorRequest, description="The request, after the change.")
 
     @classmethod
-    def perform(cls, root, info, id, body, internal=False, next_state=None):
+    def perform(cls, root, info, id, body, internal=False, next_state=None, files=None):
         request = get_object(
             id, models.AcceleratorRequest, "AcceleratorRequest", "id",
             types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info),
@@ -126,10 +145,17 @@ class ReplyToAcceleratorRequest(MentoringMutation):
             raise Forbidden("Seule l'équipe de la Cnam écrit des notes internes.")
         if not (staff or own or hub):
             raise Forbidden("Vous ne pouvez pas répondre à cette demande.")
-        message = services.reply(
-            request, info.context.user, body, internal=internal, by_staff=staff, by_hub=hub,
-            next_state=enum_value(next_state),
-        )  # fmt: skip
+        checked = attachments.check(files)
+
+        def change(stored):
+            message = services.reply(
+                request, info.context.user, body, internal=internal, by_staff=staff, by_hub=hub,
+                next_state=enum_value(next_state),
+            )  # fmt: skip
+            attachments.store(request, message, checked, info.context.user, stored)
+            return message
+
+        message = attachments.with_files(change)
         request = types.AcceleratorRequest.get_queryset(
             models.AcceleratorRequest.objects.filter(pk=request.pk), info
         ).get()

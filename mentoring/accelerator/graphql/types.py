@@ -51,6 +51,30 @@ class StaffMember(graphene.ObjectType):
         return _name(self)
 
 
+class AcceleratorAttachment(graphene.ObjectType):
+    """A file on a question or a message, readable by whoever reads what it is attached to."""
+
+    name = graphene.String(required=True, description="Its name, as uploaded.")
+    content_type = graphene.String(required=True, description="Its type, read from its content.")
+    size = graphene.Int(required=True, description="Its size in bytes.")
+    url = graphene.String(
+        required=True,
+        description="Where the signed-in viewer downloads it: a link signed for them, valid a few minutes "
+        "(fetch it with the same session or bearer token).",
+    )
+
+    def resolve_url(self, info):
+        from django.urls import reverse
+
+        from ..services.attachments import link_token
+
+        return reverse("accelerator-attachment", args=[link_token(self, info.context.user)])
+
+
+def _attachments(rows, info):
+    return list(rows) if info.context.user.is_authenticated else []
+
+
 class AcceleratorMessage(graphene.ObjectType):
     """A public reply, a note of the ARS (its agents of the region and staff) or an internal note (staff)."""
 
@@ -62,9 +86,15 @@ class AcceleratorMessage(graphene.ObjectType):
     author_name = graphene.String(required=True, description="Who wrote it.")
     from_requester = graphene.Boolean(required=True, description="True when the requester wrote it.")
     created_at = graphene.DateTime(required=True, description="When.")
+    attachments = graphene.List(
+        graphene.NonNull(AcceleratorAttachment), required=True, description="Files attached to it."
+    )
 
     def resolve_id(self, info):
         return to_global_id("AcceleratorMessage", self.pk)
+
+    def resolve_attachments(self, info):
+        return _attachments(self.attachments.all(), info)  # shown with the message only where it is
 
     def resolve_author_name(self, info):
         return _name(self.author)
@@ -151,6 +181,9 @@ class AcceleratorRequest(DjangoObjectType):
             return []
         return list(self.tags.all())
 
+    def resolve_attachments(self, info):
+        return _attachments(self.attachments.filter(message__isnull=True), info)
+
     def resolve_escalated_at(self, info):
         return self.escalated_at if is_staff(info) else None
 
@@ -173,6 +206,11 @@ class AcceleratorRequest(DjangoObjectType):
         graphene.NonNull(AcceleratorTag),
         required=True,
         description="Its tags: for Cnam staff (empty for others).",
+    )
+    attachments = graphene.List(
+        graphene.NonNull(AcceleratorAttachment),
+        required=True,
+        description="Files sent with the question itself (those of messages are on the messages).",
     )
     escalated_at = graphene.DateTime(
         description="When it was escalated (a service level breached): for Cnam staff (null for others)."

@@ -1,0 +1,174 @@
+"""Files on a question, a public reply or a note: checked (count, size, type read from the content, which
+must agree with the name's extension), stored through Django's storage API, and removed again when the
+change that brought them fails, so that nothing is half-stored.
+
+Downloads go through the app (mentoring/views.py: accelerator_attachment) with a link signed for one user
+and a few minutes, and the visibility of the message is checked again at download.
+"""
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import filetype
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+
+from ...errors import MentoringErrorCode, domain_error
+from ..models import AcceleratorAttachment
+
+# What a project holder sends: documents, spreadsheets, scans. Extension → the types its content may have.
+ALLOWED = {
+    ".pdf": {"application/pdf"},
+    ".png": {"image/png"},
+    ".jpg": {"image/jpeg"},
+    ".jpeg": {"image/jpeg"},
+    ".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    ".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    ".pptx": {"application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+    ".odt": {"application/vnd.oasis.opendocument.text"},
+    ".ods": {"application/vnd.oasis.opendocument.spreadsheet"},
+    ".txt": {"text/plain"},
+    ".csv": {"text/csv", "text/plain"},
+}
+OOXML = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
+SALT = "accelerator-attachment"
+
+
+def limits() -> dict:
+    return settings.ACCELERATOR_ATTACHMENTS
+
+
+@dataclass
+class Checked:
+    upload: object
+    name: str
+    content_type: str
+    size: int
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} Mo"
+
+
+def _content_type(upload, extension: str) -> str | None:
+    """The type the content shows (None: not one we accept)."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if extension in OOXML or extension in (".odt", ".ods"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+                if extension in OOXML:
+                    ok = "[Content_Types].xml" in names and any(n.startswith(OOXML[extension]) for n in names)
+                else:
+                    ok = archive.read("mimetype").decode("ascii", "replace").strip() in ALLOWED[extension]
+        except (zipfile.BadZipFile, KeyError, OSError):
+            ok = False
+        finally:
+            upload.seek(0)
+        return next(iter(ALLOWED[extension])) if ok else None
+    if kind is not None:
+        return kind.mime
+    if extension in (".txt", ".csv") and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                head.decode("cp1252")
+            except UnicodeDecodeError:
+                return None
+        return "text/csv" if extension == ".csv" else "text/plain"
+    return None
+
+
+def check(files) -> list[Checked]:
+    """The uploads, if each is acceptable; else a French error naming the file, and nothing is stored."""
+    files = list(files or [])
+    conf = limits()
+    if len(files) > conf["MAX_FILES"]:
+        raise domain_error(MentoringErrorCode.INVALID, f"{conf['MAX_FILES']} fichiers au plus.", "files")
+    total, checked = 0, []
+    for upload in files:
+        name = PurePosixPath(str(getattr(upload, "name", "") or "fichier")).name[:200]
+        size = int(getattr(upload, "size", 0) or 0)
+        total += size
+        if size == 0:
+            raise domain_error(MentoringErrorCode.INVALID, f"« {name} » est vide.", "files")
+        if size > conf["MAX_FILE_BYTES"]:
+            raise domain_error(
+                MentoringErrorCode.INVALID,
+                f"« {name} » dépasse {_megabytes(conf['MAX_FILE_BYTES'])} par fichier.",
+                "files",
+            )
+        extension = PurePosixPath(name.lower()).suffix
+        if extension not in ALLOWED:
+            raise domain_error(
+                MentoringErrorCode.INVALID,
+                f"« {name} » : type de fichier non accepté (PDF, images PNG ou JPEG, documents Word, Excel, "
+                "PowerPoint ou OpenDocument, texte ou CSV).",
+                "files",
+            )
+        content_type = _content_type(upload, extension)
+        if content_type is None or content_type not in ALLOWED[extension]:
+            raise domain_error(
+                MentoringErrorCode.INVALID,
+                f"« {name} » : son contenu ne correspond pas à un fichier {extension[1:].upper()}.",
+                "files",
+            )
+        checked.append(Checked(upload, name, content_type, size))
+    if total > conf["MAX_REQUEST_BYTES"]:
+        raise domain_error(
+            MentoringErrorCode.INVALID,
+            f"Les fichiers dépassent {_megabytes(conf['MAX_REQUEST_BYTES'])} ensemble.",
+            "files",
+        )
+    return checked
+
+
+class Stored(list):
+    """The attachments stored by a change; `forget()` deletes their files (the change failed)."""
+
+    def forget(self) -> None:
+        for attachment in self:
+            attachment.file.storage.delete(attachment.file.name)
+
+
+def store(request, message, checked: list[Checked], user, stored: Stored) -> None:
+    """Store checked files on the request (or one of its messages) into `stored`. The caller runs its whole
+    change in `with_files`, which deletes the files again if the change fails after they were written."""
+    for item in checked:
+        attachment = AcceleratorAttachment(
+            request=request, message=message, name=item.name, content_type=item.content_type,
+            size=item.size, uploaded_by=user,
+        )  # fmt: skip
+        item.upload.seek(0)
+        attachment.file.save(item.name, item.upload, save=False)
+        stored.append(attachment)
+        attachment.save()
+
+
+def with_files(change):
+    """Run `change(stored)` in a transaction; if it raises, the files it stored are deleted (no file without
+    its row). Their rows go with the transaction."""
+    stored = Stored()
+    try:
+        with transaction.atomic():
+            return change(stored)
+    except BaseException:
+        stored.forget()
+        raise
+
+
+def link_token(attachment: AcceleratorAttachment, user) -> str:
+    return signing.dumps({"a": attachment.pk, "u": user.pk}, salt=SALT, compress=True)
+
+
+def read_token(token: str) -> dict | None:
+    try:
+        return signing.loads(token, salt=SALT, max_age=limits()["LINK_SECONDS"])
+    except signing.BadSignature:
+        return None

@@ -1,0 +1,170 @@
+"""Attachments of the accelerator (issue 17): uploaded through the GraphQL multipart request spec, checked on
+their content, stored through Django's storage, downloaded through the app with a link signed for one user,
+never reachable by who may not read the message they belong to."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from backend.accounts.services import issue_token
+from mentoring.accelerator import services
+from mentoring.accelerator.models import AcceleratorAttachment, AcceleratorRequest
+from mentoring.accelerator.services.attachments import link_token
+from tests.conftest import ROLES, make_ars_agent
+from tests.helpers import gid, question
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+
+
+def docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+SUBMIT = """mutation($input: QuestionInput!, $files: [Upload!]) { submitAcceleratorRequest(input: $input, files: $files) {
+    request { id attachments { name contentType size url } } errors { field code message } } }"""
+REPLY = """mutation($id: ID!, $body: String!, $internal: Boolean, $files: [Upload!]) {
+    replyToAcceleratorRequest(id: $id, body: $body, internal: $internal, files: $files) {
+    message { attachments { name url } } errors { field code message } } }"""
+THREAD = """query($id: ID!) { acceleratorRequest(id: $id) { attachments { name url }
+    messages { visibility attachments { name url } } } }"""
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+def stored_files(media):
+    return [p for p in media.rglob("*") if p.is_file()]
+
+
+def multipart(user, query, variables, files: dict):
+    """A GraphQL multipart request: `files` maps variable paths (e.g. "files.0") to (name, bytes)."""
+    data = {
+        "operations": json.dumps({"query": query, "variables": variables}),
+        "map": json.dumps({str(i): [f"variables.{path}"] for i, path in enumerate(files)}),
+    }
+    for i, (name, content) in enumerate(files.values()):
+        data[str(i)] = SimpleUploadedFile(name, content)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user).token}"} if user else {}
+    return Client().post("/graphql", data, **headers).json()
+
+
+def question_input():
+    return {"subject": "Statuts de la Sisa", "body": "Voici nos projets de statuts.", "category": "SISA_LEGAL",
+            "communeCode": "51108"}  # fmt: skip
+
+
+def download(url, user):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user).token}"} if user else {}
+    return Client().get(url, **headers)
+
+
+def test_a_question_with_its_documents_and_their_download(world, media):
+    requester = world.user("practitioner")
+    files = {
+        "files.0": ("statuts.pdf", PDF),
+        "files.1": ("projet.docx", docx()),
+        "files.2": ("plan.png", PNG),
+    }
+    result = multipart(requester, SUBMIT, {"input": question_input(), "files": [None, None, None]}, files)
+    payload = result["data"]["submitAcceleratorRequest"]
+    assert payload["errors"] == []
+    kinds = [(a["name"], a["contentType"]) for a in payload["request"]["attachments"]]
+    assert kinds == [
+        ("statuts.pdf", "application/pdf"),
+        ("projet.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("plan.png", "image/png"),
+    ]
+    assert len(stored_files(media)) == 3 and not any("statuts" in p.name for p in stored_files(media))
+    response = download(payload["request"]["attachments"][0]["url"], requester)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert 'attachment; filename="statuts.pdf"' in response["Content-Disposition"]
+    # The link is the signed-in viewer's: another user presenting it gets nothing.
+    assert download(payload["request"]["attachments"][0]["url"], world.user("cnam_staff")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("statuts.pdf", PNG, "ne correspond pas"),  # a PNG named .pdf
+        ("outil.exe", b"MZ\x90\x00" + b"\x00" * 60, "type de fichier non accepté"),
+        ("faux.docx", b"PK\x03\x04 not really a zip", "ne correspond pas"),
+        ("vide.pdf", b"", "est vide"),
+    ],
+)
+def test_files_are_checked_on_their_content_and_nothing_is_half_stored(world, media, name, content, words):
+    before = AcceleratorRequest.objects.count()
+    files = {"files.0": ("bon.pdf", PDF), "files.1": (name, content)}
+    result = multipart(
+        world.user("practitioner"), SUBMIT, {"input": question_input(), "files": [None, None]}, files
+    )
+    (error,) = result["data"]["submitAcceleratorRequest"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID", "files") and words in error["message"]
+    assert AcceleratorRequest.objects.count() == before and not AcceleratorAttachment.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_size_limits_per_file_and_per_request(world, media, settings):
+    settings.ACCELERATOR_ATTACHMENTS = {**settings.ACCELERATOR_ATTACHMENTS, "MAX_FILE_BYTES": 2 * 1024 * 1024,
+                                        "MAX_REQUEST_BYTES": 3 * 1024 * 1024}  # fmt: skip
+    big = PDF + b"0" * (2 * 1024 * 1024)
+    one = multipart(world.user("practitioner"), SUBMIT, {"input": question_input(), "files": [None]},
+                    {"files.0": ("gros.pdf", big)})  # fmt: skip
+    assert "dépasse 2 Mo par fichier" in one["data"]["submitAcceleratorRequest"]["errors"][0]["message"]
+    half = PDF + b"0" * (1024 * 1024 + 512 * 1024)
+    files = {"files.0": ("a.pdf", half), "files.1": ("b.pdf", half), "files.2": ("c.pdf", half)}
+    together = multipart(
+        world.user("practitioner"), SUBMIT, {"input": question_input(), "files": [None] * 3}, files
+    )
+    assert "dépassent 3 Mo ensemble" in together["data"]["submitAcceleratorRequest"]["errors"][0]["message"]
+    assert stored_files(media) == []
+
+
+def test_an_internal_notes_file_is_reachable_by_nobody_but_staff(gql, world, media):
+    staff, requester = world.user("cnam_staff"), world.user("practitioner")
+    request = services.submit(requester.practitioner, question())
+    hub_coordinator = world.user("coordinator")
+    services.route_to_hub(request, staff, world.hub, "La MSP de Saint-Martin a l'expérience.")
+    result = multipart(staff, REPLY, {"id": gid(request), "body": "Avis du juriste, à ne pas transmettre.",
+                                      "internal": True, "files": [None]},
+                       {"files.0": ("avis-juridique.pdf", PDF)})  # fmt: skip
+    (note_file,) = result["data"]["replyToAcceleratorRequest"]["message"]["attachments"]
+    attachment = AcceleratorAttachment.objects.get()
+    agent = make_ars_agent("44")
+    for outsider in (requester, hub_coordinator, agent):
+        seen = gql.execute(THREAD, {"id": gid(request)}, user=outsider)
+        assert "avis-juridique" not in json.dumps(seen)
+        # Neither the staff member's link nor one minted for them opens it.
+        assert download(note_file["url"], outsider).status_code == 404
+        assert (
+            download(f"/accelerator/attachments/{link_token(attachment, outsider)}", outsider).status_code
+            == 404
+        )
+    assert download(note_file["url"], staff).status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_public_replys_file_follows_the_reply(gql, world, role, media):
+    staff = world.user("cnam_staff")
+    request = services.submit(world.user("practitioner").practitioner, question())
+    multipart(staff, REPLY, {"id": gid(request), "body": "Voici un modèle.", "files": [None]},
+              {"files.0": ("modele.pdf", PDF)})  # fmt: skip
+    seen = gql.execute(THREAD, {"id": gid(request)}, user=world.user(role))
+    readers = {"practitioner", "cnam_staff", "admin"}  # the requester and staff; nobody else sees the request
+    names = [a["name"] for m in ((seen.get("data") or {}).get("acceleratorRequest") or {}).get("messages", [])
+             for a in m["attachments"]]  # fmt: skip
+    assert names == (["modele.pdf"] if role in readers else [])
