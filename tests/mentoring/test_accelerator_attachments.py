@@ -168,3 +168,69 @@ def test_a_public_replys_file_follows_the_reply(gql, world, role, media):
     names = [a["name"] for m in ((seen.get("data") or {}).get("acceleratorRequest") or {}).get("messages", [])
              for a in m["attachments"]]  # fmt: skip
     assert names == (["modele.pdf"] if role in readers else [])
+
+
+EVENTS = """subscription($id: ID!) { acceleratorRequestEvents(id: $id) { kind message { body attachments { name } } } }"""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("disconnect_sockets")
+async def test_no_subscription_carries_an_internal_notes_file_to_the_requester_a_hub_or_an_ars(
+    territories, settings, tmp_path
+):
+    """The requester, the coordinator of the hub it was routed to and the region's ARS agent follow the
+    request live; staff post an internal note with a file, then a public reply with one: they hear only the
+    public one."""
+    from channels.db import database_sync_to_async
+    from django.contrib.auth.models import Group
+
+    from network.permissions import CNAM_STAFF_GROUP
+    from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+    from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
+
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    def scene():
+        staff = make_user(is_staff=True)
+        staff.groups.add(Group.objects.get(name=CNAM_STAFF_GROUP))
+        requester = make_practitioner(user=True)
+        request = services.submit(requester, question())
+        hub = make_hub(make_msp(commune="51504"))
+        coordinator = make_coordinator(hub.msp)
+        services.route_to_hub(request, staff, hub, "La MSP a l'expérience.")
+        services.reopen(request, staff, "Suite")
+        agent = make_ars_agent("44")
+        services.route_to_ars(request, staff, "L'ARS instruit.")
+        tokens = [issue_token(u).token for u in (requester.user, coordinator.user, agent)]
+        return request, staff, tokens
+
+    request, staff, tokens = await database_sync_to_async(scene)()
+    sockets = [await ready_socket(token) for token in tokens]
+    for socket in sockets:
+        await subscribe(socket, "1", EVENTS, {"id": gid(request)})
+    await settle()
+
+    def post(internal, name):
+        from mentoring.accelerator.services.attachments import Stored, check, store, with_files
+
+        upload = SimpleUploadedFile(name, PDF)
+        checked = check([upload])
+
+        def change(stored: Stored):
+            message = services.reply(
+                request, staff, "Note." if internal else "Réponse.", internal=internal, by_staff=True
+            )
+            store(request, message, checked, staff, stored)
+
+        with_files(change)
+
+    await database_sync_to_async(post)(True, "avis-interne.pdf")
+    await database_sync_to_async(post)(False, "modele.pdf")
+    heard = []
+    for socket in sockets:
+        seen = []
+        while not await socket.receive_nothing(0.5):
+            seen.append(await socket.receive_json_from(TIMEOUT))
+        heard.append(json.dumps(seen, ensure_ascii=False))
+    assert all("avis-interne" not in text for text in heard)
+    assert "modele.pdf" in heard[0]  # the requester heard the public reply, with its file
