@@ -98,3 +98,29 @@ def test_renaming_and_merging(gql, world, requests):
     assert list(AcceleratorTag.objects.values_list("name", flat=True)) == ["Sisa et statuts"]
     listed = gql.execute("{ acceleratorTags { name requestCount } }", user=staff)
     assert listed["data"]["acceleratorTags"] == [{"name": "Sisa et statuts", "requestCount": 2}]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_listing_renaming_and_merging_per_role(gql, world, role):
+    first, second = services.tags.create_tag("Bail"), services.tags.create_tag("Locaux")
+    user = world.user(role)
+    listed = gql.execute("{ acceleratorTags { name } }", user=user)
+    renamed = gql.execute(
+        f"""mutation($id: ID!) {{ renameAcceleratorTag(id: $id, name: "Baux") {{ tag {{ name }} {ERRORS} }} }}""",
+        {"id": tag_gid(first)},
+        user=user,
+    )
+    merged = gql.execute(
+        f"""mutation($s: ID!, $t: ID!) {{ mergeAcceleratorTags(sourceId: $s, targetId: $t) {{ {ERRORS} }} }}""",
+        {"s": tag_gid(second), "t": tag_gid(first)},
+        user=user,
+    )
+    names = sorted(AcceleratorTag.objects.values_list("name", flat=True))
+    if role in ("cnam_staff", "admin"):
+        assert [t["name"] for t in listed["data"]["acceleratorTags"]] == ["Bail", "Locaux"]
+        assert renamed["data"]["renameAcceleratorTag"]["errors"] == []
+        assert merged["data"]["mergeAcceleratorTags"]["errors"] == [] and names == ["Baux"]
+    else:
+        expected = ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+        assert top_codes(listed) == top_codes(renamed) == top_codes(merged) == expected
+        assert names == ["Bail", "Locaux"]
