@@ -111,12 +111,11 @@ def fill(count: int):
         request.sla_status = rng.choice([SlaStatus.ON_TRACK] * 6 + [SlaStatus.AT_RISK, SlaStatus.BREACHED])
         batch.append(request)
         if len(batch) == 5000:
-            created = AcceleratorRequest.objects.bulk_create(batch)
-            _backdate(created)
+            _create(batch)
             batch = []
             print(f"  {i + 1}", flush=True)
     if batch:
-        _backdate(AcceleratorRequest.objects.bulk_create(batch))
+        _create(batch)
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -124,14 +123,19 @@ def fill(count: int):
     return agents
 
 
-def _backdate(created):
-    """bulk_create applies auto_now_add: put back the spread-out reception times."""
+def _create(batch):
+    """bulk_create applies auto_now_add (on the instances too): the spread-out reception times, noted before,
+    are put back after."""
     from django.db import connection
 
+    from mentoring.accelerator.models import AcceleratorRequest
+
+    received = [r.created_at for r in batch]
+    created = AcceleratorRequest.objects.bulk_create(batch)
     with connection.cursor() as cursor:
         cursor.executemany(
             "UPDATE mentoring_acceleratorrequest SET created_at = %s WHERE id = %s",
-            [(r.created_at, r.pk) for r in created],
+            [(when, r.pk) for when, r in zip(received, created, strict=True)],
         )
 
 
