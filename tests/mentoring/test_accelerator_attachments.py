@@ -234,3 +234,28 @@ async def test_no_subscription_carries_an_internal_notes_file_to_the_requester_a
         heard.append(json.dumps(seen, ensure_ascii=False))
     assert all("avis-interne" not in text for text in heard)
     assert "modele.pdf" in heard[0]  # the requester heard the public reply, with its file
+
+
+def test_the_nightly_purge_removes_only_old_files_no_row_names(world, media):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from mentoring.accelerator.services.attachments import purge_orphans
+    from mentoring.accelerator.tasks import purge_orphan_attachments
+
+    request = services.submit(world.user("practitioner").practitioner, question())
+    multipart(world.user("cnam_staff"), REPLY, {"id": gid(request), "body": "Modèle.", "files": [None]},
+              {"files.0": ("modele.pdf", PDF)})  # fmt: skip
+    kept = AcceleratorAttachment.objects.get().file.name
+    old_orphan = default_storage.save(f"accelerator/{request.pk}/orphelin", ContentFile(PDF))
+    new_orphan = default_storage.save(f"accelerator/{request.pk}/recent", ContentFile(PDF))
+    two_hours_ago = time.time() - 7200
+    for name in (kept, old_orphan):
+        os.utime(default_storage.path(name), (two_hours_ago, two_hours_ago))
+    assert purge_orphans() == 1
+    assert default_storage.exists(kept) and default_storage.exists(new_orphan)
+    assert not default_storage.exists(old_orphan)
+    assert purge_orphan_attachments.queueing_lock == "purge-orphan-attachments"

@@ -172,3 +172,31 @@ def read_token(token: str) -> dict | None:
         return signing.loads(token, salt=SALT, max_age=limits()["LINK_SECONDS"])
     except signing.BadSignature:
         return None
+
+
+def purge_orphans(older_than_seconds: int = 3600) -> int:
+    """Delete stored files that no attachment row names (a change whose commit failed after its files were
+    written), once they are older than `older_than_seconds`; return how many. Works through the storage
+    API (local directory or S3-compatible store)."""
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    root = "accelerator"
+    if not default_storage.exists(root):
+        return 0
+    limit = timezone.now() - timedelta(seconds=older_than_seconds)
+    known = set(AcceleratorAttachment.objects.values_list("file", flat=True))
+    purged = 0
+    folders, _ = default_storage.listdir(root)
+    for folder in folders:
+        _, names = default_storage.listdir(f"{root}/{folder}")
+        for name in names:
+            path = f"{root}/{folder}/{name}"
+            if path in known:
+                continue
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+                purged += 1
+    return purged
