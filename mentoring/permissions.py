@@ -126,3 +126,27 @@ def in_mentorship_thread(viewer: Viewer, mentorship) -> bool | None:
     if viewer.practitioner is not None and viewer.practitioner.pk == mentorship.mentee_id:
         return False
     return None
+
+
+def reads_hub_details(viewer: Viewer, msp_id) -> bool:
+    """The hub's coordinators (or administrators) and Cnam staff: who read a hub's participants (answers,
+    no-shows), video links, coordination ledger and impact."""
+    return viewer.can_manage_msp(msp_id) or viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS)
+
+
+def staffs_slot(viewer: Viewer, slot) -> bool:
+    """The viewer holds a confirmed turn on the slot (its staff; a peer session's facilitator). Reads
+    `slot.bookings.all()`, prefetched by the slot lists."""
+    from .models import BookingRole, BookingStatus
+
+    mine = viewer.practitioner
+    return mine is not None and any(
+        b.practitioner_id == mine.pk and b.role == BookingRole.STAFF and b.status == BookingStatus.CONFIRMED
+        for b in slot.bookings.all()
+    )
+
+
+def leads_slot(viewer: Viewer, slot) -> bool:
+    """Who notes a slot's attendance and prepares a peer session: its staff, the hub's coordinators
+    (administrators)."""
+    return staffs_slot(viewer, slot) or viewer.can_manage_msp(slot.offer.hub.msp_id)

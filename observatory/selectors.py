@@ -78,6 +78,14 @@ class Scope:
             return queryset.filter(department_id=self.code)
         return queryset
 
+    def commune_sql(self) -> tuple[str, list]:
+        """The raw SQL condition on communes `c` joined to their department `d`, and its parameters."""
+        if self.level == Level.REGION:
+            return "d.region_id = %s", [self.code]
+        if self.level == Level.DEPARTMENT:
+            return "c.department_id = %s", [self.code]
+        return "TRUE", []
+
     def communes(self, prefix: str) -> Q:
         """Rows whose commune (through `prefix`, e.g. "commune__") is in the territory."""
         if self.level == Level.NATION:
@@ -243,11 +251,7 @@ WHERE answered >= sent
 def _median_answer_hours(scope: Scope) -> float | None:
     from django.db import connections, router
 
-    where, params = "TRUE", []
-    if scope.level == Level.REGION:
-        where, params = "d.region_id = %s", [scope.code]
-    elif scope.level == Level.DEPARTMENT:
-        where, params = "c.department_id = %s", [scope.code]
+    where, params = scope.commune_sql()
     with connections[router.db_for_read(MentoringRequest) or "default"].cursor() as cursor:
         cursor.execute(MEDIAN_ANSWER_SQL.format(where=where), params)
         (hours,) = cursor.fetchone()
@@ -305,11 +309,7 @@ def commune_rows(scope: Scope) -> list[tuple]:
 
     from network.models import Commune
 
-    where, params = "TRUE", []
-    if scope.level == Level.REGION:
-        where, params = "d.region_id = %s", [scope.code]
-    elif scope.level == Level.DEPARTMENT:
-        where, params = "c.department_id = %s", [scope.code]
+    where, params = scope.commune_sql()
     with connections[router.db_for_read(Commune) or "default"].cursor() as cursor:  # the replica, when heavy
         cursor.execute(COVERAGE_SQL.format(where=where), params)
         return cursor.fetchall()

@@ -115,17 +115,21 @@ class Stats:
     breach_rate: float | None
 
 
-def stats(
-    since: date, until: date, region_code: str | None = None, department_code: str | None = None
-) -> Stats:
-    """Requests received from `since` to `until` (days of Europe/Paris), in a region, a department or all."""
+def _received(since: date, until: date, region_code: str | None = None):
+    """Requests received from `since` to `until` (days of Europe/Paris), in a region or all."""
     zone = timezone.get_current_timezone()
     requests = AcceleratorRequest.objects.filter(
         created_at__gte=datetime.combine(since, time.min, zone),
         created_at__lt=datetime.combine(until + timedelta(days=1), time.min, zone),
     )
-    if region_code:
-        requests = requests.filter(department__region_id=region_code)
+    return requests.filter(department__region_id=region_code) if region_code else requests
+
+
+def stats(
+    since: date, until: date, region_code: str | None = None, department_code: str | None = None
+) -> Stats:
+    """Requests received from `since` to `until` (days of Europe/Paris), in a region, a department or all."""
+    requests = _received(since, until, region_code)
     if department_code:
         requests = requests.filter(department_id=department_code)
     figures = requests.aggregate(
@@ -157,14 +161,7 @@ def stats(
 def satisfaction(since: date, until: date, region_code: str | None = None):
     """Requesters' ratings of the requests received in the period: (per agent, per category), each row
     (name or category, count, average)."""
-    zone = timezone.get_current_timezone()
-    rated = AcceleratorRequest.objects.filter(
-        created_at__gte=datetime.combine(since, time.min, zone),
-        created_at__lt=datetime.combine(until + timedelta(days=1), time.min, zone),
-        satisfaction_rating__isnull=False,
-    )
-    if region_code:
-        rated = rated.filter(department__region_id=region_code)
+    rated = _received(since, until, region_code).filter(satisfaction_rating__isnull=False)
 
     def grouped(*fields):
         rows = (

@@ -11,7 +11,7 @@ from backend.realtime.subscriptions import EventNotVisible
 from network.permissions import viewer_for
 
 from .. import events, models, selectors
-from ..permissions import slots_visible_to
+from ..permissions import leads_slot, slots_visible_to
 from ..services import booking as booking_service
 from ..services import rota as rota_service
 from . import types
@@ -143,16 +143,7 @@ class MarkAttendance(MentoringMutation):
             booking_id, models.Booking, "Booking", "bookingId",
             models.Booking.objects.select_related("slot__offer__hub"),
         )  # fmt: skip
-        viewer = viewer_for(info.context)
-        staffs = (
-            viewer.practitioner is not None
-            and booking.slot.bookings.filter(
-                practitioner=viewer.practitioner,
-                role=models.BookingRole.STAFF,
-                status=models.BookingStatus.CONFIRMED,
-            ).exists()
-        )
-        if not (staffs or viewer.can_manage_msp(booking.slot.offer.hub.msp_id)):
+        if not leads_slot(viewer_for(info.context), booking.slot):
             raise Forbidden(
                 "Seuls les coordinateurs de la MSP tête de pont et l'intervenant notent les présences."
             )

@@ -190,11 +190,12 @@ class MentorshipQueryFields(graphene.ObjectType):
 
     def resolve_hub_impact(root, info, hub_id):
         from backend.core.graphql import Forbidden
-        from network.permissions import NetworkPermission, viewer_for
+        from network.permissions import viewer_for
+
+        from ..permissions import reads_hub_details
 
         hub = find_object(hub_id, HubDesignation, "Hub", HubDesignation.objects.select_related("msp"))
-        viewer = viewer_for(info.context)
-        if not (viewer.can_manage_msp(hub.msp_id) or viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS)):
+        if not reads_hub_details(viewer_for(info.context), hub.msp_id):
             raise Forbidden("Seuls les coordinateurs de la MSP et l'équipe de la Cnam voient son impact.")
         impact = coordination.hub_impact(hub)
         return HubImpact(
@@ -211,11 +212,12 @@ class MentorshipQueryFields(graphene.ObjectType):
 
     def resolve_hub_coordination_time(root, info, hub_id, month=None):
         from backend.core.graphql import Forbidden
-        from network.permissions import NetworkPermission, viewer_for
+        from network.permissions import viewer_for
+
+        from ..permissions import reads_hub_details
 
         hub = find_object(hub_id, HubDesignation, "Hub", HubDesignation.objects.select_related("msp"))
-        viewer = viewer_for(info.context)
-        if not (viewer.can_manage_msp(hub.msp_id) or viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS)):
+        if not reads_hub_details(viewer_for(info.context), hub.msp_id):
             raise Forbidden("Seuls les coordinateurs de la MSP et l'équipe de la Cnam voient ce registre.")
         figures = coordination.hub_month(hub, month or date.today())
         return types.HubCoordinationMonth(

@@ -16,7 +16,7 @@ from network.permissions import viewer_for
 
 from .. import events, models, selectors
 from ..errors import MentoringErrorCode
-from ..permissions import public_slots, slots_visible_to
+from ..permissions import leads_slot, public_slots, slots_visible_to
 from ..services import offers as offer_service
 from ..services import peer_sessions
 from ..services import rota as rota_service
@@ -193,13 +193,10 @@ class SwapRotaTurn(MentoringMutation):
 
 def _session_led_by_caller(info, slot_id):
     """A slot the caller leads: its staff (facilitator) or the hub's coordinators (and administrators)."""
-    from ..services.peer_sessions import is_facilitator
-
     slot = get_object(
         slot_id, models.Slot, "Slot", "slotId", models.Slot.objects.select_related("offer__hub")
     )
-    viewer = viewer_for(info.context)
-    if not (is_facilitator(slot, viewer.practitioner) or viewer.can_manage_msp(slot.offer.hub.msp_id)):
+    if not leads_slot(viewer_for(info.context), slot):
         raise Forbidden(
             "Seuls l'animateur de la séance et les coordinateurs de la MSP tête de pont la préparent."
         )

@@ -15,7 +15,14 @@ from network.graphql.types import Hub, MspSite, Practitioner
 from network.permissions import viewer_for
 
 from .. import models
-from ..permissions import bookings_visible_to, offers_visible_to, slots_visible_to
+from ..permissions import (
+    bookings_visible_to,
+    leads_slot,
+    offers_visible_to,
+    reads_hub_details,
+    slots_visible_to,
+    staffs_slot,
+)
 from .enums import (
     AttendanceEnum,
     BookingEventKindEnum,
@@ -89,7 +96,9 @@ class SupportOffer(DjangoObjectType):
         return self.booking_question or None
 
     def resolve_video_url(self, info):
-        return self.video_url or None if manages_hub_or_staff(info, self.hub.msp_id) else None
+        return (
+            self.video_url or None if reads_hub_details(viewer_for(info.context), self.hub.msp_id) else None
+        )
 
 
 def _local(dt, zone):
@@ -100,14 +109,11 @@ def _party(slot, info) -> tuple[bool, bool]:
     """(takes part: a confirmed seat or turn on this slot, leads: its staff or the hub's coordinators)."""
     viewer = viewer_for(info.context)
     mine = viewer.practitioner
-    own = [
-            b for b in slot.bookings.all()
-            if mine is not None and b.practitioner_id == mine.pk and b.status == models.BookingStatus.CONFIRMED
-        ]  # fmt: skip
-    leads = any(b.role == models.BookingRole.STAFF for b in own) or viewer.can_manage_msp(
-        slot.offer.hub.msp_id
+    takes_part = mine is not None and any(
+        b.practitioner_id == mine.pk and b.status == models.BookingStatus.CONFIRMED
+        for b in slot.bookings.all()
     )
-    return bool(own), leads
+    return takes_part, leads_slot(viewer, slot)
 
 
 class Slot(DjangoObjectType):
@@ -228,7 +234,7 @@ class Slot(DjangoObjectType):
         known = getattr(self, "no_shows", None)
         if known is not None:
             return known  # counted by `Slot.bookings`, which only the hub and its staff read
-        if not manages_hub_or_staff(info, self.slot.offer.hub.msp_id):
+        if not reads_hub_details(viewer_for(info.context), self.slot.offer.hub.msp_id):
             return None
         return models.Booking.objects.filter(
             practitioner_id=self.practitioner_id, attendance=models.Attendance.NO_SHOW
@@ -253,14 +259,7 @@ class Slot(DjangoObjectType):
 
     def resolve_bookings(self, info):
         viewer = viewer_for(info.context)
-        mine = viewer.practitioner
-        staffs = mine is not None and any(
-            b.practitioner_id == mine.pk
-            and b.role == models.BookingRole.STAFF
-            and b.status == models.BookingStatus.CONFIRMED
-            for b in self.bookings.all()
-        )
-        if not (staffs or manages_hub_or_staff(info, self.offer.hub.msp_id)):
+        if not (staffs_slot(viewer, self) or reads_hub_details(viewer, self.offer.hub.msp_id)):
             return []
         seats = [
             b
@@ -285,14 +284,6 @@ class Slot(DjangoObjectType):
             for b in self.bookings.all()
             if b.role == models.BookingRole.STAFF and b.status == models.BookingStatus.CONFIRMED
         ]
-
-
-def manages_hub_or_staff(info, msp_id) -> bool:
-    """The hub's coordinators (or administrators) and Cnam staff: who sees a hub's participants' details."""
-    from network.permissions import NetworkPermission
-
-    viewer = viewer_for(info.context)
-    return viewer.can_manage_msp(msp_id) or viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS)
 
 
 class Booking(DjangoObjectType):
@@ -369,7 +360,7 @@ class Booking(DjangoObjectType):
         known = getattr(self, "no_shows", None)
         if known is not None:
             return known  # counted by `Slot.bookings`, which only the hub and its staff read
-        if not manages_hub_or_staff(info, self.slot.offer.hub.msp_id):
+        if not reads_hub_details(viewer_for(info.context), self.slot.offer.hub.msp_id):
             return None
         return models.Booking.objects.filter(
             practitioner_id=self.practitioner_id, attendance=models.Attendance.NO_SHOW

@@ -16,6 +16,9 @@ from ..errors import MentoringErrorCode, domain_error, required_text
 from ..models import Booking, BookingRole, BookingStatus, PeerCase, SessionMaterial, Slot, SlotStatus
 from .booking import announce_slot_change
 
+MAX_CASES = 3  # per participant and session: the lists read by the session stay short
+MAX_MATERIALS = 20
+
 # What gives a patient away: a social security number (NIR: 13 digits and a 2-digit key), a phone number,
 # an e-mail address. A case with one is refused: the presenter anonymises it first.
 IDENTIFIERS = [
@@ -48,15 +51,6 @@ def is_participant(slot: Slot, practitioner) -> bool:
     )
 
 
-def is_facilitator(slot: Slot, practitioner) -> bool:
-    return (
-        practitioner is not None
-        and slot.bookings.filter(
-            practitioner=practitioner, role=BookingRole.STAFF, status=BookingStatus.CONFIRMED
-        ).exists()
-    )
-
-
 @transaction.atomic
 def set_agenda(slot: Slot, agenda: str) -> Slot:
     slot = _session(slot)
@@ -80,6 +74,10 @@ def submit_case(slot: Slot, practitioner, title: str, body: str) -> PeerCase:
         raise domain_error(MentoringErrorCode.INVALID, "Seuls les participants inscrits présentent un cas.")
     if slot.starts_at <= timezone.now():
         raise domain_error(MentoringErrorCode.SLOT_STARTED, "Les cas se soumettent avant la séance.")
+    if PeerCase.objects.filter(slot=slot, author=practitioner).count() >= MAX_CASES:
+        raise domain_error(
+            MentoringErrorCode.INVALID, f"{MAX_CASES} cas au plus par participant et par séance."
+        )
     title = required_text(title, "title", "Le titre", 200)
     body = required_text(body, "body", "Le cas", 5000)
     for pattern, what in IDENTIFIERS:
@@ -100,6 +98,8 @@ def add_material(slot: Slot, user, title: str, url: str) -> SessionMaterial:
         raise domain_error(
             MentoringErrorCode.NOT_YET_STARTED, "Les supports s'ajoutent une fois la séance tenue."
         )
+    if slot.materials.count() >= MAX_MATERIALS:
+        raise domain_error(MentoringErrorCode.INVALID, f"{MAX_MATERIALS} documents au plus par séance.")
     title = required_text(title, "title", "Le titre", 200)
     url = (url or "").strip()
     try:

@@ -124,3 +124,9 @@ def test_listing_renaming_and_merging_per_role(gql, world, role):
         expected = ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
         assert top_codes(listed) == top_codes(renamed) == top_codes(merged) == expected
         assert names == ["Bail", "Locaux"]
+
+
+def test_the_tag_filter_is_bounded(gql, world):
+    ids = [tag_gid(AcceleratorTag(pk=n)) for n in range(1, 22)]
+    result = gql.execute(QUEUE, {"tags": ids}, user=world.user("cnam_staff"))
+    assert top_codes(result) == ["BAD_USER_INPUT"] and "20 étiquettes" in result["errors"][0]["message"]

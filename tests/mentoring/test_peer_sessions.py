@@ -121,3 +121,13 @@ def test_agenda_cases_and_materials_are_for_peer_sessions_only(gql, world):
     slot = slot_for(offer_for(world.hub))
     result = gql.execute(AGENDA, {"s": gid(slot)}, user=world.user("coordinator"))
     assert error_codes(result, "setSessionAgenda") == ["INVALID"]
+
+
+def test_a_participant_submits_three_cases_at_most(gql, world, session):
+    for n in range(3):
+        done = gql.execute(
+            CASE, {"s": gid(session), "body": f"Cas {n}. {ANONYMOUS_CASE}"}, user=world.user("practitioner")
+        )
+        assert done["data"]["submitPeerCase"]["errors"] == []
+    fourth = gql.execute(CASE, {"s": gid(session), "body": ANONYMOUS_CASE}, user=world.user("practitioner"))
+    assert error_codes(fourth, "submitPeerCase") == ["INVALID"] and PeerCase.objects.count() == 3

@@ -77,6 +77,8 @@ class AcceleratorQueryFields(graphene.ObjectType):
         from network.permissions import viewer_for
 
         staff = is_accelerator_staff(viewer_for(info.context))
+        if len(data.get("tag_ids") or []) > 20:
+            raise bad_input("20 étiquettes au plus dans le filtre.")
         if data.get("tag_ids"):
             data = {**data, "tag_pks": [int(decode_global_id(t, "AcceleratorTag")) for t in data["tag_ids"]]}
         if len(data.get("search") or "") > 200:
