@@ -259,3 +259,72 @@ def test_the_nightly_purge_removes_only_old_files_no_row_names(world, media):
     assert default_storage.exists(kept) and default_storage.exists(new_orphan)
     assert not default_storage.exists(old_orphan)
     assert purge_orphan_attachments.queueing_lock == "purge-orphan-attachments"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_upload_and_download_through_real_servers_in_production_mode(servers, territories, tmp_path):
+    """DEBUG=0, two server processes behind one port, Redis: a requester signed in with a token uploads a
+    question with its PDF (multipart, read by the capped body reader), downloads it with the same token;
+    another signed-in practitioner presenting the link gets nothing."""
+    import os
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    from asgiref.sync import sync_to_async
+
+    from tests.conftest import make_practitioner
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL (set by .ci/run): production mode shares events through Redis")
+
+    def scene():
+        return [issue_token(make_practitioner(user=True).user).token for _ in range(2)]
+
+    requester, stranger = await sync_to_async(scene)()
+    server = await sync_to_async(servers)(
+        redis_url,
+        workers=2,
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="127.0.0.1",
+        MEDIA_ROOT=str(tmp_path),
+    )
+    boundary = uuid.uuid4().hex
+    operations = json.dumps({"query": SUBMIT, "variables": {"input": question_input(), "files": [None]}})
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{{"0": ["variables.files.0"]}}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="statuts.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n".encode()
+        + PDF
+        + b"\r\n",
+        f"--{boundary}--\r\n".encode(),
+    ]
+
+    def call(path, token, data=None, content_type=None):
+        headers = {"Authorization": f"Bearer {token}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        request = urllib.request.Request(f"{server.url}{path}", data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    status, body = await sync_to_async(call)(
+        "/graphql", requester, b"".join(parts), f"multipart/form-data; boundary={boundary}"
+    )
+    payload = json.loads(body)["data"]["submitAcceleratorRequest"]
+    assert status == 200 and payload["errors"] == []
+    (attachment,) = payload["request"]["attachments"]
+    assert (attachment["name"], attachment["contentType"], attachment["size"]) == (
+        "statuts.pdf",
+        "application/pdf",
+        len(PDF),
+    )
+    assert await sync_to_async(call)(attachment["url"], requester) == (200, PDF)
+    status, _ = await sync_to_async(call)(attachment["url"], stranger)
+    assert status == 404
