@@ -40,7 +40,9 @@ def accelerator_export(request):
         )
     try:
         lines = queue_csv(filters_of(request.GET), order)
-    except (ValueError, ValidationError):
+    except ValidationError as refused:
+        return JsonResponse({"error": " ".join(refused.messages)}, status=400)
+    except ValueError:
         return JsonResponse({"error": "Filtre invalide."}, status=400)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tete-de-pont-accelerateur.csv"'

@@ -41,6 +41,12 @@ def format_error(error: GraphQLError) -> dict:
         return formatted
     if original is None or isinstance(original, GraphQLError):
         formatted = error.formatted
+        if error.message.startswith("Variable ") and " got invalid value " in error.message:
+            # One of our scalar rules refused a variable: graphql-core put it behind its English preamble, with
+            # the value itself (maybe 10,000 characters): the French preamble names the variable only.
+            from .messages import french
+
+            formatted["message"] = french(error.message)
         if isinstance(original, GraphQLError) and original.extensions:
             formatted.setdefault("extensions", {}).update(original.extensions)
         return formatted

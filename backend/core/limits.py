@@ -3,7 +3,8 @@
 `prepare_operation` takes the raw text and returns a validated document or the errors that
 refuse it, in this order (cheapest first, so an abusive document costs little to refuse):
 
-1. size of the text in bytes (`MAX_DOCUMENT_BYTES`);
+1. size of the request in bytes, the document's text and its variables (as JSON) together
+   (`MAX_DOCUMENT_BYTES`): a short document cannot carry megabytes of variables;
 2. parsing, aborted past `MAX_TOKENS` tokens (graphql-core's `max_tokens`);
 3. shape of each operation, fragments expanded (once each, memoised, so a document that spreads
    fragments exponentially is measured in linear time): depth, aliases, fields, and a **cost** —
@@ -18,6 +19,7 @@ name the limit, its maximum and the document's value (`extensions.limit`, `maxim
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections import OrderedDict
@@ -313,6 +315,9 @@ def prepare_operation(
     on its variables (a `first: $n`), in which case they are taken again with the new values.
     """
     limits = limits or QueryLimits.from_settings()
+    refused = _size_refusal(query, variables, limits)
+    if refused is not None:
+        return None, [refused]
     cached = _prepared(schema, limits).get(query)
     if cached is not None:
         document, uses_variables = cached
@@ -372,17 +377,39 @@ def _prepared(schema: GraphQLSchema, limits: QueryLimits) -> _DocumentCache:
     return cache
 
 
-def _prepare(schema, query, variables, limits) -> tuple[DocumentNode | None, list[GraphQLError]]:
-    size = len(query.encode("utf-8", "surrogatepass"))
+def _variables_bytes(variables) -> int:
+    """The variables' size as JSON; an uploaded file (multipart) counts as nothing here, its own caps apply."""
+    if not variables:
+        return 0
+    try:
+        text = json.dumps(variables, ensure_ascii=False, separators=(",", ":"), default=lambda _value: None)
+    except (TypeError, ValueError):
+        return 0
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _size_refusal(query: str, variables, limits: QueryLimits) -> LimitExceeded | None:
+    document_size = len(query.encode("utf-8", "surrogatepass"))
+    if document_size > limits.max_document_bytes:
+        return LimitExceeded(
+            "documentBytes",
+            limits.max_document_bytes,
+            document_size,
+            f"Le document GraphQL fait {document_size} octets, pour {limits.max_document_bytes} au plus.",
+        )
+    size = document_size + _variables_bytes(variables)
     if size > limits.max_document_bytes:
-        return None, [
-            LimitExceeded(
-                "documentBytes",
-                limits.max_document_bytes,
-                size,
-                f"Le document GraphQL fait {size} octets, pour {limits.max_document_bytes} au plus.",
-            )
-        ]
+        return LimitExceeded(
+            "documentBytes",
+            limits.max_document_bytes,
+            size,
+            f"La requête GraphQL (document et variables) fait {size} octets, "
+            f"pour {limits.max_document_bytes} au plus.",
+        )
+    return None
+
+
+def _prepare(schema, query, variables, limits) -> tuple[DocumentNode | None, list[GraphQLError]]:
     try:
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:

@@ -7,9 +7,11 @@ Cnam staff only (mentoring/views.py). UTF-8 with a BOM, `;` as separator.
 from collections.abc import Iterator
 
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from backend.core.csv_stream import csv_lines
+from backend.core.input_rules import search_refusal
 
 from . import selectors
 
@@ -30,7 +32,10 @@ def filters_of(params) -> dict:
     if params.get("unassigned") in ("1", "true"):
         data["unassigned"] = True
     if params.get("search"):
-        data["search"] = params["search"][:200]
+        refusal = search_refusal(params["search"])  # the API's rule for every search
+        if refusal is not None:
+            raise ValidationError(refusal[0])
+        data["search"] = params["search"]
     if params.get("tags"):
         data["tag_pks"] = [int(t) for t in params["tags"].split(",") if t.strip().isdigit()]
     return data

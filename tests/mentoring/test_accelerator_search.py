@@ -72,7 +72,7 @@ def test_search_per_role(gql, world, asked, role):
 
 def test_a_search_too_long_is_refused_in_french(gql, world):
     result = gql.execute(SEARCH, {"q": "mot " * 100}, user=world.user("cnam_staff"))
-    assert top_codes(result) == ["BAD_USER_INPUT"] and "200 caractères" in result["errors"][0]["message"]
+    assert top_codes(result) == ["BAD_USER_INPUT"] and "pour 200 au plus" in result["errors"][0]["message"]
 
 
 def test_the_documents_follow_every_write_even_outside_the_services(world, asked):
@@ -84,3 +84,71 @@ def test_the_documents_follow_every_write_even_outside_the_services(world, asked
     assert list(search(AcceleratorRequest.objects.all(), "gouvernance", staff=False)) == [sisa]
     AcceleratorMessage.objects.filter(request=sisa).delete()
     assert not search(AcceleratorRequest.objects.all(), "modèle", staff=False).exists()
+
+
+def test_a_long_thread_keeps_taking_replies_each_indexed_on_its_own(world):
+    """Before (issue 24): each reply rebuilt the thread's document from every message; 76 replies of 10,000
+    characters made a reply take 1.3 s, then fail with "string is too long for tsvector"."""
+    import random
+    import string
+
+    from django.db import connection
+
+    from mentoring.accelerator.models import AcceleratorRequest
+
+    staff = world.user("cnam_staff")
+    request = services.submit(world.user("practitioner").practitioner, question(subject="Fil très long"))
+    rng = random.Random(24)
+
+    def gibberish():  # ten thousand characters of words that are all different: the worst case for a document
+        return " ".join("".join(rng.choices(string.ascii_lowercase, k=9)) for _ in range(1_000))[:10_000]
+
+    with connection.cursor() as cursor:  # 90 replies of 10,000 characters, each through the trigger
+        cursor.executemany(
+            "INSERT INTO mentoring_acceleratormessage (request_id, author_id, body, visibility, created_at)"
+            " VALUES (%s, %s, %s, 'PUBLIC', now())",
+            [(request.pk, staff.pk, gibberish()) for _ in range(90)],
+        )
+    services.reply(
+        request, staff, "Réponse finale : voyez le guide zythogramme.", internal=False, by_staff=True
+    )
+    assert request.messages.count() == 91  # every reply kept, none refused
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_size(search_document) FROM mentoring_acceleratorrequest WHERE id = %s",
+            [request.pk],
+        )
+        assert cursor.fetchone()[0] < 1_048_576
+    # The subject stays searchable whatever the thread's length.
+    assert AcceleratorRequest.objects.filter(pk=request.pk, search_document=_query("fil long")).exists()
+
+
+def test_a_reply_adds_its_words_without_rebuilding_the_thread(world):
+    from django.db import connection
+
+    from mentoring.accelerator.models import AcceleratorRequest
+
+    staff = world.user("cnam_staff")
+    request = services.submit(world.user("practitioner").practitioner, question(subject="Locaux"))
+    services.reply(request, staff, "Le zythogramme est prêt.", internal=False, by_staff=True)
+    services.reply(request, staff, "Note interne : ornithorynque.", internal=True, by_staff=True)
+    found = AcceleratorRequest.objects.filter(pk=request.pk)
+    assert found.filter(search_document=_query("zythogramme")).exists()
+    assert not found.filter(
+        search_document=_query("ornithorynque")
+    ).exists()  # internal: staff's document only
+    assert found.filter(staff_search_document=_query("ornithorynque")).exists()
+    # The trigger appends: its function reads no other message of the thread.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'accelerator_message_reindex'")
+        source = cursor.fetchone()[0]
+    insert_branch = source.split("IF TG_OP = 'INSERT' THEN", 1)[1].split("RETURN NULL;", 1)[0]
+    assert "string_agg" not in insert_branch and "accelerator_reindex" not in insert_branch
+
+
+def _query(words):
+    from django.contrib.postgres.search import SearchQuery
+
+    from mentoring.accelerator.selectors import SEARCH_CONFIG
+
+    return SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)

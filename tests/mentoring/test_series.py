@@ -1,6 +1,7 @@
 """Recurring slots: local wall-clock time across DST and in La Réunion; cancelling one, following or all."""
 
-from datetime import date, time
+from datetime import date, datetime, time
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -164,3 +165,97 @@ def test_create_slot_series_with_a_rota_over_graphql(gql, world):
     assert result["data"]["createSlotSeries"]["errors"] == []
     turns = [s.bookings.get(role=BookingRole.STAFF).practitioner for s in offer.slots.order_by("starts_at")]
     assert turns == [doctors[i % len(doctors)] for i in range(4)]
+
+
+# --- Recurrence rules cost what the platform allows (issue 24) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=SECONDLY",  # before: 5.1 s and +90 MB over three days, then refused after expanding it all
+        "FREQ=MINUTELY;INTERVAL=1",
+        "FREQ=HOURLY",
+        "FREQ=DAILY;BYHOUR=8,9,10,11",  # sub-daily by another name
+        "FREQ=DAILY;BYMINUTE=0,15,30,45",
+        "FREQ=DAILY;INTERVAL=0",  # dateutil never ends on it
+        "FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2",  # never occurs: dateutil searched to the year 9999 (2 s)
+        "FREQ=DAILY;BYMONTH=13",
+        "RRULE:FREQ=WEEKLY\nEXRULE:FREQ=DAILY",
+        "FREQ=WEEKLY;BYDAY=" + ",".join(["MO"] * 200),
+        "FREQ=MONTHLY;BYDAY=+9MO",
+    ],
+)
+def test_rules_that_would_cost_more_than_a_day_each_are_refused_at_once(world, rule):
+    offer = offer_for(world.hub)
+    with pytest.raises(ValidationError) as refused:
+        create_series(offer, rule, date(2027, 1, 4), date(2028, 12, 31), time(9), 60, 4)
+    assert refused.value.error_dict["rule"][0].code == "INVALID_RULE"
+    assert not offer.slots.exists()
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "FREQ=YEARLY;BYWEEKNO=60"],
+)
+def test_a_monthly_or_yearly_rule_that_never_occurs_is_answered_without_searching_to_the_year_9999(
+    world, rule
+):
+    from mentoring.services.series import occurrences
+
+    # Expanded 7,600 years later (19 cycles of the Gregorian calendar), dateutil's search for an occurrence
+    # ends after ~370 years instead of ~8,000: the bench (bench/abuse.py) measures it.
+    assert list(occurrences(rule, date(2027, 1, 4), date(2028, 12, 31), time(9), "Europe/Paris")) == []
+    with pytest.raises(ValidationError) as refused:
+        create_series(offer_for(world.hub), rule, date(2027, 1, 4), date(2028, 12, 31), time(9), 60, 4)
+    assert refused.value.error_dict["rule"][0].messages == ["Aucune occurrence à venir."]
+
+
+def test_the_calendar_shift_gives_the_same_dates_leap_days_and_weekdays_included():
+    from dateutil.rrule import rrulestr
+
+    from mentoring.services.series import occurrences
+
+    for rule in ["FREQ=MONTHLY;BYDAY=-1FR", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=WEEKLY;BYDAY=MO,TH"]:
+        ours = [
+            t.replace(tzinfo=None)
+            for t in occurrences(rule, date(2027, 1, 4), date(2032, 12, 31), time(9), "Europe/Paris")
+        ]
+        plain = list(
+            rrulestr(rule, dtstart=datetime(2027, 1, 4, 9)).between(
+                datetime(2027, 1, 4, 9), datetime(2032, 12, 31, 9), inc=True
+            )
+        )
+        assert ours == plain and ours
+
+
+def test_the_expansion_stops_at_the_cap(world):
+    from mentoring.services import series
+
+    offer = offer_for(world.hub)
+    taken = []
+
+    def counting(*args):
+        for moment in series_occurrences(*args):
+            taken.append(moment)
+            yield moment
+
+    series_occurrences = series.occurrences
+    with mock.patch.object(series, "occurrences", counting), mock.patch.object(series, "MAX_OCCURRENCES", 10):
+        with pytest.raises(ValidationError) as refused:
+            series.create_series(offer, "FREQ=DAILY", date(2027, 1, 4), date(2028, 12, 31), time(9), 60, 4)
+    assert refused.value.error_dict["rule"][0].messages == ["Au plus 10 occurrences par série."]
+    assert len(taken) <= 11 + 3  # the cap, one past it, and the holidays skipped on the way (1 January…)
+
+
+@pytest.mark.parametrize(
+    "rule, count",
+    [
+        ("RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270126", 3),  # its own end (midnight, as dateutil reads it)
+        ("FREQ=MONTHLY;BYDAY=2TU;COUNT=3", 3),
+        ("FREQ=DAILY;INTERVAL=7;BYMONTH=1", 4),
+    ],
+)
+def test_ordinary_rules_still_work(world, rule, count):
+    series = create_series(offer_for(world.hub), rule, date(2027, 1, 4), date(2027, 12, 31), time(9), 60, 4)
+    assert series.slots.count() == count

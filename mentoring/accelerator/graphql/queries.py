@@ -81,8 +81,6 @@ class AcceleratorQueryFields(graphene.ObjectType):
             raise bad_input("20 étiquettes au plus dans le filtre.")
         if data.get("tag_ids"):
             data = {**data, "tag_pks": [int(decode_global_id(t, "AcceleratorTag")) for t in data["tag_ids"]]}
-        if len(data.get("search") or "") > 200:
-            raise bad_input("200 caractères au plus pour la recherche.")
         return selectors.queue(data, enum_value(order_by), assignee, staff=staff)
 
     def resolve_ars_inbox(root, info, region_code=None, **kwargs):
