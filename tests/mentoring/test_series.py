@@ -241,9 +241,12 @@ def test_the_expansion_stops_at_the_cap(world):
             yield moment
 
     series_occurrences = series.occurrences
-    with mock.patch.object(series, "occurrences", counting), mock.patch.object(series, "MAX_OCCURRENCES", 10):
-        with pytest.raises(ValidationError) as refused:
-            series.create_series(offer, "FREQ=DAILY", date(2027, 1, 4), date(2028, 12, 31), time(9), 60, 4)
+    with (
+        mock.patch.object(series, "occurrences", counting),
+        mock.patch.object(series, "MAX_OCCURRENCES", 10),
+        pytest.raises(ValidationError) as refused,
+    ):
+        series.create_series(offer, "FREQ=DAILY", date(2027, 1, 4), date(2028, 12, 31), time(9), 60, 4)
     assert refused.value.error_dict["rule"][0].messages == ["Au plus 10 occurrences par série."]
     assert len(taken) <= 11 + 3  # the cap, one past it, and the holidays skipped on the way (1 January…)
 
