@@ -16,6 +16,7 @@ import json
 import logging
 from collections import Counter, OrderedDict
 from enum import IntEnum
+from urllib.parse import urlsplit
 
 from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -103,10 +104,52 @@ def header(scope, name: bytes) -> str | None:
     return None
 
 
-def origin_allowed(origin: str) -> bool:
-    host = origin.split("://", 1)[-1].split("/", 1)[0]
-    domain, _ = split_domain_port(host)
-    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_parts(origin: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a web origin, default ports made explicit; None if it is not one."""
+    try:
+        parsed = urlsplit(origin.strip())
+        port = parsed.port
+    except ValueError:
+        return None
+    if parsed.scheme not in DEFAULT_PORTS or not parsed.hostname or parsed.path not in ("", "/"):
+        return None
+    return parsed.scheme, parsed.hostname.lower(), port or DEFAULT_PORTS[parsed.scheme]
+
+
+def _served_over_tls(scope) -> bool:
+    if scope.get("scheme") in ("wss", "https"):
+        return True
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)  # the trusted proxy says the browser used TLS
+    if proxy:
+        name = proxy[0].lower().removeprefix("http_").replace("_", "-").encode("latin-1")
+        return header(scope, name) == proxy[1]
+    return False
+
+
+def origin_allowed(origin: str, scope) -> bool:
+    """Django's CSRF rule for the WebSocket: the page's origin is this server's own (scheme, host and port,
+    as the browser reached it) on an allowed host, or one of `CSRF_TRUSTED_ORIGINS`. Comparing the host alone
+    let `http://127.0.0.1:9999`, another program on the same machine, use an administrator's session."""
+    parts = _origin_parts(origin)
+    if parts is None:
+        return False
+    if parts in {_origin_parts(trusted) for trusted in settings.CSRF_TRUSTED_ORIGINS}:
+        return True
+    host = header(scope, b"host")
+    if not host:
+        return False
+    domain, port = split_domain_port(host.lower())
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    scheme = "https" if _served_over_tls(scope) else "http"
+    try:
+        served_port = int(port) if port else DEFAULT_PORTS[scheme]
+    except ValueError:
+        return False
+    return parts == (scheme, domain.strip("[]"), served_port)
 
 
 def _schema():
@@ -166,7 +209,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close_with(CloseCode.SUBPROTOCOL_NOT_ACCEPTABLE)
             return
-        if self.origin is not None and not origin_allowed(self.origin):
+        if self.origin is not None and not origin_allowed(self.origin, self.scope):
             await self.close()  # refuse the handshake (HTTP 403): a page of another site
             return
         await self.accept(subprotocol=PROTOCOL)

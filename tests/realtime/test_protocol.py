@@ -296,7 +296,9 @@ async def test_the_session_cookie_counts_only_with_an_allowed_origin(territories
     await sync_to_async(client.force_login)(coordinator.user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
 
-    browser = await ready_socket(headers=[(b"origin", b"http://localhost:8000"), (b"cookie", cookie)])
+    browser = await ready_socket(
+        headers=[(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", cookie)]
+    )
     await subscribe(browser, "h", HUB_UPDATED, {"id": to_global_id("Hub", hub.pk)})
     await settle()
     assert await browser.receive_nothing(0.2)  # accepted: the coordinator may watch their candidate hub
