@@ -89,6 +89,18 @@ def accelerator_requests_visible_to(queryset, viewer: Viewer):
     return visible | queryset.filter(ars_region_id=region)
 
 
+# Facts of a request only Cnam staff see (tags, who handles it, escalation): filtering on them would reveal them.
+STAFF_ONLY_QUEUE_FILTERS = {"tag_ids": "tagIds", "assignee_id": "assigneeId", "unassigned": "unassigned",
+                            "escalated": "escalated"}  # fmt: skip
+
+
+def queue_filters_refused(viewer: Viewer, data: dict) -> list[str]:
+    """The staff-only filters a viewer who is not staff asked for (API names); empty for staff."""
+    if is_accelerator_staff(viewer):
+        return []
+    return [api for name, api in STAFF_ONLY_QUEUE_FILTERS.items() if data.get(name) is not None]
+
+
 def accelerator_message_visibilities(viewer: Viewer, request) -> set[str]:
     """Which messages of a request the viewer reads: staff all; the ARS of its region the public replies and
     the ARS's notes (never the Cnam's internal notes); anyone else who sees the request the public replies."""

@@ -712,3 +712,34 @@ def test_a_canned_answer_needs_a_title_and_a_text(gql, world):
     errors = result["data"]["saveCannedAnswer"]["errors"]
     assert {(e["field"], e["code"]) for e in errors} == {("title", "REQUIRED"), ("body", "REQUIRED")}
     assert not CannedAnswer.objects.exists()
+
+
+def test_a_merge_tells_each_requester_only_about_their_own_question(
+    world, gql, django_capture_on_commit_callbacks
+):
+    """Before (issue 24): A read B's subject in the thread and by e-mail when staff merged A's into B's."""
+    staff = world.user("cnam_staff")
+    other = make_practitioner(user=True)
+    secret = services.submit(other, question(subject="Conflit avec mon associé sur la SISA"))
+    mine = services.submit(world.user("practitioner").practitioner, question(subject="Statuts de la SISA"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge(mine, staff, secret, "Même question")
+    deliver_queued_mail()
+    assert mail.outbox[-1].to == [mine.requester.email]
+    assert "Conflit" not in mail.outbox[-1].body and "Conflit" not in mail.outbox[-1].subject
+    thread = gql.execute(
+        "query($id: ID!) { node(id: $id) { ... on AcceleratorRequest { mergedInto { subject }"
+        " messages { body } } } }",
+        {"id": gid(mine)},
+        user=world.user("practitioner"),
+    )["data"]["node"]
+    assert thread["mergedInto"] is None  # not theirs to read
+    assert all("Conflit" not in m["body"] for m in thread["messages"])
+    assert any(f"#{secret.pk}" in m["body"] for m in thread["messages"])
+    # Two questions of the same requester: the subject helps them and is theirs.
+    requester = world.user("practitioner").practitioner
+    kept = services.submit(requester, question(subject="Bail des locaux"))
+    again = services.submit(requester, question(subject="Bail, encore"))
+    services.merge(again, staff, kept)
+    assert "votre demande" in again.messages.order_by("pk").last().body
+    assert "« Bail des locaux »" in again.messages.order_by("pk").last().body

@@ -130,3 +130,42 @@ def test_the_tag_filter_is_bounded(gql, world):
     ids = [tag_gid(AcceleratorTag(pk=n)) for n in range(1, 22)]
     result = gql.execute(QUEUE, {"tags": ids}, user=world.user("cnam_staff"))
     assert top_codes(result) == ["BAD_USER_INPUT"] and "20 étiquettes" in result["errors"][0]["message"]
+
+
+STAFF_FILTERS = {
+    "tagIds": "{tagIds: [$tag]}",
+    "assigneeId": "{assigneeId: $staff}",
+    "unassigned": "{unassigned: true, category: $category}",
+    "escalated": "{escalated: false, category: $category}",
+}
+VARIABLE = {"tagIds": "tag", "assigneeId": "staff", "unassigned": "category", "escalated": "category"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", STAFF_FILTERS)
+def test_staff_only_facts_cannot_be_filtered_on_by_others(gql, world, role, name):
+    """Before (issue 24): a requester's own questions filtered by tag or assignee told them what the request
+    itself hides."""
+    from graphql_relay import to_global_id
+
+    staff = world.user("cnam_staff")
+    mine = services.submit(world.user("practitioner").practitioner, question(subject="Statuts"))
+    tag = services.tags.create_tag("Sensible")
+    services.tags.set_tags(mine, staff, [tag])
+    declared = {"tag": "$tag: ID!", "staff": "$staff: ID!", "category": "$category: AcceleratorCategory"}
+    query = (
+        f"query({declared[VARIABLE[name]]}) {{ acceleratorRequests(first: 5, filter: "
+        + STAFF_FILTERS[name]
+        + ") { totalCount } }"
+    )
+    values = {"tag": gid(tag), "staff": to_global_id("StaffMember", staff.pk), "category": None}
+    variables = {VARIABLE[name]: values[VARIABLE[name]]}
+    result = gql.execute(query, variables, user=world.user(role))
+    if role == "anonymous":
+        assert top_codes(result) == ["UNAUTHENTICATED"]
+    elif role in ("cnam_staff", "admin"):
+        assert "errors" not in result
+    else:
+        assert top_codes(result) == ["FORBIDDEN"]
+        assert name in result["errors"][0]["message"] and "réservés" in result["errors"][0]["message"]
+        assert result["data"]["acceleratorRequests"] is None

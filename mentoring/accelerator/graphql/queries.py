@@ -73,10 +73,17 @@ class AcceleratorQueryFields(graphene.ObjectType):
     def resolve_accelerator_requests(root, info, filter=None, order_by="SLA_DUE", **kwargs):
         data = filter or {}
         assignee = decode_global_id(data["assignee_id"], "StaffMember") if data.get("assignee_id") else None
-        from mentoring.permissions import is_accelerator_staff
+        from mentoring.permissions import is_accelerator_staff, queue_filters_refused
         from network.permissions import viewer_for
 
-        staff = is_accelerator_staff(viewer_for(info.context))
+        viewer = viewer_for(info.context)
+        refused = queue_filters_refused(viewer, data)
+        if refused:
+            raise GraphQLError(
+                f"Filtres réservés à l'équipe de l'accélérateur : {', '.join(refused)}.",
+                extensions={"code": "FORBIDDEN"},
+            )
+        staff = is_accelerator_staff(viewer)
         if len(data.get("tag_ids") or []) > 20:
             raise bad_input("20 étiquettes au plus dans le filtre.")
         if data.get("tag_ids"):

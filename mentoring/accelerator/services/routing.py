@@ -123,10 +123,15 @@ def merge(request, actor, into: AcceleratorRequest, reason: str = "") -> Acceler
     now = timezone.now()
     request.merged_into = into
     move(request, State.MERGED, actor, reason or f"Doublon de la demande #{into.pk}", now)
+    # Each requester hears of their own question only: another's subject ("Conflit avec mon associé…") is theirs.
+    where = (
+        f"votre demande #{into.pk} « {into.subject} »"
+        if into.requester_id == request.requester_id
+        else f"la demande #{into.pk}, qui porte sur la même question"
+    )
     message = post(
-        request, actor, f"Votre question rejoint la demande #{into.pk} « {into.subject} », où elle sera traitée.",
-        Visibility.PUBLIC,
-    )  # fmt: skip
+        request, actor, f"Votre question rejoint {where}, où elle sera traitée.", Visibility.PUBLIC
+    )
     save_with_clocks(request, now)
     notifications.email_practitioner(
         request.requester,
