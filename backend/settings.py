@@ -191,6 +191,11 @@ ACCELERATOR_ATTACHMENTS = {
     "MAX_FILE_BYTES": env_int("ATTACHMENT_MAX_FILE_BYTES", 10 * 1024 * 1024),
     "MAX_REQUEST_BYTES": env_int("ATTACHMENT_MAX_REQUEST_BYTES", 25 * 1024 * 1024),
     "MAX_FILES": 5,  # per question or message
+    # What one person may store in all (Cnam staff excepted): a stranger cannot fill the disk.
+    "MAX_BYTES_PER_USER": env_int("ATTACHMENT_MAX_BYTES_PER_USER", 100 * 1024 * 1024),
+    # An Office or OpenDocument file is a zip: what its members may unpack to, and how many it may hold.
+    "MAX_UNPACKED_BYTES": env_int("ATTACHMENT_MAX_UNPACKED_BYTES", 100 * 1024 * 1024),
+    "MAX_ARCHIVE_MEMBERS": 5_000,
     "LINK_SECONDS": 300,  # how long a download link lives
 }
 STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]  # GraphiQL's assets: no CDN needed

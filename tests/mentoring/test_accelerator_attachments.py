@@ -328,3 +328,88 @@ async def test_upload_and_download_through_real_servers_in_production_mode(serve
     assert await sync_to_async(call)(attachment["url"], requester) == (200, PDF)
     status, _ = await sync_to_async(call)(attachment["url"], stranger)
     assert status == 404
+
+
+# --- Archives, quotas and closed requests (issue 24) ---------------------------------------------------
+
+
+def odt_bomb(padding: int) -> bytes:
+    """An .odt whose `mimetype` member is its type followed by `padding` spaces, deflated (it compresses to
+    almost nothing: 400 MiB of spaces fit in ~400 KB)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("mimetype", "w", force_zip64=True) as member:
+            member.write(b"application/vnd.oasis.opendocument.text")
+            chunk = b" " * (1 << 20)
+            for _ in range(padding // len(chunk)):
+                member.write(chunk)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def odt() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def test_an_archive_that_unpacks_to_hundreds_of_megabytes_is_refused_without_unpacking_it(world, media):
+    import resource
+
+    bomb = odt_bomb(400 << 20)
+    assert len(bomb) < 1 << 20
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = multipart(world.user("practitioner"), SUBMIT, {"input": question_input(), "files": [None]},
+                       {"files.0": ("statuts.odt", bomb)})  # fmt: skip
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+    errors = result["data"]["submitAcceleratorRequest"]["errors"]
+    assert [e["code"] for e in errors] == ["INVALID"]
+    assert "décompressé dépasse 100 Mo" in errors[0]["message"]
+    assert grown_mb < 50  # before: 1.1 GB to read the member whole
+    assert stored_files(media) == [] and not AcceleratorRequest.objects.exists()
+
+
+def test_a_mimetype_member_padded_within_the_unpacked_cap_is_refused_too(world, media):
+    result = multipart(world.user("practitioner"), SUBMIT, {"input": question_input(), "files": [None]},
+                       {"files.0": ("statuts.odt", odt_bomb(2 << 20))})  # fmt: skip
+    assert [e["code"] for e in result["data"]["submitAcceleratorRequest"]["errors"]] == ["INVALID"]
+    ordinary = multipart(world.user("practitioner"), SUBMIT, {"input": question_input(), "files": [None]},
+                         {"files.0": ("statuts.odt", odt())})  # fmt: skip
+    assert ordinary["data"]["submitAcceleratorRequest"]["errors"] == []
+
+
+def test_each_sender_has_a_storage_quota(world, media, settings):
+    settings.ACCELERATOR_ATTACHMENTS = {
+        **settings.ACCELERATOR_ATTACHMENTS,
+        "MAX_BYTES_PER_USER": 3 * len(PDF),
+    }
+    requester = world.user("practitioner")
+    request = services.submit(requester.practitioner, question())
+    reply = {"id": gid(request), "body": "Pièces", "files": [None, None]}
+    sent = multipart(requester, REPLY, reply, {"files.0": ("a.pdf", PDF), "files.1": ("b.pdf", PDF)})
+    assert sent["data"]["replyToAcceleratorRequest"]["errors"] == []
+    over = multipart(requester, REPLY, reply, {"files.0": ("c.pdf", PDF), "files.1": ("d.pdf", PDF)})
+    errors = over["data"]["replyToAcceleratorRequest"]["errors"]
+    assert [e["code"] for e in errors] == ["INVALID"] and "au total" in errors[0]["message"]
+    assert AcceleratorAttachment.objects.count() == 2 and len(stored_files(media)) == 2
+    assert request.messages.count() == 1  # the refused reply left nothing behind
+    # Cnam staff have no quota.
+    staff_reply = {"id": gid(request), "body": "Modèles", "files": [None, None]}
+    staff = multipart(world.user("cnam_staff"), REPLY, staff_reply,
+                      {"files.0": ("e.pdf", PDF), "files.1": ("f.pdf", PDF)})  # fmt: skip
+    assert staff["data"]["replyToAcceleratorRequest"]["errors"] == []
+
+
+def test_no_file_reaches_a_closed_request(world, media):
+    from mentoring.accelerator.models import State
+
+    requester = world.user("practitioner")
+    request = services.submit(requester.practitioner, question())
+    AcceleratorRequest.objects.filter(pk=request.pk).update(state=State.CLOSED)
+    result = multipart(requester, REPLY, {"id": gid(request), "body": "Encore une pièce", "files": [None]},
+                       {"files.0": ("a.pdf", PDF)})  # fmt: skip
+    errors = result["data"]["replyToAcceleratorRequest"]["errors"]
+    assert [e["code"] for e in errors] == ["INVALID"] and "clôturée" in errors[0]["message"]
+    assert stored_files(media) == [] and not AcceleratorAttachment.objects.exists()

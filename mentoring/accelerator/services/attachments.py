@@ -7,16 +7,20 @@ and a few minutes, and the visibility of the message is checked again at downloa
 """
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import filetype
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import Sum
 
 from ...errors import MentoringErrorCode, domain_error
-from ..models import AcceleratorAttachment
+from ...permissions import ACCELERATOR_STAFF
+from ..models import AcceleratorAttachment, State
 
 # What a project holder sends: documents, spreadsheets, scans. Extension → the types its content may have.
 ALLOWED = {
@@ -60,13 +64,8 @@ def _content_type(upload, extension: str) -> str | None:
     kind = filetype.guess(head)
     if extension in OOXML or extension in (".odt", ".ods"):
         try:
-            with zipfile.ZipFile(upload) as archive:
-                names = set(archive.namelist())
-                if extension in OOXML:
-                    ok = "[Content_Types].xml" in names and any(n.startswith(OOXML[extension]) for n in names)
-                else:
-                    ok = archive.read("mimetype").decode("ascii", "replace").strip() in ALLOWED[extension]
-        except (zipfile.BadZipFile, KeyError, OSError):
+            ok = _archive_of_kind(upload, extension)
+        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError, zlib.error):
             ok = False
         finally:
             upload.seek(0)
@@ -83,6 +82,41 @@ def _content_type(upload, extension: str) -> str | None:
                 return None
         return "text/csv" if extension == ".csv" else "text/plain"
     return None
+
+
+MIMETYPE_MAX_BYTES = (
+    100  # an OpenDocument's `mimetype` member is its type, some 40 bytes, stored uncompressed
+)
+
+
+def _archive_of_kind(upload, extension: str) -> bool:
+    """Whether the zip is a document of that kind, read from its directory and at most a few bytes of one
+    member: no member is ever decompressed whole. Before (issue 24), an .odt whose `mimetype` was its type then
+    400 MiB of spaces (a 408 KB upload) took 1.1 GB of memory to read, and was accepted."""
+    conf = limits()
+    with zipfile.ZipFile(upload) as archive:
+        members = archive.infolist()
+        if len(members) > conf["MAX_ARCHIVE_MEMBERS"]:
+            raise ArchiveRefused(
+                f"{len(members)} éléments dans l'archive, pour {conf['MAX_ARCHIVE_MEMBERS']} au plus"
+            )
+        if sum(member.file_size for member in members) > conf["MAX_UNPACKED_BYTES"]:
+            raise ArchiveRefused(f"son contenu décompressé dépasse {_megabytes(conf['MAX_UNPACKED_BYTES'])}")
+        names = {member.filename for member in members}
+        if extension in OOXML:
+            return "[Content_Types].xml" in names and any(n.startswith(OOXML[extension]) for n in names)
+        mimetype = archive.getinfo("mimetype")
+        if mimetype.file_size > MIMETYPE_MAX_BYTES:
+            return False
+        with archive.open(mimetype) as member:  # read as far as the declared size, never further
+            declared = member.read(MIMETYPE_MAX_BYTES + 1)
+        return (
+            len(declared) <= MIMETYPE_MAX_BYTES and declared.decode("ascii", "replace") in ALLOWED[extension]
+        )
+
+
+class ArchiveRefused(Exception):
+    """A zip refused for what unpacking it would cost (its reason, in French)."""
 
 
 def check(files) -> list[Checked]:
@@ -112,7 +146,10 @@ def check(files) -> list[Checked]:
                 "PowerPoint ou OpenDocument, texte ou CSV).",
                 "files",
             )
-        content_type = _content_type(upload, extension)
+        try:
+            content_type = _content_type(upload, extension)
+        except ArchiveRefused as refused:
+            raise domain_error(MentoringErrorCode.INVALID, f"« {name} » : {refused}.", "files") from None
         if content_type is None or content_type not in ALLOWED[extension]:
             raise domain_error(
                 MentoringErrorCode.INVALID,
@@ -137,9 +174,37 @@ class Stored(list):
             attachment.file.storage.delete(attachment.file.name)
 
 
+CLOSED_STATES = {State.CLOSED, State.MERGED}
+
+
 def store(request, message, checked: list[Checked], user, stored: Stored) -> None:
     """Store checked files on the request (or one of its messages) into `stored`. The caller runs its whole
-    change in `with_files`, which deletes the files again if the change fails after they were written."""
+    change in `with_files`, which deletes the files again if the change fails after they were written.
+
+    Refused: files on a request that was closed or merged when they were sent; files past the sender's quota
+    (`MAX_BYTES_PER_USER`, all their files together; Cnam staff have none), counted under a lock on the
+    sender's account so that simultaneous uploads cannot pass it together."""
+    if not checked:
+        return
+    if request.state in CLOSED_STATES:
+        raise domain_error(
+            MentoringErrorCode.INVALID,
+            "Cette demande est clôturée : elle ne reçoit plus de fichiers. Posez une nouvelle question.",
+            "files",
+        )
+    if not user.has_perm(ACCELERATOR_STAFF):
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        used = (
+            AcceleratorAttachment.objects.filter(uploaded_by=user).aggregate(total=Sum("size"))["total"] or 0
+        )
+        quota = limits()["MAX_BYTES_PER_USER"]
+        if used + sum(item.size for item in checked) > quota:
+            raise domain_error(
+                MentoringErrorCode.INVALID,
+                f"Vos fichiers dépasseraient {_megabytes(quota)} au total (vous en avez déjà {_megabytes(used)}). "
+                "Envoyez des documents plus légers ou écrivez à l'équipe de l'accélérateur.",
+                "files",
+            )
     for item in checked:
         attachment = AcceleratorAttachment(
             request=request, message=message, name=item.name, content_type=item.content_type,
