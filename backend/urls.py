@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from backend.accounts.forms import ThrottledAdminAuthenticationForm
 from backend.core.views import graphql_view, healthz, home
 from mentoring.views import accelerator_attachment, accelerator_export, calendar_feed
 from observatory.views import export, observatory_page
@@ -10,6 +11,7 @@ admin.site.site_title = "Tête de pont"
 admin.site.index_title = "Réseau des MSP, accompagnement et accélérateur"
 # The index lists every model already: without the side menu, lists keep their columns at 1,366 px.
 admin.site.enable_nav_sidebar = False
+admin.site.login_form = ThrottledAdminAuthenticationForm  # the API's failed-login count and lock
 admin.site.index_template = "admin/tetedepont_index.html"  # the index, with a link to the observatory page
 
 urlpatterns = [

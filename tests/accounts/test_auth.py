@@ -223,3 +223,52 @@ def test_the_address_comes_from_a_trusted_proxy_only(gql, settings):
     chain = {"HTTP_X_FORWARDED_FOR": "192.0.2.66, 203.0.113.9"}  # the client wrote the first one itself
     gql.execute(TOKEN_AUTH, {"email": user.email, "password": "mauvais"}, headers=chain)
     assert FailedLogin.objects.get().ip_address == "203.0.113.9"
+
+
+def _admin_login(client, email, password):
+    return client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
+
+
+@pytest.mark.django_db
+def test_the_back_office_sign_in_is_throttled_like_the_api():
+    """Before (issue 24): 12 wrong passwords on /admin/login/ were all evaluated, none recorded, and the right
+    one then signed in."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    admin = get_user_model().objects.create_superuser("admin.throttle@test.invalid", PASSWORD)
+    client = Client()
+    for _ in range(12):
+        refused = _admin_login(client, admin.email, "mauvais")
+        assert refused.status_code == 200  # the form again, with its error
+    assert FailedLogin.objects.filter(email=admin.email).count() >= 5
+    locked = _admin_login(client, admin.email, PASSWORD)
+    assert locked.status_code == 200 and "_auth_user_id" not in client.session
+    assert "Trop de tentatives" in locked.content.decode()
+
+
+@pytest.mark.django_db
+def test_one_count_for_the_api_and_the_back_office(gql):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    admin = get_user_model().objects.create_superuser("admin.shared@test.invalid", PASSWORD)
+    for _ in range(5):
+        gql.execute(
+            "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { token } }",
+            {"e": admin.email, "p": "mauvais"},
+        )
+    client = Client()
+    assert _admin_login(client, admin.email, PASSWORD).status_code == 200
+    assert "_auth_user_id" not in client.session  # the API's failures lock the back office too
+    FailedLogin.objects.all().delete()
+    signed_in = _admin_login(client, admin.email, PASSWORD)
+    assert signed_in.status_code == 302 and client.session["_auth_user_id"] == str(admin.pk)
+    # A wrong password on the back office counts for the API.
+    for _ in range(5):
+        _admin_login(Client(), admin.email, "mauvais")
+    result = gql.execute(
+        "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { token errors { code } } }",
+        {"e": admin.email, "p": PASSWORD},
+    )
+    assert result["data"]["tokenAuth"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
