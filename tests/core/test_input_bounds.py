@@ -154,7 +154,7 @@ def test_every_text_input_of_the_schema_refuses_100_kb_at_once():
         errors = []
         started = time.perf_counter()
         coerce_input_value(huge, type_, lambda path, value, error, errors=errors: errors.append(error))
-        if time.perf_counter() - started > 0.05:
+        if time.perf_counter() - started > 0.25:  # a refusal takes microseconds; slack for a loaded machine
             slow.append(place)
         if not errors or not isinstance(errors[0], GraphQLError):
             accepted.append(place)
