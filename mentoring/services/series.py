@@ -60,8 +60,8 @@ def _rule_error(message: str) -> ValidationError:
     return ValidationError({"rule": ValidationError(message, code=MentoringErrorCode.INVALID_RULE)})
 
 
-def _checked_rule(rule: str) -> str:
-    """The rule if it is one RFC 5545 RRULE of daily or longer period that cannot expand without bound;
+def _checked_rule(rule: str) -> dict[str, str]:
+    """The parts of the rule (name → value) if it is one RFC 5545 RRULE of daily or longer period that cannot expand without bound;
     a French refusal otherwise (before dateutil expands anything)."""
     text = (rule or "").strip()
     if len(text) > MAX_RULE_CHARS:

@@ -115,31 +115,27 @@ def test_every_text_input_has_a_maximum_length(gql, world):
     )  # before: accepted; and a refused variable's value came back whole, behind graphql-core's English
 
 
+def _takes_text(type_) -> bool:
+    named = get_named_type(type_)
+    return not hasattr(named, "fields") and not hasattr(named, "values") and named.name not in NUMERIC
+
+
+NUMERIC = {"Int", "Float", "Boolean"}
+
+
 def _text_positions():
     """Every argument and input field whose scalar takes text, with its place in the schema."""
-    graphql_schema = schema.graphql_schema
-    numeric = {"Int", "Float", "Boolean"}
-    for named in graphql_schema.type_map.values():
+    for named in schema.graphql_schema.type_map.values():
         if named.name.startswith("__"):
             continue
         if isinstance(named, GraphQLObjectType):
             for field_name, field in named.fields.items():
                 for arg_name, arg in field.args.items():
-                    scalar = get_named_type(arg.type)
-                    if (
-                        not hasattr(scalar, "fields")
-                        and not hasattr(scalar, "values")
-                        and scalar.name not in numeric
-                    ):
+                    if _takes_text(arg.type):
                         yield f"{named.name}.{field_name}({arg_name})", arg.type
         elif isinstance(named, GraphQLInputObjectType):
             for field_name, field in named.fields.items():
-                scalar = get_named_type(field.type)
-                if (
-                    not hasattr(scalar, "fields")
-                    and not hasattr(scalar, "values")
-                    and scalar.name not in numeric
-                ):
+                if _takes_text(field.type):
                     yield f"{named.name}.{field_name}", field.type
 
 

@@ -23,12 +23,17 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
 
 
-def docx() -> bytes:
+def zipped(**members: str) -> bytes:
+    """A zip holding these members (name → text)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in members.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def docx() -> bytes:
+    return zipped(**{"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 
 
 SUBMIT = """mutation($input: QuestionInput!, $files: [Upload!]) { submitAcceleratorRequest(input: $input, files: $files) {
@@ -348,11 +353,9 @@ def odt_bomb(padding: int) -> bytes:
 
 
 def odt() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office:document-content/>")
-    return buffer.getvalue()
+    return zipped(
+        **{"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<office:document-content/>"}
+    )
 
 
 def test_an_archive_that_unpacks_to_hundreds_of_megabytes_is_refused_without_unpacking_it(world, media):
@@ -413,3 +416,28 @@ def test_no_file_reaches_a_closed_request(world, media):
     errors = result["data"]["replyToAcceleratorRequest"]["errors"]
     assert [e["code"] for e in errors] == ["INVALID"] and "clôturée" in errors[0]["message"]
     assert stored_files(media) == [] and not AcceleratorAttachment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_uploads_cannot_pass_the_quota_together(territories, media, settings):
+    """Each upload counts what its sender stored under a lock on their account: without it, uploads made at
+    the same moment would each see the quota unspent."""
+    from mentoring.accelerator.services import attachments
+    from tests.conftest import make_practitioner, race
+
+    settings.ACCELERATOR_ATTACHMENTS = {
+        **settings.ACCELERATOR_ATTACHMENTS,
+        "MAX_BYTES_PER_USER": 2 * len(PDF),
+    }
+    requester = make_practitioner(user=True)
+    request = services.submit(requester, question())
+
+    def upload():
+        checked = attachments.check([SimpleUploadedFile("a.pdf", PDF)])
+        attachments.with_files(
+            lambda stored: attachments.store(request, None, checked, requester.user, stored)
+        )
+
+    race(*[upload] * 6)
+    assert AcceleratorAttachment.objects.filter(uploaded_by=requester.user).count() == 2
+    assert len(stored_files(media)) == 2

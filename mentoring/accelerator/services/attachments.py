@@ -84,9 +84,12 @@ def _content_type(upload, extension: str) -> str | None:
     return None
 
 
-MIMETYPE_MAX_BYTES = (
-    100  # an OpenDocument's `mimetype` member is its type, some 40 bytes, stored uncompressed
-)
+# An OpenDocument's `mimetype` member is its type, some 40 bytes, stored uncompressed.
+MIMETYPE_MAX_BYTES = 100
+
+
+class ArchiveRefused(Exception):
+    """A zip refused for what unpacking it would cost (its reason, in French)."""
 
 
 def _archive_of_kind(upload, extension: str) -> bool:
@@ -113,10 +116,6 @@ def _archive_of_kind(upload, extension: str) -> bool:
         return (
             len(declared) <= MIMETYPE_MAX_BYTES and declared.decode("ascii", "replace") in ALLOWED[extension]
         )
-
-
-class ArchiveRefused(Exception):
-    """A zip refused for what unpacking it would cost (its reason, in French)."""
 
 
 def check(files) -> list[Checked]:
@@ -193,7 +192,7 @@ def store(request, message, checked: list[Checked], user, stored: Stored) -> Non
             "files",
         )
     if not user.has_perm(ACCELERATOR_STAFF):
-        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
         used = (
             AcceleratorAttachment.objects.filter(uploaded_by=user).aggregate(total=Sum("size"))["total"] or 0
         )
