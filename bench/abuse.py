@@ -100,7 +100,9 @@ class Probe:
     def summary(self):
         if not self.samples:
             return "-"
-        return f"{statistics.median(self.samples) * 1000:.0f} / {max(self.samples) * 1000:.0f} ms"
+        ordered = sorted(self.samples)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return f"{statistics.median(ordered) * 1000:.0f} / {p99 * 1000:.0f} ms"
 
 
 def codes(body):
@@ -111,15 +113,21 @@ def codes(body):
 
 
 ROWS = []
+SERVER_PID = None  # set by main: each case prints how much the server's peak memory grew during it
 
 
 def case(name, run):
+    before = _peak_kb(SERVER_PID) if SERVER_PID else 0
     with Probe() as probe:
         start = time.perf_counter()
         verdict = run()
         elapsed = time.perf_counter() - start
-    ROWS.append((name, verdict, elapsed, probe.summary()))
-    print(f"{name:<58} {verdict:<44} {elapsed * 1000:>9.0f} ms   {probe.summary():>16}", flush=True)
+    grown = (_peak_kb(SERVER_PID) - before) // 1024 if SERVER_PID else 0
+    ROWS.append((name, verdict, elapsed, probe.summary(), grown))
+    print(
+        f"{name:<58} {verdict:<44} {elapsed * 1000:>9.0f} ms   {probe.summary():>16}   {grown:>5} MB",
+        flush=True,
+    )
 
 
 def http_case(query, concurrency=1):
@@ -312,8 +320,15 @@ def forget_earlier_runs():
     from django.contrib.auth import get_user_model
 
     from backend.accounts.models import FailedLogin
+    from mentoring.accelerator.models import AcceleratorAttachment, AcceleratorRequest
+    from mentoring.models import SlotSeries
     from network.models import Msp, MspInvitation, Practitioner
 
+    AcceleratorRequest.objects.filter(
+        subject="Statuts", requester__email__startswith="medecin.isole"
+    ).delete()
+    AcceleratorAttachment.objects.filter(uploaded_by__email="medecin.isole@demo.tetedepont.fr").delete()
+    SlotSeries.objects.filter(until="2028-12-31").delete()
     MspInvitation.objects.all().delete()
     Msp.objects.filter(name="MSP fantôme").delete()
     Practitioner.objects.filter(email__endswith="@bench.invalid").delete()
@@ -321,9 +336,146 @@ def forget_earlier_runs():
     FailedLogin.objects.all().delete()
 
 
-def peak_memory(pid: int) -> str:
+def _peak_kb(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
-    return re.search(r"VmHWM:\s+(\d+) kB", status).group(1) + " kB"
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+
+
+def peak_memory(pid: int) -> str:
+    return f"{_peak_kb(pid)} kB"
+
+
+# --- What a client's input costs (issue 24) ------------------------------------------------------------
+
+SEARCH = "query($s: String) { msps(first: 1, filter: {search: $s}) { totalCount } }"
+
+
+def search_flood(words: int, clients: int = 8, seconds: float = 3.0):
+    """`clients` anonymous clients searching `words` words again and again for `seconds` (the red team: 16,000
+    words took 10.5 s each, and 8 such clients made another client's `{ __typename }` wait 11 s). The answer
+    column is the abusive requests' median; the ordinary client's latencies are measured meanwhile."""
+
+    def client(text):
+        answers, durations, deadline = [], [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            answers.append(post(SEARCH, {"s": text})[1])
+            durations.append(time.perf_counter() - start)
+        return answers, durations
+
+    def run():
+        text = " ".join(["saint"] * words)
+        with ThreadPoolExecutor(clients) as pool:
+            results = list(pool.map(lambda _: client(text), range(clients)))
+        answers = [a for answers, _ in results for a in answers]
+        durations = [d for _, durations in results for d in durations]
+        found = {code for answer in answers for code in codes(answer)}
+        refused = all(answer.get("data", {}).get("msps") is None for answer in answers)
+        median = statistics.median(durations) * 1000
+        verdict = f"{len(answers)} refused ({', '.join(sorted(found))}), each {median:.0f} ms"
+        return verdict if refused else "ANSWERED"
+
+    return run
+
+
+def token_of(email: str) -> str:
+    """A token for a demo account, issued directly: the throttle cases above have paused this address's
+    sign-ins, as they should."""
+    from django.contrib.auth import get_user_model
+
+    from backend.accounts.services import issue_token
+
+    return issue_token(get_user_model().objects.get(email=email)).token
+
+
+def recurrence(rule: str):
+    """A hub coordinator's series over two years (the red team: FREQ=SECONDLY, 5.1 s and +90 MB over 3 days)."""
+    from graphql_relay import to_global_id
+
+    from mentoring.models import SupportOffer
+
+    offer = SupportOffer.objects.filter(hub__msp__name__contains="Sens").order_by("pk").first()
+    token = token_of("coordination.sens@demo.tetedepont.fr")
+
+    def run():
+        mutation = """mutation($o: ID!, $r: String!) { createSlotSeries(offerId: $o, rule: $r, startsOn: "2027-01-04",
+            until: "2028-12-31", startTime: "09:00:00", durationMinutes: 60, capacity: 2) {
+            slots { id } errors { code } } }"""
+        answer = post(mutation, {"o": to_global_id("SupportOffer", offer.pk), "r": rule}, token=token)[1]
+        if answer.get("errors"):
+            raise RuntimeError(answer["errors"])
+        errors = [e["code"] for e in answer["data"]["createSlotSeries"]["errors"]]
+        return f"refused ({', '.join(errors)})" if errors else "ACCEPTED"
+
+    return run
+
+
+def multipart(token: str, query: str, variables: dict, files: list[tuple[str, bytes]]):
+    """A GraphQL multipart request (the spec's operations, map and files) over loopback HTTP."""
+    boundary = "bench-abuse-" + str(time.time_ns())
+    names = {str(i): [f"variables.files.{i}"] for i in range(len(files))}
+    parts = [
+        ("operations", None, json.dumps({"query": query, "variables": variables}).encode()),
+        ("map", None, json.dumps(names).encode()),
+        *((str(i), name, content) for i, (name, content) in enumerate(files)),
+    ]
+    body = b""
+    for field, filename, content in parts:
+        disposition = f'form-data; name="{field}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/graphql",
+        data=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Bearer {token}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+SUBMIT = """mutation($files: [Upload!]) { submitAcceleratorRequest(files: $files, input: {subject: "Statuts",
+    body: "Voici nos statuts.", category: SISA_LEGAL, communeCode: "51108"}) { request { id } errors { message } } }"""
+
+
+def zip_bomb():
+    """An .odt whose `mimetype` is its type then 400 MiB of spaces: ~400 KB sent (the red team: 1.1 GB of
+    server memory in 3.6 s, and the file accepted). Built before the case is timed."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("mimetype", "w", force_zip64=True) as member:
+            member.write(b"application/vnd.oasis.opendocument.text")
+            for _ in range(400):
+                member.write(b" " * (1 << 20))
+        archive.writestr("content.xml", "<office:document-content/>")
+    bomb, token = buffer.getvalue(), token_of("porteur.projet@demo.tetedepont.fr")
+
+    def run():
+        answer = multipart(token, SUBMIT, {"files": [None]}, [("statuts.odt", bomb)])
+        errors = answer["data"]["submitAcceleratorRequest"]["errors"]
+        return f"refused ({len(bomb) // 1024} KB sent)" if errors else "ACCEPTED"
+
+    return run
+
+
+def upload_flood(rounds: int = 30):
+    """Questions with 5 × 1 MB PDFs, again and again, by one practitioner (the red team: no quota)."""
+    token = token_of("medecin.isole@demo.tetedepont.fr")
+    pdf = b"%PDF-1.4\n" + b"0" * (1 << 20) + b"\n%%EOF\n"
+    accepted = 0
+    for _ in range(rounds):
+        answer = multipart(token, SUBMIT, {"files": [None] * 5}, [(f"p{i}.pdf", pdf) for i in range(5)])
+        if answer["data"]["submitAcceleratorRequest"]["errors"]:
+            break
+        accepted += 1
+    return (
+        f"{accepted * 5} MB accepted, then refused" if accepted < rounds else f"ALL {rounds * 5} MB ACCEPTED"
+    )
 
 
 def main():
@@ -332,10 +484,12 @@ def main():
     forget_earlier_runs()
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40,
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-           "EMAIL_FILE_PATH": str(MAIL_DIR)}  # fmt: skip
+           "EMAIL_FILE_PATH": str(MAIL_DIR), "MEDIA_ROOT": tempfile.mkdtemp(prefix="bench-abuse-media-")}  # fmt: skip
     server = Server(PORT, env)
+    global SERVER_PID
+    SERVER_PID = server.process.pid
     try:
-        print(f"{'case':<58} {'result':<44} {'answer':>12}   {'others: med / max':>16}")
+        print(f"{'case':<58} {'result':<44} {'answer':>12}   {'others: med / p99':>16}   memory")
         case("186-byte nested query (anonymous)", http_case(NESTED))
         case("the same, one level deeper", http_case(DEEPER))
         case("500 aliases of nearbyHubs", http_case(ALIASES))
@@ -353,6 +507,16 @@ def main():
         case("inviteMspMember(rpps:) registered vs unknown", rpps_oracle)
         case("locked e-mail, other spelling (ſ)", throttle_spelling)
         case("25 simultaneous wrong passwords", throttle_concurrency)
+        case("8 clients searching 16,000 words (anonymous)", search_flood(16_000))
+        case("8 clients searching 11 words (anonymous)", search_flood(11))
+        case("createSlotSeries FREQ=SECONDLY over two years", recurrence("FREQ=SECONDLY"))
+        case(
+            "createSlotSeries that never occurs (30 February)",
+            recurrence("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30"),
+        )
+        case("createSlotSeries INTERVAL=0 (dateutil never ends)", recurrence("FREQ=DAILY;INTERVAL=0"))
+        case(".odt zip bomb (400 MiB mimetype)", zip_bomb())
+        case("questions with 5 × 1 MB files, 30 times", upload_flood)
         print(f"Server peak memory (VmHWM): {peak_memory(server.process.pid)}")
     finally:
         server.stop()

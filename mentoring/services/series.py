@@ -170,6 +170,7 @@ def create_series(
         )
     if errors:
         raise ValidationError(errors)
+    _checked_rule(rule)  # a refused rule costs nothing more (the holidays below take ~0.1 s the first time)
     zone = offer.time_zone
     now = timezone.now()
     off = (

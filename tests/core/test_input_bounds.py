@@ -5,8 +5,6 @@ input one maximum length; a request's variables count toward its size. The schem
 text-taking input position 100 KB and expects a clear French refusal, so a field added tomorrow is covered.
 """
 
-import time
-
 import pytest
 from graphql import (
     GraphQLError,
@@ -35,9 +33,7 @@ SEARCHES = {
 
 @pytest.mark.parametrize("field", SEARCHES)
 def test_every_search_refuses_more_than_ten_words(gql, world, field):
-    started = time.perf_counter()
     result = gql.execute(SEARCHES[field], {"s": " ".join(["saint"] * 11)}, user=world.user("cnam_staff"))
-    assert time.perf_counter() - started < 2
     assert top_codes(result) == ["BAD_USER_INPUT"]
     assert result["errors"][0]["message"].startswith(
         "La recherche compte trop de mots : 11, pour 10 au plus."
@@ -140,23 +136,21 @@ def _text_positions():
 
 
 def test_every_text_input_of_the_schema_refuses_100_kb_at_once():
-    """The schema walk: 100 KB into each text-taking argument and input field is refused, in French, within
-    milliseconds, by the scalar's own rule (a scalar added without it fails here)."""
+    """The schema walk: 100 KB into each text-taking argument and input field is refused, in French, by the
+    length rule, which runs before the scalar parses anything (a scalar added without it fails here). How
+    fast a refusal is, bench/abuse.py measures."""
     positions = list(_text_positions())
     assert len(positions) > 100
     huge = "x" * 100_000
-    slow, accepted = [], []
+    accepted = []
     for place, type_ in positions:
         errors = []
-        started = time.perf_counter()
         coerce_input_value(huge, type_, lambda path, value, error, errors=errors: errors.append(error))
-        if time.perf_counter() - started > 0.25:  # a refusal takes microseconds; slack for a loaded machine
-            slow.append(place)
         if not errors or not isinstance(errors[0], GraphQLError):
             accepted.append(place)
         elif "trop long" not in errors[0].message and "multipart" not in errors[0].message:
             accepted.append(f"{place}: {errors[0].message}")
-    assert accepted == [] and slow == []
+    assert accepted == []
 
 
 def test_a_request_of_100_kb_in_one_variable_is_refused_over_http(gql):
