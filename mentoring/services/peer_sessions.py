@@ -3,8 +3,6 @@ agenda; its participants submit anonymised cases before it; the facilitator (the
 coordinators) marks attendance (services/booking.py: mark_attendance) and attaches materials after it; the
 offer's participants read past sessions' materials."""
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -14,21 +12,11 @@ from network.models import OfferKind
 
 from ..errors import MentoringErrorCode, domain_error, required_text
 from ..models import Booking, BookingRole, BookingStatus, PeerCase, SessionMaterial, Slot, SlotStatus
+from . import anonymity
 from .booking import announce_slot_change
 
 MAX_CASES = 3  # per participant and session: the lists read by the session stay short
 MAX_MATERIALS = 20
-
-# What gives a patient away: a social security number (NIR: 13 digits and a 2-digit key), a phone number,
-# an e-mail address. A case with one is refused: the presenter anonymises it first.
-IDENTIFIERS = [
-    (
-        re.compile(r"\b[12]\s?\d{2}\s?\d{2}\s?(\d{2}|2A|2B)\s?\d{3}\s?\d{3}(\s?\d{2})?\b"),
-        "un numéro de sécurité sociale",
-    ),
-    (re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)"), "un numéro de téléphone"),
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "une adresse e-mail"),
-]
 
 
 def _session(slot: Slot) -> Slot:
@@ -80,13 +68,9 @@ def submit_case(slot: Slot, practitioner, title: str, body: str) -> PeerCase:
         )
     title = required_text(title, "title", "Le titre", 200)
     body = required_text(body, "body", "Le cas", 5000)
-    for pattern, what in IDENTIFIERS:
-        if pattern.search(f"{title}\n{body}"):
-            raise domain_error(
-                MentoringErrorCode.INVALID,
-                f"Anonymisez le cas : il contient {what}. Retirez tout ce qui permettrait de reconnaître le patient.",
-                "body",
-            )
+    refused = anonymity.refusal(f"{title}\n{body}")  # what gives the patient away: services/anonymity.py
+    if refused:
+        raise domain_error(MentoringErrorCode.INVALID, refused, "body")
     return PeerCase.objects.create(slot=slot, author=practitioner, title=title, body=body)
 
 
