@@ -641,6 +641,8 @@ class MentorshipMessage(QuickLoad, models.Model):
     from_hub = models.BooleanField("de la MSP tête de pont")
     body = models.TextField("message")
     created_at = models.DateTimeField("envoyé le", auto_now_add=True)
+    # When the other side was told of it by the quarter-hour digest (services/reminders.py); null until then.
+    notified_at = models.DateTimeField("signalé par e-mail le", null=True, blank=True)
 
     class Meta:
         verbose_name = "message d'accompagnement"
@@ -648,6 +650,13 @@ class MentorshipMessage(QuickLoad, models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(body__regex=r"^\s*$"), name="mentorship_message_not_empty")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(notified_at__isnull=True),
+                name="mentorship_message_unnotified",
+            )
         ]
 
     def __str__(self):

@@ -29,7 +29,7 @@ def booking_confirmed(booking) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Réservation confirmée : {slot.offer.title}",
+        f"Réservation confirmée le {_when(slot)}",
         f"Bonjour,\n\nVotre place est réservée pour « {slot.offer.title} » le {_when(slot)}, "
         f"proposé par {slot.offer.hub.msp.name}.\n",
         kind="booking.confirmed",
@@ -40,7 +40,7 @@ def booking_waitlisted(booking) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Liste d'attente : {slot.offer.title}",
+        f"Liste d'attente pour le {_when(slot)}",
         f"Bonjour,\n\nLe créneau du {_when(slot)} est complet ; vous êtes sur la liste d'attente. "
         "Vous serez prévenu si une place se libère.\n",
         kind="booking.waitlisted",
@@ -51,7 +51,7 @@ def booking_promoted(booking) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Une place s'est libérée : {slot.offer.title}",
+        f"Une place s'est libérée le {_when(slot)}",
         f"Bonjour,\n\nUne place s'est libérée : votre réservation pour le {_when(slot)} est confirmée.\n",
         kind="booking.promoted",
     )
@@ -61,7 +61,7 @@ def booking_cancelled(booking) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Réservation annulée : {slot.offer.title}",
+        f"Réservation annulée : le {_when(slot)}",
         f"Bonjour,\n\nVotre réservation du {_when(slot)} est annulée.\n",
         kind="booking.cancelled",
     )
@@ -71,7 +71,7 @@ def slot_cancelled(booking, reason: str) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Créneau annulé : {slot.offer.title}",
+        f"Créneau annulé : le {_when(slot)}",
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a annulé le créneau du {_when(slot)}.\nMotif : {reason}\n",
         kind="slot.cancelled",
     )
@@ -81,7 +81,7 @@ def booking_rescheduled(booking) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Réservation déplacée : {slot.offer.title}",
+        f"Réservation déplacée au {_when(slot)}",
         f"Bonjour,\n\nVotre place est désormais sur le créneau du {_when(slot)} ({slot.offer.title}). "
         "Votre ancienne place a été libérée.\n",
         kind="booking.rescheduled",
@@ -92,7 +92,7 @@ def turn_declined(coordinator, booking, reason: str) -> None:
     slot = booking.slot
     email_practitioner(
         coordinator,
-        f"Tour de garde décliné : {slot.offer.title}",
+        f"Tour de garde décliné : le {_when(slot)}",
         f"Bonjour,\n\n{booking.practitioner.full_name} ne peut pas assurer la consultation du {_when(slot)} "
         f"({slot.offer.title})" + (f" : {reason}" if reason else "") + ".\n\nLe créneau est à reprendre : "
         "un membre peut prendre ce tour, ou vous pouvez l'échanger ou l'attribuer depuis le planning.\n",
@@ -104,7 +104,7 @@ def slot_moved(booking) -> None:
     slot = booking.slot
     email_practitioner(
         booking.practitioner,
-        f"Créneau modifié : {slot.offer.title}",
+        f"Créneau déplacé au {_when(slot)}",
         f"Bonjour,\n\n{slot.offer.hub.msp.name} a modifié un créneau que vous avez réservé : il a lieu "
         f"désormais le {_when(slot)}.\nSi ce nouvel horaire ne vous convient pas, vous pouvez annuler "
         "votre réservation.\n",
@@ -198,14 +198,14 @@ def booking_reminder(booking, **options) -> None:
 
     slot, offer = booking.slot, booking.slot.offer
     if booking.role == BookingRole.STAFF:
-        subject = f"Rappel : votre tour « {offer.title} » le {_when(slot)}"
+        subject = f"Rappel : votre tour de garde le {_when(slot)}"
         body = (
             f"Bonjour,\n\nVous assurez « {offer.title} » pour {offer.hub.msp.name} le {_when(slot)}, "
             f"{_where(offer)}.\nSi vous ne pouvez pas l'assurer, prévenez votre coordinateur pour échanger "
             "votre tour.\n"
         )
     else:
-        subject = f"Rappel : {offer.title} le {_when(slot)}"
+        subject = f"Rappel : votre rendez-vous le {_when(slot)}"
         body = (
             f"Bonjour,\n\nVous avez une place pour « {offer.title} », proposé par {offer.hub.msp.name}, "
             f"le {_when(slot)}, {_where(offer)}.\nSi vous ne pouvez pas venir, annulez votre réservation "
@@ -241,13 +241,14 @@ def request_digest(coordinator, hub, requests, now) -> None:
     )
 
 
-def mentorship_message(mentorship, message) -> None:
-    """Tell the other side of a mentorship that a message is waiting (the text stays on the platform)."""
-    if message.from_hub:
+def mentorship_messages(mentorship, from_hub: bool, count: int) -> None:
+    """Tell the other side of a mentorship that `count` messages wait (the text stays on the platform)."""
+    what = "un nouveau message" if count == 1 else f"{count} nouveaux messages"
+    if from_hub:
         email_practitioner(
             mentorship.mentee,
-            f"Nouveau message de {mentorship.hub.msp.name}",
-            f"Bonjour,\n\n{mentorship.hub.msp.name} vous a écrit dans votre accompagnement. Retrouvez le message "
+            "Nouveau message dans votre accompagnement",
+            f"Bonjour,\n\n{mentorship.hub.msp.name} vous a écrit dans votre accompagnement : {what}. Retrouvez-les "
             "sur Tête de pont.\n",
             kind="mentorship.message",
         )
@@ -255,8 +256,8 @@ def mentorship_message(mentorship, message) -> None:
     for coordinator in coordinators_of(mentorship.hub):
         email_practitioner(
             coordinator,
-            f"Nouveau message de {mentorship.mentee.full_name}",
-            f"Bonjour,\n\n{mentorship.mentee.full_name}, que {mentorship.hub.msp.name} accompagne, vous a écrit. "
-            "Retrouvez le message sur Tête de pont.\n",
+            "Nouveau message d'un accompagnement",
+            f"Bonjour,\n\n{mentorship.mentee.full_name}, que {mentorship.hub.msp.name} accompagne, vous a écrit : "
+            f"{what}. Retrouvez-les sur Tête de pont.\n",
             kind="mentorship.message",
         )

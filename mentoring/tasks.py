@@ -1,4 +1,5 @@
-"""Background jobs of mentoring (procrastinate): reminders, unstaffed turns, the requests digest.
+"""Background jobs of mentoring (procrastinate): reminders, unstaffed turns, the requests digest, the
+mentorship threads' quarter-hour digest.
 
 Cron times are in UTC.
 """
@@ -27,3 +28,10 @@ def announce_unstaffed_turns(timestamp: int) -> int:
 def send_request_digests(timestamp: int) -> int:
     """Business mornings (06:00 UTC: 7:00 or 8:00 in Paris): requests waiting for the hub's answer."""
     return reminders.send_request_digests()
+
+
+@app.periodic(cron="*/15 * * * *", periodic_id="message-digests")
+@app.task(queue="periodic", queueing_lock="message-digests", pass_context=False)
+def send_message_digests(timestamp: int) -> int:
+    """Every quarter-hour: one e-mail per mentorship thread with new messages, to the other side."""
+    return reminders.send_message_digests()

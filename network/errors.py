@@ -28,5 +28,6 @@ class NetworkErrorCode(models.TextChoices):
     INVALID_HUB_TRANSITION = "INVALID_HUB_TRANSITION", "Changement de statut impossible"
     INVITATION_CLOSED = "INVITATION_CLOSED", "Invitation déjà traitée"
     TOO_MANY_PENDING_INVITATIONS = "TOO_MANY_PENDING_INVITATIONS", "Trop d'invitations sans réponse"
+    TOO_MANY_INVITATIONS = "TOO_MANY_INVITATIONS", "Trop d'invitations envoyées en 24 heures"
     INVALID_TOKEN = "INVALID_TOKEN", "Code de confirmation inconnu ou expiré"
     ALREADY_VERIFIED = "ALREADY_VERIFIED", "MSP déjà confirmée"

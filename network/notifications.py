@@ -38,8 +38,8 @@ def send_account_exists(email: str) -> None:
 def send_invitation(email: str, msp_name: str) -> None:
     queue_email(
         email,
-        f"Invitation à rejoindre {msp_name}",
-        f"Bonjour,\n\nVous êtes invité(e) à rejoindre {msp_name} sur Tête de pont. Connectez-vous pour "
+        "Invitation à rejoindre une MSP sur Tête de pont",
+        f"Bonjour,\n\nVous êtes invité(e) à rejoindre la MSP « {msp_name} » sur Tête de pont. Connectez-vous pour "
         "accepter ou refuser l'invitation : tant que vous ne l'avez pas acceptée, la MSP ne voit pas vos "
         "coordonnées." + SIGNATURE,
         kind="msp.invitation",

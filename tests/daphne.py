@@ -15,6 +15,9 @@ import pytest
 from django.db import connection
 
 PROJECT = Path(__file__).resolve().parents[1]
+# A key the production settings accept (50 characters and more, many of them different): servers started with
+# DEBUG=0 in the tests use it.
+PRODUCTION_SECRET_KEY = "tests-production-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@
 that causes it, and a job (`backend.mail.tasks.send_email`) that delivers it."""
 
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class EmailStatus(models.TextChoices):
@@ -38,7 +39,11 @@ class OutgoingEmail(models.Model):
         verbose_name = "e-mail"
         verbose_name_plural = "e-mails"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="email_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="email_status_created"),
+            # What one address received lately (services.may_send_unsolicited).
+            models.Index(Lower("to"), "created_at", name="email_to_created"),
+        ]
 
     def __str__(self):
         return f"{self.subject} → {self.to}"

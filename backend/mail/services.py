@@ -40,6 +40,35 @@ def _message_id() -> str:
 _local = threading.local()
 
 
+# E-mails a stranger can make us send to an address: a sign-up's code, the notice that the address already has
+# an account, an invitation to join an MSP. At most MAIL_UNSOLICITED_PER_DAY (3) a day to one address, all
+# kinds together, so nobody floods a mailbox from our address.
+UNSOLICITED = ("registration.code", "registration.account_exists", "msp.invitation")
+
+
+def may_send_unsolicited(to: str) -> bool:
+    """Whether `to` may still receive one of the UNSOLICITED e-mails in the last 24 hours. Takes a lock on the
+    address until the end of the transaction, so simultaneous requests cannot each find the allowance unspent;
+    call it in the transaction that queues the e-mail."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.db.models.functions import Lower
+
+    from backend.accounts.models import normalize_email
+
+    address = normalize_email(to)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 11))", [f"mail:{address}"])
+    since = timezone.now() - timedelta(days=1)
+    sent = (
+        OutgoingEmail.objects.annotate(address=Lower("to"))
+        .filter(address=address, kind__in=UNSOLICITED, created_at__gte=since)
+        .count()
+    )
+    return sent < getattr(settings, "MAIL_UNSOLICITED_PER_DAY", 3)
+
+
 def queue_email(
     to: str,
     subject: str,

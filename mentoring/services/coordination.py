@@ -230,9 +230,10 @@ def hub_month(hub, month: date) -> HubMonth:
 
 @transaction.atomic
 def post_message(mentorship: Mentorship, author, body: str, *, from_hub: bool):
-    """A message in the mentorship's thread, from the mentee or the hub (`from_hub`); the other side is told by
-    e-mail, and watchers of the thread see it live."""
-    from .. import events, notifications
+    """A message in the mentorship's thread, from the mentee or the hub (`from_hub`); watchers of the thread see
+    it live, and the other side is told by e-mail in the quarter-hour digest (reminders.send_message_digests):
+    one e-mail per thread, not one per message."""
+    from .. import events
     from ..models import MentorshipMessage
 
     mentorship = (
@@ -252,6 +253,5 @@ def post_message(mentorship: Mentorship, author, body: str, *, from_hub: bool):
     message = MentorshipMessage.objects.create(
         mentorship=mentorship, author=author, from_hub=from_hub, body=body
     )
-    notifications.mentorship_message(mentorship, message)
     events.MENTORSHIP_MESSAGES.publish(mentorship.pk, message=message.pk)
     return message

@@ -223,3 +223,28 @@ def send_request_digests(now: datetime | None = None) -> int:
                     notifications.request_digest(coordinator, requests[0].hub, requests, now)
                     sent += 1
     return sent
+
+
+@transaction.atomic
+def send_message_digests(now: datetime | None = None) -> int:
+    """Every quarter-hour: each mentorship thread with messages nobody was told of yet gets one e-mail to the
+    other side, however many messages were written (before, one e-mail per message: a chatty thread flooded a
+    mailbox). Rows are taken with SKIP LOCKED, so two workers never tell the same message twice. Returns how
+    many threads were told of."""
+    from ..models import MentorshipMessage
+
+    now = now or timezone.now()
+    pending = list(
+        MentorshipMessage.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(notified_at__isnull=True, created_at__lte=now)
+        .select_related("mentorship__hub__msp", "mentorship__mentee__user")
+        .order_by("mentorship_id", "from_hub", "created_at", "pk")
+    )
+    threads = defaultdict(list)
+    for message in pending:
+        threads[(message.mentorship_id, message.from_hub)].append(message)
+    with outbox.batch():
+        for messages in threads.values():
+            notifications.mentorship_messages(messages[0].mentorship, messages[0].from_hub, len(messages))
+    MentorshipMessage.objects.filter(pk__in=[m.pk for m in pending]).update(notified_at=now)
+    return len(threads)

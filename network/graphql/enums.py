@@ -138,6 +138,7 @@ NetworkErrorCodeEnum = enum_from_choices(
         "INVALID_HUB_TRANSITION": "The hub cannot go to that status from its current one.",
         "INVITATION_CLOSED": "The invitation has already been answered or withdrawn.",
         "TOO_MANY_PENDING_INVITATIONS": "The MSP has too many invitations without an answer.",
+        "TOO_MANY_INVITATIONS": "The person inviting sent too many invitations in the last 24 hours.",
         "INVALID_TOKEN": "Unknown or expired confirmation code.",
         "ALREADY_VERIFIED": "The MSP is already confirmed.",
     },

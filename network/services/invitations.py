@@ -6,12 +6,14 @@ coordinator's sight of the member's contact details — and only once the Cnam h
 MSP (`verify_msp`). Inviting by RPPS answers the same whether the number is registered or not.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from backend.mail.services import may_send_unsolicited
 
 from .. import events, notifications
 from ..errors import NetworkErrorCode
@@ -20,6 +22,8 @@ from ..validators import validate_rpps
 from .directory import add_member
 
 MAX_PENDING_INVITATIONS = 100  # per MSP; the largest MSPs have a few dozen members
+# Per person inviting, in 24 hours, whatever became of them: invite-and-cancel loops e-mail nobody endlessly.
+MAX_INVITATIONS_PER_DAY = 50
 
 
 def _error(message: str, code: str, field: str | None = None) -> ValidationError:
@@ -59,6 +63,14 @@ def invite_member(
     ).first()
     if pending is not None:
         return pending
+    if invited_by is not None:
+        since = timezone.now() - timedelta(days=1)
+        sent = MspInvitation.objects.filter(invited_by=invited_by, created_at__gte=since).count()
+        if sent >= MAX_INVITATIONS_PER_DAY:
+            raise _error(
+                f"Vous avez envoyé {sent} invitations depuis 24 heures : réessayez demain.",
+                NetworkErrorCode.TOO_MANY_INVITATIONS,
+            )
     waiting = MspInvitation.objects.filter(msp=msp, status=InvitationStatus.PENDING).count()
     if waiting >= MAX_PENDING_INVITATIONS:  # each one e-mails someone: bounded per MSP
         raise _error(
@@ -77,7 +89,8 @@ def invite_member(
     if own is not None and (own == practitioner or (practitioner is None and own.rpps == rpps)):
         return respond(invitation, own, accept=True)
     recipient = practitioner or Practitioner.objects.filter(rpps=rpps).first()
-    if recipient is not None and recipient.email:
+    if recipient is not None and recipient.email and may_send_unsolicited(recipient.email):
+        # Past 3 such e-mails a day to the address, the invitation waits on the platform without one.
         notifications.send_invitation(recipient.email, msp.name)
     return invitation
 

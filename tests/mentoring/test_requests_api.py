@@ -27,6 +27,7 @@ from tests.conftest import (
     make_practitioner,
     top_codes,
 )
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import ERRORS, gid
 
 pytestmark = pytest.mark.django_db
@@ -449,6 +450,7 @@ THREAD = """query($id: ID!) { node(id: $id) { ... on Mentorship { messages { bod
 def test_the_thread_is_the_mentee_s_and_the_hub_s(gql, world, role, mentorship):
     from django.core import mail
 
+    from mentoring.services import reminders
     from tests.helpers import deliver_queued_mail
 
     mail.outbox.clear()
@@ -458,6 +460,7 @@ def test_the_thread_is_the_mentee_s_and_the_hub_s(gql, world, role, mentorship):
     if role in ("practitioner", "coordinator", "admin"):
         message = result["data"]["postMentorshipMessage"]["message"]
         assert message["fromHub"] is (role != "practitioner") and message["body"].startswith("Bonjour")
+        reminders.send_message_digests()  # the quarter-hour digest tells the other side
         deliver_queued_mail()
         (notice,) = [m for m in mail.outbox if m.subject.startswith("Nouveau message")]
         expected = mentorship.mentee if role != "practitioner" else world.user("coordinator").practitioner
@@ -558,7 +561,7 @@ async def test_the_thread_through_real_servers_in_production_mode(servers, terri
 
     mentorship_id, (mentee, coordinator, stranger) = await sync_to_async(scene)()
     server = await sync_to_async(servers)(
-        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+        redis_url, workers=2, DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1"
     )
     listener = await subscribed(first_event(server.ws_url, MESSAGES, {"m": mentorship_id}, mentee))
     with pytest.raises(Exception) as refused:
@@ -570,3 +573,33 @@ async def test_the_thread_through_real_servers_in_production_mode(servers, terri
     assert result["data"]["postMentorshipMessage"]["errors"] == []
     _, event = await asyncio.wait_for(listener, 20)
     assert event["mentorshipMessages"] == {"body": "Rendez-vous mardi ?", "fromHub": True}
+
+
+def test_a_chatty_thread_sends_one_e_mail_per_quarter_hour_not_one_per_message(world, mentorship):
+    """Before (issue 24): every message e-mailed the other side at once."""
+    from backend.mail.models import OutgoingEmail
+    from mentoring.services import reminders
+
+    mentee, coordinator = mentorship.mentee, world.user("coordinator")
+    for i in range(10):
+        coordination.post_message(mentorship, mentee.user, f"Question {i}", from_hub=False)
+    coordination.post_message(mentorship, coordinator, "Réponse", from_hub=True)
+    assert not OutgoingEmail.objects.filter(kind="mentorship.message").exists()  # nothing until the digest
+    assert reminders.send_message_digests() == 2  # one thread, two sides to tell
+    to_hub = OutgoingEmail.objects.get(kind="mentorship.message", to=coordinator.practitioner.email)
+    to_mentee = OutgoingEmail.objects.get(kind="mentorship.message", to=mentee.email)
+    assert "10 nouveaux messages" in to_hub.body and "un nouveau message" in to_mentee.body
+    assert "Question" not in to_hub.body  # the text stays on the platform
+    assert reminders.send_message_digests() == 0  # told once
+    coordination.post_message(mentorship, mentee.user, "Encore une", from_hub=False)
+    assert reminders.send_message_digests() == 1
+    assert OutgoingEmail.objects.filter(kind="mentorship.message").count() == 3
+
+
+def test_the_digest_job_is_scheduled_every_quarter_hour():
+    from procrastinate.contrib.django import app
+
+    app.perform_import_paths()  # what a worker does when it starts
+    periodic = {task.periodic_id: task for task in app.periodic_registry.periodic_tasks.values()}
+    assert periodic["message-digests"].cron == "*/15 * * * *"
+    assert periodic["message-digests"].task.name.endswith("send_message_digests")

@@ -65,7 +65,7 @@ def test_with_include_booked_the_bookings_move_and_the_practitioners_are_told(
     assert second.starts_at.astimezone(PARIS).strftime("%d/%m %H:%M") == "23/03 14:00"
     deliver_queued_mail()
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        ([practitioner.email], "Créneau modifié : Consultations avancées")
+        ([practitioner.email], "Créneau déplacé au 23/03/2027 à 14:00 (Europe/Paris)")
     ]
     assert "23/03/2027 à 14:00" in mail.outbox[0].body
 

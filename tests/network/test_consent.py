@@ -255,3 +255,44 @@ def test_only_those_who_see_an_invitation_can_try_to_cancel_it(gql, world):
     # The invitee sees it but may not cancel it for the MSP.
     invitee = gql.execute(CANCEL, {"id": invitation["id"]}, user=invited.user)
     assert top_codes(invitee) == ["FORBIDDEN"]
+
+
+# --- Invitations cannot flood a mailbox nor carry a sender's text in a subject (issue 24) ----------------
+
+
+def test_one_address_gets_at_most_three_invitation_e_mails_a_day(gql, world):
+    from backend.mail.models import OutgoingEmail
+    from network.models import MspInvitation
+
+    invited = make_practitioner("70", "51504", user=True)
+    for attempt in range(5):  # the red team's invite-and-cancel loop
+        invitation = invite(gql, world, invited)["data"]["inviteMspMember"]["invitation"]
+        if attempt < 4:
+            gql.execute(CANCEL, {"id": invitation["id"]}, user=world.user("coordinator"))
+    assert OutgoingEmail.objects.filter(to=invited.email, kind="msp.invitation").count() == 3  # before: 5
+    # The last invitation exists all the same, without an e-mail: the invitee finds it on the platform.
+    pending = MspInvitation.objects.filter(practitioner=invited, status=InvitationStatus.PENDING)
+    assert pending.count() == 1
+
+
+def test_each_person_sends_at_most_fifty_invitations_a_day(gql, world, monkeypatch):
+    from network.services import invitations
+
+    monkeypatch.setattr(invitations, "MAX_INVITATIONS_PER_DAY", 3)
+    for _ in range(3):
+        assert invite(gql, world, make_practitioner("70", "51504"))["data"]["inviteMspMember"]["errors"] == []
+    refused = invite(gql, world, make_practitioner("70", "51504"))
+    assert error_codes(refused, "inviteMspMember") == ["TOO_MANY_INVITATIONS"]
+    assert "depuis 24 heures" in refused["data"]["inviteMspMember"]["errors"][0]["message"]
+
+
+def test_an_invitation_s_subject_carries_nothing_its_sender_chose(gql, world):
+    from backend.mail.models import OutgoingEmail
+
+    world.msp.name = "Votre compte sera suspendu - connectez-vous sur http://evil.example/login"
+    world.msp.save(update_fields=["name"])
+    invited = make_practitioner("70", "51504", user=True)
+    assert invite(gql, world, invited)["data"]["inviteMspMember"]["errors"] == []
+    email = OutgoingEmail.objects.get(to=invited.email, kind="msp.invitation")
+    assert email.subject == "Invitation à rejoindre une MSP sur Tête de pont"
+    assert f"« {world.msp.name} »" in email.body  # named in the body, quoted as what it is

@@ -37,7 +37,7 @@ def reply_as_ars(request: AcceleratorRequest, agent, body: str, *, note: bool) -
     if not note:
         notifications.email_practitioner(
             request.requester,
-            f"Réponse de l'ARS : {request.subject}",
+            f"Réponse de l'ARS à votre question #{request.pk}",
             f"Bonjour,\n\nL'ARS a répondu à votre question « {request.subject} » :\n\n{body}\n",
             kind="accelerator.ars_reply",
         )

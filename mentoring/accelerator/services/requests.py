@@ -230,7 +230,7 @@ def reply(
     if not internal and not from_requester:
         notifications.email_practitioner(
             request.requester,
-            f"Réponse de l'accélérateur : {request.subject}",
+            f"Réponse de l'accélérateur à votre question #{request.pk}",
             f"Bonjour,\n\nUne réponse a été apportée à votre question « {request.subject} » :\n\n{body}\n",
             kind="accelerator.reply",
         )

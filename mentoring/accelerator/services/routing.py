@@ -102,7 +102,7 @@ def route_to_ars(request, actor, note: str) -> AcceleratorRequest:
     save_with_clocks(request, now)
     notifications.email_practitioner(
         request.requester,
-        f"Votre question : {request.subject}",
+        f"Votre question #{request.pk}",
         f"Bonjour,\n\n{message.body}\n",
         kind="accelerator.routed_to_ars",
     )
@@ -135,7 +135,7 @@ def merge(request, actor, into: AcceleratorRequest, reason: str = "") -> Acceler
     save_with_clocks(request, now)
     notifications.email_practitioner(
         request.requester,
-        f"Votre question : {request.subject}",
+        f"Votre question #{request.pk}",
         f"Bonjour,\n\n{message.body}\n",
         kind="accelerator.merged",
     )

@@ -203,7 +203,7 @@ def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:
             else ""
         )
         lines.append(f"- {label} : {standing}{due}")
-    subject = f"{'Délai dépassé' if late else 'Délai à risque'} : demande #{request.pk} « {request.subject} »"
+    subject = f"{'Délai dépassé' if late else 'Délai à risque'} : demande #{request.pk}"
     body = (
         f"Bonjour,\n\nLa demande #{request.pk} « {request.subject} » ({request.get_priority_display()}) "
         f"{'a dépassé son délai' if late else 'arrive au terme de son délai'} :\n"
@@ -251,7 +251,7 @@ def escalate(request: AcceleratorRequest, now: datetime) -> None:
             f"\n\nElle est réattribuée à {rule.reassign_to.get_full_name() or rule.reassign_to.email}."
         )
     lead = settings.ACCELERATOR_TEAM_LEAD_EMAIL
-    subject = f"Escalade : demande #{request.pk} « {request.subject} »"
+    subject = f"Escalade : demande #{request.pk}"
     body = (
         f"Bonjour,\n\nLa demande #{request.pk} « {request.subject} » ({request.get_priority_display()}, "
         f"{request.get_category_display()}) a dépassé son délai et est escaladée.{reassigned}\n\nL'équipe Tête de pont"
