@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The settings default to production (DEBUG off, refusing a weak SECRET_KEY): these commands are development.
+export DEBUG ?= 1
 
 .PHONY: run test fuzz lint format check schema migrations scale bench bench-smoke clean
 

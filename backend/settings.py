@@ -33,15 +33,30 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DEBUG = env_bool("DEBUG", True)
+# Production unless told otherwise: `make run`, `make test` and the other make targets ask for development
+# (DEBUG=1) themselves; a server started any other way gets the production settings and their checks.
+DEBUG = env_bool("DEBUG", False)
+
+DEVELOPMENT_KEY = "insecure-development-key-do-not-use-in-production"
+
+
+def weak_secret_key(key: str) -> bool:
+    """Django's own test (check --deploy, security.W009), and our development key: such a key in production
+    lets anyone forge sessions, password-reset and download links."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-") or key == DEVELOPMENT_KEY
+
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (set the SECRET_KEY environment variable)."
-        )
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+if not DEBUG and not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (set the SECRET_KEY environment variable)."
+    )
+if not DEBUG and weak_secret_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is known or too weak for production: at least 50 characters, 5 of them different, not the "
+        "development key (python -c 'import secrets; print(secrets.token_urlsafe(50))' makes one)."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -79,6 +94,7 @@ MIDDLEWARE = [
     "backend.accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -300,6 +316,39 @@ REGISTRATION_CONFIRM_URL = os.environ.get("REGISTRATION_CONFIRM_URL", "")
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+# Served over TLS, by the trusted reverse proxy (BEHIND_TLS, on by default when TRUSTED_PROXIES is set): every
+# plain-HTTP request is redirected, and browsers are told to use nothing but HTTPS for a year (HSTS).
+BEHIND_TLS = env_bool("BEHIND_TLS", bool(TRUSTED_PROXIES)) and not DEBUG
+if BEHIND_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the orchestrator's probe, from inside, over plain HTTP
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = "same-origin"  # a page's address (an id, a search) never leaves for another site
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every page: scripts from this server only, and an inline script
+# only with the response's nonce (GraphiQL's start-up); no plugin, no framing, forms posted here only. Styles
+# may be inline (the admin's and the observatory's attributes). A page injected with a <script> runs nothing.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -482,7 +482,7 @@ def main():
     database_url = bench_database_url()
     hub_id, *_ = prepare(database_url, 0)
     forget_earlier_runs()
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40,
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "0123456789abcdef" * 3,
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
            "EMAIL_FILE_PATH": str(MAIL_DIR), "MEDIA_ROOT": tempfile.mkdtemp(prefix="bench-abuse-media-")}  # fmt: skip
     server = Server(PORT, env)

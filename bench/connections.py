@@ -82,7 +82,7 @@ def main():
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APP_NAME])
             return cursor.fetchone()[0]
 
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40,
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "0123456789abcdef" * 3,
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "PGAPPNAME": APP_NAME}  # fmt: skip
     print(f"{REQUESTS} requests at concurrency {CONCURRENCY}: {QUERY[:60]}…")
     print(f"{'servers':>7}  {'peak connections':>16}  {'errors':>6}  {'median':>8}  {'p99':>8}")

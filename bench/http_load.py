@@ -249,7 +249,7 @@ def main():
         "DATABASE_URL": database_url,
         "DEBUG": "0",
         "GRAPHIQL": "0",
-        "SECRET_KEY": "bench-" + "x" * 40,
+        "SECRET_KEY": "bench-" + "0123456789abcdef" * 3,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     print(

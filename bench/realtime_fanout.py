@@ -271,7 +271,7 @@ def main():
         args.rounds * len(args.subscribers) * len(args.processes),
     )
     redis_url = os.environ.get("REDIS_URL")
-    base_env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 40,
+    base_env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "0123456789abcdef" * 3,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 # Every client here comes from 127.0.0.1, standing for as many addresses as subscribers.
                 "WS_MAX_SOCKETS_PER_ADDRESS": "5000"}  # fmt: skip

@@ -47,6 +47,14 @@ class OfflinePage:
         self.base_url = base_url
         self.outside: list[str] = []
         self.page.route("**/*", self._only_local)
+        # What the Content-Security-Policy refused (an inline script without the nonce…): a page that works
+        # only without the policy fails its test, whatever the test looks at.
+        self.refused_by_policy: list[str] = []
+        self.page.on("console", self._policy_refusal)
+
+    def _policy_refusal(self, message):
+        if "Content Security Policy" in message.text:
+            self.refused_by_policy.append(f"{self.page.url}: {message.text}")
 
     def _only_local(self, route):
         if route.request.url.startswith(self.base_url):
@@ -75,5 +83,7 @@ def offline_page(chromium):
         return page
 
     yield open_page
+    refused = [line for page in pages for line in page.refused_by_policy]
     for page in pages:
         page.close()
+    assert refused == []

@@ -58,6 +58,12 @@ def test_the_observatory_page_in_a_browser(demo_server, offline_page, email, ter
     assert "Demande d'accompagnement n°" in signals and "MSP de Saint-Martin-sur-le-Pré" in signals
     browser.screenshot(screenshot)
     assert browser.outside == []  # nothing fetched from elsewhere: the page works offline
+    # Choosing a territory shows it at once (the page's script, allowed by the policy's nonce).
+    choice = page.locator("#territory-choice option").nth(1)
+    level, code = choice.get_attribute("data-level"), choice.get_attribute("value")
+    with page.expect_navigation():
+        page.select_option("#territory-choice", index=1)
+    assert f"level={level}" in page.url and f"code={code}" in page.url
     if territory == "Grand Est":  # an agent's own region only
         response = page.goto(f"{demo_server.url}/admin/observatoire/?level=REGION&code=04")
         assert response.status == 403 and "sa région" in page.inner_text("#content")

@@ -11,6 +11,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 
 from backend.core.schema_file import SCHEMA_FILE, printed_schema
 from backend.schema import schema
+from tests.daphne import PRODUCTION_SECRET_KEY
 
 
 def test_checked_in_schema_matches_the_live_schema():
@@ -148,7 +149,9 @@ def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
 
 
 def test_settings_from_the_environment():
-    result = _import_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org"})
+    result = _import_settings(
+        {"DEBUG": "0", "SECRET_KEY": PRODUCTION_SECRET_KEY, "ALLOWED_HOSTS": "example.org"}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["fr", "Europe/Paris", "True"]
 

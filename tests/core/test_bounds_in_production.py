@@ -13,6 +13,7 @@ from websockets.sync.client import connect
 
 from backend.accounts.services import issue_token
 from tests.conftest import PASSWORD, ROLES
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import PROTOCOL
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,7 +64,7 @@ def limits_of(errors):
 
 
 def test_searches_are_bounded_for_every_role_over_http_and_websocket(servers, territories, world):
-    server = servers(DEBUG="0", SECRET_KEY="p" * 50, ALLOWED_HOSTS="127.0.0.1")
+    server = servers(DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1")
     tokens = {role: issue_token(world.user(role)).token if world.user(role) else None for role in ROLES}
     flood = " ".join(["saint"] * 16_000)  # the red team's 32 KB of variables: 10.5 s each before
     for role, token in tokens.items():
@@ -94,7 +95,7 @@ def test_the_back_office_sign_in_is_throttled_through_real_daphne(servers, terri
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the server's
     admin = get_user_model().objects.create_superuser("admin.prod@test.invalid", PASSWORD)
-    server = servers(DEBUG="0", SECRET_KEY="p" * 50, ALLOWED_HOSTS="127.0.0.1")
+    server = servers(DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1")
     cookies = {}
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):

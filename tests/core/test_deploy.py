@@ -20,7 +20,7 @@ import psutil
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.daphne import free_port, server_env
+from tests.daphne import PRODUCTION_SECRET_KEY, free_port, server_env
 
 PROJECT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = PROJECT / "docker" / "entrypoint.sh"
@@ -52,7 +52,11 @@ def test_the_compose_file_is_valid_and_deploys_as_production_should(compose):
     refused = subprocess.run([*compose, "config", "-q"], cwd=PROJECT, env=env, capture_output=True, text=True)
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr  # no default secret in production
     result = subprocess.run(
-        [*compose, "config"], cwd=PROJECT, env={**env, "SECRET_KEY": "x" * 50}, capture_output=True, text=True
+        [*compose, "config"],
+        cwd=PROJECT,
+        env={**env, "SECRET_KEY": PRODUCTION_SECRET_KEY},
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     config = result.stdout
@@ -82,7 +86,7 @@ def test_the_image_runs_as_an_unprivileged_user_through_the_entry_point():
 
 
 def entrypoint_env(**extra) -> dict:
-    env = server_env(None, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", **extra)
+    env = server_env(None, DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1", **extra)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # python, daphne
     return env
 

@@ -15,6 +15,7 @@ from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorAttachment, AcceleratorRequest
 from mentoring.accelerator.services.attachments import link_token
 from tests.conftest import ROLES, make_ars_agent
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import gid, question
 
 pytestmark = pytest.mark.django_db
@@ -292,7 +293,7 @@ async def test_upload_and_download_through_real_servers_in_production_mode(serve
         redis_url,
         workers=2,
         DEBUG="0",
-        SECRET_KEY="x" * 50,
+        SECRET_KEY=PRODUCTION_SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         MEDIA_ROOT=str(tmp_path),
     )

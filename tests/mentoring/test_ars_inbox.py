@@ -9,6 +9,7 @@ from django.core import mail
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorMessage, State, Visibility
 from tests.conftest import ROLES, error_codes, make_ars_agent, make_practitioner, top_codes
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import ERRORS, at, deliver_queued_mail, gid, question, submit_at
 
 pytestmark = pytest.mark.django_db
@@ -280,7 +281,7 @@ async def test_the_inbox_is_live_through_real_servers_in_production_mode(servers
 
     request_id, (agent, other, staff, practitioner) = await sync_to_async(scene)()
     server = await sync_to_async(servers)(
-        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+        redis_url, workers=2, DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1"
     )
     listeners = [
         await subscribed(first_event(server.ws_url, INBOX_EVENTS, variables, token))

@@ -17,6 +17,7 @@ from network.models import HubStatus, Membership, MspStatus
 from observatory.models import SignalAction, SignalKind, SignalStatus, WeakSignal
 from observatory.services import weak_signals
 from tests.conftest import ROLES, error_codes, make_hub, make_msp, make_practitioner, top_codes
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import ERRORS, at, gid, submit_at
 
 pytestmark = pytest.mark.django_db
@@ -416,7 +417,7 @@ async def test_signal_events_reach_the_regions_ars_and_the_cnam_through_real_ser
 
     signal, (agent, other, staff, practitioner) = await sync_to_async(scene)()
     server = await sync_to_async(servers)(
-        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+        redis_url, workers=2, DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1"
     )
     grand_est = {"level": "REGION", "code": "44"}
     listeners = [

@@ -18,6 +18,7 @@ from asgiref.sync import sync_to_async
 from gql.transport.exceptions import TransportQueryError
 
 from network.models import HubStatus
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import APPLY, HUB_UPDATED_WITH_MSP, first_event, subscribed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,7 +204,7 @@ async def test_signed_in_roles_share_slot_events_through_real_servers_in_product
 
     hub_id, slot_id, tokens, booker = await sync_to_async(scene)()
     server = await sync_to_async(servers)(
-        redis_url, workers=2, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1"
+        redis_url, workers=2, DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1"
     )
     query = "subscription($id: ID!) { slotUpdated(hubId: $id) { id seatsLeft } }"
     tasks = [

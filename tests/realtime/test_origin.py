@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from backend.realtime.consumer import origin_allowed
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import PROTOCOL
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ async def test_a_page_of_another_port_cannot_use_an_administrators_session_throu
 ):
     """DEBUG=0, a real Daphne: the handshake with the administrator's session cookie is refused from
     http://127.0.0.1:9999 and accepted from the server's own origin."""
-    settings.SECRET_KEY = "s" * 50  # the server's: the session's hash is checked with it
+    settings.SECRET_KEY = PRODUCTION_SECRET_KEY  # the server's: the session's hash is checked with it
 
     def signed_in_cookie():
         admin = get_user_model().objects.create_superuser("admin.origin@test.invalid", "x" * 12)
@@ -64,7 +65,9 @@ async def test_a_page_of_another_port_cannot_use_an_administrators_session_throu
         return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     cookie = await sync_to_async(signed_in_cookie)()
-    server = await sync_to_async(servers)(DEBUG="0", SECRET_KEY="s" * 50, ALLOWED_HOSTS="127.0.0.1")
+    server = await sync_to_async(servers)(
+        DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1"
+    )
 
     async def handshake(origin):
         return websockets.connect(
