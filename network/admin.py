@@ -4,7 +4,7 @@ from django.db import transaction
 
 from . import models
 from .permissions import NetworkPermission
-from .services import hubs
+from .services import hubs, identity
 from .services.composition import composition_of
 
 
@@ -45,12 +45,41 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(models.Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "profession", "rpps", "commune", "practice_mode", "user"]
-    list_filter = ["practice_mode", "profession", "commune__department__region"]
+    list_display = [
+        "last_name",
+        "first_name",
+        "profession",
+        "rpps",
+        "rpps_verified_at",
+        "commune",
+        "practice_mode",
+        "user",
+    ]
+    list_filter = ["practice_mode", "rpps_verified_via", "profession", "commune__department__region"]
     search_fields = ["last_name", "first_name", "rpps", "email", "commune__name"]
     list_select_related = ["profession", "commune", "user"]
     autocomplete_fields = ["commune", "user"]
+    # Through the identity service only (who and when recorded), never typed in.
+    readonly_fields = ["rpps_verified_at", "rpps_verified_by", "rpps_verified_via"]
     inlines = [MembershipInline]
+    actions = ["verify_rpps"]
+
+    @admin.action(
+        description="Vérifier l'identité (RPPS) des professionnels sélectionnés", permissions=["verify"]
+    )
+    def verify_rpps(self, request, queryset):
+        done = 0
+        for practitioner in queryset:
+            try:
+                identity.verify_rpps(practitioner, request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{practitioner} : {' '.join(exc.messages)}", messages.WARNING)
+        if done:
+            self.message_user(request, f"{done} identité(s) vérifiée(s).", messages.SUCCESS)
+
+    def has_verify_permission(self, request):
+        return request.user.has_perm(NetworkPermission.VERIFY_MSP)
 
 
 class MspSiteInline(admin.TabularInline):

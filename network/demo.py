@@ -20,6 +20,7 @@ from .models import (
     Commune,
     HubDesignation,
     HubStatus,
+    IdentityProof,
     Membership,
     MembershipRole,
     Msp,
@@ -82,6 +83,9 @@ class DemoBuilder:
                 "commune_id": person.commune,
                 "practice_mode": person.mode,
                 "email": email,
+                # The demo's people stand for known professionals: identity checked by the Cnam.
+                "rpps_verified_at": timezone.now(),
+                "rpps_verified_via": IdentityProof.CNAM,
             },
         )
         if person.login:
@@ -400,6 +404,8 @@ def load_demo() -> list[tuple[str, str]]:
             "rpps": None,
             "commune_id": "89387",
             "practice_mode": PracticeMode.MSP_MEMBER,
+            "rpps_verified_at": timezone.now(),
+            "rpps_verified_via": IdentityProof.CNAM,
         },
     )
     Membership.objects.get_or_create(

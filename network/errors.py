@@ -30,4 +30,5 @@ class NetworkErrorCode(models.TextChoices):
     TOO_MANY_PENDING_INVITATIONS = "TOO_MANY_PENDING_INVITATIONS", "Trop d'invitations sans réponse"
     TOO_MANY_INVITATIONS = "TOO_MANY_INVITATIONS", "Trop d'invitations envoyées en 24 heures"
     INVALID_TOKEN = "INVALID_TOKEN", "Code de confirmation inconnu ou expiré"
-    ALREADY_VERIFIED = "ALREADY_VERIFIED", "MSP déjà confirmée"
+    ALREADY_VERIFIED = "ALREADY_VERIFIED", "Déjà confirmé (une MSP, l'identité d'un professionnel)"
+    RPPS_NOT_VERIFIED = "RPPS_NOT_VERIFIED", "Identité (RPPS) pas encore vérifiée"

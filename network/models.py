@@ -174,6 +174,11 @@ class PracticeMode(models.TextChoices):
     HEALTH_CENTRE = "HEALTH_CENTRE", "Centre de santé"
 
 
+class IdentityProof(models.TextChoices):
+    CNAM = "CNAM", "Vérifiée par la Cnam"
+    PRO_SANTE_CONNECT = "PRO_SANTE_CONNECT", "Pro Santé Connect (e-CPS ou carte CPS)"
+
+
 class Practitioner(QuickLoad, models.Model):
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
@@ -199,6 +204,21 @@ class Practitioner(QuickLoad, models.Model):
         related_name="practitioner",
         verbose_name="compte",
     )
+    # An RPPS typed at sign-up is a claim; it is proved by Pro Santé Connect or checked by the Cnam (who and
+    # when recorded). Until then (services/identity.py): no invitation addressed to that RPPS can be accepted,
+    # no coordinator role in an MSP others have joined, no member's contact details.
+    rpps_verified_at = models.DateTimeField("identité vérifiée le", null=True, blank=True)
+    rpps_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="vérifiée par",
+    )
+    rpps_verified_via = models.CharField(
+        "vérifiée par le moyen", max_length=20, choices=IdentityProof.choices, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
     updated_at = models.DateTimeField(auto_now=True, verbose_name="modifié le")
 
@@ -209,6 +229,10 @@ class Practitioner(QuickLoad, models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def rpps_verified(self) -> bool:
+        return self.rpps_verified_at is not None
 
     @property
     def full_name(self) -> str:

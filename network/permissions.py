@@ -146,11 +146,14 @@ class Viewer:
     @property
     @_fact
     def verified_coordinated_msp_ids(self) -> frozenset[int]:
-        """The MSPs they coordinate that the Cnam has confirmed: only these open members' contact details."""
+        """The MSPs they coordinate that the Cnam has confirmed, if their own identity (RPPS) is proved: only
+        these open members' contact details (services/identity.py)."""
         if "_verified" not in self.__dict__:
             from .models import Msp
 
-            coordinated = self.coordinated_msp_ids
+            own = self.practitioner
+            proved = own is not None and own.rpps_verified_at is not None
+            coordinated = self.coordinated_msp_ids if proved else frozenset()
             self._verified = (
                 frozenset(
                     Msp.objects.filter(pk__in=coordinated, verified_at__isnull=False).values_list(

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from .identifiers import finess_with_key, rpps_with_key, siret_with_key
 from .models import (
@@ -126,6 +127,7 @@ def generate(
 
     # Most practitioners are members (8 to 12 per MSP); the rest practise alone nearby.
     practitioner_objects, member_of = [], []
+    verified_at = timezone.now()  # the scale's directory: known professionals
     for i in range(practitioners):
         in_msp = i < practitioners * 0.8
         msp_index = i % msps if in_msp else None
@@ -139,6 +141,7 @@ def generate(
                 commune_id=commune.code,
                 practice_mode=PracticeMode.MSP_MEMBER if in_msp else PracticeMode.ISOLATED,
                 email=f"pro{offset + i}@scale.invalid",
+                rpps_verified_at=verified_at,
             )
         )
         member_of.append(msp_index)

@@ -118,6 +118,8 @@ def make_practitioner(profession="10", commune="51504", user=False, mode=Practic
         commune_id=commune,
         practice_mode=mode,
         email=f"pro{n}@test.invalid",
+        # The directory's people are known: their identity is proved unless a test says otherwise.
+        rpps_verified_at=extra.pop("rpps_verified_at", timezone.now()),
         **extra,
     )
     if user:

@@ -63,7 +63,7 @@ class Permission(Enum):
     APPROVE_HUBS = ("network.approve_hub", "Cnam staff who designate hubs", "Réservé à l'équipe de la Cnam.")
     VERIFY_MSP = (
         "network.verify_msp",
-        "Cnam staff who confirm declared MSPs",
+        "Cnam staff who confirm declared MSPs and check practitioners' identity (RPPS)",
         "Réservé à l'équipe de la Cnam.",
     )
     VIEW_CONTACT_DETAILS = (

@@ -140,7 +140,8 @@ NetworkErrorCodeEnum = enum_from_choices(
         "TOO_MANY_PENDING_INVITATIONS": "The MSP has too many invitations without an answer.",
         "TOO_MANY_INVITATIONS": "The person inviting sent too many invitations in the last 24 hours.",
         "INVALID_TOKEN": "Unknown or expired confirmation code.",
-        "ALREADY_VERIFIED": "The MSP is already confirmed.",
+        "ALREADY_VERIFIED": "Already confirmed (the MSP, or the practitioner's identity).",
+        "RPPS_NOT_VERIFIED": "The account's RPPS is not verified yet (Pro Santé Connect, or the Cnam).",
     },
 )
 HubDecisionEnum = enum_from_choices(

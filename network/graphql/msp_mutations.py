@@ -11,7 +11,7 @@ from backend.core.permissions import Permission
 from .. import models
 from ..errors import NetworkErrorCode
 from ..permissions import NetworkPermission, viewer_for
-from ..services import directory, invitations
+from ..services import directory, identity, invitations
 from . import enums, types
 from .common import NetworkMutation, managed_msp
 from .inputs import CreateMspInput, UpdateMspInput
@@ -190,6 +190,24 @@ class VerifyMsp(NetworkMutation):
     def perform(cls, root, info, id):
         msp = get_object(id, models.Msp, "Msp", "id")
         return cls(msp=invitations.verify_msp(msp, info.context.user), errors=[])
+
+
+class VerifyPractitionerRpps(NetworkMutation):
+    """Record that a practitioner's identity (RPPS) was checked by the Cnam, by whom and when (Pro Santé Connect
+    proves it at sign-in otherwise)."""
+
+    class Meta:
+        permissions = [Permission.VERIFY_MSP]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the practitioner.")
+
+    practitioner = graphene.Field(types.Practitioner, description="The practitioner, identity verified.")
+
+    @classmethod
+    def perform(cls, root, info, id):
+        practitioner = get_object(id, models.Practitioner, "Practitioner", "id")
+        return cls(practitioner=identity.verify_rpps(practitioner, info.context.user), errors=[])
 
 
 class EndMspMembership(NetworkMutation):

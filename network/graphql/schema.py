@@ -18,6 +18,7 @@ class NetworkMutationFields(graphene.ObjectType):
     respond_to_msp_invitation = msp_mutations.RespondToMspInvitation.Field()
     cancel_msp_invitation = msp_mutations.CancelMspInvitation.Field()
     verify_msp = msp_mutations.VerifyMsp.Field()
+    verify_practitioner_rpps = msp_mutations.VerifyPractitionerRpps.Field()
     end_msp_membership = msp_mutations.EndMspMembership.Field()
     apply_for_hub = hub_mutations.ApplyForHub.Field()
     approve_hub = hub_mutations.ApproveHub.Field()

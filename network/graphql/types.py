@@ -39,6 +39,12 @@ class Practitioner(DjangoObjectType):
         "MSPs, Cnam staff or an admin."
     )
     email = graphene.String(description="Contact e-mail; same visibility as `rpps`.")
+    rpps_verified = graphene.Boolean(
+        required=True,
+        description="Whether the practitioner's identity (RPPS) is proved: by Pro Santé Connect, or checked by "
+        "the Cnam. A claim not yet proved opens no invitation addressed to that RPPS, no coordination of an MSP "
+        "others have joined and no member's contact details.",
+    )
     is_advanced_practice_nurse = graphene.Boolean(
         required=True,
         description="An advanced practice nurse (IPA): a nurse with an IPA mention as specialty.",
@@ -69,6 +75,7 @@ class Practitioner(DjangoObjectType):
             "email",
             "commune",
             "practice_mode",
+            "rpps_verified",
         )
         connection_class = CountableConnection
         description = "A health professional. E-mail and RPPS are shown only to those allowed to see them."

@@ -17,9 +17,10 @@ from backend.mail.services import may_send_unsolicited
 
 from .. import events, notifications
 from ..errors import NetworkErrorCode
-from ..models import InvitationStatus, Membership, Msp, MspInvitation, Practitioner
+from ..models import InvitationStatus, Membership, MembershipRole, Msp, MspInvitation, Practitioner
 from ..validators import validate_rpps
 from .directory import add_member
+from .identity import refuse_unverified
 
 MAX_PENDING_INVITATIONS = 100  # per MSP; the largest MSPs have a few dozen members
 # Per person inviting, in 24 hours, whatever became of them: invite-and-cancel loops e-mail nobody endlessly.
@@ -119,6 +120,14 @@ def respond(invitation: MspInvitation, practitioner: Practitioner, accept: bool)
             f"Cette invitation n'attend plus de réponse ({invitation.get_status_display().lower()}).",
             NetworkErrorCode.INVITATION_CLOSED,
         )
+    if accept and not practitioner.rpps_verified:
+        # An RPPS typed at sign-up is a claim: it opens neither an invitation addressed to that RPPS nor the
+        # coordination of an MSP others have joined (services/identity.py).
+        others = Membership.objects.current().filter(msp=invitation.msp).exclude(practitioner=practitioner)
+        if invitation.practitioner_id is None or (
+            invitation.role == MembershipRole.COORDINATOR and others.exists()
+        ):
+            refuse_unverified(practitioner)
     invitation.practitioner = practitioner
     invitation.responded_at = timezone.now()
     if accept:

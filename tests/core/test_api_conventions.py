@@ -56,7 +56,7 @@ def test_every_type_field_argument_and_enum_value_is_described():
 # French terms an English description may use: the domain's own words (DOMAIN.md) and examples of data.
 GLOSSARY = re.compile(
     r"«[^»]*»|\"[^\"]*\"|têtes? de pont|maisons? de santé pluriprofessionnelles?|projet de santé|"
-    r"auxiliaires? médica(l|ux)|Code de la santé publique|Médecin|Infirmier|Grand Est",
+    r"auxiliaires? médica(l|ux)|Code de la santé publique|Médecin|Infirmier|Grand Est|Pro Santé Connect",
     re.IGNORECASE,
 )
 FRENCH = re.compile(
