@@ -310,6 +310,14 @@ ACCELERATOR_TEAM_EMAIL = os.environ.get("ACCELERATOR_TEAM_EMAIL", "")
 ACCELERATOR_TEAM_LEAD_EMAIL = os.environ.get("ACCELERATOR_TEAM_LEAD_EMAIL", "")
 # Sent and dropped e-mails (bodies already emptied) are purged after this many days; failed ones stay.
 EMAIL_KEPT_DAYS = env_int("EMAIL_KEPT_DAYS", 30)
+# Pro Santé Connect (network/pro_sante_connect.py): the OpenID Connect provider of health professionals. Off, and
+# its routes answer 404, until PSC_ISSUER and PSC_CLIENT_ID are set.
+PRO_SANTE_CONNECT = {
+    "ISSUER": os.environ.get("PSC_ISSUER", ""),
+    "CLIENT_ID": os.environ.get("PSC_CLIENT_ID", ""),
+    "CLIENT_SECRET": os.environ.get("PSC_CLIENT_SECRET", ""),
+    "SCOPE": os.environ.get("PSC_SCOPE", "openid scope_all"),
+}
 # Where a sign-up's e-mail sends its code (the front end's confirmation page), if there is one.
 REGISTRATION_CONFIRM_URL = os.environ.get("REGISTRATION_CONFIRM_URL", "")
 

@@ -4,6 +4,7 @@ from django.urls import path
 from backend.accounts.forms import ThrottledAdminAuthenticationForm
 from backend.core.views import graphql_view, healthz, home
 from mentoring.views import accelerator_attachment, accelerator_export, calendar_feed
+from network import pro_sante_connect
 from observatory.views import export, observatory_page
 
 admin.site.site_header = "Tête de pont — administration"
@@ -24,4 +25,6 @@ urlpatterns = [
     path("exports/<str:kind>.csv", export, name="observatory-export"),
     path("accelerator/requests.csv", accelerator_export, name="accelerator-export"),
     path("accelerator/attachments/<str:token>", accelerator_attachment, name="accelerator-attachment"),
+    path("auth/pro-sante-connect/", pro_sante_connect.sign_in, name="psc-sign-in"),
+    path("auth/pro-sante-connect/callback", pro_sante_connect.callback, name="psc-callback"),
 ]

@@ -44,3 +44,15 @@ def send_invitation(email: str, msp_name: str) -> None:
         "coordonnées." + SIGNATURE,
         kind="msp.invitation",
     )
+
+
+def send_claim_dropped(email: str) -> None:
+    queue_email(
+        email,
+        "Votre numéro RPPS sur Tête de pont",
+        "Bonjour,\n\nLe titulaire du numéro RPPS que vous aviez indiqué à votre inscription s'est identifié avec "
+        "Pro Santé Connect (e-CPS ou carte CPS). Ce numéro n'est donc plus rattaché à votre compte. S'il s'agit "
+        "de votre numéro, connectez-vous avec Pro Santé Connect ; sinon, écrivez à l'équipe de la Cnam."
+        + SIGNATURE,
+        kind="identity.claim_dropped",
+    )

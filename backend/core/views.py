@@ -208,4 +208,12 @@ def home(request):
     """`/`: where to go from here, in French (GraphiQL when it is on, the admin, the health check)."""
     from django.shortcuts import render
 
-    return render(request, "home.html", {"graphiql": settings.GRAPHIQL})
+    psc = getattr(settings, "PRO_SANTE_CONNECT", {})
+    return render(
+        request,
+        "home.html",
+        {
+            "graphiql": settings.GRAPHIQL,
+            "pro_sante_connect": bool(psc.get("ISSUER") and psc.get("CLIENT_ID")),
+        },
+    )

@@ -7,10 +7,14 @@ coordinator invitation addressed to that RPPS and read 25 members' e-mails):
 - see any member's contact details (permissions.Viewer.verified_coordinated_msp_ids).
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.models import normalize_email
+
+from .. import notifications
 from ..errors import NetworkErrorCode
 from ..models import IdentityProof, Practitioner
 
@@ -43,3 +47,76 @@ def verify_rpps(practitioner: Practitioner, user, via: str = IdentityProof.CNAM)
         update_fields=["rpps_verified_at", "rpps_verified_by", "rpps_verified_via", "updated_at"]
     )
     return practitioner
+
+
+def rpps_of(claims: dict) -> str | None:
+    """The RPPS in Pro Santé Connect's claims: `SubjectNameID` is the national identifier, « 8 » followed by the
+    RPPS (11 digits)."""
+    national = str(claims.get("SubjectNameID") or claims.get("preferred_username") or "").strip()
+    if len(national) == 12 and national.startswith("8") and national.isdigit():
+        return national[1:]
+    return national if len(national) == 11 and national.isdigit() else None
+
+
+@transaction.atomic
+def sign_in_with_pro_sante_connect(claims: dict, current_user=None):
+    """The account a Pro Santé Connect sign-in opens, its practitioner's RPPS marked verified.
+
+    The practitioner is the one with the RPPS the provider vouches for. If it has an account that is the same
+    person (signed in now, or the same address), that account is used; if another account only claimed that
+    RPPS without proof, the proved holder wins: the claim is dropped and its owner told by e-mail, and the
+    holder gets an account of their own (the provider's address)."""
+    rpps = rpps_of(claims)
+    if rpps is None:
+        raise ValidationError(
+            "Pro Santé Connect n'a pas transmis de numéro RPPS.", code=NetworkErrorCode.INVALID_RPPS
+        )
+    practitioner = (
+        Practitioner.objects.select_for_update(of=("self",)).select_related("user").filter(rpps=rpps).first()
+    )
+    if practitioner is None:
+        raise ValidationError(
+            "Aucun professionnel n'est inscrit sur Tête de pont avec ce numéro RPPS : inscrivez-vous, puis "
+            "connectez-vous avec Pro Santé Connect.",
+            code=NetworkErrorCode.NOT_FOUND,
+        )
+    email = normalize_email(claims.get("email") or "")
+    account = practitioner.user
+    signed_in = current_user is not None and getattr(current_user, "is_authenticated", False)
+    same_person = account is not None and (
+        (signed_in and current_user.pk == account.pk) or (email and account.email == email)
+    )
+    if account is not None and not practitioner.rpps_verified and not same_person:
+        notifications.send_claim_dropped(account.email)  # the earlier claim, unproved, gives way
+        practitioner.user, account = None, None
+    if account is None:
+        account = _account_for(email, practitioner)
+        practitioner.user = account
+    if not practitioner.rpps_verified:
+        practitioner.rpps_verified_at = timezone.now()
+        practitioner.rpps_verified_via = IdentityProof.PRO_SANTE_CONNECT
+        practitioner.rpps_verified_by = None
+    practitioner.save()
+    return account
+
+
+def _account_for(email: str, practitioner: Practitioner):
+    """The account of the address the provider gave, made if need be (no password: Pro Santé Connect signs in)."""
+    User = get_user_model()
+    if not email:
+        raise ValidationError(
+            "Pro Santé Connect n'a pas transmis d'adresse e-mail : renseignez-la dans votre compte Pro Santé "
+            "Connect, puis réessayez.",
+            code=NetworkErrorCode.INVALID,
+        )
+    account = User.objects.filter(email=email).first()
+    if account is not None and Practitioner.objects.filter(user=account).exclude(pk=practitioner.pk).exists():
+        raise ValidationError(
+            "Cette adresse e-mail est celle d'un autre professionnel sur Tête de pont : écrivez à l'équipe de la Cnam.",
+            code=NetworkErrorCode.EMAIL_TAKEN,
+        )
+    if account is None:
+        account = User.objects.create_user(
+            email=email, password=None, first_name=practitioner.first_name, last_name=practitioner.last_name
+        )
+    return account
