@@ -186,8 +186,10 @@ class Practitioner(QuickLoad, models.Model):
         Profession, on_delete=models.PROTECT, related_name="practitioners", verbose_name="profession"
     )
     specialty = models.CharField("spécialité", max_length=100, blank=True)
+    # Unique among proved identities only: a sign-up's RPPS is a claim, and the holder may sign up after a stranger
+    # claimed it; the proof (services/identity.py) keeps one and drops the others.
     rpps = models.CharField(
-        "RPPS", max_length=11, unique=True, null=True, blank=True, validators=[validate_rpps],
+        "RPPS", max_length=11, db_index=True, null=True, blank=True, validators=[validate_rpps],
         help_text="Obligatoire pour les professions de santé ; vide pour les coordinateurs non cliniciens, "
         "assistants médicaux, personnels administratifs et partenaires qui n'en ont pas.",
     )  # fmt: skip
@@ -226,6 +228,13 @@ class Practitioner(QuickLoad, models.Model):
         verbose_name = "professionnel de santé"
         verbose_name_plural = "professionnels de santé"
         ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rpps"],
+                condition=Q(rpps_verified_at__isnull=False),
+                name="practitioner_proved_rpps_unique",
+            )
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"

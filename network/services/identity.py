@@ -40,13 +40,31 @@ def verify_rpps(practitioner: Practitioner, user, via: str = IdentityProof.CNAM)
         raise ValidationError(
             "L'identité de ce professionnel est déjà vérifiée.", code=NetworkErrorCode.ALREADY_VERIFIED
         )
+    _prove(practitioner, user, via)
+    return practitioner
+
+
+def _prove(practitioner: Practitioner, user, via: str) -> None:
+    """Mark the identity proved and drop every other claim on the same RPPS, each claimant told by e-mail."""
+    if practitioner.rpps:
+        others = (
+            Practitioner.objects.select_for_update(of=("self",))
+            .filter(rpps=practitioner.rpps)
+            .exclude(pk=practitioner.pk)
+        )
+        if others.filter(rpps_verified_at__isnull=False).exists():
+            raise ValidationError(
+                "Ce numéro RPPS est déjà celui d'un autre professionnel vérifié : écrivez à l'équipe de la Cnam.",
+                code=NetworkErrorCode.RPPS_ALREADY_REGISTERED,
+            )
+        for claim in others.select_related("user"):
+            if claim.user_id is not None:
+                notifications.send_claim_dropped(claim.user.email)
+        others.update(rpps=None, updated_at=timezone.now())
     practitioner.rpps_verified_at = timezone.now()
     practitioner.rpps_verified_by = user
     practitioner.rpps_verified_via = via
-    practitioner.save(
-        update_fields=["rpps_verified_at", "rpps_verified_by", "rpps_verified_via", "updated_at"]
-    )
-    return practitioner
+    practitioner.save()
 
 
 def rpps_of(claims: dict) -> str | None:
@@ -71,8 +89,21 @@ def sign_in_with_pro_sante_connect(claims: dict, current_user=None):
         raise ValidationError(
             "Pro Santé Connect n'a pas transmis de numéro RPPS.", code=NetworkErrorCode.INVALID_RPPS
         )
-    practitioner = (
-        Practitioner.objects.select_for_update(of=("self",)).select_related("user").filter(rpps=rpps).first()
+    email = normalize_email(claims.get("email") or "")
+    signed_in = current_user is not None and getattr(current_user, "is_authenticated", False)
+
+    def is_theirs(candidate) -> bool:  # the account signed in now, or the one of the provider's address
+        account = candidate.user
+        return account is not None and (
+            (signed_in and current_user.pk == account.pk) or account.email == email
+        )
+
+    claims_on_rpps = (
+        Practitioner.objects.select_for_update(of=("self",)).select_related("user").filter(rpps=rpps)
+    )
+    # The proved holder; else the claim of the person signing in; else the oldest record.
+    practitioner = min(
+        claims_on_rpps, key=lambda c: (not c.rpps_verified, not is_theirs(c), c.created_at), default=None
     )
     if practitioner is None:
         raise ValidationError(
@@ -80,23 +111,16 @@ def sign_in_with_pro_sante_connect(claims: dict, current_user=None):
             "connectez-vous avec Pro Santé Connect.",
             code=NetworkErrorCode.NOT_FOUND,
         )
-    email = normalize_email(claims.get("email") or "")
     account = practitioner.user
-    signed_in = current_user is not None and getattr(current_user, "is_authenticated", False)
-    same_person = account is not None and (
-        (signed_in and current_user.pk == account.pk) or (email and account.email == email)
-    )
-    if account is not None and not practitioner.rpps_verified and not same_person:
-        notifications.send_claim_dropped(account.email)  # the earlier claim, unproved, gives way
-        practitioner.user, account = None, None
+    if account is not None and not practitioner.rpps_verified and not is_theirs(practitioner):
+        notifications.send_claim_dropped(account.email)  # another person's unproved claim gives way
+        account = None
     if account is None:
-        account = _account_for(email, practitioner)
-        practitioner.user = account
-    if not practitioner.rpps_verified:
-        practitioner.rpps_verified_at = timezone.now()
-        practitioner.rpps_verified_via = IdentityProof.PRO_SANTE_CONNECT
-        practitioner.rpps_verified_by = None
-    practitioner.save()
+        practitioner.user = account = _account_for(email, practitioner)
+    if practitioner.rpps_verified:
+        practitioner.save()
+    else:
+        _prove(practitioner, None, IdentityProof.PRO_SANTE_CONNECT)  # and the other claims on the RPPS drop
     return account
 
 

@@ -89,7 +89,9 @@ def invite_member(
     own = getattr(invited_by, "practitioner", None) if invited_by is not None else None
     if own is not None and (own == practitioner or (practitioner is None and own.rpps == rpps)):
         return respond(invitation, own, accept=True)
-    recipient = practitioner or Practitioner.objects.filter(rpps=rpps).first()
+    # By RPPS, only its proved holder is e-mailed: a claim on it learns nothing of the MSP (it sees the invitation
+    # on the platform, and cannot accept it unproved).
+    recipient = practitioner or Practitioner.objects.filter(rpps=rpps, rpps_verified_at__isnull=False).first()
     if recipient is not None and recipient.email and may_send_unsolicited(recipient.email):
         # Past 3 such e-mails a day to the address, the invitation waits on the platform without one.
         notifications.send_invitation(recipient.email, msp.name)

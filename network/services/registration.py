@@ -154,7 +154,9 @@ def confirm_registration(code: str) -> Practitioner:
                 )
             }
         )
-    if data.rpps and Practitioner.objects.filter(rpps=data.rpps).exists():
+    # A proved holder of the RPPS refuses the sign-up; an unproved claim does not (the holder may come after a
+    # stranger): the proof, later, keeps one and drops the others (services/identity.py).
+    if data.rpps and Practitioner.objects.filter(rpps=data.rpps, rpps_verified_at__isnull=False).exists():
         raise ValidationError(
             {
                 "rpps": ValidationError(

@@ -28,8 +28,9 @@ VERIFY = f"""mutation($id: ID!) {{ verifyPractitionerRpps(id: $id) {{ practition
 REGISTER = f"""mutation($input: RegisterPractitionerInput!) {{ registerPractitioner(input: $input) {{ accepted {ERRORS} }} }}"""
 
 
-def sign_up_with(gql, rpps, email="usurpateur@example.fr"):
-    """The stranger's sign-up: a colleague's RPPS, their own mailbox, confirmed; a token back."""
+def sign_up_with(gql, rpps, email="usurpateur@example.fr", only=False):
+    """A sign-up with this RPPS and this mailbox, confirmed; the practitioner it made (`only`: the one of that
+    address, when the RPPS has other claims)."""
     mail.outbox.clear()
     data = {"email": email, "password": "Argonne-2026-soins", "firstName": "Paul", "lastName": "Usurpe",
             "professionCode": "10", "rpps": rpps, "communeCode": "51272", "practiceMode": "ISOLATED"}  # fmt: skip
@@ -37,7 +38,11 @@ def sign_up_with(gql, rpps, email="usurpateur@example.fr"):
     deliver_queued_mail()
     confirmed = gql.execute(CONFIRM, {"code": code_in(mail.outbox[-1])})
     assert confirmed["data"]["confirmRegistration"]["errors"] == []
-    return Practitioner.objects.get(rpps=rpps)
+    return (
+        Practitioner.objects.get(rpps=rpps, user__email=email)
+        if only
+        else Practitioner.objects.get(rpps=rpps)
+    )
 
 
 def test_a_stranger_with_a_colleague_s_rpps_cannot_take_the_coordinator_invitation(gql, world):

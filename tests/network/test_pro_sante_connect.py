@@ -129,3 +129,41 @@ def test_an_rpps_nobody_registered_is_told_to_sign_up_first(provider):
     client = Client()
     answer = client.get(to_provider_and_back(client))
     assert answer.status_code == 403 and "inscrivez-vous" in answer.content.decode()
+
+
+def test_the_holder_may_sign_up_after_a_stranger_and_the_proof_keeps_theirs(provider, gql, world):
+    """Before (issue 24): the stranger's sign-up took the RPPS, and the real holder got RPPS_ALREADY_REGISTERED."""
+    from network.identifiers import rpps_with_key
+    from tests.network.test_identity import sign_up_with
+
+    rpps = rpps_with_key(1_777_000_077)
+    stranger = sign_up_with(gql, rpps, "usurpateur@example.fr")
+    holder = Practitioner.objects.get(pk=sign_up_with(gql, rpps, "vraie.titulaire@example.fr", only=True).pk)
+    assert {stranger.pk, holder.pk} == set(
+        Practitioner.objects.filter(rpps=rpps).values_list("pk", flat=True)
+    )
+    provider.person = {"SubjectNameID": "8" + rpps, "email": "vraie.titulaire@example.fr"}
+    client = Client()
+    assert client.get(to_provider_and_back(client)).status_code == 302
+    holder.refresh_from_db()
+    stranger.refresh_from_db()
+    assert client.session["_auth_user_id"] == str(holder.user_id)
+    assert holder.rpps == rpps and holder.rpps_verified
+    assert stranger.rpps is None  # the claim is dropped…
+    deliver_queued_mail()
+    assert any(
+        m.to == ["usurpateur@example.fr"] and "RPPS" in m.subject for m in mail.outbox
+    )  # …and its owner told
+
+
+def test_the_cnam_s_check_keeps_one_claim_and_drops_the_others(gql, world):
+    from network.identifiers import rpps_with_key
+    from network.services import identity
+    from tests.network.test_identity import sign_up_with
+
+    rpps = rpps_with_key(1_777_000_078)
+    first = sign_up_with(gql, rpps, "premier@example.fr")
+    second = Practitioner.objects.get(pk=sign_up_with(gql, rpps, "second@example.fr", only=True).pk)
+    identity.verify_rpps(second, world.user("cnam_staff"))
+    first.refresh_from_db()
+    assert first.rpps is None and Practitioner.objects.get(rpps=rpps) == second
