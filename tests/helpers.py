@@ -70,6 +70,16 @@ def run_worker(periodic: bool = False) -> None:
 
 
 ERRORS = "errors { field code message }"
+# Every field that takes a search, each with its text as a variable (the search rule: backend/core/input_rules.py).
+SEARCHES = {
+    "msps": "query($s: String) { msps(first: 1, filter: {search: $s}) { totalCount } }",
+    "hubs": "query($s: String) { hubs(first: 1, filter: {search: $s}) { totalCount } }",
+    "practitioners": "query($s: String) { practitioners(first: 1, filter: {search: $s}) { totalCount } }",
+    "communes": "query($s: String!) { communes(search: $s, first: 1) { totalCount } }",
+    "acceleratorRequests": (
+        "query($s: String) { acceleratorRequests(first: 1, filter: {search: $s}) { totalCount } }"
+    ),
+}
 
 
 def gid(obj):

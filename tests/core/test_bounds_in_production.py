@@ -14,19 +14,9 @@ from websockets.sync.client import connect
 from backend.accounts.services import issue_token
 from tests.conftest import PASSWORD, ROLES
 from tests.daphne import PRODUCTION_SECRET_KEY
-from tests.helpers import PROTOCOL
+from tests.helpers import PROTOCOL, SEARCHES
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SEARCHES = {
-    "msps": "query($s: String) { msps(first: 1, filter: {search: $s}) { totalCount } }",
-    "hubs": "query($s: String) { hubs(first: 1, filter: {search: $s}) { totalCount } }",
-    "practitioners": "query($s: String) { practitioners(first: 1, filter: {search: $s}) { totalCount } }",
-    "communes": "query($s: String!) { communes(search: $s, first: 1) { totalCount } }",
-    "acceleratorRequests": (
-        "query($s: String) { acceleratorRequests(first: 1, filter: {search: $s}) { totalCount } }"
-    ),
-}
 
 
 def post(server, query, variables, token=None):

@@ -17,18 +17,9 @@ from graphql import (
 from backend.core.input_rules import text_limit
 from backend.schema import schema
 from tests.conftest import top_codes
+from tests.helpers import SEARCHES
 
 pytestmark = pytest.mark.django_db
-
-SEARCHES = {
-    "msps": "query($s: String) { msps(first: 1, filter: {search: $s}) { totalCount } }",
-    "hubs": "query($s: String) { hubs(first: 1, filter: {search: $s}) { totalCount } }",
-    "practitioners": "query($s: String) { practitioners(first: 1, filter: {search: $s}) { totalCount } }",
-    "communes": "query($s: String!) { communes(search: $s, first: 1) { totalCount } }",
-    "acceleratorRequests": (
-        "query($s: String) { acceleratorRequests(first: 1, filter: {search: $s}) { totalCount } }"
-    ),
-}
 
 
 @pytest.mark.parametrize("field", SEARCHES)
