@@ -19,14 +19,18 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from backend.core.execution import stop_all  # noqa: E402
+from backend.core.rate_limit import RateLimited  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        # Session and user in the scope; the consumer decides whether the session may count.
-        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
-    }
+# Every request counted against its address first (backend/core/rate_limit.py).
+application = RateLimited(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            # Session and user in the scope; the consumer decides whether the session may count.
+            "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )
 
 # A server holding thousands of sockets keeps millions of objects alive; with the default

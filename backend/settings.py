@@ -236,6 +236,14 @@ else:
     }
 
 
+# Requests per client address, before anything else runs (backend/core/rate_limit.py): a burst, then a
+# sustained rate; "off" turns it off. Counted in each process unless the storage is shared (async+redis://…).
+RATE_LIMIT = {
+    "RATES": os.environ.get("RATE_LIMITS", "10/second;300/minute"),
+    "STORAGE": os.environ.get("RATE_LIMIT_STORAGE", "async+memory://"),
+    "HOLD": float(os.environ.get("RATE_LIMIT_HOLD", 1)),  # seconds a refusal waits before it is sent
+}
+
 # What one GraphQL document may ask for, over HTTP and WebSocket alike (backend/core/limits.py).
 GRAPHQL_LIMITS = {
     "MAX_DOCUMENT_BYTES": env_int("GRAPHQL_MAX_DOCUMENT_BYTES", 32_768),

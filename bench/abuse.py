@@ -1,15 +1,26 @@
 """The security review's abuse cases, replayed against a real Daphne started as production runs it.
 
 DEBUG=0, its own database (DATABASE_URL name + "_bench") with the demo data, Redis when REDIS_URL is
-set. For each case it prints whether it was refused, how long the answer took, the latency of an
-ordinary client meanwhile (an HTTP query every 50 ms: median and worst), and at the end the server's
-peak memory (VmHWM). Loopback only; every loop is bounded in count and time.
+set. For each case it prints whether it was refused, how long the answer took, the latency of
+ordinary clients meanwhile (an HTTP query every 50 ms, each from one of 50 addresses in turn: median
+and p99), and how much the server's peak memory (VmHWM) grew. Loopback only; every loop is bounded in
+count and time.
 
-    python bench/abuse.py
+Requests are counted per address (backend/core/rate_limit.py, the default rates): loopback has the
+whole of 127.0.0.0/8, so each case sends from an address of its own (the search floods' 8 clients from
+8), as separate machines would. A case waits as long as a 429's Retry-After says (an attacker pacing
+itself), except the floods, which loop regardless.
+
+    python bench/abuse.py [word ...]   # only the cases whose name holds one of the words
 """
 
 import asyncio
+import collections
+import functools
+import http.client
+import itertools
 import json
+import multiprocessing
 import os
 import re
 import statistics
@@ -55,7 +66,35 @@ FRAGMENTS = (
 INTROSPECTION = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
 
 
-def post(query, variables=None, token=None, timeout=60):
+SOURCE = threading.local()  # the address a thread sends from, when not the case's
+CASE_SOURCE = ["127.0.1.1"]  # the running case's address (case() gives each its own)
+CASE_NUMBER = itertools.count(1)
+
+
+def source_address() -> str:
+    return getattr(SOURCE, "address", None) or CASE_SOURCE[0]
+
+
+class SourceBound(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(
+            functools.partial(http.client.HTTPConnection, source_address=(source_address(), 0)), req
+        )
+
+
+OPENER = urllib.request.build_opener(SourceBound)
+
+
+def post(query, variables=None, token=None, timeout=60, patient=True):
+    """POSTs a GraphQL request; a 429 is waited out and sent again unless not `patient`."""
+    while True:
+        status, body, wait = _post(query, variables, token, timeout)
+        if status != 429 or not patient:
+            return status, body
+        time.sleep(wait)
+
+
+def _post(query, variables, token, timeout):
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -65,14 +104,15 @@ def post(query, variables=None, token=None, timeout=60):
         headers=headers,
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read())
+        with OPENER.open(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read()), 0
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+        return error.code, json.loads(error.read() or b"{}"), int(error.headers.get("Retry-After") or 0)
 
 
 class Probe:
-    """An ordinary client: `{ regions { code } }` every 50 ms; latencies recorded while a case runs."""
+    """Ordinary clients: `{ regions { code } }` every 50 ms, from 50 addresses in turn (each one request
+    every 2.5 s); latencies recorded while a case runs."""
 
     def __init__(self):
         self.samples: list[float] = []
@@ -80,10 +120,12 @@ class Probe:
         self.thread = threading.Thread(target=self.loop, daemon=True)
 
     def loop(self):
+        addresses = itertools.cycle([f"127.0.3.{n}" for n in range(1, 51)])
         while not self.stop.is_set():
+            SOURCE.address = next(addresses)
             start = time.perf_counter()
             try:
-                post("{ regions { code } }", timeout=30)
+                post("{ regions { code } }", timeout=30, patient=False)
                 self.samples.append(time.perf_counter() - start)
             except OSError:
                 self.samples.append(30.0)
@@ -113,10 +155,14 @@ def codes(body):
 
 
 ROWS = []
+CHOSEN = sys.argv[1:]  # words: only the cases whose name holds one (all when none)
 SERVER_PID = None  # set by main: each case prints how much the server's peak memory grew during it
 
 
 def case(name, run):
+    if CHOSEN and not any(word in name for word in CHOSEN):
+        return
+    CASE_SOURCE[0] = f"127.0.1.{next(CASE_NUMBER)}"
     before = _peak_kb(SERVER_PID) if SERVER_PID else 0
     with Probe() as probe:
         start = time.perf_counter()
@@ -149,7 +195,11 @@ async def ws_open(url, init=None):
     import websockets
 
     ws = await websockets.connect(
-        url, subprotocols=["graphql-transport-ws"], open_timeout=10, ping_interval=None
+        url,
+        subprotocols=["graphql-transport-ws"],
+        open_timeout=10,
+        ping_interval=None,
+        local_addr=(source_address(), 0),
     )
     await ws.send(json.dumps({"type": "connection_init", "payload": init or {}}))
     reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -179,19 +229,25 @@ async def subscriptions_on_one_socket(hub_id, count=5000, distinct=False):
     return f"{count - refused} accepted, {refused} refused"
 
 
-async def sockets_from_one_client(count=2000):
+async def sockets_from_one_client(count=2000, at_once=200):
+    """`count` handshakes from one address, `at_once` in flight (a refusal beyond the address's rate is held
+    for a second before it is sent: in sequence, 2,000 would take minutes)."""
     import websockets
 
-    opened, refused, sockets = 0, 0, []
-    for _ in range(count):
-        try:
-            sockets.append(await ws_open(f"ws://127.0.0.1:{PORT}/graphql"))
-            opened += 1
-        except (RuntimeError, websockets.exceptions.WebSocketException, OSError, TimeoutError):
-            refused += 1
+    sockets, limit = [], asyncio.Semaphore(at_once)
+
+    async def attempt():
+        async with limit:
+            try:
+                sockets.append(await ws_open(f"ws://127.0.0.1:{PORT}/graphql"))
+                return True
+            except (RuntimeError, websockets.exceptions.WebSocketException, OSError, TimeoutError):
+                return False
+
+    opened = sum(await asyncio.gather(*(attempt() for _ in range(count))))
     for ws in sockets:
         await ws.close()
-    return f"{opened} accepted, {refused} refused"
+    return f"{opened} accepted, {count - opened} refused"
 
 
 async def oversized_message():
@@ -350,29 +406,39 @@ def peak_memory(pid: int) -> str:
 SEARCH = "query($s: String) { msps(first: 1, filter: {search: $s}) { totalCount } }"
 
 
-def search_flood(words: int, clients: int = 8, seconds: float = 3.0):
+def flood_client(text: str, number: int, seconds: float):
+    """One abusive client of search_flood, in a process of its own, from 127.0.2.<number>."""
+    SOURCE.address = f"127.0.2.{number}"
+    answers, durations, deadline = [], [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        start = time.perf_counter()
+        answers.append(post(SEARCH, {"s": text}, patient=False)[1])
+        durations.append(time.perf_counter() - start)
+    return answers, durations
+
+
+def search_flood(words: int, clients: int = 8, seconds: float = 10.0):
     """`clients` anonymous clients searching `words` words again and again for `seconds` (the red team: 16,000
     words took 10.5 s each, and 8 such clients made another client's `{ __typename }` wait 11 s). The answer
     column is the abusive requests' median; the ordinary client's latencies are measured meanwhile."""
 
-    def client(text):
-        answers, durations, deadline = [], [], time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            start = time.perf_counter()
-            answers.append(post(SEARCH, {"s": text})[1])
-            durations.append(time.perf_counter() - start)
-        return answers, durations
+    # One process per client, started before the case: in threads they would share this process's GIL
+    # with the ordinary clients' probe, whose latencies would then measure the bench, not the server.
+    pool = multiprocessing.get_context("spawn").Pool(clients)
+    pool.map(time.sleep, [0.5] * clients, chunksize=1)
 
     def run():
         text = " ".join(["saint"] * words)
-        with ThreadPoolExecutor(clients) as pool:
-            results = list(pool.map(lambda _: client(text), range(clients)))
+        with pool:
+            results = pool.starmap(
+                flood_client, [(text, n, seconds) for n in range(1, clients + 1)], chunksize=1
+            )
         answers = [a for answers, _ in results for a in answers]
         durations = [d for _, durations in results for d in durations]
-        found = {code for answer in answers for code in codes(answer)}
+        found = collections.Counter(code for answer in answers for code in codes(answer))
         refused = all(answer.get("data", {}).get("msps") is None for answer in answers)
         median = statistics.median(durations) * 1000
-        verdict = f"{len(answers)} refused ({', '.join(sorted(found))}), each {median:.0f} ms"
+        verdict = f"{len(answers)} refused ({', '.join(f'{n} {c}' for c, n in sorted(found.items()))}), each {median:.0f} ms"
         return verdict if refused else "ANSWERED"
 
     return run
@@ -432,8 +498,14 @@ def multipart(token: str, query: str, variables: dict, files: list[tuple[str, by
             "Authorization": f"Bearer {token}",
         },
     )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
+    while True:
+        try:
+            with OPENER.open(request, timeout=120) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                raise
+            time.sleep(int(error.headers.get("Retry-After") or 1))
 
 
 SUBMIT = """mutation($files: [Upload!]) { submitAcceleratorRequest(files: $files, input: {subject: "Statuts",

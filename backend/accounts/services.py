@@ -1,6 +1,5 @@
 """Authentication services: issue, resolve and revoke bearer tokens; throttle failed logins."""
 
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from backend.core.addresses import client_ip  # noqa: F401 (the login throttle's address; one rule for all doors)
 
 from .errors import AccountErrorCode
 from .models import AuthToken, FailedLogin, NotificationPreferences, User, hash_token, normalize_email
@@ -24,35 +25,6 @@ class IssuedToken:
     @property
     def expires_at(self) -> datetime:
         return self.record.expires_at
-
-
-def client_ip(meta) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind a trusted proxy the address it forwarded.
-
-    Only proxies listed in `TRUSTED_PROXIES` (addresses or networks) are believed: the address
-    taken is the right-most one of `X-Forwarded-For` that is not itself a trusted proxy, so a
-    client cannot choose its address by sending the header itself.
-    """
-    remote = (meta.get("REMOTE_ADDR") or "").strip() or None
-    trusted = [ipaddress.ip_network(p, strict=False) for p in getattr(settings, "TRUSTED_PROXIES", [])]
-
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in trusted)
-
-    if remote is None or not trusted or not is_trusted(remote):
-        return remote
-    forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    for address in reversed(forwarded):
-        if not is_trusted(address):
-            try:
-                return str(ipaddress.ip_address(address))
-            except ValueError:
-                return remote  # a malformed hop: fall back on the proxy itself
-    return remote
 
 
 def _address_wait(ip_address: str | None, now) -> int:

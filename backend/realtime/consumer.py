@@ -33,7 +33,8 @@ from graphql import (
 )
 from graphql.execution import create_source_event_stream
 
-from backend.accounts.services import client_ip, user_for_token
+from backend.accounts.services import user_for_token
+from backend.core.addresses import header, scope_client_ip
 from backend.core.errors import format_error
 from backend.core.execution import (
     BudgetedExecutionContext,
@@ -95,13 +96,6 @@ _SOCKETS_BY_USER: Counter = Counter()
 
 def _limit_error(message: str, limit: str, maximum: int) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "limit": limit, "maximum": maximum})
-
-
-def header(scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -192,15 +186,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.origin = header(self.scope, b"origin")
         self.counted_user: int | None = None
         # The client's address as the login throttle sees it (behind a trusted proxy, the forwarded one).
-        self.address = (
-            client_ip(
-                {
-                    "REMOTE_ADDR": (self.scope.get("client") or [None])[0] or "",
-                    "HTTP_X_FORWARDED_FOR": header(self.scope, b"x-forwarded-for") or "",
-                }
-            )
-            or ""
-        )
+        self.address = scope_client_ip(self.scope) or ""
         self.running = asyncio.Semaphore(realtime_setting("MAX_RUNNING_OPERATIONS_PER_SOCKET"))
         _SOCKETS_BY_ADDRESS[self.address] += 1
         self.counted_address = True

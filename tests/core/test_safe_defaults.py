@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,10 @@ def test_a_known_or_weak_key_is_refused_in_production(key):
 def test_development_is_asked_for_by_the_make_targets_and_the_test_run():
     makefile = (PROJECT / "Makefile").read_text()
     assert re.search(r"^export DEBUG \?= 1$", makefile, re.MULTILINE)
-    assert 'env = ["D:DEBUG=1"]' in (PROJECT / "pyproject.toml").read_text()
+    pytest_env = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"][
+        "env"
+    ]
+    assert "D:DEBUG=1" in pytest_env
 
 
 def compose_settings() -> dict:
