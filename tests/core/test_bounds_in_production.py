@@ -128,3 +128,36 @@ def test_the_back_office_sign_in_is_throttled_through_real_daphne(servers, terri
     FailedLogin.objects.filter(email=admin.email).delete()
     status, location, _ = sign_in(PASSWORD)
     assert (status, location) == (302, "/admin/")  # the form itself works once the count is cleared
+
+
+def test_a_requester_learns_nothing_of_others_questions_through_real_daphne(servers, territories, world):
+    """Two leaks of the table, over HTTP as the red team found them: a merge named the other requester's
+    question, and a requester could filter the queue on staff-only facts (tags, assignee, escalation)."""
+    from mentoring.accelerator import services
+    from tests.conftest import make_practitioner
+    from tests.helpers import gid, question
+
+    server = servers(DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1")
+    secret = services.submit(
+        make_practitioner(user=True), question(subject="Conflit avec mon associé sur la SISA")
+    )
+    mine = services.submit(world.user("practitioner").practitioner, question(subject="Statuts de la SISA"))
+    services.merge(mine, world.user("cnam_staff"), secret, "Même question")
+    token = issue_token(world.user("practitioner")).token
+    thread = post(
+        server,
+        "query($id: ID!) { node(id: $id) { ... on AcceleratorRequest { mergedInto { subject } messages { body } } } }",
+        {"id": gid(mine)},
+        token,
+    )
+    assert thread["data"]["node"]["mergedInto"] is None
+    assert "Conflit" not in json.dumps(thread, ensure_ascii=False)
+    assert any(f"#{secret.pk}" in m["body"] for m in thread["data"]["node"]["messages"])
+
+    queue = "query($f: AcceleratorFilter) { acceleratorRequests(first: 5, filter: $f) { totalCount } }"
+    for staff_only in ({"escalated": True}, {"unassigned": True}, {"tagIds": []}):
+        answer = post(server, queue, {"f": staff_only}, token)
+        assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"], staff_only
+        assert answer["errors"][0]["message"].startswith("Filtres réservés à l'équipe de l'accélérateur")
+    staff_token = issue_token(world.user("cnam_staff")).token
+    assert "errors" not in post(server, queue, {"f": {"escalated": True}}, staff_token)

