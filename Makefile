@@ -30,10 +30,11 @@ FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest tests/core/test_fuzz.py $(PYTEST_ARGS)
 
-## check: lint, format, migrations and schema drift (what CI checks beside the tests)
+## check: lint, format, layers (import-linter), migrations and schema drift (what CI checks beside the tests)
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py check_schema
 

@@ -2,7 +2,8 @@
 
 import graphene
 
-from backend.accounts.graphql.schema import AccountMutationFields, AccountQueryFields
+from backend.accounts.graphql.schema import AccountMutationFields, AccountQueryFields, UserFields
+from backend.core.graphql import assemble
 from backend.core.input_rules import apply_input_rules
 from mentoring.accelerator.graphql.schema import (
     AcceleratorMutationFields,
@@ -14,6 +15,7 @@ from mentoring.graphql.schema import (
     MentoringQueryFields,
     MentoringSubscriptionFields,
 )
+from network.graphql.account import NetworkUserFields
 from network.graphql.schema import NetworkMutationFields, NetworkQueryFields, NetworkSubscriptionFields
 from observatory.graphql.schema import (
     ObservatoryQueryFields,
@@ -21,6 +23,11 @@ from observatory.graphql.schema import (
     WeakSignalQueryFields,
     WeakSignalSubscriptionFields,
 )
+
+
+@assemble
+class User(NetworkUserFields, UserFields, graphene.ObjectType):  # the accounts' fields first
+    """The signed-in user and their roles."""
 
 
 class Query(

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "network",
     "mentoring",
     "observatory",
+    "backend.assembly",  # commands that need every domain: load_demo, check_schema
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,13 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 
+
+# Who is asking (backend/core/viewer.py): the domain whose roles the permission rules read, named here so
+# that the bottom floor builds a viewer without importing a domain.
+VIEWER = {
+    "FACTORY": "network.permissions.Viewer",  # Viewer(user, facts=None)
+    "FACTS": "network.permissions.viewer_facts",  # facts of many users at once, by user id
+}
 
 # Requests per client address, before anything else runs (backend/core/rate_limit.py): a burst, then a
 # sustained rate; "off" turns it off. Counted in each process unless the storage is shared (async+redis://…).

@@ -3,7 +3,8 @@ from django.urls import path
 
 from backend.accounts.forms import ThrottledAdminAuthenticationForm
 from backend.core.views import graphql_view, healthz, home
-from mentoring.views import accelerator_attachment, accelerator_export, calendar_feed
+from mentoring.accelerator.views import accelerator_attachment, accelerator_export
+from mentoring.views import calendar_feed
 from network import pro_sante_connect
 from observatory.views import export, observatory_page
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from backend.core.permissions import CNAM_STAFF_GROUP, Permission
+from backend.core.viewer import FactRecorder, _fact, viewer_for
 
 from .models import Membership, MembershipRole
 
@@ -34,56 +35,6 @@ CNAM_STAFF_BACK_OFFICE = [
     "view_hubopinion",
     "view_commune",
 ]
-
-
-class FactRecorder:
-    """Notes which facts about the viewer a resolution consulted, so its result can serve other viewers.
-
-    A live event is resolved once and the result reused for every subscriber whose viewer gives the same
-    answer to each fact noted (backend/realtime/sharing.py). Reading the viewer's identity (their user or
-    practitioner record) makes the result theirs alone, as does a read with a side effect (a staff read of
-    contact details, which is recorded per reader).
-    """
-
-    def __init__(self) -> None:
-        self.facts: dict[tuple, tuple] = {}  # (name, keys) -> (args, value)
-        self.personal = False
-        self.depth = 0
-
-    def note(self, name: str, args: tuple, value) -> None:
-        key = (name, tuple(getattr(a, "pk", a) for a in args))
-        self.facts.setdefault(key, (args, value))
-
-    def matches(self, viewer: "Viewer") -> bool:
-        """Whether `viewer` answers every noted fact as the recorded viewer did."""
-        if self.personal:
-            return False
-        for (name, _), (args, value) in self.facts.items():
-            attribute = getattr(type(viewer), name)
-            answer = attribute.fget(viewer) if isinstance(attribute, property) else attribute(viewer, *args)
-            if answer != value:
-                return False
-        return True
-
-
-def _fact(method):
-    """A fact about the viewer, noted by the recorder when one is attached (outermost calls only)."""
-
-    def recorded(self, *args):
-        recorder = self.recorder
-        if recorder is None or recorder.depth:
-            return method(self, *args)
-        recorder.depth += 1
-        try:
-            value = method(self, *args)
-        finally:
-            recorder.depth -= 1
-        recorder.note(method.__name__, args, value)
-        return value
-
-    recorded.__name__ = method.__name__
-    recorded.__doc__ = method.__doc__
-    return recorded
 
 
 class Viewer:
@@ -307,18 +258,6 @@ def viewer_facts(users) -> dict[int, ViewerFacts]:
             ars_region_code=ars_regions.get(user.pk),
         )
     return facts
-
-
-def viewer_for(request) -> Viewer:
-    """The request's Viewer, built once per request (or given with the context, for a live event)."""
-    fixed = getattr(request, "fixed_viewer", None)
-    if fixed is not None:
-        return fixed
-    viewer = getattr(request, "_network_viewer", None)
-    if viewer is None or viewer._user is not request.user:
-        viewer = Viewer(request.user)
-        request._network_viewer = viewer
-    return viewer
 
 
 def msps_in_region(region_code: str):

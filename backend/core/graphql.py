@@ -213,6 +213,22 @@ class BaseMutation(graphene.Mutation):
             )
 
 
+_ASSEMBLED: dict[str, type] = {}
+
+
+def assembled(name: str):
+    """A type that `backend/schema.py` assembles from the fields each floor contributes (the signed-in
+    `User`: its account from backend/accounts, its practitioner and MSPs from the network), referred to
+    before it exists: a field's type given as a function, called when the schema is built."""
+    return lambda: _ASSEMBLED[name]
+
+
+def assemble(object_type: type) -> type:
+    """Registers the assembled type under its GraphQL name (see `assembled`)."""
+    _ASSEMBLED[object_type._meta.name] = object_type
+    return object_type
+
+
 class Field(graphene.Field):
     """A root query or subscription field that declares who may call it (`permissions`, checked before its
     resolver runs, written into its description). A subscription field is given its `live` declaration

@@ -19,6 +19,8 @@ from enum import Enum
 
 from graphql import GraphQLError
 
+from .viewer import viewer_for
+
 # Cnam staff: the members of this group. Its rights are `CNAM_STAFF` below, given at `migrate` by each app
 # with the back-office read rights on its own models (`grant_cnam_staff`).
 CNAM_STAFF_GROUP = "Cnam"
@@ -162,8 +164,6 @@ class Refused(GraphQLError):
 
 def gate(info, permissions) -> None:
     """Let the caller through if they hold one of the permissions; otherwise raise `Refused`."""
-    from network.permissions import viewer_for
-
     viewer = viewer_for(info.context)
     if not any(permission.holds(viewer) for permission in permissions):
         raise Refused(permissions, viewer.is_authenticated)

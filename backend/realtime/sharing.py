@@ -28,6 +28,7 @@ from graphql import execute
 
 from backend.core.errors import format_error
 from backend.core.execution import BudgetedExecutionContext, OperationStopped
+from backend.core.viewer import FactRecorder, build_viewer, viewer_facts
 
 from .subscriptions import EventNotVisible, RealtimeContext
 
@@ -91,8 +92,6 @@ def resolve_batch(schema, document, variables, operation_name, event, principals
     `variants` holds (recorder, result) pairs of earlier resolutions of this event and document: it is
     read and extended, so a later batch of the same event starts from them.
     """
-    from network.permissions import FactRecorder, Viewer, viewer_facts
-
     users = users_for(principals)
     facts = viewer_facts([u for u in users.values() if u is not None and u.is_authenticated])
     results = {}
@@ -101,7 +100,7 @@ def resolve_batch(schema, document, variables, operation_name, event, principals
         if user is None:
             results[principal] = REVOKED
             continue
-        viewer = Viewer(user, facts.get(user.pk))
+        viewer = build_viewer(user, facts.get(user.pk))
         shared = next((result for recorder, result in variants if recorder.matches(viewer)), None)
         if shared is not None:
             results[principal] = shared

@@ -23,8 +23,8 @@ from django.utils.dateparse import parse_datetime
 
 from backend.accounts.models import wants
 from backend.mail import services as outbox
-from mentoring.accelerator.business_hours import DAY_SECONDS, ZONE, business_seconds, is_business_day
 from network.models import Membership, MembershipRole, OfferKind
+from network.services.business_hours import DAY_SECONDS, ZONE, business_seconds, is_business_day
 
 from .. import notifications
 from ..models import (

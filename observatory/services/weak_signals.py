@@ -32,7 +32,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from mentoring.accelerator.business_hours import DAY_SECONDS, ZONE, add_business_seconds
 from mentoring.accelerator.models import AcceleratorRequest, SlaStatus, State
 from mentoring.models import (
     Booking,
@@ -58,6 +57,7 @@ from network.models import (
     Profession,
     ProfessionCategory,
 )
+from network.services.business_hours import DAY_SECONDS, ZONE, add_business_seconds
 from network.services.composition import CompositionState, composition_of
 
 from .. import events

