@@ -52,32 +52,9 @@ def enum_from_choices(choices, name: str, description: str, values: dict[str, st
 # --- Top-level authorisation errors -----------------------------------------------------------
 
 
-class Unauthenticated(GraphQLError):
-    def __init__(self, message: str = "Authentification requise.") -> None:
-        super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
-
-
 class Forbidden(GraphQLError):
     def __init__(self, message: str = "Vous n'avez pas le droit d'effectuer cette action.") -> None:
         super().__init__(message, extensions={"code": "FORBIDDEN"})
-
-
-def current_user(info):
-    return getattr(info.context, "user", None)
-
-
-def require_authenticated(info):
-    user = current_user(info)
-    if user is None or not user.is_authenticated:
-        raise Unauthenticated()
-    return user
-
-
-def require_permission(info, permission: str):
-    user = require_authenticated(info)
-    if not user.has_perm(permission):
-        raise Forbidden()
-    return user
 
 
 # --- Mutation errors -----------------------------------------------------------------------

@@ -215,31 +215,6 @@ class Slot(DjangoObjectType):
     def resolve_cancel_reason(self, info):
         return self.cancel_reason or None
 
-    def resolve_turn_response(self, info):
-        return self.turn_response or None
-
-    def resolve_answer(self, info):
-        return self.answer or None
-
-    def resolve_attendance(self, info):
-        return self.attendance or None
-
-    def resolve_video_url(self, info):
-        offer = self.slot.offer
-        if not offer.video_url or self.status != models.BookingStatus.CONFIRMED:
-            return None
-        return offer.video_url  # the type shows a booking to its holder, the hub and Cnam staff only
-
-    def resolve_practitioner_no_shows(self, info):
-        known = getattr(self, "no_shows", None)
-        if known is not None:
-            return known  # counted by `Slot.bookings`, which only the hub and its staff read
-        if not reads_hub_details(viewer_for(info.context), self.slot.offer.hub.msp_id):
-            return None
-        return models.Booking.objects.filter(
-            practitioner_id=self.practitioner_id, attendance=models.Attendance.NO_SHOW
-        ).count()
-
     def resolve_agenda(self, info):
         return self.agenda or None
 

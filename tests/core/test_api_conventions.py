@@ -79,6 +79,29 @@ def all_descriptions():
             yield f"{name}.{value_name}", value.description
 
 
+OUR_PACKAGES = {"backend", "network", "mentoring", "observatory"}
+
+
+def test_no_resolver_without_its_field():
+    """A `resolve_x` on a type without a field `x` is never called: dead code that looks like a rule (five
+    such resolvers sat on `Slot`, copies of `Booking`'s)."""
+    dead = []
+    for graphql_type in schema.graphql_schema.type_map.values():
+        graphene_type = getattr(graphql_type, "graphene_type", None)
+        fields = getattr(getattr(graphene_type, "_meta", None), "fields", None)
+        if fields is None:
+            continue
+        for klass in graphene_type.__mro__:
+            if klass.__module__.split(".")[0] not in OUR_PACKAGES:
+                continue
+            dead += [
+                f"{klass.__module__}.{klass.__name__}.{name}"
+                for name in vars(klass)
+                if name.startswith("resolve_") and name.removeprefix("resolve_") not in fields
+            ]
+    assert not dead
+
+
 def test_the_schema_is_described_in_english_without_the_sources_indentation():
     """English for the schema, French for what users read (messages, e-mails, the admin)."""
     french = [
