@@ -3,7 +3,6 @@ person concerned, the coordinators of the hub involved, and Cnam staff."""
 
 from django.db.models import Q
 
-from backend.core.permissions import Permission
 from network.models import HubStatus
 from network.permissions import NetworkPermission, Viewer
 
@@ -39,13 +38,7 @@ def slots_visible_to(queryset, viewer: Viewer):
     return queryset.filter(offer__in=offers_visible_to(SupportOffer.objects.all(), viewer))
 
 
-# Cnam staff of the accelerator (the "Cnam" group has it; administrators have every permission).
-ACCELERATOR_STAFF = Permission.ACCELERATOR_STAFF.django_permission
-
-
-def _own_or_hub(
-    queryset, viewer: Viewer, person: str, hub: str, staff=NetworkPermission.VIEW_CONTACT_DETAILS
-):
+def own_or_hub(queryset, viewer: Viewer, person: str, hub: str, staff=NetworkPermission.VIEW_CONTACT_DETAILS):
     """Rows whose `person` is the viewer or whose `hub` the viewer coordinates; holders of `staff` see all."""
     if viewer.has_perm(staff):
         return queryset
@@ -57,77 +50,22 @@ def _own_or_hub(
 
 def bookings_visible_to(queryset, viewer: Viewer):
     """A practitioner's own bookings; the hub's coordinators see those of their slots; Cnam staff all."""
-    return _own_or_hub(queryset, viewer, "practitioner", "slot__offer__hub")
+    return own_or_hub(queryset, viewer, "practitioner", "slot__offer__hub")
 
 
 def requests_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     """A request: its requester, the coordinators of the hub it is with, Cnam staff."""
-    return _own_or_hub(queryset, viewer, f"{prefix}requester", f"{prefix}hub")
+    return own_or_hub(queryset, viewer, f"{prefix}requester", f"{prefix}hub")
 
 
 def mentorships_visible_to(queryset, viewer: Viewer):
     """A mentorship and its ledger: the mentee, the hub's coordinators, Cnam staff."""
-    return _own_or_hub(queryset, viewer, "mentee", "hub")
+    return own_or_hub(queryset, viewer, "mentee", "hub")
 
 
 def can_read_hub_notes(viewer: Viewer, hub) -> bool:
     """Session notes are the hub's working notes: its coordinators and Cnam staff, not the mentee."""
     return viewer.has_perm(NetworkPermission.VIEW_CONTACT_DETAILS) or viewer.coordinates(hub.msp_id)
-
-
-def is_accelerator_staff(viewer: Viewer) -> bool:
-    return viewer.has_perm(ACCELERATOR_STAFF)
-
-
-def accelerator_requests_visible_to(queryset, viewer: Viewer):
-    """Accelerator staff see every request; a requester their own; a hub's coordinators those routed to it;
-    an ARS agent those routed to their region's ARS (still after they handed one back to the Cnam)."""
-    visible = _own_or_hub(queryset, viewer, "requester", "routed_hub", staff=ACCELERATOR_STAFF)
-    region = viewer.ars_region_code if viewer.is_authenticated else None
-    if region is None or visible is queryset:
-        return visible
-    return visible | queryset.filter(ars_region_id=region)
-
-
-# Facts of a request only Cnam staff see (tags, who handles it, escalation): filtering on them would reveal them.
-STAFF_ONLY_QUEUE_FILTERS = {"tag_ids": "tagIds", "assignee_id": "assigneeId", "unassigned": "unassigned",
-                            "escalated": "escalated"}  # fmt: skip
-
-
-def queue_filters_refused(viewer: Viewer, data: dict) -> list[str]:
-    """The staff-only filters a viewer who is not staff asked for (API names); empty for staff."""
-    if is_accelerator_staff(viewer):
-        return []
-    return [api for name, api in STAFF_ONLY_QUEUE_FILTERS.items() if data.get(name) is not None]
-
-
-def accelerator_message_visibilities(viewer: Viewer, request) -> set[str]:
-    """Which messages of a request the viewer reads: staff all; the ARS of its region the public replies and
-    the ARS's notes (never the Cnam's internal notes); anyone else who sees the request the public replies."""
-    from .accelerator.models import Visibility
-
-    if is_accelerator_staff(viewer):
-        return {Visibility.PUBLIC, Visibility.INTERNAL, Visibility.ARS_NOTE}
-    if viewer.is_ars_agent_of(request.ars_region_id):
-        return {Visibility.PUBLIC, Visibility.ARS_NOTE}
-    return {Visibility.PUBLIC}
-
-
-def acts_as_ars(viewer: Viewer, request) -> bool:
-    """Whether the viewer may act on a request as the ARS it was routed to: an agent of its region (or an
-    administrator, who may act for any ARS)."""
-    if request.ars_region_id is None:
-        return False
-    return viewer.is_ars_agent_of(request.ars_region_id) or viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP)
-
-
-def ars_inbox_region(viewer: Viewer, region_code: str | None) -> str | None:
-    """The region whose ARS inbox the viewer reads: an agent's own (asking for another is refused with
-    `PermissionError`); for staff, the one they name, or None for every region."""
-    own = viewer.ars_region_code
-    if own is not None and region_code not in (None, own):
-        raise PermissionError("Un agent d'ARS ne voit que la boîte de sa région.")
-    return own or region_code
 
 
 def in_mentorship_thread(viewer: Viewer, mentorship) -> bool | None:

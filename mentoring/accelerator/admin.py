@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
-from mentoring.permissions import ACCELERATOR_STAFF
+from mentoring.accelerator.permissions import ACCELERATOR_STAFF
 
 from . import services
 from .models import (

@@ -6,7 +6,7 @@ from backend.realtime.live import Topic
 
 
 def _staff(info) -> bool:
-    from mentoring.permissions import is_accelerator_staff
+    from mentoring.accelerator.permissions import is_accelerator_staff
     from network.permissions import viewer_for
 
     return is_accelerator_staff(viewer_for(info.context))

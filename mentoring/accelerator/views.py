@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 def accelerator_export(request):
     """The queue with the filters of the query string, streamed as CSV: Cnam staff only (session or bearer)."""
     from backend.core.viewer import viewer_for
-    from mentoring.permissions import is_accelerator_staff
+    from mentoring.accelerator.permissions import is_accelerator_staff
 
     from .exports import filters_of, queue_csv
     from .selectors import ORDERINGS
@@ -43,7 +43,10 @@ def accelerator_attachment(request, token: str):
     from django.http import FileResponse
 
     from backend.core.viewer import viewer_for
-    from mentoring.permissions import accelerator_message_visibilities, accelerator_requests_visible_to
+    from mentoring.accelerator.permissions import (
+        accelerator_message_visibilities,
+        accelerator_requests_visible_to,
+    )
 
     from .models import AcceleratorAttachment, AcceleratorRequest
     from .services.attachments import read_token

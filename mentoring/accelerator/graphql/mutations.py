@@ -203,7 +203,7 @@ class RouteAcceleratorRequestToArs(AcceleratorRequestMutation):
 def _with_the_ars(info, request_id):
     """A request the caller acts on as its region's ARS: NOT_FOUND for anyone else (administrators act
     for any ARS)."""
-    from mentoring.permissions import acts_as_ars
+    from mentoring.accelerator.permissions import acts_as_ars
 
     request = get_object(
         request_id, models.AcceleratorRequest, "AcceleratorRequest", "id",

@@ -73,7 +73,7 @@ class AcceleratorQueryFields(graphene.ObjectType):
     def resolve_accelerator_requests(root, info, filter=None, order_by="SLA_DUE", **kwargs):
         data = filter or {}
         assignee = decode_global_id(data["assignee_id"], "StaffMember") if data.get("assignee_id") else None
-        from mentoring.permissions import is_accelerator_staff, queue_filters_refused
+        from mentoring.accelerator.permissions import is_accelerator_staff, queue_filters_refused
         from network.permissions import viewer_for
 
         viewer = viewer_for(info.context)
@@ -91,7 +91,7 @@ class AcceleratorQueryFields(graphene.ObjectType):
         return selectors.queue(data, enum_value(order_by), assignee, staff=staff)
 
     def resolve_ars_inbox(root, info, region_code=None, **kwargs):
-        from mentoring.permissions import ars_inbox_region
+        from mentoring.accelerator.permissions import ars_inbox_region
         from network.permissions import viewer_for
 
         try:

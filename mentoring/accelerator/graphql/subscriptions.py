@@ -7,7 +7,7 @@ from backend.core.graphql import Field, decode_global_id
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
 from backend.realtime.subscriptions import EventNotVisible
-from mentoring.permissions import accelerator_message_visibilities
+from mentoring.accelerator.permissions import accelerator_message_visibilities
 from network.permissions import viewer_for
 
 from .. import events, models
@@ -51,7 +51,7 @@ def _one_request(info, id):
 def _ars_inbox(info, region_code=None):
     from graphql import GraphQLError
 
-    from mentoring.permissions import ars_inbox_region
+    from mentoring.accelerator.permissions import ars_inbox_region
 
     try:
         region = ars_inbox_region(viewer_for(info.context), region_code)

@@ -7,12 +7,12 @@ from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
 from backend.core.pagination import CountableConnection
-from mentoring.graphql.request_types import HubMatch, MentoringRequest
-from mentoring.permissions import (
+from mentoring.accelerator.permissions import (
     accelerator_message_visibilities,
     accelerator_requests_visible_to,
     is_accelerator_staff,
 )
+from mentoring.graphql.request_types import HubMatch, MentoringRequest
 from network.graphql.territory_types import Commune, Department
 from network.graphql.types import Hub, Msp, Practitioner
 from network.permissions import viewer_for

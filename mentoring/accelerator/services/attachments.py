@@ -18,8 +18,9 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import Sum
 
+from mentoring.accelerator.permissions import ACCELERATOR_STAFF
+
 from ...errors import MentoringErrorCode, domain_error
-from ...permissions import ACCELERATOR_STAFF
 from ..models import AcceleratorAttachment, State
 
 # What a project holder sends: documents, spreadsheets, scans. Extension → the types its content may have.

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentoring import notifications
+from mentoring.accelerator.permissions import ACCELERATOR_STAFF
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
-from mentoring.permissions import ACCELERATOR_STAFF
 from network.models import Department, Membership, Msp, Practitioner
 from network.services.business_hours import business_seconds
 from network.services.directory import get_commune

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mentoring.accelerator.permissions import ACCELERATOR_STAFF
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import required_text
-from mentoring.permissions import ACCELERATOR_STAFF
 
 from ..models import (
     AcceleratorPresence,
