@@ -10,6 +10,7 @@ from network.models import HubDesignation, Practitioner
 
 from . import services
 from .models import AcceleratorRequest, CannedAnswer, Category, Level, State
+from .permissions import STAFF_REPLY
 
 DEMO = "@demo.tetedepont.fr"
 
@@ -51,10 +52,10 @@ def load_accelerator_demo() -> None:
     services.triage(aci, agent, impact=Level.MEDIUM)
     services.assign(aci, agent, agent)
     services.reply(aci, agent, "L'ACI peut être signé dès que la MSP fonctionne, même dans des locaux provisoires. "
-                   "Pouvez-vous nous indiquer la date d'ouverture prévue ?", internal=False, by_staff=True,
+                   "Pouvez-vous nous indiquer la date d'ouverture prévue ?", internal=False, rights=STAFF_REPLY,
                    next_state=State.WAITING_ON_REQUESTER)  # fmt: skip
     services.reply(aci, agent, "Vérifier avec la CPAM de la Marne la date de prise d'effet.", internal=True,
-                   by_staff=True)  # fmt: skip
+                   rights=STAFF_REPLY)  # fmt: skip
 
     funding = _ask(
         "medecin.saint-paul", "Financement d'un coordinateur dès le démarrage",
@@ -81,7 +82,7 @@ def load_accelerator_demo() -> None:
         Category.HEALTH_PROJECT, "89309", hours_ago=4,
     )  # fmt: skip
     services.reply(project, agent, "Voici le guide de l'ARS Bourgogne-Franche-Comté et un exemple commenté. "
-                   "Comptez deux à trois mois.", internal=False, by_staff=True, next_state=State.ANSWERED)  # fmt: skip
+                   "Comptez deux à trois mois.", internal=False, rights=STAFF_REPLY, next_state=State.ANSWERED)  # fmt: skip
     services.close(project, agent)
 
     for title, body, category in [

@@ -1,6 +1,8 @@
 """Who sees the accelerator's requests and which of their messages, who acts as the ARS, which filters of the
 queue only Cnam staff may use."""
 
+from dataclasses import dataclass
+
 from backend.core.permissions import Permission
 from mentoring.permissions import own_or_hub
 from network.permissions import NetworkPermission, Viewer
@@ -62,3 +64,30 @@ def ars_inbox_region(viewer: Viewer, region_code: str | None) -> str | None:
     if own is not None and region_code not in (None, own):
         raise PermissionError("Un agent d'ARS ne voit que la boîte de sa région.")
     return own or region_code
+
+
+@dataclass(frozen=True)
+class ReplyRights:
+    """How someone may reply to a request: decided once (`reply_rights`), then handed to the service."""
+
+    staff: bool = False  # Cnam staff: public replies, internal notes, and the state to move to
+    requester: bool = False  # the requester, on their own question: public replies
+    hub: bool = False  # a coordinator of the hub it was routed to: public replies, which answer it
+
+    @property
+    def may_reply(self) -> bool:
+        return self.staff or self.requester or self.hub
+
+
+# The Cnam's team replying (macros, the demo): no viewer to ask.
+STAFF_REPLY = ReplyRights(staff=True)
+
+
+def reply_rights(viewer: Viewer, request) -> ReplyRights:
+    """What the viewer may write on `request` (one they see)."""
+    practitioner = viewer.practitioner
+    return ReplyRights(
+        staff=is_accelerator_staff(viewer),
+        requester=practitioner is not None and request.requester_id == practitioner.pk,
+        hub=request.routed_hub_id is not None and viewer.coordinates(request.routed_hub.msp_id),
+    )

@@ -12,6 +12,7 @@ from graphql_relay import to_global_id
 
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorRequest, CannedAnswer, Level, SlaStatus, State
+from mentoring.accelerator.permissions import STAFF_REPLY
 from mentoring.models import MentoringRequest, RequestStatus
 from network.models import Commune, Zoning
 from network.services.business_hours import add_business_seconds, business_seconds
@@ -134,11 +135,11 @@ def test_the_clock_pauses_while_waiting_on_the_requester_across_14_july():
 def test_only_a_public_reply_stops_the_first_response_clock():
     request = submit_at(at(2027, 7, 12, 9))
     with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 12, 11)):
-        services.reply(request, None, "Vérifier l'article 4.", internal=True, by_staff=True)
+        services.reply(request, None, "Vérifier l'article 4.", internal=True, rights=STAFF_REPLY)
     request.refresh_from_db()
     assert request.first_response_at is None
     with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 12, 14)):
-        services.reply(request, None, "Non, un gérant suffit.", internal=False, by_staff=True)
+        services.reply(request, None, "Non, un gérant suffit.", internal=False, rights=STAFF_REPLY)
     request.refresh_from_db()
     assert (request.first_response_seconds, request.state) == (5 * HOUR, State.IN_PROGRESS)
     first, _ = services.clocks(request, at(2027, 7, 20, 9))
@@ -320,9 +321,9 @@ async def test_live_events_carry_internal_notes_to_staff_only(territories):
     assert refused["type"] == "error" and refused["id"] == "2"
     await settle()
 
-    await database_sync_to_async(services.reply)(request, staff, NOTE, internal=True, by_staff=True)
+    await database_sync_to_async(services.reply)(request, staff, NOTE, internal=True, rights=STAFF_REPLY)
     await database_sync_to_async(services.reply)(
-        request, staff, "Un gérant suffit.", internal=False, by_staff=True
+        request, staff, "Un gérant suffit.", internal=False, rights=STAFF_REPLY
     )
     staff_seen = [await theirs.receive_json_from(TIMEOUT) for _ in range(4)]
     by_id = {}
@@ -456,7 +457,9 @@ def test_who_sees_which_requests(gql, world, role):
 def test_stats_and_staff_list_per_role(gql, world, role):
     request = submit_at(at(2027, 7, 12, 9))
     with mock.patch("django.utils.timezone.now", return_value=at(2027, 7, 12, 12)):
-        services.reply(request, None, "Réponse", internal=False, by_staff=True, next_state=State.ANSWERED)
+        services.reply(
+            request, None, "Réponse", internal=False, rights=STAFF_REPLY, next_state=State.ANSWERED
+        )
     submit_at(at(2027, 7, 13, 9), category="PREMISES")
     result = gql.execute(
         """{ acceleratorStats(since: "2027-07-01", until: "2027-07-31") { total byState { state count }
@@ -611,7 +614,7 @@ def test_the_queue_costs_the_same_queries_for_3_and_12_requests(gql, world):
 @pytest.mark.parametrize("role", ROLES)
 def test_reading_and_replying_to_one_request_per_role(gql, world, role):
     request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
-    services.reply(request, world.user("cnam_staff"), NOTE, internal=True, by_staff=True)
+    services.reply(request, world.user("cnam_staff"), NOTE, internal=True, rights=STAFF_REPLY)
     read = gql.execute(
         "query($id: ID!) { acceleratorRequest(id: $id) { subject messages { body } changes { field } } }",
         {"id": gid(request)},
@@ -743,3 +746,20 @@ def test_a_merge_tells_each_requester_only_about_their_own_question(
     services.merge(again, staff, kept)
     assert "votre demande" in again.messages.order_by("pk").last().body
     assert "« Bail des locaux »" in again.messages.order_by("pk").last().body
+
+
+def test_the_rights_to_reply_are_decided_once_and_the_service_holds_to_them(world):
+    """`reply_rights` decides who writes (issue 25); the service takes its answer rather than deciding again."""
+    from mentoring.accelerator.permissions import ReplyRights, reply_rights
+    from network.permissions import Viewer
+
+    requester = world.user("practitioner")
+    request = services.submit(requester.practitioner, question())
+    assert reply_rights(Viewer(requester), request) == ReplyRights(requester=True)
+    assert reply_rights(Viewer(world.user("cnam_staff")), request) == ReplyRights(staff=True)
+    assert not reply_rights(Viewer(world.user("coordinator")), request).may_reply
+    with pytest.raises(ValidationError):
+        services.reply(request, world.user("coordinator"), "Je m'en mêle.", internal=False, rights=ReplyRights())
+    with pytest.raises(ValidationError):
+        services.reply(request, requester, "Note.", internal=True, rights=ReplyRights(requester=True))
+    assert not request.messages.filter(body__in=["Je m'en mêle.", "Note."]).exists()

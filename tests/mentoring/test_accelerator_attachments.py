@@ -13,6 +13,7 @@ from django.test import Client
 from backend.accounts.services import issue_token
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorAttachment, AcceleratorRequest
+from mentoring.accelerator.permissions import STAFF_REPLY
 from mentoring.accelerator.services.attachments import link_token
 from tests.conftest import ROLES, make_ars_agent
 from tests.daphne import PRODUCTION_SECRET_KEY
@@ -224,7 +225,7 @@ async def test_no_subscription_carries_an_internal_notes_file_to_the_requester_a
 
         def change(stored: Stored):
             message = services.reply(
-                request, staff, "Note." if internal else "Réponse.", internal=internal, by_staff=True
+                request, staff, "Note." if internal else "Réponse.", internal=internal, rights=STAFF_REPLY
             )
             store(request, message, checked, staff, stored)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorRequest
+from mentoring.accelerator.permissions import STAFF_REPLY
 from tests.conftest import ROLES, error_codes, make_practitioner, top_codes
 from tests.helpers import ERRORS, gid, question
 
@@ -21,7 +22,9 @@ def closed(world, requester=None, **fields):
     staff = world.user("cnam_staff")
     request = services.submit(requester or world.user("practitioner").practitioner, question(**fields))
     services.assign(request, staff, staff)
-    services.reply(request, staff, "Voici la réponse.", internal=False, by_staff=True, next_state="ANSWERED")
+    services.reply(
+        request, staff, "Voici la réponse.", internal=False, rights=STAFF_REPLY, next_state="ANSWERED"
+    )
     return services.close(request, staff)
 
 

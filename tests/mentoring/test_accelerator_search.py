@@ -4,6 +4,7 @@ with highlights; internal notes searched by Cnam staff only, never shown to the 
 import pytest
 
 from mentoring.accelerator import services
+from mentoring.accelerator.permissions import STAFF_REPLY
 from tests.conftest import ROLES, make_practitioner, top_codes
 from tests.helpers import question
 
@@ -23,9 +24,9 @@ def asked(world):
         question(subject="Bail des locaux", body="Quelles clauses de résiliation prévoir pour le bail ?"),
     )
     services.reply(
-        lease, staff, "Dossier sensible : contentieux prud'homal en cours.", internal=True, by_staff=True
+        lease, staff, "Dossier sensible : contentieux prud'homal en cours.", internal=True, rights=STAFF_REPLY
     )
-    services.reply(sisa, staff, "Un modèle de statuts est joint.", internal=False, by_staff=True)
+    services.reply(sisa, staff, "Un modèle de statuts est joint.", internal=False, rights=STAFF_REPLY)
     other = services.submit(
         make_practitioner(user=True), question(subject="ACI", body="Montant de la rémunération")
     )
@@ -110,7 +111,7 @@ def test_a_long_thread_keeps_taking_replies_each_indexed_on_its_own(world):
             [(request.pk, staff.pk, gibberish()) for _ in range(90)],
         )
     services.reply(
-        request, staff, "Réponse finale : voyez le guide zythogramme.", internal=False, by_staff=True
+        request, staff, "Réponse finale : voyez le guide zythogramme.", internal=False, rights=STAFF_REPLY
     )
     assert request.messages.count() == 91  # every reply kept, none refused
     with connection.cursor() as cursor:
@@ -130,8 +131,8 @@ def test_a_reply_adds_its_words_without_rebuilding_the_thread(world):
 
     staff = world.user("cnam_staff")
     request = services.submit(world.user("practitioner").practitioner, question(subject="Locaux"))
-    services.reply(request, staff, "Le zythogramme est prêt.", internal=False, by_staff=True)
-    services.reply(request, staff, "Note interne : ornithorynque.", internal=True, by_staff=True)
+    services.reply(request, staff, "Le zythogramme est prêt.", internal=False, rights=STAFF_REPLY)
+    services.reply(request, staff, "Note interne : ornithorynque.", internal=True, rights=STAFF_REPLY)
     found = AcceleratorRequest.objects.filter(pk=request.pk)
     assert found.filter(search_document=_query("zythogramme")).exists()
     assert not found.filter(

@@ -8,6 +8,7 @@ from django.core import mail
 
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorMessage, State, Visibility
+from mentoring.accelerator.permissions import STAFF_REPLY
 from tests.conftest import ROLES, error_codes, make_ars_agent, make_practitioner, top_codes
 from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import ERRORS, at, deliver_queued_mail, gid, question, submit_at
@@ -22,7 +23,7 @@ AGENTS = {"ars_agent", "admin"}  # the region's ARS (administrators act for any)
 def routed(world):
     """A Marne question (Grand Est) with a Cnam internal note, routed to the ARS by Cnam staff."""
     request = submit_at(at(2027, 7, 12, 9), requester=world.user("practitioner").practitioner)
-    services.reply(request, world.user("cnam_staff"), CNAM_NOTE, internal=True, by_staff=True)
+    services.reply(request, world.user("cnam_staff"), CNAM_NOTE, internal=True, rights=STAFF_REPLY)
     return services.route_to_ars(request, world.user("cnam_staff"), "L'ARS instruit les projets de santé.")
 
 
@@ -217,7 +218,7 @@ async def test_the_inbox_is_live_for_the_regions_agents_without_the_cnams_intern
     await settle()
 
     await database_sync_to_async(services.route_to_ars)(request, staff, "L'ARS instruit ce point.")
-    await database_sync_to_async(services.reply)(request, staff, CNAM_NOTE, internal=True, by_staff=True)
+    await database_sync_to_async(services.reply)(request, staff, CNAM_NOTE, internal=True, rights=STAFF_REPLY)
     await database_sync_to_async(services.reply_as_ars)(request, agent, ARS_NOTE, note=True)
 
     routed_event = (await inbox.receive_json_from(TIMEOUT))["payload"]["data"]["arsInboxEvents"]

@@ -13,6 +13,7 @@ from network.permissions import viewer_for
 
 from .. import models, services
 from ..models import Level
+from ..permissions import reply_rights
 from ..services import attachments
 from . import types
 from .enums import ActivityEnum, CategoryEnum, LevelEnum, StateEnum
@@ -137,19 +138,16 @@ class ReplyToAcceleratorRequest(MentoringMutation):
             id, models.AcceleratorRequest, "AcceleratorRequest", "id",
             types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info),
         )  # fmt: skip
-        staff = types.is_staff(info)
-        viewer = viewer_for(info.context)
-        own = viewer.practitioner is not None and request.requester_id == viewer.practitioner.pk
-        hub = request.routed_hub is not None and viewer.coordinates(request.routed_hub.msp_id)
-        if internal and not staff:
+        rights = reply_rights(viewer_for(info.context), request)
+        if internal and not rights.staff:
             raise Forbidden("Seule l'équipe de la Cnam écrit des notes internes.")
-        if not (staff or own or hub):
+        if not rights.may_reply:
             raise Forbidden("Vous ne pouvez pas répondre à cette demande.")
         checked = attachments.check(files)
 
         def change(stored):
             message = services.reply(
-                request, info.context.user, body, internal=internal, by_staff=staff, by_hub=hub,
+                request, info.context.user, body, internal=internal, rights=rights,
                 next_state=enum_value(next_state),
             )  # fmt: skip
             attachments.store(request, message, checked, info.context.user, stored)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentoring import notifications
-from mentoring.accelerator.permissions import ACCELERATOR_STAFF
+from mentoring.accelerator.permissions import ACCELERATOR_STAFF, ReplyRights
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
@@ -189,32 +189,26 @@ def post(request, actor, body, visibility) -> AcceleratorMessage:
 
 
 @transaction.atomic
-def reply(
-    request,
-    actor,
-    body: str,
-    *,
-    internal: bool,
-    by_staff: bool,
-    next_state: str | None = None,
-    by_hub: bool = False,
-):
+def reply(request, actor, body: str, *, internal: bool, rights: ReplyRights, next_state: str | None = None):
     """A public reply (the requester is told; the first one from staff or the routed hub stops the first
-    response clock) or an internal note (staff only, never sent anywhere else). A reply of the hub a
-    question was routed to answers it; only staff choose `next_state`."""
+    response clock) or an internal note (staff only, never sent anywhere else). `rights` say who writes
+    (`permissions.reply_rights`): a reply of the hub a question was routed to answers it; only staff
+    choose `next_state`."""
+    if not rights.may_reply:
+        raise _error(Code.INVALID, "Vous ne pouvez pas répondre à cette demande.")
     body = required_text(body, "body", "Le message", MAX_BODY)
     request = lock(request)
-    if not by_staff:
-        next_state = State.ANSWERED if by_hub and request.state == State.ROUTED_TO_HUB else None
+    if not rights.staff:
+        next_state = State.ANSWERED if rights.hub and request.state == State.ROUTED_TO_HUB else None
     if request.state == State.MERGED:
         raise _error(
             Code.INVALID_TRANSITION, "Cette demande a été fusionnée : répondez sur la demande principale."
         )
-    if internal and not by_staff:
+    if internal and not rights.staff:
         raise _error(Code.INVALID, "Seule l'équipe de la Cnam écrit des notes internes.", "internal")
     now = timezone.now()
     message = post(request, actor, body, Visibility.INTERNAL if internal else Visibility.PUBLIC)
-    from_requester = not internal and actor is not None and request.requester.user_id == actor.pk
+    from_requester = not internal and rights.requester
     if not internal and not from_requester and request.first_response_at is None:
         request.first_response_at = now
         request.first_response_seconds = elapsed(request, now)

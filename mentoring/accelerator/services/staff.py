@@ -19,6 +19,7 @@ from ..models import (
     CannedAnswer,
     Category,
 )
+from ..permissions import STAFF_REPLY
 from .recording import MAX_BODY, publish_presence
 
 
@@ -113,7 +114,7 @@ def apply_macro(request, actor, answer: CannedAnswer, *, internal: bool = False)
 
     request = lock(request)
     next_state = answer.sets_state or None
-    reply(request, actor, answer.body, internal=internal, by_staff=True)
+    reply(request, actor, answer.body, internal=internal, rights=STAFF_REPLY)
     tags = list(answer.sets_tags.all())
     if tags:
         set_tags(request, actor, [*request.tags.all(), *tags])
