@@ -759,7 +759,9 @@ def test_the_rights_to_reply_are_decided_once_and_the_service_holds_to_them(worl
     assert reply_rights(Viewer(world.user("cnam_staff")), request) == ReplyRights(staff=True)
     assert not reply_rights(Viewer(world.user("coordinator")), request).may_reply
     with pytest.raises(ValidationError):
-        services.reply(request, world.user("coordinator"), "Je m'en mêle.", internal=False, rights=ReplyRights())
+        services.reply(
+            request, world.user("coordinator"), "Je m'en mêle.", internal=False, rights=ReplyRights()
+        )
     with pytest.raises(ValidationError):
         services.reply(request, requester, "Note.", internal=True, rights=ReplyRights(requester=True))
     assert not request.messages.filter(body__in=["Je m'en mêle.", "Note."]).exists()

@@ -12,6 +12,7 @@
 
 from . import tags
 from .ars import hand_back_to_cnam, reply_as_ars
+from .macros import apply_macro, save_canned_answer
 from .recording import MAX_BODY, publish_presence
 from .requests import (
     OPEN_STATES,
@@ -40,7 +41,7 @@ from .service_levels import (
     refresh_due,
     sla_status,
 )
-from .staff import apply_macro, save_canned_answer, set_presence, staff_addresses, staff_users
+from .staff import set_presence, staff_addresses, staff_users
 
 __all__ = [
     "CATEGORY_TOPICS",

@@ -9,14 +9,17 @@ and a few minutes, and the visibility of the message is checked again at downloa
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 import filetype
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from mentoring.accelerator.permissions import ACCELERATOR_STAFF
 
@@ -243,11 +246,6 @@ def purge_orphans(older_than_seconds: int = 3600) -> int:
     """Delete stored files that no attachment row names (a change whose commit failed after its files were
     written), once they are older than `older_than_seconds`; return how many. Works through the storage
     API (local directory or S3-compatible store)."""
-    from datetime import timedelta
-
-    from django.core.files.storage import default_storage
-    from django.utils import timezone
-
     root = "accelerator"
     if not default_storage.exists(root):
         return 0

@@ -6,17 +6,20 @@ times and status, and the periodic watch that announces and e-mails at-risk and 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from backend.mail.services import queue_email
+from mentoring.apps import DEFAULT_TARGETS
 from network.models import Zoning
 from network.services.business_hours import ZONE as PARIS
 from network.services.business_hours import add_business_seconds, business_seconds
 
 from ..models import (
     AcceleratorRequest,
+    EscalationRule,
     Level,
     Priority,
     ServiceLevelTarget,
@@ -61,8 +64,6 @@ def priority_of(request: AcceleratorRequest) -> str:
 
 def all_targets() -> dict[str, tuple[int, int]]:
     """(first response, resolution) targets in business seconds, per priority, in one query."""
-    from mentoring.apps import DEFAULT_TARGETS
-
     targets = {p: (first * 3600, resolution * 3600) for p, (first, resolution) in DEFAULT_TARGETS.items()}
     for target in ServiceLevelTarget.objects.all():
         targets[target.priority] = (target.first_response_hours * 3600, target.resolution_hours * 3600)
@@ -219,8 +220,6 @@ def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:
 
 def escalation_rule(request: AcceleratorRequest):
     """The most specific rule for the request: region and category, then region, then category."""
-    from ..models import EscalationRule
-
     region = request.department.region_id if request.department_id else None
     candidates = EscalationRule.objects.filter(
         Q(region_id=region) | Q(region__isnull=True), Q(category=request.category) | Q(category="")
@@ -232,8 +231,6 @@ def escalation_rule(request: AcceleratorRequest):
 def escalate(request: AcceleratorRequest, now: datetime) -> None:
     """A breached request (locked by the caller): flagged, reassigned when a rule says to whom, and the team
     lead told (ACCELERATOR_TEAM_LEAD_EMAIL, else the team's address)."""
-    from django.conf import settings
-
     if request.escalated_at is not None:
         return
     request.escalated_at = now
