@@ -1,7 +1,57 @@
 """The accelerator's part of the root schema (assembled in backend/schema.py)."""
 
-from .mutations import AcceleratorMutationFields
+import graphene
+
+from .macro_mutations import (
+    ApplyAcceleratorMacro,
+    CreateAcceleratorTag,
+    MergeAcceleratorTags,
+    RenameAcceleratorTag,
+    SaveCannedAnswer,
+    TagAcceleratorRequest,
+)
+from .presence_mutations import SetAcceleratorPresence
 from .queries import AcceleratorQueryFields
+from .reply_mutations import (
+    HandAcceleratorRequestBackToCnam,
+    ReplyToAcceleratorRequest,
+    ReplyToAcceleratorRequestAsArs,
+)
+from .request_mutations import (
+    AssignAcceleratorRequest,
+    CloseAcceleratorRequest,
+    MergeAcceleratorRequest,
+    RateAcceleratorAnswer,
+    ReopenAcceleratorRequest,
+    SetAcceleratorRequestState,
+    SubmitAcceleratorRequest,
+    TriageAcceleratorRequest,
+)
+from .routing_mutations import RouteAcceleratorRequestToArs, RouteAcceleratorRequestToHub
 from .subscriptions import AcceleratorSubscriptionFields
+
+
+class AcceleratorMutationFields(graphene.ObjectType):
+    submit_accelerator_request = SubmitAcceleratorRequest.Field()
+    triage_accelerator_request = TriageAcceleratorRequest.Field()
+    assign_accelerator_request = AssignAcceleratorRequest.Field()
+    reply_to_accelerator_request = ReplyToAcceleratorRequest.Field()
+    route_accelerator_request_to_hub = RouteAcceleratorRequestToHub.Field()
+    route_accelerator_request_to_ars = RouteAcceleratorRequestToArs.Field()
+    reply_to_accelerator_request_as_ars = ReplyToAcceleratorRequestAsArs.Field()
+    hand_accelerator_request_back_to_cnam = HandAcceleratorRequestBackToCnam.Field()
+    merge_accelerator_request = MergeAcceleratorRequest.Field()
+    set_accelerator_request_state = SetAcceleratorRequestState.Field()
+    close_accelerator_request = CloseAcceleratorRequest.Field()
+    reopen_accelerator_request = ReopenAcceleratorRequest.Field()
+    save_canned_answer = SaveCannedAnswer.Field()
+    set_accelerator_presence = SetAcceleratorPresence.Field()
+    rate_accelerator_answer = RateAcceleratorAnswer.Field()
+    apply_accelerator_macro = ApplyAcceleratorMacro.Field()
+    create_accelerator_tag = CreateAcceleratorTag.Field()
+    rename_accelerator_tag = RenameAcceleratorTag.Field()
+    merge_accelerator_tags = MergeAcceleratorTags.Field()
+    tag_accelerator_request = TagAcceleratorRequest.Field()
+
 
 __all__ = ["AcceleratorMutationFields", "AcceleratorQueryFields", "AcceleratorSubscriptionFields"]
