@@ -2,13 +2,32 @@
 the queue is Cnam staff's; on a request, internal notes and staff presence are theirs too; a region's ARS
 inbox is its agents' and staff's, the ARS's notes included, the Cnam's internal notes not."""
 
+from django.db import models
+
+from backend.core.viewer import viewer_for
 from backend.realtime.live import Topic
+
+from .permissions import is_accelerator_staff
+
+
+class EventKind(models.TextChoices):
+    """What happened to a request, in each event of its topics (the `kind` of the payload)."""
+
+    SUBMITTED = "SUBMITTED", "Nouvelle demande"
+    TRIAGED = "TRIAGED", "Catégorie, impact ou priorité fixés"
+    ASSIGNED = "ASSIGNED", "Attribuée"
+    MESSAGE = "MESSAGE", "Réponse ou note interne"
+    STATE = "STATE", "Changement d'état"
+    ROUTED = "ROUTED", "Orientée vers une MSP tête de pont ou l'ARS"
+    MERGED = "MERGED", "Fusionnée (ou a reçu un doublon)"
+    AT_RISK = "AT_RISK", "Délai à risque"
+    BREACHED = "BREACHED", "Délai dépassé"
+    ON_TRACK = "ON_TRACK", "De nouveau dans les délais"
+    PRESENCE = "PRESENCE", "Un agent consulte ou répond"
+    TAGS = "TAGS", "Étiquettes modifiées"
 
 
 def _staff(info) -> bool:
-    from mentoring.accelerator.permissions import is_accelerator_staff
-    from network.permissions import viewer_for
-
     return is_accelerator_staff(viewer_for(info.context))
 
 
@@ -17,15 +36,13 @@ def staff_only(payload, info) -> bool:
 
 
 def _ars_agent(info) -> bool:
-    from network.permissions import viewer_for
-
     return viewer_for(info.context).ars_region_code is not None
 
 
 def public_or_staff(payload, info) -> bool:
     """Public replies and changes to whoever may see the request; internal notes and presence to staff; the
     ARS's notes to staff and ARS agents (the region is checked on the request, with the message)."""
-    if payload.get("kind") == "PRESENCE":
+    if payload.get("kind") == EventKind.PRESENCE:
         return _staff(info)
     if payload.get("internal"):
         return _staff(info) or (bool(payload.get("ars")) and _ars_agent(info))

@@ -4,6 +4,7 @@ import graphene
 
 from backend.core.graphql import enum_from_choices
 
+from ..events import EventKind
 from ..models import Activity, Category, Level, Priority, SlaStatus, State, Visibility
 
 CategoryEnum = enum_from_choices(
@@ -115,8 +116,6 @@ EVENT_KINDS = {
     "PRESENCE": "A staff member started or stopped viewing or replying.",
     "TAGS": "Its tags changed (staff's queue only).",
 }
-EventKindEnum = graphene.Enum(
-    "AcceleratorEventKind",
-    [(kind, kind) for kind in EVENT_KINDS],
-    description=lambda v: "What happened to an accelerator request." if v is None else EVENT_KINDS[v.value],
+EventKindEnum = enum_from_choices(
+    EventKind, "AcceleratorEventKind", "What happened to an accelerator request.", EVENT_KINDS
 )

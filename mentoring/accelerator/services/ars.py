@@ -13,6 +13,7 @@ from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
 
+from ..events import EventKind
 from ..models import AcceleratorMessage, AcceleratorRequest, State, Visibility
 from .recording import MAX_BODY, announce, lock
 from .requests import move, post
@@ -41,7 +42,7 @@ def reply_as_ars(request: AcceleratorRequest, agent, body: str, *, note: bool) -
             f"Bonjour,\n\nL'ARS a répondu à votre question « {request.subject} » :\n\n{body}\n",
             kind="accelerator.ars_reply",
         )
-    announce(request, "MESSAGE", message)
+    announce(request, EventKind.MESSAGE, message)
     return message
 
 
@@ -57,5 +58,5 @@ def hand_back_to_cnam(request: AcceleratorRequest, agent, note: str) -> Accelera
     message = post(request, agent, note, Visibility.ARS_NOTE)
     move(request, State.IN_PROGRESS, agent, "Rendue à la Cnam par l'ARS", now)
     save_with_clocks(request, now)
-    announce(request, "STATE", message)
+    announce(request, EventKind.STATE, message)
     return request

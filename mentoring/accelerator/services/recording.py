@@ -20,7 +20,7 @@ def audit(request, actor, field, old, new, reason="") -> None:
     )  # fmt: skip
 
 
-def announce(request, kind: str, message: AcceleratorMessage | None = None) -> None:
+def announce(request, kind: events.EventKind, message: AcceleratorMessage | None = None) -> None:
     """To the request's watchers and the staff queue; an internal note is flagged for staff only, a note of
     the ARS for staff and the ARS (each subscriber's event then shows what they may read)."""
     internal = message is not None and message.visibility in (Visibility.INTERNAL, Visibility.ARS_NOTE)
@@ -40,7 +40,12 @@ def announce(request, kind: str, message: AcceleratorMessage | None = None) -> N
 def publish_presence(request: AcceleratorRequest, user, activity: str | None) -> None:
     """Tell the staff watching the request that someone started or stopped viewing or replying."""
     events.REQUEST.publish(
-        request.pk, request=request.pk, kind="PRESENCE", message=None, user=user.pk, activity=activity
+        request.pk,
+        request=request.pk,
+        kind=events.EventKind.PRESENCE,
+        message=None,
+        user=user.pk,
+        activity=activity,
     )
 
 

@@ -18,6 +18,7 @@ from network.models import Department, Membership, Msp, Practitioner
 from network.services.business_hours import business_seconds
 from network.services.directory import get_commune
 
+from ..events import EventKind
 from ..models import (
     AcceleratorMessage,
     AcceleratorRequest,
@@ -134,7 +135,7 @@ def submit(requester: Practitioner, question: Question, actor=None) -> Accelerat
     request.created_at = now  # the clocks need it before the first save
     save_with_clocks(request, now)
     audit(request, actor, "state", "", State.NEW)
-    announce(request, "SUBMITTED")
+    announce(request, EventKind.SUBMITTED)
     return request
 
 
@@ -163,7 +164,7 @@ def triage(request, actor, *, category=None, impact=None, reason="") -> Accelera
     if request.state == State.NEW:
         move(request, State.TRIAGED, actor, reason, now)
     save_with_clocks(request, now)
-    announce(request, "TRIAGED")
+    announce(request, EventKind.TRIAGED)
     return request
 
 
@@ -180,7 +181,7 @@ def assign(request, actor, assignee) -> AcceleratorRequest:
                assignee.email if assignee else "")  # fmt: skip
         request.assignee = assignee
         request.save(update_fields=["assignee", "updated_at"])
-        announce(request, "ASSIGNED")
+        announce(request, EventKind.ASSIGNED)
     return request
 
 
@@ -228,7 +229,7 @@ def reply(request, actor, body: str, *, internal: bool, rights: ReplyRights, nex
             f"Bonjour,\n\nUne réponse a été apportée à votre question « {request.subject} » :\n\n{body}\n",
             kind="accelerator.reply",
         )
-    announce(request, "MESSAGE", message)
+    announce(request, EventKind.MESSAGE, message)
     return message
 
 
@@ -247,7 +248,7 @@ def set_state(request, actor, to: str, reason: str = "") -> AcceleratorRequest:
     now = timezone.now()
     move(request, to, actor, reason, now)
     save_with_clocks(request, now)
-    announce(request, "STATE")
+    announce(request, EventKind.STATE)
     return request
 
 

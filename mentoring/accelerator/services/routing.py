@@ -14,6 +14,7 @@ from mentoring.services import requests as mentoring_requests
 from mentoring.services.matching import HubMatch, rank_hubs
 from network.models import Commune, HubDesignation
 
+from ..events import EventKind
 from ..models import (
     AcceleratorRequest,
     Category,
@@ -80,7 +81,7 @@ def route_to_hub(request, actor, hub: HubDesignation, note: str = "") -> Acceler
     if request.first_response_at is None:
         request.first_response_at, request.first_response_seconds = now, elapsed(request, now)
     save_with_clocks(request, now)
-    announce(request, "ROUTED", message)
+    announce(request, EventKind.ROUTED, message)
     return request
 
 
@@ -106,7 +107,7 @@ def route_to_ars(request, actor, note: str) -> AcceleratorRequest:
         f"Bonjour,\n\n{message.body}\n",
         kind="accelerator.routed_to_ars",
     )
-    announce(request, "ROUTED", message)
+    announce(request, EventKind.ROUTED, message)
     return request
 
 
@@ -139,6 +140,6 @@ def merge(request, actor, into: AcceleratorRequest, reason: str = "") -> Acceler
         f"Bonjour,\n\n{message.body}\n",
         kind="accelerator.merged",
     )
-    announce(request, "MERGED", message)
-    announce(into, "MERGED")
+    announce(request, EventKind.MERGED, message)
+    announce(into, EventKind.MERGED)
     return request

@@ -17,6 +17,7 @@ from network.models import Zoning
 from network.services.business_hours import ZONE as PARIS
 from network.services.business_hours import add_business_seconds, business_seconds
 
+from ..events import EventKind
 from ..models import (
     AcceleratorRequest,
     EscalationRule,
@@ -179,7 +180,7 @@ def check_service_levels(now: datetime | None = None) -> int:
                     audit(locked, None, "sla", locked.sla_status, status)
                     locked.sla_status = status
                     locked.save(update_fields=["sla_status", "updated_at"])
-                    announce(locked, status)
+                    announce(locked, EventKind(status))
                     if status == SlaStatus.BREACHED:
                         escalate(locked, now)
                     if status in {SlaStatus.AT_RISK, SlaStatus.BREACHED}:
@@ -243,7 +244,7 @@ def escalate(request: AcceleratorRequest, now: datetime) -> None:
               rule.reassign_to.email, f"Escalade : règle « {rule} »")  # fmt: skip
         request.assignee = rule.reassign_to
         request.save(update_fields=["assignee", "updated_at"])
-        announce(request, "ASSIGNED")
+        announce(request, EventKind.ASSIGNED)
         reassigned = (
             f"\n\nElle est réattribuée à {rule.reassign_to.get_full_name() or rule.reassign_to.email}."
         )

@@ -80,5 +80,7 @@ def set_tags(request: AcceleratorRequest, actor, tags: list[AcceleratorTag]) -> 
         request.tags.set(tags)
         audit(request, actor, "tags", ", ".join(before), ", ".join(after))
         # Tags are staff's: the queue hears of it, not the request's other watchers.
-        events.QUEUE.publish("staff", request=request.pk, kind="TAGS", message=None, internal=True, ars=False)
+        events.QUEUE.publish(
+            "staff", request=request.pk, kind=events.EventKind.TAGS, message=None, internal=True, ars=False
+        )
     return request
