@@ -274,7 +274,7 @@ def main():
     base_env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "bench-" + "0123456789abcdef" * 3,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 # Every client here comes from 127.0.0.1, standing for as many addresses as subscribers.
-                "WS_MAX_SOCKETS_PER_ADDRESS": "5000"}  # fmt: skip
+                "WS_MAX_SOCKETS_PER_ADDRESS": "5000", "RATE_LIMITS": "off"}  # fmt: skip
     print(
         f"{'subscribers':>11}  {'processes':>9}  {'layer':<12} {'median':>9} {'p99':>9} {'last (median round)':>20} {'last (worst)':>13}"
     )
