@@ -104,7 +104,8 @@ ASGI_APPLICATION = "backend.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "backend" / "templates"],  # GraphiQL's page and the home page
+        # GraphiQL's page, the home page, the e-mails' layout; the accelerator's e-mails (not a Django app)
+        "DIRS": [BASE_DIR / "backend" / "templates", BASE_DIR / "mentoring" / "accelerator" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -328,6 +328,10 @@ class Booking(QuickLoad, models.Model):
     answer = models.CharField("réponse à la question de l'offre", max_length=500, blank=True)
     attendance = models.CharField("présence", max_length=8, choices=Attendance.choices, blank=True)
     attendance_marked_at = models.DateTimeField("présence notée le", null=True, blank=True)
+    # The invitations e-mailed about it (mentoring/services/calendar.py: booking_invitation): one UID per booking
+    # (empty: "booking-<pk>"; a rescheduled booking keeps the one it was moved from), SEQUENCE of the next.
+    calendar_uid = models.CharField("UID iCalendar", max_length=80, blank=True)
+    calendar_sequence = models.PositiveIntegerField("prochaine SEQUENCE iCalendar", default=0)
 
     class Meta:
         verbose_name = "réservation"

@@ -1,115 +1,75 @@
 """E-mails about bookings and mentoring requests, in French.
 
-Each is queued in the outbox (backend/mail) within the transaction of the change: a change that rolls
-back sends nothing, and a worker delivers the rest, retrying until the mail server accepts them.
+Each is a pair of templates in `mentoring/templates/email/mentoring/` (backend/mail/rendering.py), queued in
+the outbox (backend/mail) within the transaction of the change: a change that rolls back sends nothing, and
+a worker delivers the rest, retrying until the mail server accepts them. A booking's confirmation, move and
+cancellation carry an iCalendar invitation (mentoring/services/calendar.py: booking_invitation).
 """
+
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from backend.mail.services import queue_email
+from backend.mail.services import queue_templated_email
+
+from .services.calendar import booking_invitation
 
 
 def _when(slot) -> str:
-    from zoneinfo import ZoneInfo
-
     local = timezone.localtime(slot.starts_at, ZoneInfo(slot.offer.time_zone))
     return local.strftime("%d/%m/%Y à %H:%M") + f" ({slot.offer.time_zone})"
 
 
-def practitioner_address(practitioner) -> str:
-    return practitioner.email or (practitioner.user.email if practitioner.user_id else "")
+def send(practitioner, template: str, context: dict, *, kind: str, **options) -> None:
+    """Queue the e-mail `template` (under email/mentoring/) to a practitioner (their directory address, else
+    their account's); none without one."""
+    queue_templated_email(
+        practitioner.mailing_address, f"mentoring/{template}", context, kind=kind, **options
+    )
 
 
-def email_practitioner(practitioner, subject: str, body: str, *, kind: str, **options) -> None:
-    """Queue an e-mail to a practitioner (their directory address, else their account's); none without one."""
-    queue_email(practitioner_address(practitioner), subject, body, kind=kind, **options)
+def _slot(slot) -> dict:
+    offer = slot.offer
+    return {"when": _when(slot), "title": offer.title, "hub_name": offer.hub.msp.name, "where": _where(offer)}
+
+
+def _booking(booking, template: str, kind: str, method: str = "", **extra) -> None:
+    """A booking's e-mail, with its calendar invitation (METHOD `method`) when one is given."""
+    calendar = booking_invitation(booking, method) if method else ""
+    send(booking.practitioner, template, {**_slot(booking.slot), **extra}, kind=kind, calendar=calendar)
 
 
 def booking_confirmed(booking) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Réservation confirmée le {_when(slot)}",
-        f"Bonjour,\n\nVotre place est réservée pour « {slot.offer.title} » le {_when(slot)}, "
-        f"proposé par {slot.offer.hub.msp.name}.\n",
-        kind="booking.confirmed",
-    )
+    _booking(booking, "booking_confirmed", "booking.confirmed", "REQUEST")
 
 
 def booking_waitlisted(booking) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Liste d'attente pour le {_when(slot)}",
-        f"Bonjour,\n\nLe créneau du {_when(slot)} est complet ; vous êtes sur la liste d'attente. "
-        "Vous serez prévenu si une place se libère.\n",
-        kind="booking.waitlisted",
-    )
+    _booking(booking, "booking_waitlisted", "booking.waitlisted")
 
 
 def booking_promoted(booking) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Une place s'est libérée le {_when(slot)}",
-        f"Bonjour,\n\nUne place s'est libérée : votre réservation pour le {_when(slot)} est confirmée.\n",
-        kind="booking.promoted",
-    )
+    _booking(booking, "booking_promoted", "booking.promoted", "REQUEST")
 
 
 def booking_cancelled(booking) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Réservation annulée : le {_when(slot)}",
-        f"Bonjour,\n\nVotre réservation du {_when(slot)} est annulée.\n",
-        kind="booking.cancelled",
-    )
+    _booking(booking, "booking_cancelled", "booking.cancelled", "CANCEL")
 
 
 def slot_cancelled(booking, reason: str) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Créneau annulé : le {_when(slot)}",
-        f"Bonjour,\n\n{slot.offer.hub.msp.name} a annulé le créneau du {_when(slot)}.\nMotif : {reason}\n",
-        kind="slot.cancelled",
-    )
+    _booking(booking, "slot_cancelled", "slot.cancelled", "CANCEL", reason=reason)
 
 
 def booking_rescheduled(booking) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Réservation déplacée au {_when(slot)}",
-        f"Bonjour,\n\nVotre place est désormais sur le créneau du {_when(slot)} ({slot.offer.title}). "
-        "Votre ancienne place a été libérée.\n",
-        kind="booking.rescheduled",
-    )
+    _booking(booking, "booking_rescheduled", "booking.rescheduled", "REQUEST")
 
 
 def turn_declined(coordinator, booking, reason: str) -> None:
-    slot = booking.slot
-    email_practitioner(
-        coordinator,
-        f"Tour de garde décliné : le {_when(slot)}",
-        f"Bonjour,\n\n{booking.practitioner.full_name} ne peut pas assurer la consultation du {_when(slot)} "
-        f"({slot.offer.title})" + (f" : {reason}" if reason else "") + ".\n\nLe créneau est à reprendre : "
-        "un membre peut prendre ce tour, ou vous pouvez l'échanger ou l'attribuer depuis le planning.\n",
-        kind="rota.declined",
-    )
+    context = {**_slot(booking.slot), "member_name": booking.practitioner.full_name, "reason": reason}
+    send(coordinator, "turn_declined", context, kind="rota.declined")
 
 
 def slot_moved(booking) -> None:
-    slot = booking.slot
-    email_practitioner(
-        booking.practitioner,
-        f"Créneau déplacé au {_when(slot)}",
-        f"Bonjour,\n\n{slot.offer.hub.msp.name} a modifié un créneau que vous avez réservé : il a lieu "
-        f"désormais le {_when(slot)}.\nSi ce nouvel horaire ne vous convient pas, vous pouvez annuler "
-        "votre réservation.\n",
-        kind="slot.moved",
-    )
+    _booking(booking, "slot_moved", "slot.moved", "REQUEST")
 
 
 # --- Mentoring requests ----------------------------------------------------------------------------
@@ -127,53 +87,43 @@ def coordinators_of(hub):
 
 
 def request_received(request) -> None:
+    context = {
+        "requester_name": request.requester.full_name,
+        "commune_name": request.commune.name,
+        "hub_name": request.hub.msp.name,
+        "message": request.message,
+    }
     for coordinator in coordinators_of(request.hub):
-        email_practitioner(
-            coordinator,
-            "Nouvelle demande d'accompagnement",
-            f"Bonjour,\n\n{request.requester.full_name} ({request.commune.name}) sollicite "
-            f"{request.hub.msp.name} pour un accompagnement.\n\n{request.message}\n",
-            kind="request.received",
-        )
+        send(coordinator, "request_received", context, kind="request.received")
 
 
 def request_info_provided(request, message: str) -> None:
+    context = {"requester_name": request.requester.full_name, "message": message}
     for coordinator in coordinators_of(request.hub):
-        email_practitioner(
-            coordinator,
-            "Précisions sur une demande d'accompagnement",
-            f"Bonjour,\n\n{request.requester.full_name} a répondu à votre question :\n\n{message}\n",
-            kind="request.info_provided",
-        )
+        send(coordinator, "request_info_provided", context, kind="request.info_provided")
 
 
 def request_accepted(request, mentorship) -> None:
-    email_practitioner(
-        request.requester,
-        "Demande d'accompagnement acceptée",
-        f"Bonjour,\n\n{request.hub.msp.name} accepte de vous accompagner à partir du "
-        f"{mentorship.starts_on:%d/%m/%Y}, à raison de {mentorship.hours_per_month} h par mois.\n",
-        kind="request.accepted",
-    )
+    context = {
+        "hub_name": request.hub.msp.name,
+        "starts_on": mentorship.starts_on,
+        "hours_per_month": mentorship.hours_per_month,
+    }
+    send(request.requester, "request_accepted", context, kind="request.accepted")
 
 
 def request_declined(request, reason: str) -> None:
-    email_practitioner(
-        request.requester,
-        "Demande d'accompagnement déclinée",
-        f"Bonjour,\n\n{request.hub.msp.name} ne peut pas donner suite à votre demande.\nMotif : {reason}\n\n"
-        "Vous pouvez l'envoyer à une autre MSP tête de pont.\n",
+    send(
+        request.requester, "request_declined", {"hub_name": request.hub.msp.name, "reason": reason},
         kind="request.declined",
-    )
+    )  # fmt: skip
 
 
 def request_info_requested(request, question: str) -> None:
-    email_practitioner(
-        request.requester,
-        "Précisions demandées sur votre demande d'accompagnement",
-        f"Bonjour,\n\n{request.hub.msp.name} vous demande des précisions :\n\n{question}\n",
+    send(
+        request.requester, "request_info_requested", {"hub_name": request.hub.msp.name, "question": question},
         kind="request.info_requested",
-    )
+    )  # fmt: skip
 
 
 # --- Reminders, announcements, digests (mentoring/services/reminders.py) ---------------------------
@@ -196,68 +146,34 @@ def booking_reminder(booking, **options) -> None:
     """A seat's or a turn's reminder, in the place's local time."""
     from .models import BookingRole
 
-    slot, offer = booking.slot, booking.slot.offer
-    if booking.role == BookingRole.STAFF:
-        subject = f"Rappel : votre tour de garde le {_when(slot)}"
-        body = (
-            f"Bonjour,\n\nVous assurez « {offer.title} » pour {offer.hub.msp.name} le {_when(slot)}, "
-            f"{_where(offer)}.\nSi vous ne pouvez pas l'assurer, prévenez votre coordinateur pour échanger "
-            "votre tour.\n"
-        )
-    else:
-        subject = f"Rappel : votre rendez-vous le {_when(slot)}"
-        body = (
-            f"Bonjour,\n\nVous avez une place pour « {offer.title} », proposé par {offer.hub.msp.name}, "
-            f"le {_when(slot)}, {_where(offer)}.\nSi vous ne pouvez pas venir, annulez votre réservation "
-            "pour libérer la place.\n"
-        )
-    email_practitioner(booking.practitioner, subject, body, kind="reminder.booking", **options)
+    template = "reminder_turn" if booking.role == BookingRole.STAFF else "reminder_seat"
+    send(booking.practitioner, template, _slot(booking.slot), kind="reminder.booking", **options)
 
 
 def unstaffed_turns(coordinator, hub, slots) -> None:
-    lines = "\n".join(f"- {slot.offer.title} : {_when(slot)}, {_where(slot.offer)}" for slot in slots)
-    email_practitioner(
-        coordinator,
-        f"{len(slots)} créneau(x) sans intervenant dans les 7 jours",
-        f"Bonjour,\n\nCes consultations avancées de {hub.msp.name} n'ont encore personne pour les assurer :\n\n"
-        f"{lines}\n\nAttribuez un tour de garde, ou annulez le créneau pour prévenir les inscrits.\n",
-        kind="rota.unstaffed",
-    )
+    context = {"count": len(slots), "hub_name": hub.msp.name, "slots": [_slot(slot) for slot in slots]}
+    send(coordinator, "unstaffed_turns", context, kind="rota.unstaffed")
 
 
 def request_digest(coordinator, hub, requests, now) -> None:
-    lines = "\n".join(
-        f"- {r.requester.full_name} ({r.commune.name}), en attente depuis le "
-        f"{timezone.localtime(r.waiting_since):%d/%m/%Y}"
+    waiting = [
+        {
+            "name": r.requester.full_name,
+            "commune": r.commune.name,
+            "since": timezone.localtime(r.waiting_since),
+        }
         for r in requests
-    )
-    email_practitioner(
-        coordinator,
-        f"{len(requests)} demande(s) d'accompagnement attendent votre réponse",
-        f"Bonjour,\n\nCes demandes adressées à {hub.msp.name} attendent une réponse depuis plus de 3 jours "
-        f"ouvrés :\n\n{lines}\n\nAcceptez-les, déclinez-les ou demandez des précisions : le demandeur "
-        "pourra s'adresser ailleurs.\n",
-        kind="request.digest",
-    )
+    ]
+    context = {"count": len(requests), "hub_name": hub.msp.name, "requests": waiting}
+    send(coordinator, "request_digest", context, kind="request.digest")
 
 
 def mentorship_messages(mentorship, from_hub: bool, count: int) -> None:
     """Tell the other side of a mentorship that `count` messages wait (the text stays on the platform)."""
     what = "un nouveau message" if count == 1 else f"{count} nouveaux messages"
+    context = {"hub_name": mentorship.hub.msp.name, "mentee_name": mentorship.mentee.full_name, "what": what}
     if from_hub:
-        email_practitioner(
-            mentorship.mentee,
-            "Nouveau message dans votre accompagnement",
-            f"Bonjour,\n\n{mentorship.hub.msp.name} vous a écrit dans votre accompagnement : {what}. Retrouvez-les "
-            "sur Tête de pont.\n",
-            kind="mentorship.message",
-        )
+        send(mentorship.mentee, "mentorship_message_to_mentee", context, kind="mentorship.message")
         return
     for coordinator in coordinators_of(mentorship.hub):
-        email_practitioner(
-            coordinator,
-            "Nouveau message d'un accompagnement",
-            f"Bonjour,\n\n{mentorship.mentee.full_name}, que {mentorship.hub.msp.name} accompagne, vous a écrit : "
-            f"{what}. Retrouvez-les sur Tête de pont.\n",
-            kind="mentorship.message",
-        )
+        send(coordinator, "mentorship_message_to_hub", context, kind="mentorship.message")

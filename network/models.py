@@ -248,6 +248,11 @@ class Practitioner(QuickLoad, models.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def mailing_address(self) -> str:
+        """Where the platform writes to them: their directory address, else their account's; "" for neither."""
+        return self.email or (self.user.email if self.user_id else "")
+
+    @property
     def is_advanced_practice_nurse(self) -> bool:
         """An IPA (infirmier en pratique avancée): a nurse with one of the IPA mentions as specialty."""
         from .professions import IPA_MENTIONS

@@ -24,6 +24,9 @@ class OutgoingEmail(models.Model):
     to = models.EmailField("destinataire")
     subject = models.CharField("objet", max_length=300)
     body = models.TextField("texte", blank=True)
+    html_body = models.TextField("HTML", blank=True)
+    # An iCalendar invitation (METHOD REQUEST or CANCEL) a calendar client applies by itself.
+    calendar = models.TextField("invitation iCalendar", blank=True)
     status = models.CharField("statut", max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
     # Stable across retries, so a receiving server that got the message twice can tell.
     message_id = models.CharField("Message-ID", max_length=200, unique=True)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -77,6 +77,8 @@ def queue_email(
     kind: str,
     still_due: str = "",
     still_due_args: dict | None = None,
+    html: str = "",
+    calendar: str = "",
 ) -> OutgoingEmail | None:
     """Queue one message to one address, in the current transaction (nothing without an address).
 
@@ -92,6 +94,8 @@ def queue_email(
         to=to,
         subject=subject[:300],
         body=body,
+        html_body=html,
+        calendar=calendar,
         message_id=_message_id(),
         still_due=still_due,
         still_due_args=still_due_args or {},
@@ -102,6 +106,17 @@ def queue_email(
     else:
         _write([email])
     return email
+
+
+def queue_templated_email(to: str, template: str, context: dict, *, kind: str, calendar: str = "", **options):
+    """`queue_email` of the e-mail written by `template` (backend/mail/rendering.py): its subject, text and
+    HTML rendered with `context`, with an iCalendar invitation when `calendar` is given."""
+    from .rendering import render_email
+
+    rendered = render_email(template, context)
+    return queue_email(
+        to, rendered.subject, rendered.text, kind=kind, html=rendered.html, calendar=calendar, **options
+    )
 
 
 @contextmanager
@@ -140,6 +155,25 @@ def _still_due(email: OutgoingEmail) -> bool:
     return bool(import_string(email.still_due)(**email.still_due_args))
 
 
+def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    """The MIME message: the text, its HTML alternative, and an invitation as both a `text/calendar`
+    alternative carrying its METHOD (what Outlook and Gmail act on) and an `invitation.ics` attachment."""
+    message = EmailMultiAlternatives(
+        email.subject,
+        email.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [email.to],
+        headers={"Message-ID": email.message_id},
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    if email.calendar:
+        method = "CANCEL" if "\nMETHOD:CANCEL" in email.calendar.replace("\r", "") else "REQUEST"
+        message.attach_alternative(email.calendar, f"text/calendar; method={method}; charset=utf-8")
+        message.attach("invitation.ics", email.calendar, "application/ics")
+    return message
+
+
 def deliver(email_id: int, *, last_attempt: bool = False) -> str:
     """Send a queued message once; return its status. Raise DeliveryFailed when the server refuses it."""
     with transaction.atomic():
@@ -148,16 +182,10 @@ def deliver(email_id: int, *, last_attempt: bool = False) -> str:
             return email.status if email else "MISSING"  # sent (or dropped) by an earlier run
         if not _still_due(email):
             email.status = EmailStatus.DROPPED
-            email.body = ""
-            email.save(update_fields=["status", "body"])
+            email.body = email.html_body = email.calendar = ""
+            email.save(update_fields=["status", "body", "html_body", "calendar"])
             return email.status
-        message = EmailMessage(
-            email.subject,
-            email.body,
-            settings.DEFAULT_FROM_EMAIL,
-            [email.to],
-            headers={"Message-ID": email.message_id},
-        )
+        message = _message(email)
         email.attempts += 1
         try:
             message.send()
@@ -166,9 +194,11 @@ def deliver(email_id: int, *, last_attempt: bool = False) -> str:
         else:
             email.status = EmailStatus.SENT
             email.sent_at = timezone.now()
-            email.body = ""  # delivered: no need to keep what it said
+            email.body = email.html_body = email.calendar = ""  # delivered: no need to keep what it said
             email.last_error = ""
-            email.save(update_fields=["status", "sent_at", "body", "attempts", "last_error"])
+            email.save(
+                update_fields=["status", "sent_at", "body", "html_body", "calendar", "attempts", "last_error"]
+            )
             return email.status
         email.last_error = error
         if last_attempt:

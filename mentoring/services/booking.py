@@ -373,6 +373,8 @@ def reschedule_booking(booking: Booking, target: Slot) -> tuple[Booking, Booking
     moved = Booking(
         slot=new_slot, practitioner=practitioner, status=BookingStatus.CONFIRMED, starts_at=new_slot.starts_at,
         ends_at=new_slot.ends_at, confirmed_at=now, answer=booking.answer,
+        # the same event in the practitioner's calendar, moved: its invitation's UID, and its SEQUENCE on
+        calendar_uid=booking.calendar_uid or f"booking-{booking.pk}", calendar_sequence=booking.calendar_sequence,
     )  # fmt: skip
     overlapping = partial(
         _error,

@@ -10,7 +10,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.mail.message import sanitize_address
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from icalendar import Calendar, Event
 
@@ -152,6 +155,34 @@ def hub_calendar(hub) -> bytes:
             _event(slot, f"slot-{slot.pk}", slot.sequence, status, description, video=status == "CONFIRMED")
         )
     return calendar.to_ical()
+
+
+def booking_invitation(booking: Booking, method: str) -> str:
+    """The invitation e-mailed with a booking's confirmation or move (METHOD REQUEST) or cancellation (METHOD
+    CANCEL), which a calendar app applies by itself: one UID per booking (a rescheduled booking keeps the
+    one it was moved from), a SEQUENCE one higher at each message, so the event is updated in place."""
+    Booking.objects.filter(pk=booking.pk).update(calendar_sequence=F("calendar_sequence") + 1)
+    sequence = Booking.objects.filter(pk=booking.pk).values_list("calendar_sequence", flat=True).get() - 1
+    slot, cancelled = booking.slot, method == "CANCEL"
+    calendar = _calendar(slot.offer.title)
+    calendar.add("method", method)
+    hub = slot.offer.hub.msp.name
+    description = (
+        f"Réservation annulée — proposé par {hub}." if cancelled else f"Place réservée — proposé par {hub}."
+    )
+    uid = booking.calendar_uid or f"booking-{booking.pk}"
+    event = _event(
+        slot, uid, sequence, "CANCELLED" if cancelled else "CONFIRMED", description, video=not cancelled
+    )
+    organizer = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8").rsplit("<", 1)[-1].rstrip(">")
+    event.add("organizer", f"mailto:{organizer}", parameters={"CN": hub})
+    event.add(
+        "attendee",
+        f"mailto:{booking.practitioner.mailing_address}",
+        parameters={"CN": booking.practitioner.full_name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED"},
+    )
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
 
 
 def render_feed(feed: CalendarFeed) -> bytes:

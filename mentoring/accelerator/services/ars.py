@@ -8,11 +8,11 @@ calls them: a reply or a hand-back only while the question is with the ARS.
 from django.db import transaction
 from django.utils import timezone
 
-from mentoring import notifications
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
 
+from .. import notifications
 from ..events import EventKind
 from ..models import AcceleratorMessage, AcceleratorRequest, State, Visibility
 from .recording import MAX_BODY, announce, lock
@@ -36,12 +36,7 @@ def reply_as_ars(request: AcceleratorRequest, agent, body: str, *, note: bool) -
         raise _error(Code.INVALID_TRANSITION, NOT_WITH_THE_ARS)
     message = post(request, agent, body, Visibility.ARS_NOTE if note else Visibility.PUBLIC)
     if not note:
-        notifications.email_practitioner(
-            request.requester,
-            f"Réponse de l'ARS à votre question #{request.pk}",
-            f"Bonjour,\n\nL'ARS a répondu à votre question « {request.subject} » :\n\n{body}\n",
-            kind="accelerator.ars_reply",
-        )
+        notifications.ars_replied(request, body)
     announce(request, EventKind.MESSAGE, message)
     return message
 

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mentoring import notifications
 from mentoring.accelerator.permissions import ACCELERATOR_STAFF, ReplyRights
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
@@ -18,6 +17,7 @@ from network.models import Department, Membership, Msp, Practitioner
 from network.services.business_hours import business_seconds
 from network.services.directory import get_commune
 
+from .. import notifications
 from ..events import EventKind
 from ..models import (
     AcceleratorMessage,
@@ -223,12 +223,7 @@ def reply(request, actor, body: str, *, internal: bool, rights: ReplyRights, nex
         move(request, State.IN_PROGRESS, actor, "", now)
     save_with_clocks(request, now)
     if not internal and not from_requester:
-        notifications.email_practitioner(
-            request.requester,
-            f"Réponse de l'accélérateur à votre question #{request.pk}",
-            f"Bonjour,\n\nUne réponse a été apportée à votre question « {request.subject} » :\n\n{body}\n",
-            kind="accelerator.reply",
-        )
+        notifications.replied(request, body)
     announce(request, EventKind.MESSAGE, message)
     return message
 

@@ -5,7 +5,6 @@ routing to a hub (a linked mentoring request) or to the ARS, merging a duplicate
 from django.db import transaction
 from django.utils import timezone
 
-from mentoring import notifications
 from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
@@ -14,6 +13,7 @@ from mentoring.services import requests as mentoring_requests
 from mentoring.services.matching import HubMatch, rank_hubs
 from network.models import Commune, HubDesignation
 
+from .. import notifications
 from ..events import EventKind
 from ..models import (
     AcceleratorRequest,
@@ -101,12 +101,7 @@ def route_to_ars(request, actor, note: str) -> AcceleratorRequest:
     request.ars_region = region  # lands in that region's ARS inbox
     move(request, State.ROUTED_TO_ARS, actor, note, now)
     save_with_clocks(request, now)
-    notifications.email_practitioner(
-        request.requester,
-        f"Votre question #{request.pk}",
-        f"Bonjour,\n\n{message.body}\n",
-        kind="accelerator.routed_to_ars",
-    )
+    notifications.routed_to_ars(request, message)
     announce(request, EventKind.ROUTED, message)
     return request
 
@@ -134,12 +129,7 @@ def merge(request, actor, into: AcceleratorRequest, reason: str = "") -> Acceler
         request, actor, f"Votre question rejoint {where}, où elle sera traitée.", Visibility.PUBLIC
     )
     save_with_clocks(request, now)
-    notifications.email_practitioner(
-        request.requester,
-        f"Votre question #{request.pk}",
-        f"Bonjour,\n\n{message.body}\n",
-        kind="accelerator.merged",
-    )
+    notifications.merged(request, message)
     announce(request, EventKind.MERGED, message)
     announce(into, EventKind.MERGED)
     return request

@@ -11,12 +11,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.mail.services import queue_email
 from mentoring.apps import DEFAULT_TARGETS
 from network.models import Zoning
-from network.services.business_hours import ZONE as PARIS
 from network.services.business_hours import add_business_seconds, business_seconds
 
+from .. import notifications
 from ..events import EventKind
 from ..models import (
     AcceleratorRequest,
@@ -191,32 +190,8 @@ def check_service_levels(now: datetime | None = None) -> int:
 
 def _email_sla_alert(request: AcceleratorRequest, now: datetime) -> None:
     """The assignee, or the Cnam team when nobody has the request, learns it is at risk or late."""
-    first, resolution = clocks(request, now)
-    late = request.sla_status == SlaStatus.BREACHED
-    lines = []
-    for label, clock in (("Première réponse", first), ("Résolution", resolution)):
-        if clock.done:
-            continue
-        hours = abs(clock.left_seconds) / 3600
-        standing = f"dépassée de {hours:.1f} h ouvrées" if clock.breached else f"reste {hours:.1f} h ouvrées"
-        due = (
-            f", attendue le {timezone.localtime(clock.due_at, PARIS):%d/%m/%Y à %H:%M}"
-            if clock.due_at
-            else ""
-        )
-        lines.append(f"- {label} : {standing}{due}")
-    subject = f"{'Délai dépassé' if late else 'Délai à risque'} : demande #{request.pk}"
-    body = (
-        f"Bonjour,\n\nLa demande #{request.pk} « {request.subject} » ({request.get_priority_display()}) "
-        f"{'a dépassé son délai' if late else 'arrive au terme de son délai'} :\n"
-        + "\n".join(lines)
-        + ("" if request.assignee_id else "\n\nPersonne ne l'a encore prise en charge.")
-        + "\n\nL'équipe Tête de pont"
-    )
     recipients = [request.assignee.email] if request.assignee_id else staff_addresses()
-    kind = "accelerator.sla_breached" if late else "accelerator.sla_at_risk"
-    for address in recipients:
-        queue_email(address, subject, body, kind=kind)
+    notifications.service_level_alert(request, clocks(request, now), recipients)
 
 
 def escalation_rule(request: AcceleratorRequest):
@@ -238,21 +213,13 @@ def escalate(request: AcceleratorRequest, now: datetime) -> None:
     request.save(update_fields=["escalated_at", "updated_at"])
     audit(request, None, "escalation", "", "escaladée")
     rule = escalation_rule(request)
-    reassigned = ""
+    reassigned_to = None
     if rule is not None and rule.reassign_to_id != request.assignee_id and rule.reassign_to.is_active:
         audit(request, None, "assignee", request.assignee.email if request.assignee_id else "",
               rule.reassign_to.email, f"Escalade : règle « {rule} »")  # fmt: skip
         request.assignee = rule.reassign_to
         request.save(update_fields=["assignee", "updated_at"])
         announce(request, EventKind.ASSIGNED)
-        reassigned = (
-            f"\n\nElle est réattribuée à {rule.reassign_to.get_full_name() or rule.reassign_to.email}."
-        )
+        reassigned_to = rule.reassign_to
     lead = settings.ACCELERATOR_TEAM_LEAD_EMAIL
-    subject = f"Escalade : demande #{request.pk}"
-    body = (
-        f"Bonjour,\n\nLa demande #{request.pk} « {request.subject} » ({request.get_priority_display()}, "
-        f"{request.get_category_display()}) a dépassé son délai et est escaladée.{reassigned}\n\nL'équipe Tête de pont"
-    )
-    for address in [lead] if lead else staff_addresses():
-        queue_email(address, subject, body, kind="accelerator.escalated")
+    notifications.escalated(request, reassigned_to, [lead] if lead else staff_addresses())
