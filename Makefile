@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The settings default to production (DEBUG off, refusing a weak SECRET_KEY): these commands are development.
 export DEBUG ?= 1
 
-.PHONY: run test fuzz lint format check schema migrations scale bench bench-smoke clean
+.PHONY: run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: $(STAMP)
 ## test: the whole test suite (against DATABASE_URL, else the embedded PostgreSQL)
 test: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-reference-executor: the API's tests on graphql-core's own executor instead of the fast one (CI runs both)
+API_TESTS ?= tests/network tests/mentoring tests/observatory tests/accounts tests/core/test_schema_walk.py tests/core/test_permissions.py
+test-reference-executor: $(STAMP)
+	GRAPHQL_EXECUTOR=graphql-core $(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest -q $(API_TESTS) $(PYTEST_ARGS)
 
 ## fuzz: a longer fuzzing campaign of the live schema (FUZZ_EXAMPLES generated requests per case)
 FUZZ_EXAMPLES ?= 2000

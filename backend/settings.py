@@ -273,6 +273,9 @@ GRAPHQL_LIMITS = {
 GRAPHQL_EXECUTION = {
     "WORKERS": env_int("GRAPHQL_WORKERS", 8),
     "TIME_BUDGET": float(os.environ.get("GRAPHQL_TIME_BUDGET", 10)),
+    # "fast" (backend/core/fast_execution.py) or "graphql-core" (its own executor, with the budget): the way
+    # back should a graphql-core upgrade or a doubt about an answer call for it.
+    "EXECUTOR": os.environ.get("GRAPHQL_EXECUTOR", "fast"),
 }
 
 # GraphQL over WebSocket (graphql-transport-ws): seconds to wait for connection_init, events queued

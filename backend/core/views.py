@@ -13,7 +13,8 @@ from graphene_django.views import HttpError
 from graphql import ExecutionResult, OperationType, execute, get_operation_ast
 
 from .errors import format_error
-from .execution import BudgetedExecutionContext, DatabaseBusy, OperationStopped, run_in_pool
+from .execution import DatabaseBusy, OperationStopped, run_in_pool
+from .fast_execution import execution_context_class
 from .limits import prepare_operation
 
 logger = logging.getLogger("backend")
@@ -49,7 +50,14 @@ class GraphQLView(BaseGraphQLView):
             get_token(request)
         return _undecorated_dispatch(self, request, *args, **kwargs)
 
-    execution_context_class = BudgetedExecutionContext
+    @property
+    def execution_context_class(self):
+        """The setting's executor (backend/core/fast_execution.py), read for each request's view."""
+        return self.__dict__.get("_execution_context_class") or execution_context_class()
+
+    @execution_context_class.setter
+    def execution_context_class(self, value):  # graphene-django's __init__ sets it
+        self.__dict__["_execution_context_class"] = value
 
     def parse_body(self, request):
         """The body as the GraphQL-over-HTTP convention reads it; anything malformed is a JSON 400 in French."""

@@ -7,6 +7,9 @@ rights as they are at that moment (user reloaded, token re-checked), and events
 the subscriber may not see are dropped. Identical work for one event (same
 document, variables and principal) is done once for all of this process's
 subscribers.
+
+This module is the protocol; what a client may do (caps, origins) is `policy.py`, and the batching of an
+event's subscribers `sharing.py`.
 """
 
 from __future__ import annotations
@@ -14,16 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter, OrderedDict
 from enum import IntEnum
-from urllib.parse import urlsplit
 
 from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.http.request import split_domain_port, validate_host
 from graphql import (
     ExecutionResult,
     GraphQLError,
@@ -37,17 +36,24 @@ from backend.accounts.services import user_for_token
 from backend.core.addresses import header, scope_client_ip
 from backend.core.errors import format_error
 from backend.core.execution import (
-    BudgetedExecutionContext,
     DatabaseBusy,
     OperationStopped,
     execution_setting,
     run_in_pool,
 )
+from backend.core.fast_execution import execution_context_class
 from backend.core.limits import prepare_operation
 
 from .fanout import process_fanout
 from .health import layer_available
-from .sharing import REVOKED, SKIP, resolve_batch
+from .policy import (
+    SOCKETS_BY_ADDRESS,
+    SOCKETS_BY_USER,
+    limit_error,
+    origin_allowed,
+    realtime_setting,
+)
+from .sharing import REVOKED, SKIP, event_result, live_schema
 from .subscriptions import RealtimeContext
 
 logger = logging.getLogger("backend.realtime")
@@ -73,99 +79,6 @@ CLOSE_MESSAGE_TOO_BIG = 4009
 CLOSE_TRY_AGAIN_LATER = 4013
 CLOSE_SERVICE_UNAVAILABLE = 4503  # the channel layer (Redis) is unreachable: clients retry with back-off
 
-REALTIME_DEFAULTS = {
-    "CONNECTION_INIT_TIMEOUT": 3.0,
-    "QUEUE_SIZE": 256,
-    "MAX_SUBSCRIPTIONS_PER_SOCKET": 50,
-    "MAX_SOCKETS_PER_USER": 20,
-    "MAX_SOCKETS_PER_ADDRESS": 100,
-    "MAX_MESSAGE_BYTES": 65_536,
-    "MAX_RESULT_BYTES": 1_048_576,
-    "MAX_RUNNING_OPERATIONS_PER_SOCKET": 2,
-}
-
-
-def realtime_setting(name: str):
-    return getattr(settings, "REALTIME", {}).get(name, REALTIME_DEFAULTS[name])
-
-
-# Sockets open in this process, per client address and per signed-in user (the caps above).
-_SOCKETS_BY_ADDRESS: Counter = Counter()
-_SOCKETS_BY_USER: Counter = Counter()
-
-
-def _limit_error(message: str, limit: str, maximum: int) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "limit": limit, "maximum": maximum})
-
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin_parts(origin: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of a web origin, default ports made explicit; None if it is not one."""
-    try:
-        parsed = urlsplit(origin.strip())
-        port = parsed.port
-    except ValueError:
-        return None
-    if parsed.scheme not in DEFAULT_PORTS or not parsed.hostname or parsed.path not in ("", "/"):
-        return None
-    return parsed.scheme, parsed.hostname.lower(), port or DEFAULT_PORTS[parsed.scheme]
-
-
-def _served_over_tls(scope) -> bool:
-    if scope.get("scheme") in ("wss", "https"):
-        return True
-    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)  # the trusted proxy says the browser used TLS
-    if proxy:
-        name = proxy[0].lower().removeprefix("http_").replace("_", "-").encode("latin-1")
-        return header(scope, name) == proxy[1]
-    return False
-
-
-def origin_allowed(origin: str, scope) -> bool:
-    """Django's CSRF rule for the WebSocket: the page's origin is this server's own (scheme, host and port,
-    as the browser reached it) on an allowed host, or one of `CSRF_TRUSTED_ORIGINS`. Comparing the host alone
-    let `http://127.0.0.1:9999`, another program on the same machine, use an administrator's session."""
-    parts = _origin_parts(origin)
-    if parts is None:
-        return False
-    if parts in {_origin_parts(trusted) for trusted in settings.CSRF_TRUSTED_ORIGINS}:
-        return True
-    host = header(scope, b"host")
-    if not host:
-        return False
-    domain, port = split_domain_port(host.lower())
-    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-        return False
-    scheme = "https" if _served_over_tls(scope) else "http"
-    try:
-        served_port = int(port) if port else DEFAULT_PORTS[scheme]
-    except ValueError:
-        return False
-    return parts == (scheme, domain.strip("[]"), served_port)
-
-
-def _schema():
-    from backend.schema import schema
-
-    return schema.graphql_schema
-
-
-# One event's subscribers with the same document and variables, collected while the event is being
-# delivered and resolved together (backend/realtime/sharing.py); and, per event and document, the
-# resolutions made so far with what they depended on, for subscribers who arrive after the batch.
-_BATCHES: dict[tuple, _Batch] = {}
-_VARIANTS: OrderedDict[tuple, list] = OrderedDict()
-_VARIANTS_MAX = 4096
-BATCH_CHUNK = 1000  # subscribers per pool job (each job has the operation's time budget)
-
-
-class _Batch:
-    def __init__(self, loop) -> None:
-        self.principals: dict = {}
-        self.future = loop.create_future()
-
 
 class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
     # No channel per socket: events reach sockets through the process fan-out (fanout.py), so the
@@ -188,7 +101,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         # The client's address as the login throttle sees it (behind a trusted proxy, the forwarded one).
         self.address = scope_client_ip(self.scope) or ""
         self.running = asyncio.Semaphore(realtime_setting("MAX_RUNNING_OPERATIONS_PER_SOCKET"))
-        _SOCKETS_BY_ADDRESS[self.address] += 1
+        SOCKETS_BY_ADDRESS[self.address] += 1
         self.counted_address = True
 
         if PROTOCOL not in self.scope.get("subprotocols", []):
@@ -206,7 +119,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 "Le temps réel est momentanément indisponible. Nouvel essai dans quelques secondes.",
             )
             return
-        if _SOCKETS_BY_ADDRESS[self.address] > realtime_setting("MAX_SOCKETS_PER_ADDRESS"):
+        if SOCKETS_BY_ADDRESS[self.address] > realtime_setting("MAX_SOCKETS_PER_ADDRESS"):
             logger.warning("WebSocket refused: too many sockets from %s", self.address)
             await self.close_with(
                 CLOSE_TRY_AGAIN_LATER,
@@ -248,13 +161,13 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
     def _uncount(self):
         if self.counted_address:
             self.counted_address = False
-            _SOCKETS_BY_ADDRESS[self.address] -= 1
-            if _SOCKETS_BY_ADDRESS[self.address] <= 0:
-                del _SOCKETS_BY_ADDRESS[self.address]
+            SOCKETS_BY_ADDRESS[self.address] -= 1
+            if SOCKETS_BY_ADDRESS[self.address] <= 0:
+                del SOCKETS_BY_ADDRESS[self.address]
         if self.counted_user is not None:
-            _SOCKETS_BY_USER[self.counted_user] -= 1
-            if _SOCKETS_BY_USER[self.counted_user] <= 0:
-                del _SOCKETS_BY_USER[self.counted_user]
+            SOCKETS_BY_USER[self.counted_user] -= 1
+            if SOCKETS_BY_USER[self.counted_user] <= 0:
+                del SOCKETS_BY_USER[self.counted_user]
             self.counted_user = None
 
     # --- Incoming messages ------------------------------------------------------------------------
@@ -311,9 +224,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self.close_with(CloseCode.FORBIDDEN)
             return
         if user_id is not None:
-            _SOCKETS_BY_USER[user_id] += 1
+            SOCKETS_BY_USER[user_id] += 1
             self.counted_user = user_id
-            if _SOCKETS_BY_USER[user_id] > realtime_setting("MAX_SOCKETS_PER_USER"):
+            if SOCKETS_BY_USER[user_id] > realtime_setting("MAX_SOCKETS_PER_USER"):
                 await self.close_with(
                     CLOSE_TRY_AGAIN_LATER,
                     "Trop de connexions WebSocket ouvertes pour ce compte. Fermez-en avant d'en ouvrir d'autres.",
@@ -375,7 +288,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self._send_errors(
                 op_id,
                 [
-                    _limit_error(
+                    limit_error(
                         f"Trop d'opérations ouvertes sur cette connexion ({maximum} au plus) : "
                         "terminez-en (complete) avant d'en ouvrir d'autres.",
                         "subscriptionsPerSocket",
@@ -411,7 +324,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             # The same limits as over HTTP (backend.core.limits), checked in the pool: a large
             # document's validation must not hold the event loop.
             document, errors = await run_in_pool(
-                prepare_operation, _schema(), query, variables, database=False
+                prepare_operation, live_schema(), query, variables, database=False
             )
             if errors:
                 await self._send_errors(op_id, errors)
@@ -452,7 +365,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             await self._send_errors(
                 op_id,
                 [
-                    _limit_error(
+                    limit_error(
                         f"Résultat trop volumineux pour un message ({len(payload_text)} caractères, "
                         f"{maximum} au plus) : demandez moins de données à la fois.",
                         "resultBytes",
@@ -476,7 +389,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         budget = float(execution_setting("TIME_BUDGET"))
         try:
             stream = await asyncio.wait_for(
-                create_source_event_stream(_schema(), document, None, context, variables, operation_name),
+                create_source_event_stream(live_schema(), document, None, context, variables, operation_name),
                 timeout=budget + 1,
             )
         except TimeoutError:
@@ -527,13 +440,13 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         if context is None:
             return REVOKED
         result = execute(
-            _schema(),
+            live_schema(),
             document,
             None,
             context,
             variables,
             operation_name,
-            execution_context_class=BudgetedExecutionContext,
+            execution_context_class=execution_context_class(),
         )
         payload = {"data": result.data}
         if result.errors:
@@ -548,26 +461,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         return ("anonymous",)
 
     async def _event_result(self, work, document, variables, operation_name, event):
-        """The event's payload for this subscriber as JSON text, SKIP or REVOKED (or OperationStopped).
-
-        Subscribers of this process with the same work are resolved together, once per kind of viewer
-        (backend/realtime/sharing.py).
-        """
-        key = (event.get("id"), *work)
-        batch = _BATCHES.get(key)
-        if batch is None:
-            loop = asyncio.get_running_loop()
-            batch = _BATCHES[key] = _Batch(loop)
-            # Runs once the subscribers woken by this event (all ready now) have joined the batch.
-            loop.call_soon(
-                lambda: asyncio.ensure_future(
-                    _resolve_batch(key, batch, document, variables, operation_name, event)
-                )
-            )
-        principal = self._principal()
-        batch.principals.setdefault(principal, None)
-        results = await asyncio.shield(batch.future)
-        return results[principal]
+        """The event's payload for this subscriber as JSON text, SKIP or REVOKED (or OperationStopped):
+        resolved with the other subscribers of this process with the same work (sharing.py)."""
+        return await event_result(self._principal(), work, document, variables, operation_name, event)
 
     # --- Channel-layer groups, through the process fan-out ----------------------------------------------
 
@@ -592,32 +488,3 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             self.streams.remove((queue, groups))
             for group in groups:
                 await fanout.remove(group, queue)
-
-
-async def _resolve_batch(key, batch: _Batch, document, variables, operation_name, event) -> None:
-    """Resolve the batch on the pool, a chunk of subscribers per job; later subscribers start a new batch."""
-    if _BATCHES.get(key) is batch:
-        del _BATCHES[key]
-    variants = _VARIANTS.get(key)
-    if variants is None:
-        variants = _VARIANTS[key] = []
-        while len(_VARIANTS) > _VARIANTS_MAX:
-            _VARIANTS.popitem(last=False)
-    principals = list(batch.principals)
-    results: dict = {}
-    try:
-        for start in range(0, len(principals), BATCH_CHUNK):
-            chunk = principals[start : start + BATCH_CHUNK]
-            try:
-                results.update(
-                    await run_in_pool(
-                        resolve_batch, _schema(), document, variables, operation_name, event, chunk, variants
-                    )
-                )
-            except OperationStopped as stop:  # this event took too long for anyone: each subscriber is told
-                results.update(dict.fromkeys(chunk, stop))
-    except BaseException as exc:
-        batch.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-        batch.future.exception()  # retrieved: no "never retrieved" warning when no one waits
-        raise
-    batch.future.set_result(results)

@@ -19,15 +19,18 @@ Results are JSON text, shared by the subscribers that match (each still receives
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import OrderedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from graphql import execute
 
 from backend.core.errors import format_error
-from backend.core.execution import BudgetedExecutionContext, OperationStopped
+from backend.core.execution import OperationStopped, run_in_pool
+from backend.core.fast_execution import execution_context_class
 from backend.core.viewer import FactRecorder, build_viewer, viewer_facts
 
 from .subscriptions import EventNotVisible, RealtimeContext
@@ -76,7 +79,7 @@ def _resolve(schema, document, variables, operation_name, event, user, viewer, p
         context,
         variables,
         operation_name,
-        execution_context_class=BudgetedExecutionContext,
+        execution_context_class=execution_context_class(),
     )
     if any(isinstance(e.original_error, EventNotVisible) for e in result.errors or []):
         return SKIP
@@ -118,3 +121,82 @@ def resolve_batch(schema, document, variables, operation_name, event, principals
             variants.append((recorder, result))
         results[principal] = result
     return results
+
+
+# --- Batches: the subscribers of one event in this process, collected while it is delivered -----------
+
+
+def live_schema():
+    from backend.schema import schema  # the assembled schema imports the domains, which import this floor
+
+    return schema.graphql_schema
+
+
+# One event's subscribers with the same document and variables, collected while the event is being
+# delivered and resolved together (backend/realtime/sharing.py); and, per event and document, the
+# resolutions made so far with what they depended on, for subscribers who arrive after the batch.
+_BATCHES: dict[tuple, _Batch] = {}
+_VARIANTS: OrderedDict[tuple, list] = OrderedDict()
+_VARIANTS_MAX = 4096
+BATCH_CHUNK = 1000  # subscribers per pool job (each job has the operation's time budget)
+
+
+class _Batch:
+    def __init__(self, loop) -> None:
+        self.principals: dict = {}
+        self.future = loop.create_future()
+
+
+async def event_result(principal, work: tuple, document, variables, operation_name, event):
+    """One subscriber's result for an event (JSON text, SKIP, REVOKED or OperationStopped): the subscribers of
+    this process with the same work are resolved together, once per kind of viewer (`resolve_batch`)."""
+    key = (event.get("id"), *work)
+    batch = _BATCHES.get(key)
+    if batch is None:
+        loop = asyncio.get_running_loop()
+        batch = _BATCHES[key] = _Batch(loop)
+        # Runs once the subscribers woken by this event (all ready now) have joined the batch.
+        loop.call_soon(
+            lambda: asyncio.ensure_future(
+                _resolve_batch(key, batch, document, variables, operation_name, event)
+            )
+        )
+    batch.principals.setdefault(principal, None)
+    results = await asyncio.shield(batch.future)
+    return results[principal]
+
+
+async def _resolve_batch(key, batch: _Batch, document, variables, operation_name, event) -> None:
+    """Resolve the batch on the pool, a chunk of subscribers per job; later subscribers start a new batch."""
+    if _BATCHES.get(key) is batch:
+        del _BATCHES[key]
+    variants = _VARIANTS.get(key)
+    if variants is None:
+        variants = _VARIANTS[key] = []
+        while len(_VARIANTS) > _VARIANTS_MAX:
+            _VARIANTS.popitem(last=False)
+    principals = list(batch.principals)
+    results: dict = {}
+    try:
+        for start in range(0, len(principals), BATCH_CHUNK):
+            chunk = principals[start : start + BATCH_CHUNK]
+            try:
+                results.update(
+                    await run_in_pool(
+                        resolve_batch,
+                        live_schema(),
+                        document,
+                        variables,
+                        operation_name,
+                        event,
+                        chunk,
+                        variants,
+                    )
+                )
+            except OperationStopped as stop:  # this event took too long for anyone: each subscriber is told
+                results.update(dict.fromkeys(chunk, stop))
+    except BaseException as exc:
+        batch.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+        batch.future.exception()  # retrieved: no "never retrieved" warning when no one waits
+        raise
+    batch.future.set_result(results)

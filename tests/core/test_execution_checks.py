@@ -5,7 +5,7 @@ import types
 
 from graphql.pyutils import is_awaitable as graphql_is_awaitable
 
-from backend.core.execution import is_awaitable
+from backend.core.fast_execution import is_awaitable
 from network.models import Msp
 
 
@@ -54,7 +54,7 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
     import graphene
     from graphql import ExecutionContext, execute, parse
 
-    from backend.core.execution import BudgetedExecutionContext
+    from backend.core.fast_execution import FastExecutionContext
 
     class Colour(enum.Enum):
         RED = "red"
@@ -133,16 +133,14 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
         "{ tupleItems { name must } items { must } }",
     ):
         document = parse(query)
-        ours = execute(schema, document, execution_context_class=BudgetedExecutionContext)
+        ours = execute(schema, document, execution_context_class=FastExecutionContext)
         theirs = execute(schema, document, execution_context_class=ExecutionContext)
         assert ours.data == theirs.data, query
         assert [(e.message, e.path) for e in ours.errors or []] == [
             (e.message, e.path) for e in theirs.errors or []
         ], query
     # The cases did produce errors and values to compare.
-    assert execute(
-        schema, parse("{ items { count } }"), execution_context_class=BudgetedExecutionContext
-    ).errors
+    assert execute(schema, parse("{ items { count } }"), execution_context_class=FastExecutionContext).errors
 
 
 def test_the_api_reads_plain_fields_directly(world, gql, monkeypatch):
@@ -203,3 +201,33 @@ def test_a_request_leaves_no_models_to_the_cyclic_garbage_collector(world, gql):
         gc.garbage.clear()
     assert "errors" not in result and len(result["data"]["msps"]["edges"]) == 2
     assert left == []
+
+
+def test_the_setting_chooses_the_executor_of_every_door(world, gql, settings, monkeypatch):
+    """`GRAPHQL_EXECUTOR=graphql-core` (issue 25) runs the API on graphql-core's own executor, the budget kept:
+    the way back should an upgrade or a doubt call for it. CI runs the API's tests both ways."""
+    import pytest
+    from graphql import ExecutionContext
+
+    from backend.core.execution import BudgetedExecutionContext
+    from backend.core.fast_execution import FastExecutionContext, execution_context_class
+
+    used = []
+    original = ExecutionContext.__init__
+
+    def spy(self, *args, **kwargs):
+        used.append(type(self))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExecutionContext, "__init__", spy)
+    query = "{ msps(first: 5) { edges { node { name sites { commune { name } } } } } }"
+    answers = {}
+    for name, expected in (("fast", FastExecutionContext), ("graphql-core", BudgetedExecutionContext)):
+        settings.GRAPHQL_EXECUTION = {**settings.GRAPHQL_EXECUTION, "EXECUTOR": name}
+        assert execution_context_class() is expected
+        answers[name] = gql.execute(query, user=world.users["admin"])
+        assert used[-1] is expected
+    assert answers["fast"] == answers["graphql-core"] and "errors" not in answers["fast"]
+    settings.GRAPHQL_EXECUTION = {**settings.GRAPHQL_EXECUTION, "EXECUTOR": "faster"}
+    with pytest.raises(ValueError, match="GRAPHQL_EXECUTOR : « faster » inconnu"):
+        execution_context_class()

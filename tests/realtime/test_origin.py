@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from backend.realtime.consumer import origin_allowed
+from backend.realtime.policy import origin_allowed
 from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import PROTOCOL
 
