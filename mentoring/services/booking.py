@@ -7,7 +7,6 @@ overlapping confirmed bookings of one practitioner (constraints on Booking).
 """
 
 from datetime import timedelta
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -99,10 +98,14 @@ def book_slot(
                 )
             return previous
 
-    if slot.status == SlotStatus.CANCELLED:
-        raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.")
-    if slot.starts_at <= timezone.now():
-        raise _error(MentoringErrorCode.SLOT_IN_PAST, "Ce créneau est déjà commencé ou passé.")
+    already_booked = slot.bookings.filter(
+        practitioner=practitioner, status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
+    ).exists()
+    confirmed = confirmed_seats(slot)
+    refusal = _state_refusal(slot.status, slot.starts_at, already_booked, confirmed, slot.capacity, waitlist)
+    if refusal is not None:
+        raise refusal
+    full = confirmed >= slot.capacity
     _check_notice(slot, slot.offer.booking_notice_hours, "Réservation")
     answer = (answer or "").strip()
     if slot.offer.booking_question and not answer:
@@ -113,22 +116,8 @@ def book_slot(
         )
     if len(answer) > 500:
         raise _error(MentoringErrorCode.INVALID, "500 caractères au plus.", "answer")
-    if slot.bookings.filter(
-        practitioner=practitioner, status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
-    ).exists():
-        raise _error(MentoringErrorCode.ALREADY_BOOKED, "Vous avez déjà une réservation sur ce créneau.")
-
-    full = confirmed_seats(slot) >= slot.capacity
-    if full and not waitlist:
-        raise _error(
-            MentoringErrorCode.SLOT_FULL,
-            "Ce créneau est complet. Vous pouvez vous inscrire sur la liste d'attente.",
-        )
     if not full and _overlaps(practitioner, slot):
-        raise _error(
-            MentoringErrorCode.OVERLAPPING_BOOKING,
-            "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
-        )
+        raise _overlapping()
     now = timezone.now()
     booking = Booking(
         slot=slot,
@@ -141,12 +130,7 @@ def book_slot(
         answer=answer if slot.offer.booking_question else "",
     )
     # Another slot of the same practitioner, booked at the same moment (other slot, other lock).
-    overlapping = partial(
-        _error,
-        MentoringErrorCode.OVERLAPPING_BOOKING,
-        "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
-    )
-    with conflicts_raise(overlapping):
+    with conflicts_raise(_overlapping):
         booking.save()
     confirmed = booking.status == BookingStatus.CONFIRMED
     tell_practitioner(booking, BookingEventKind.CONFIRMED if confirmed else BookingEventKind.WAITLISTED)
@@ -195,17 +179,36 @@ def _refuse_without_lock(slot_pk: int, practitioner: Practitioner, idempotency_k
     status, starts_at, capacity, confirmed, mine, retried = row
     if retried:
         return  # the locked path returns the first request's booking
+    refusal = _state_refusal(status, starts_at, mine, confirmed, capacity, waitlist=False)
+    if refusal is not None:
+        raise refusal
+
+
+def _overlapping():
+    """Another confirmed booking of the practitioner at that time: found by the check, or by the database's
+    exclusion constraint when two slots are booked at the same moment (other slot, other lock)."""
+    return _error(
+        MentoringErrorCode.OVERLAPPING_BOOKING,
+        "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
+    )
+
+
+def _state_refusal(status, starts_at, already_booked: bool, confirmed: int, capacity: int, waitlist: bool):
+    """Why the slot's state refuses a booking, in this order, or None: cancelled, started or past, already
+    booked by this practitioner, full (unless a waitlist place is asked). Written once for the read without
+    lock (`_refuse_without_lock`) and the locked checks of `book_slot`."""
     if status == SlotStatus.CANCELLED:
-        raise _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.")
+        return _error(MentoringErrorCode.SLOT_CANCELLED, "Ce créneau a été annulé.")
     if starts_at <= timezone.now():
-        raise _error(MentoringErrorCode.SLOT_IN_PAST, "Ce créneau est déjà commencé ou passé.")
-    if mine:
-        raise _error(MentoringErrorCode.ALREADY_BOOKED, "Vous avez déjà une réservation sur ce créneau.")
-    if confirmed >= capacity:
-        raise _error(
+        return _error(MentoringErrorCode.SLOT_IN_PAST, "Ce créneau est déjà commencé ou passé.")
+    if already_booked:
+        return _error(MentoringErrorCode.ALREADY_BOOKED, "Vous avez déjà une réservation sur ce créneau.")
+    if confirmed >= capacity and not waitlist:
+        return _error(
             MentoringErrorCode.SLOT_FULL,
             "Ce créneau est complet. Vous pouvez vous inscrire sur la liste d'attente.",
         )
+    return None
 
 
 def _hours(value: int) -> str:
@@ -361,10 +364,7 @@ def reschedule_booking(booking: Booking, target: Slot) -> tuple[Booking, Booking
             MentoringErrorCode.SLOT_FULL, "Ce créneau est complet : votre réservation reste inchangée."
         )
     if _overlaps(practitioner, new_slot, exclude_pk=booking.pk):
-        raise _error(
-            MentoringErrorCode.OVERLAPPING_BOOKING,
-            "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
-        )
+        raise _overlapping()
     now = timezone.now()
     local = timezone.localtime(new_slot.starts_at).strftime("%d/%m/%Y %H:%M")
     booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
@@ -376,12 +376,7 @@ def reschedule_booking(booking: Booking, target: Slot) -> tuple[Booking, Booking
         # the same event in the practitioner's calendar, moved: its invitation's UID, and its SEQUENCE on
         calendar_uid=booking.calendar_uid or f"booking-{booking.pk}", calendar_sequence=booking.calendar_sequence,
     )  # fmt: skip
-    overlapping = partial(
-        _error,
-        MentoringErrorCode.OVERLAPPING_BOOKING,
-        "Vous avez déjà une réservation confirmée sur ce créneau horaire.",
-    )
-    with conflicts_raise(overlapping):
+    with conflicts_raise(_overlapping):
         moved.save()
     promoted = _promote(old_slot) if old_slot.status == SlotStatus.OPEN else None
     tell_practitioner(moved, BookingEventKind.RESCHEDULED)

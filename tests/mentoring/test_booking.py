@@ -315,3 +315,35 @@ def test_retries_arriving_together_return_the_same_booking(territories):
     assert all(isinstance(r, Booking) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert Booking.objects.filter(practitioner=practitioner).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_read_without_lock_refuses_as_the_locked_checks_would(monkeypatch):
+    """The slot's refusals are written once (issue 25): the quick read that spares a full slot's lock and the
+    locked checks give the same code and message, whichever path answers."""
+    from mentoring.services import booking as booking_service
+
+    def refusals():
+        offer = make_offer()
+        cancelled = make_slot(offer)
+        cancelled.status = SlotStatus.CANCELLED
+        cancelled.save()
+        past = make_slot(offer, start_in=timedelta(hours=-1))
+        full = make_slot(offer, capacity=1)
+        book_slot(full, make_practitioner())
+        mine = make_slot(offer)
+        someone = make_practitioner()
+        book_slot(mine, someone)
+        found = []
+        for slot, who in ((cancelled, make_practitioner()), (past, make_practitioner()), (full, make_practitioner()),
+                          (mine, someone)):  # fmt: skip
+            with pytest.raises(ValidationError) as refused:
+                book_slot(slot, who)
+            found.append((refused.value.error_list[0].code, refused.value.messages[0]))
+        return found
+
+    quick = refusals()
+    monkeypatch.setattr(booking_service, "_refuse_without_lock", lambda *args: None)
+    locked = refusals()
+    assert quick == locked
+    assert [code for code, _ in quick] == ["SLOT_CANCELLED", "SLOT_IN_PAST", "SLOT_FULL", "ALREADY_BOOKED"]
