@@ -3,8 +3,11 @@ person concerned, the coordinators of the hub involved, and Cnam staff."""
 
 from django.db.models import Q
 
+from backend.core.scoping import visibility_rule
 from network.models import HubStatus
 from network.permissions import NetworkPermission, Viewer
+
+from .models import Booking, CoordinationSession, MentoringRequest, Mentorship, Slot, SupportOffer
 
 
 def public_offers(prefix: str = "") -> Q:
@@ -12,6 +15,7 @@ def public_offers(prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True, f"{prefix}hub__status": HubStatus.APPROVED})
 
 
+@visibility_rule(SupportOffer)
 def offers_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     if viewer.can_approve_hubs():
         return queryset
@@ -31,6 +35,7 @@ def public_slots(queryset):
     return queryset.filter(offer__in=SupportOffer.objects.filter(public_offers()))
 
 
+@visibility_rule(Slot)
 def slots_visible_to(queryset, viewer: Viewer):
     """Slots of the offers the viewer may see (nothing loaded beside them: for a mutation's look-up)."""
     from .models import SupportOffer
@@ -48,19 +53,28 @@ def own_or_hub(queryset, viewer: Viewer, person: str, hub: str, staff=NetworkPer
     return queryset.filter(mine | Q(**{f"{hub}__msp_id__in": viewer.coordinated_msp_ids}))
 
 
+@visibility_rule(Booking)
 def bookings_visible_to(queryset, viewer: Viewer):
     """A practitioner's own bookings; the hub's coordinators see those of their slots; Cnam staff all."""
     return own_or_hub(queryset, viewer, "practitioner", "slot__offer__hub")
 
 
+@visibility_rule(MentoringRequest)
 def requests_visible_to(queryset, viewer: Viewer, prefix: str = ""):
     """A request: its requester, the coordinators of the hub it is with, Cnam staff."""
     return own_or_hub(queryset, viewer, f"{prefix}requester", f"{prefix}hub")
 
 
+@visibility_rule(Mentorship)
 def mentorships_visible_to(queryset, viewer: Viewer):
     """A mentorship and its ledger: the mentee, the hub's coordinators, Cnam staff."""
     return own_or_hub(queryset, viewer, "mentee", "hub")
+
+
+@visibility_rule(CoordinationSession)
+def coordination_sessions_visible_to(queryset, viewer: Viewer):
+    """The coordination time of a mentorship: whoever sees the mentorship."""
+    return queryset.filter(mentorship__in=mentorships_visible_to(Mentorship.objects.all(), viewer))
 
 
 def can_read_hub_notes(viewer: Viewer, hub) -> bool:

@@ -8,10 +8,23 @@ permissions below, through the "Cnam" group); admin (superuser).
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.db.models import Q
+
 from backend.core.permissions import CNAM_STAFF_GROUP, Permission
+from backend.core.scoping import public, visibility_rule
 from backend.core.viewer import FactRecorder, _fact, viewer_for
 
-from .models import Membership, MembershipRole
+from .models import (
+    Commune,
+    HubDesignation,
+    Membership,
+    MembershipRole,
+    Msp,
+    MspInvitation,
+    MspSite,
+    Practitioner,
+    Profession,
+)
 
 __all__ = ["CNAM_STAFF_GROUP", "NetworkPermission", "Viewer", "can_see_hub", "hubs_visible_to", "viewer_for"]
 
@@ -267,6 +280,7 @@ def msps_in_region(region_code: str):
     return MspSite.objects.filter(is_main=True, commune__department__region_id=region_code).values("msp_id")
 
 
+@visibility_rule(HubDesignation)
 def hubs_visible_to(queryset, viewer: Viewer):
     """Approved hubs are public; candidate and suspended ones only to their MSP's coordinators, the ARS of
     their region (which gives its opinion on them) and Cnam staff."""
@@ -320,3 +334,27 @@ def is_ars_of_hub(hub, viewer: Viewer) -> bool:
 def can_read_ars_opinions(hub, viewer: Viewer) -> bool:
     """The ARS's opinions on a hub: Cnam staff who decide, and the ARS of the hub's region."""
     return viewer.can_approve_hubs() or is_ars_of_hub(hub, viewer)
+
+
+def invitations_filter(practitioner) -> Q:
+    """Invitations addressed to this practitioner, by record or by their RPPS."""
+    return Q(practitioner=practitioner) | Q(practitioner=None, rpps=practitioner.rpps)
+
+
+@visibility_rule(MspInvitation)
+def invitations_visible_to(queryset, viewer: Viewer):
+    """An invitation: its invitee and those who manage the MSP, no one else."""
+    if viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP):
+        return queryset
+    mine = invitations_filter(viewer.practitioner) if viewer.practitioner is not None else Q(pk__in=[])
+    return queryset.filter(mine | Q(msp_id__in=viewer.coordinated_msp_ids))
+
+
+# The directory is public: who practises where, in which MSP. Contact details are hidden field by field
+# (`Viewer.read_contact`), and an MSP's private facts by its type's fields.
+public(Msp, "the directory of MSPs")
+public(MspSite, "where an MSP practises")
+public(Practitioner, "the directory of practitioners; e-mail and RPPS hidden by Viewer.read_contact")
+public(Membership, "who belongs to which MSP (pending invitations are MspInvitation, scoped)")
+public(Commune, "reference data (INSEE)")
+public(Profession, "reference data (TRE_G15)")

@@ -117,7 +117,7 @@ def practitioners(data: dict, msp_pk=None):
 
 def msp_invitations(queryset, *, msp_pk=None, practitioner=None, status=None):
     """An MSP's invitations, or those addressed to a practitioner (by record or by RPPS), newest first."""
-    from .services.invitations import invitations_filter
+    from .permissions import invitations_filter
 
     queryset = queryset.select_related("practitioner", "membership")
     if msp_pk is not None:

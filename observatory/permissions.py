@@ -4,8 +4,10 @@ region's only. The figures themselves are public (observatory/graphql/queries.py
 from __future__ import annotations
 
 from backend.core.permissions import Permission
+from backend.core.scoping import visibility_rule
 from network.permissions import Viewer
 
+from .models import WeakSignal
 from .selectors import Level, Scope
 
 
@@ -17,6 +19,7 @@ def follows_signals(viewer: Viewer) -> bool:
     return follows_nation(viewer) or viewer.ars_region_code is not None
 
 
+@visibility_rule(WeakSignal)
 def signals_visible_to(queryset, viewer: Viewer):
     if follows_nation(viewer):
         return queryset

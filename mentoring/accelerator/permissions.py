@@ -4,10 +4,11 @@ queue only Cnam staff may use."""
 from dataclasses import dataclass
 
 from backend.core.permissions import Permission
+from backend.core.scoping import visibility_rule
 from mentoring.permissions import own_or_hub
 from network.permissions import NetworkPermission, Viewer
 
-from .models import Visibility
+from .models import AcceleratorRequest, CannedAnswer, Visibility
 
 # Cnam staff of the accelerator (the "Cnam" group has it; administrators have every permission).
 ACCELERATOR_STAFF = Permission.ACCELERATOR_STAFF.django_permission
@@ -17,6 +18,7 @@ def is_accelerator_staff(viewer: Viewer) -> bool:
     return viewer.has_perm(ACCELERATOR_STAFF)
 
 
+@visibility_rule(AcceleratorRequest)
 def accelerator_requests_visible_to(queryset, viewer: Viewer):
     """Accelerator staff see every request; a requester their own; a hub's coordinators those routed to it;
     an ARS agent those routed to their region's ARS (still after they handed one back to the Cnam)."""
@@ -91,3 +93,9 @@ def reply_rights(viewer: Viewer, request) -> ReplyRights:
         requester=practitioner is not None and request.requester_id == practitioner.pk,
         hub=request.routed_hub_id is not None and viewer.coordinates(request.routed_hub.msp_id),
     )
+
+
+@visibility_rule(CannedAnswer)
+def canned_answers_visible_to(queryset, viewer: Viewer):
+    """The staff's canned answers and macros: theirs alone."""
+    return queryset if is_accelerator_staff(viewer) else queryset.none()

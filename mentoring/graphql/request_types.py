@@ -13,7 +13,12 @@ from network.graphql.types import Hub, Practitioner
 from network.permissions import viewer_for
 
 from .. import models
-from ..permissions import can_read_hub_notes, mentorships_visible_to, requests_visible_to
+from ..permissions import (
+    can_read_hub_notes,
+    coordination_sessions_visible_to,
+    mentorships_visible_to,
+    requests_visible_to,
+)
 from .enums import (
     MentoringTopicEnum,
     MentorshipOutcomeEnum,
@@ -170,9 +175,9 @@ class CoordinationSession(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return queryset.filter(
-            mentorship__in=mentorships_visible_to(models.Mentorship.objects.all(), viewer_for(info.context))
-        ).select_related("mentorship__hub")
+        return coordination_sessions_visible_to(queryset, viewer_for(info.context)).select_related(
+            "mentorship__hub"
+        )
 
     def resolve_topic(self, info):
         return self.topic or None

@@ -10,7 +10,7 @@ from backend.core.permissions import Permission
 
 from .. import models
 from ..errors import NetworkErrorCode
-from ..permissions import NetworkPermission, viewer_for
+from ..permissions import NetworkPermission, invitations_filter, viewer_for
 from ..services import directory, identity, invitations
 from . import enums, types
 from .common import NetworkMutation, managed_msp
@@ -149,7 +149,7 @@ class RespondToMspInvitation(NetworkMutation):
     @classmethod
     def perform(cls, root, info, id, accept):
         practitioner = viewer_for(info.context).practitioner
-        queryset = models.MspInvitation.objects.filter(invitations.invitations_filter(practitioner))
+        queryset = models.MspInvitation.objects.filter(invitations_filter(practitioner))
         invitation = get_object(id, models.MspInvitation, "MspInvitation", "id", queryset=queryset)
         invitation = invitations.respond(invitation, practitioner, accept)
         return cls(invitation=invitation, membership=invitation.membership, errors=[])

@@ -8,7 +8,13 @@ from backend.core.graphql import LoadedNode, selected_any
 from backend.core.pagination import CAPPED_LIST_DEFAULT, CountableConnection, capped, capped_list_first
 
 from .. import models
-from ..permissions import can_read_ars_opinions, can_see_hub, hubs_visible_to, viewer_for
+from ..permissions import (
+    can_read_ars_opinions,
+    can_see_hub,
+    hubs_visible_to,
+    invitations_visible_to,
+    viewer_for,
+)
 from ..services.composition import composition_of
 from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_SITES
 from .enums import (
@@ -202,20 +208,7 @@ class MspInvitation(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        """Seen by the invitee and by those who manage the MSP, no one else."""
-        from django.db.models import Q
-
-        from ..permissions import NetworkPermission
-
-        viewer = viewer_for(info.context)
-        if viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP):
-            return queryset.select_related("msp")
-        from ..services.invitations import invitations_filter
-
-        mine = Q(pk__in=[])
-        if viewer.practitioner is not None:
-            mine = invitations_filter(viewer.practitioner)
-        return queryset.filter(mine | Q(msp_id__in=viewer.coordinated_msp_ids)).select_related("msp")
+        return invitations_visible_to(queryset, viewer_for(info.context)).select_related("msp")
 
     def resolve_rpps(self, info):
         return self.rpps or None

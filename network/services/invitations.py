@@ -98,11 +98,6 @@ def invite_member(
     return invitation
 
 
-def invitations_filter(practitioner: Practitioner) -> Q:
-    """Invitations addressed to this practitioner, by record or by their RPPS."""
-    return Q(practitioner=practitioner) | Q(practitioner=None, rpps=practitioner.rpps)
-
-
 def is_invitee(invitation: MspInvitation, practitioner: Practitioner | None) -> bool:
     if practitioner is None:
         return False

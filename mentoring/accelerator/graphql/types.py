@@ -10,6 +10,7 @@ from backend.core.pagination import CountableConnection
 from mentoring.accelerator.permissions import (
     accelerator_message_visibilities,
     accelerator_requests_visible_to,
+    canned_answers_visible_to,
     is_accelerator_staff,
 )
 from mentoring.graphql.request_types import HubMatch, MentoringRequest
@@ -346,7 +347,7 @@ class CannedAnswer(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return queryset if is_staff(info) else queryset.none()
+        return canned_answers_visible_to(queryset, viewer_for(info.context))
 
     def resolve_category(self, info):
         return self.category or None
