@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-reference-executor: the API's tests on graphql-core's own executor instead of the fast one (CI runs both)
-API_TESTS ?= tests/network tests/mentoring tests/observatory tests/accounts tests/core/test_schema_walk.py tests/core/test_permissions.py
+API_TESTS ?= tests/network tests/mentoring tests/accelerator tests/observatory tests/accounts tests/core/test_schema_walk.py tests/core/test_permissions.py
 test-reference-executor: $(STAMP)
 	GRAPHQL_EXECUTOR=graphql-core $(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest -q $(API_TESTS) $(PYTEST_ARGS)
 

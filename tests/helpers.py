@@ -4,7 +4,9 @@ GraphQL (ids, error lists, the per-role check), builders of offers and slots, th
 WebSocket clients (graphql-transport-ws through Channels' communicator), slow statements, e-mail and jobs."""
 
 import asyncio
+import json
 import re
+import threading
 import time
 from datetime import datetime, timedelta
 from unittest import mock
@@ -12,21 +14,23 @@ from zoneinfo import ZoneInfo
 
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.forms.models import model_to_dict
+from django.test import Client as DjangoClient
 from django.utils import timezone
 from gql import Client
 from gql.graphql_request import GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from graphql_relay import to_global_id
 
+from backend.accounts.services import issue_token
 from backend.asgi import application
 from backend.mail.models import EmailStatus, OutgoingEmail
 from backend.mail.services import deliver
 from mentoring.accelerator import services
 from mentoring.models import LocationKind, Slot, SupportOffer
 from network.models import HubDesignation, Membership, Msp, OfferKind, Practitioner
-from tests.conftest import make_practitioner, top_codes
+from tests.factories import make_practitioner
 from tests.stalling import MARKER
 
 
@@ -273,3 +277,61 @@ async def subscribed(coroutine):
     task = asyncio.ensure_future(coroutine)
     await asyncio.sleep(1.0)
     return task
+
+
+# --- The API in process, as a client calls it ---------------------------------------------------------
+
+
+class GraphQLClient:
+    def __init__(self):
+        self.client = DjangoClient()
+
+    def execute(self, query, variables=None, user=None, token=None, headers=None):
+        extra = dict(headers or {})
+        if user is not None and token is None:
+            token = issue_token(user).token
+        if token is not None:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        response = self.client.post(
+            "/graphql",
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **extra,
+        )
+        body = response.json()
+        body["_status"] = response.status_code
+        return body
+
+
+def error_codes(result, mutation):
+    return [e["code"] for e in result["data"][mutation]["errors"]]
+
+
+def top_codes(result):
+    return [e.get("extensions", {}).get("code") for e in result.get("errors", [])]
+
+
+# --- Concurrency --------------------------------------------------------------------------
+
+
+def race(*calls):
+    """Run each call in its own thread and transaction at the same moment; return results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                results[index] = call()
+        except Exception as exc:  # collected and asserted by the caller
+            results[index] = exc
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results

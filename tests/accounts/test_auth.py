@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from backend.accounts.models import AuthToken, FailedLogin, hash_token
 from backend.accounts.services import issue_token, user_for_token
-from tests.conftest import PASSWORD, make_practitioner, make_user, top_codes
+from tests.factories import PASSWORD, make_practitioner, make_user
+from tests.helpers import top_codes
 
 pytestmark = pytest.mark.django_db
 

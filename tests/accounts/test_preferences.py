@@ -3,7 +3,8 @@
 import pytest
 
 from backend.accounts.models import NotificationPreferences
-from tests.conftest import ROLES, top_codes
+from tests.factories import ROLES
+from tests.helpers import top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ import pytest
 from websockets.sync.client import connect
 
 from backend.accounts.services import issue_token
-from tests.conftest import PASSWORD, ROLES
 from tests.daphne import PRODUCTION_SECRET_KEY
+from tests.factories import PASSWORD, ROLES
 from tests.helpers import PROTOCOL, SEARCHES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +134,7 @@ def test_a_requester_learns_nothing_of_others_questions_through_real_daphne(serv
     """Two leaks of the table, over HTTP as the red team found them: a merge named the other requester's
     question, and a requester could filter the queue on staff-only facts (tags, assignee, escalation)."""
     from mentoring.accelerator import services
-    from tests.conftest import make_practitioner
+    from tests.factories import make_practitioner
     from tests.helpers import gid, question
 
     server = servers(DEBUG="0", SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="127.0.0.1")

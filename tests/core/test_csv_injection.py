@@ -12,8 +12,8 @@ import pytest
 from backend.accounts.services import issue_token
 from backend.core.csv_stream import csv_lines, neutralised
 from mentoring.accelerator import services
-from tests.conftest import make_msp
 from tests.daphne import PRODUCTION_SECRET_KEY
+from tests.factories import make_msp
 from tests.helpers import question
 
 PAYLOADS = [

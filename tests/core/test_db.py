@@ -62,7 +62,7 @@ def test_quickly_loaded_instances_behave_as_django_builds_them(territories):
     from django.db.models.signals import post_init
 
     from network.models import Membership, Msp, Practitioner
-    from tests.conftest import make_coordinator, make_msp
+    from tests.factories import make_coordinator, make_msp
 
     msp = make_msp("MSP du chargement (test)", commune="51504", team=(("10", 2),))
     make_coordinator(msp)

@@ -20,8 +20,8 @@ from mentoring.models import BookingRole
 from mentoring.services import booking as booking_service
 from mentoring.services import requests as request_service
 from network import notifications as network_notifications
-from tests.conftest import make_practitioner
 from tests.core.test_email_subjects import email_templates
+from tests.factories import make_practitioner
 from tests.helpers import deliver_queued_mail, offer_for, question, slot_for
 
 pytestmark = pytest.mark.django_db

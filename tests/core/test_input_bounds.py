@@ -16,8 +16,7 @@ from graphql import (
 
 from backend.core.input_rules import text_limit
 from backend.schema import schema
-from tests.conftest import top_codes
-from tests.helpers import SEARCHES
+from tests.helpers import SEARCHES, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ import pytest
 from django.test import Client
 
 from backend.schema import schema
-from tests.conftest import top_codes
-from tests.helpers import CREATE_SLOT, gid, offer_for
+from tests.helpers import CREATE_SLOT, gid, offer_for, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from graphql_relay import to_global_id
 from backend.asgi import application
 from backend.core.limits import QueryLimits, measure
 from backend.schema import schema
-from tests.conftest import make_msp, top_codes
-from tests.helpers import PROTOCOL, TIMEOUT
+from tests.factories import make_msp
+from tests.helpers import PROTOCOL, TIMEOUT, top_codes
 
 # The security review's documents.
 NESTED = (  # 186 bytes, 4.7 s before: msps → memberships → practitioner → memberships → msp, twice

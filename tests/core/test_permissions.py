@@ -35,7 +35,7 @@ from backend.accounts.services import issue_token
 from backend.core.graphql import to_camel
 from backend.core.permissions import Permission
 from backend.schema import Mutation, Query, Subscription, schema
-from tests.conftest import ROLES, make_practitioner
+from tests.factories import ROLES, make_practitioner
 from tests.helpers import TIMEOUT, offer_for, question, ready_socket
 
 P = Permission

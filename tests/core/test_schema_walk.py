@@ -21,8 +21,7 @@ from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token
 from backend.schema import schema
-from tests.conftest import top_codes
-from tests.helpers import TIMEOUT, ready_socket
+from tests.helpers import TIMEOUT, ready_socket, top_codes
 
 pytestmark = pytest.mark.usefixtures("disconnect_sockets")
 

@@ -19,7 +19,7 @@ from backend.mail.tasks import send_email
 from mentoring.models import Booking, Slot
 from mentoring.services.booking import book_slot
 from mentoring.services.series import create_series
-from tests.conftest import make_hub, make_msp, make_practitioner, make_user
+from tests.factories import make_hub, make_msp, make_practitioner, make_user
 from tests.helpers import ERRORS, gid, offer_for, run_worker, slot_for
 from tests.mail_backends import FlakyBackend
 

@@ -10,8 +10,18 @@ from django.utils import timezone
 
 from mentoring.models import Booking, BookingStatus, Slot, SlotStatus, SupportOffer
 from mentoring.services.booking import book_slot
-from tests.conftest import ROLES, error_codes, make_hub, make_msp, make_practitioner, top_codes
-from tests.helpers import CREATE_SLOT, ERRORS, MANAGERS, expect, gid, offer_for, slot_for
+from tests.factories import ROLES, make_hub, make_msp, make_practitioner
+from tests.helpers import (
+    CREATE_SLOT,
+    ERRORS,
+    MANAGERS,
+    error_codes,
+    expect,
+    gid,
+    offer_for,
+    slot_for,
+    top_codes,
+)
 
 PRACTITIONERS = {"practitioner", "coordinator", "other_coordinator"}
 

@@ -12,8 +12,8 @@ from backend.mail.models import OutgoingEmail
 from mentoring.models import Booking, BookingStatus, LocationKind, Slot, SlotStatus, SupportOffer
 from mentoring.services.booking import book_slot, cancel_booking, cancel_slot, seats_left
 from network.models import OfferKind
-from tests.conftest import make_hub, make_msp, make_practitioner, race
-from tests.helpers import deliver_queued_mail
+from tests.factories import make_hub, make_msp, make_practitioner
+from tests.helpers import deliver_queued_mail, race
 
 
 def make_offer():

@@ -9,7 +9,7 @@ from mentoring.services.booking import book_slot, cancel_booking, cancel_slot
 from mentoring.services.rota import assign_staff
 from mentoring.services.series import SeriesScope, update_occurrences
 from network.models import Membership
-from tests.conftest import ROLES, make_practitioner
+from tests.factories import ROLES, make_practitioner
 from tests.helpers import ERRORS, expect, gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db

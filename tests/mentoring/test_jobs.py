@@ -13,7 +13,7 @@ from backend.accounts.models import AuthToken, FailedLogin
 from backend.accounts.tasks import purge_expired_credentials
 from mentoring.accelerator.models import SlaStatus
 from mentoring.accelerator.tasks import watch_service_levels
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.helpers import at, run_worker, submit_at
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from mentoring.services import requests as request_service
 from mentoring.services.booking import book_slot, cancel_booking
 from mentoring.services.series import SeriesScope, update_occurrences
 from network.models import MspSite, OfferKind
-from tests.conftest import make_hub, make_msp, make_practitioner
+from tests.factories import make_hub, make_msp, make_practitioner
 from tests.helpers import gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db

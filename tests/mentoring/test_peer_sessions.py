@@ -9,8 +9,8 @@ from mentoring.models import PeerCase, SessionMaterial
 from mentoring.services import booking as booking_service
 from mentoring.services import rota
 from network.models import Membership, MembershipRole, OfferKind
-from tests.conftest import ROLES, error_codes, make_practitioner, top_codes
-from tests.helpers import ERRORS, gid, offer_for, slot_for
+from tests.factories import ROLES, make_practitioner
+from tests.helpers import ERRORS, error_codes, gid, offer_for, slot_for, top_codes
 from tests.mentoring.test_scheduling import started
 
 pytestmark = pytest.mark.django_db

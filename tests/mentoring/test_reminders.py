@@ -37,7 +37,7 @@ from mentoring.services.rota import assign_staff
 from mentoring.services.series import SeriesScope, update_occurrences
 from network.models import Membership, OfferKind
 from network.permissions import CNAM_STAFF_GROUP
-from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+from tests.factories import make_coordinator, make_hub, make_msp, make_practitioner, make_user
 from tests.helpers import deliver_queued_mail, run_worker
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,8 @@ from mentoring.services import coordination
 from mentoring.services import requests as service
 from mentoring.services.matching import match_hubs
 from network.models import Commune, HubStatus, Membership, MembershipRole, OfferKind, Zoning
-from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, race
-from tests.helpers import deliver_queued_mail
+from tests.factories import make_coordinator, make_hub, make_msp, make_practitioner
+from tests.helpers import deliver_queued_mail, race
 
 pytestmark = pytest.mark.django_db
 

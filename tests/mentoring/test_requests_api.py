@@ -18,17 +18,9 @@ from mentoring.models import (
 )
 from mentoring.services import coordination
 from mentoring.services import requests as service
-from tests.conftest import (
-    ROLES,
-    error_codes,
-    make_coordinator,
-    make_hub,
-    make_msp,
-    make_practitioner,
-    top_codes,
-)
 from tests.daphne import PRODUCTION_SECRET_KEY
-from tests.helpers import ERRORS, gid
+from tests.factories import ROLES, make_coordinator, make_hub, make_msp, make_practitioner
+from tests.helpers import ERRORS, error_codes, gid, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from mentoring.services.booking import book_slot
 from mentoring.services.rota import assign_rota, assign_staff, swap_turns
 from mentoring.services.series import create_series
 from network.models import MembershipRole
-from tests.conftest import ROLES, make_practitioner
+from tests.factories import ROLES, make_practitioner
 from tests.helpers import expect, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +33,10 @@ def staff_names(slot):
 
 
 def test_eight_doctors_take_turns_every_tuesday_and_friday(world):
-    from tests.conftest import make_msp
+    from tests.factories import make_msp
 
     msp = make_msp("MSP de Saint-Martin-sur-le-Pré (rota)", "51504", team=(("10", 8), ("60", 3)))
-    from tests.conftest import make_hub
+    from tests.factories import make_hub
 
     hub = make_hub(msp)
     series = create_series(

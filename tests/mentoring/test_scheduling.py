@@ -14,17 +14,8 @@ from mentoring.services import booking as booking_service
 from mentoring.services import rota
 from mentoring.services.series import create_series
 from network.models import Membership, MembershipRole
-from tests.conftest import (
-    ROLES,
-    error_codes,
-    make_coordinator,
-    make_hub,
-    make_msp,
-    make_practitioner,
-    race,
-    top_codes,
-)
-from tests.helpers import ERRORS, deliver_queued_mail, gid, offer_for, slot_for
+from tests.factories import ROLES, make_coordinator, make_hub, make_msp, make_practitioner
+from tests.helpers import ERRORS, deliver_queued_mail, error_codes, gid, offer_for, race, slot_for, top_codes
 
 pytestmark = pytest.mark.django_db
 

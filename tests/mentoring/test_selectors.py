@@ -14,7 +14,7 @@ from mentoring.accelerator import selectors as accelerator
 from mentoring.accelerator.models import AcceleratorRequest, SlaStatus
 from mentoring.models import LocationKind
 from network.models import Commune
-from tests.conftest import make_practitioner
+from tests.factories import make_practitioner
 from tests.helpers import at, offer_for, slot_for, submit_at
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from mentoring.models import BookingStatus, SlotStatus, SupportOffer
 from mentoring.services.booking import book_slot
 from mentoring.services.series import SeriesScope, cancel_occurrences, create_series
 from network.models import OfferKind
-from tests.conftest import ROLES, error_codes, make_hub, make_msp, make_practitioner, top_codes
-from tests.helpers import expect, offer_for
+from tests.factories import ROLES, make_hub, make_msp, make_practitioner
+from tests.helpers import error_codes, expect, offer_for, top_codes
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")

@@ -11,8 +11,8 @@ from mentoring.models import Booking, BookingRole, BookingStatus, Slot, SlotSeri
 from mentoring.services.booking import book_slot
 from mentoring.services.offers import update_offer
 from mentoring.services.series import SeriesScope, create_series, update_occurrences
-from tests.conftest import ROLES, error_codes, make_practitioner
-from tests.helpers import ERRORS, deliver_queued_mail, expect, gid, offer_for
+from tests.factories import ROLES, make_practitioner
+from tests.helpers import ERRORS, deliver_queued_mail, error_codes, expect, gid, offer_for
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

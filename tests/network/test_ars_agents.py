@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from network.models import ArsAgent
 from network.permissions import CNAM_STAFF_GROUP, FactRecorder, Viewer, viewer_facts
-from tests.conftest import make_coordinator, make_msp, make_practitioner, make_user
+from tests.factories import make_coordinator, make_msp, make_practitioner, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@
 import pytest
 
 from network.models import HubOpinion, HubStatus
-from tests.conftest import ROLES, error_codes, make_hub, make_msp, top_codes
-from tests.helpers import ERRORS, gid
+from tests.factories import ROLES, make_hub, make_msp
+from tests.helpers import ERRORS, error_codes, gid, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -124,7 +124,7 @@ def test_future_arrivals_do_not_count_yet():
 
 @pytest.mark.django_db
 def test_msp_exposes_composition_over_graphql(gql):
-    from tests.conftest import make_msp
+    from tests.factories import make_msp
 
     msp = make_msp(team=(("10", 1), ("60", 1)))
     result = gql.execute(

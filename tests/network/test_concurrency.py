@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from network.models import Membership, MembershipRole
 from network.services.directory import add_member, end_membership
-from tests.conftest import make_coordinator, make_msp, make_practitioner, race
+from tests.factories import make_coordinator, make_msp, make_practitioner
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

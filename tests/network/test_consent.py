@@ -9,8 +9,8 @@ from graphql_relay import to_global_id
 
 from network.identifiers import rpps_with_key
 from network.models import ContactAccess, InvitationStatus, Membership, MembershipRole, Msp
-from tests.conftest import PASSWORD, ROLES, error_codes, make_msp, make_practitioner, top_codes
-from tests.helpers import ERRORS, MANAGERS, deliver_queued_mail, expect, gid, snapshot
+from tests.factories import PASSWORD, ROLES, make_msp, make_practitioner
+from tests.helpers import ERRORS, MANAGERS, deliver_queued_mail, error_codes, expect, gid, snapshot, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from graphql_relay import to_global_id
 from network.models import Commune, HubStatus, OfferKind
 from network.services.geo import distance_km
 from network.services.hubs import nearby_hubs
-from tests.conftest import ROLES, make_hub, make_msp, top_codes
+from tests.factories import ROLES, make_hub, make_msp
+from tests.helpers import top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core import mail
 
 from network.identifiers import rpps_with_key
 from network.models import IdentityProof, MembershipRole, MspInvitation, Practitioner
-from tests.conftest import ROLES, error_codes, make_msp, make_practitioner
-from tests.helpers import CONFIRM, ERRORS, code_in, deliver_queued_mail, expect, gid
+from tests.factories import ROLES, make_msp, make_practitioner
+from tests.helpers import CONFIRM, ERRORS, code_in, deliver_queued_mail, error_codes, expect, gid
 
 pytestmark = pytest.mark.django_db
 

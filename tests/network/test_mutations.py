@@ -9,15 +9,18 @@ from graphql_relay import to_global_id
 
 from network.identifiers import finess_with_key, rpps_with_key
 from network.models import HubDesignation, HubStatus, Membership, MembershipRole, MspStatus
-from tests.conftest import (
-    ROLES,
+from tests.factories import ROLES, make_coordinator, make_hub, make_msp, make_practitioner
+from tests.helpers import (
+    CONFIRM,
+    ERRORS,
+    MANAGERS,
+    code_in,
+    deliver_queued_mail,
     error_codes,
-    make_coordinator,
-    make_hub,
-    make_msp,
-    make_practitioner,
+    expect,
+    gid,
+    snapshot,
 )
-from tests.helpers import CONFIRM, ERRORS, MANAGERS, code_in, deliver_queued_mail, expect, gid, snapshot
 
 pytestmark = pytest.mark.django_db
 

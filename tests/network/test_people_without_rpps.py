@@ -11,7 +11,7 @@ from network.identifiers import rpps_with_key
 from network.models import Membership, MembershipRole, Practitioner
 from network.services.composition import CompositionState, composition_of
 from network.services.directory import add_member
-from tests.conftest import make_msp, make_practitioner
+from tests.factories import make_msp, make_practitioner
 from tests.helpers import CONFIRM, ERRORS, code_in, deliver_queued_mail, gid
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from network.models import IdentityProof, Practitioner
-from tests.conftest import make_practitioner
+from tests.factories import make_practitioner
 from tests.helpers import deliver_queued_mail
 from tests.network.oidc_provider import Provider
 

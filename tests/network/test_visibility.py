@@ -4,7 +4,7 @@ import pytest
 from graphql_relay import to_global_id
 
 from network.models import MembershipRole
-from tests.conftest import ROLES, make_msp, make_practitioner
+from tests.factories import ROLES, make_msp, make_practitioner
 
 pytestmark = pytest.mark.django_db
 

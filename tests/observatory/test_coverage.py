@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from network.models import Commune, HubStatus, Zoning
 from network.services.geo import distance_km
 from observatory import selectors
-from tests.conftest import make_hub, make_msp, top_codes
+from tests.factories import make_hub, make_msp
+from tests.helpers import top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 
 from backend.accounts.services import issue_token
-from tests.conftest import ROLES, make_hub, make_msp
+from tests.factories import ROLES, make_hub, make_msp
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from mentoring.services import requests as mentoring
 from mentoring.services.coordination import log_session
 from network.models import HubStatus, MspStatus
 from observatory import selectors
-from tests.conftest import ROLES, make_hub, make_msp, make_practitioner, top_codes
-from tests.helpers import at, offer_for, submit_at
+from tests.factories import ROLES, make_hub, make_msp, make_practitioner
+from tests.helpers import at, offer_for, submit_at, top_codes
 
 pytestmark = pytest.mark.django_db
 

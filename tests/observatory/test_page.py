@@ -9,7 +9,7 @@ from django.test import Client
 from network.models import Membership
 from observatory import pictures
 from observatory.services import weak_signals
-from tests.conftest import ROLES, make_msp
+from tests.factories import ROLES, make_msp
 from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_the_page_refuses_unknown_territories_in_french(world):
 
 
 def test_a_staff_account_without_rights_is_refused(world):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     response = page(make_user(is_staff=True))
     assert response.status_code == 403 and "Réservé à l&#x27;équipe de la Cnam" in response.content.decode()

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from network.models import MspStatus
 from observatory.models import Snapshot
 from observatory.services.snapshots import take_snapshots
-from tests.conftest import ROLES, make_hub, make_msp, top_codes
+from tests.factories import ROLES, make_hub, make_msp
+from tests.helpers import top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from mentoring.models import (
 from network.models import HubStatus, Membership, MspStatus
 from observatory.models import SignalAction, SignalKind, SignalStatus, WeakSignal
 from observatory.services import weak_signals
-from tests.conftest import ROLES, error_codes, make_hub, make_msp, make_practitioner, top_codes
 from tests.daphne import PRODUCTION_SECRET_KEY
-from tests.helpers import ERRORS, at, gid, submit_at
+from tests.factories import ROLES, make_hub, make_msp, make_practitioner
+from tests.helpers import ERRORS, at, error_codes, gid, submit_at, top_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -399,7 +399,7 @@ async def test_signal_events_reach_the_regions_ars_and_the_cnam_through_real_ser
 
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_ars_agent, make_user
+    from tests.factories import make_ars_agent, make_user
     from tests.helpers import first_event, subscribed
 
     redis_url = os.environ.get("REDIS_URL")
@@ -478,7 +478,7 @@ async def test_following_a_regions_signals_per_role(territories, role):
 
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_ars_agent, make_coordinator, make_user
+    from tests.factories import make_ars_agent, make_coordinator, make_user
     from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     def scene():

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token
-from tests.conftest import make_hub, make_msp, make_user
+from tests.factories import make_hub, make_msp, make_user
 from tests.helpers import HUB_UPDATED, TIMEOUT, open_socket, ready_socket, settle, subscribe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("disconnect_sockets")]

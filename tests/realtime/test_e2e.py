@@ -175,7 +175,7 @@ async def test_signed_in_roles_share_slot_events_through_real_servers_in_product
 
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+    from tests.factories import make_coordinator, make_hub, make_msp, make_practitioner, make_user
     from tests.helpers import gid, offer_for, slot_for
 
     redis_url = os.environ.get("REDIS_URL")

@@ -19,7 +19,7 @@ from network.models import HubStatus, Membership, MembershipRole
 from network.permissions import CNAM_STAFF_GROUP
 from network.services import hubs
 from network.services.directory import end_membership
-from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+from tests.factories import make_coordinator, make_hub, make_msp, make_practitioner, make_user
 from tests.helpers import HUB_UPDATED, TIMEOUT, expect_close, open_socket, ready_socket, settle, subscribe
 
 # The consumer reaches the database (and Channels closes old connections around each message).

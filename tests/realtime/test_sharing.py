@@ -15,7 +15,7 @@ from mentoring.models import Booking, BookingRole, BookingStatus
 from mentoring.services.booking import book_slot
 from network.models import ContactAccess
 from network.permissions import CNAM_STAFF_GROUP, FactRecorder, NetworkPermission, Viewer
-from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+from tests.factories import make_coordinator, make_hub, make_msp, make_practitioner, make_user
 from tests.helpers import TIMEOUT, expect_close, gid, offer_for, ready_socket, settle, slot_for, subscribe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("disconnect_sockets")]

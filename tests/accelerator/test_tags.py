@@ -5,8 +5,8 @@ import pytest
 
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorTag
-from tests.conftest import ROLES, error_codes, top_codes
-from tests.helpers import ERRORS, gid, question
+from tests.factories import ROLES
+from tests.helpers import ERRORS, error_codes, gid, question, top_codes
 
 pytestmark = pytest.mark.django_db
 

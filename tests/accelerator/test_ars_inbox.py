@@ -9,9 +9,9 @@ from django.core import mail
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorMessage, State, Visibility
 from mentoring.accelerator.permissions import STAFF_REPLY
-from tests.conftest import ROLES, error_codes, make_ars_agent, make_practitioner, top_codes
 from tests.daphne import PRODUCTION_SECRET_KEY
-from tests.helpers import ERRORS, at, deliver_queued_mail, gid, question, submit_at
+from tests.factories import ROLES, make_ars_agent, make_practitioner
+from tests.helpers import ERRORS, at, deliver_queued_mail, error_codes, gid, question, submit_at, top_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ async def test_the_inbox_is_live_for_the_regions_agents_without_the_cnams_intern
 
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_user
+    from tests.factories import make_user
     from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     def setup():
@@ -266,7 +266,7 @@ async def test_the_inbox_is_live_through_real_servers_in_production_mode(servers
 
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_user
+    from tests.factories import make_user
     from tests.helpers import first_event, subscribed
 
     redis_url = os.environ.get("REDIS_URL")

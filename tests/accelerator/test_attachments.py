@@ -15,8 +15,8 @@ from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorAttachment, AcceleratorRequest
 from mentoring.accelerator.permissions import STAFF_REPLY
 from mentoring.accelerator.services.attachments import link_token
-from tests.conftest import ROLES, make_ars_agent
 from tests.daphne import PRODUCTION_SECRET_KEY
+from tests.factories import ROLES, make_ars_agent
 from tests.helpers import gid, question
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +192,7 @@ async def test_no_subscription_carries_an_internal_notes_file_to_the_requester_a
     from django.contrib.auth.models import Group
 
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_coordinator, make_hub, make_msp, make_practitioner, make_user
+    from tests.factories import make_coordinator, make_hub, make_msp, make_practitioner, make_user
     from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -280,7 +280,7 @@ async def test_upload_and_download_through_real_servers_in_production_mode(serve
 
     from asgiref.sync import sync_to_async
 
-    from tests.conftest import make_practitioner
+    from tests.factories import make_practitioner
 
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
@@ -421,7 +421,8 @@ def test_simultaneous_uploads_cannot_pass_the_quota_together(territories, media,
     """Each upload counts what its sender stored under a lock on their account: without it, uploads made at
     the same moment would each see the quota unspent."""
     from mentoring.accelerator.services import attachments
-    from tests.conftest import make_practitioner, race
+    from tests.factories import make_practitioner
+    from tests.helpers import race
 
     settings.ACCELERATOR_ATTACHMENTS = {
         **settings.ACCELERATOR_ATTACHMENTS,

@@ -8,7 +8,7 @@ from django.core import mail
 from mentoring.accelerator import services
 from mentoring.accelerator.models import EscalationRule, SlaStatus
 from network.permissions import CNAM_STAFF_GROUP
-from tests.conftest import ROLES, make_user
+from tests.factories import ROLES, make_user
 from tests.helpers import at, deliver_queued_mail, gid, submit_at
 
 pytestmark = pytest.mark.django_db

@@ -16,16 +16,18 @@ from mentoring.accelerator.permissions import STAFF_REPLY
 from mentoring.models import MentoringRequest, RequestStatus
 from network.models import Commune, Zoning
 from network.services.business_hours import add_business_seconds, business_seconds
-from tests.conftest import (
-    ROLES,
+from tests.factories import ROLES, make_coordinator, make_hub, make_msp, make_practitioner
+from tests.helpers import (
+    ERRORS,
+    at,
+    deliver_queued_mail,
     error_codes,
-    make_coordinator,
-    make_hub,
-    make_msp,
-    make_practitioner,
+    expect,
+    gid,
+    question,
+    submit_at,
     top_codes,
 )
-from tests.helpers import ERRORS, at, deliver_queued_mail, expect, gid, question, submit_at
 
 pytestmark = pytest.mark.django_db
 
@@ -301,7 +303,7 @@ async def test_live_events_carry_internal_notes_to_staff_only(territories):
 
     from backend.accounts.services import issue_token
     from network.permissions import CNAM_STAFF_GROUP
-    from tests.conftest import make_user
+    from tests.factories import make_user
     from tests.helpers import TIMEOUT, ready_socket, settle, subscribe
 
     def setup():

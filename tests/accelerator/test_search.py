@@ -5,8 +5,8 @@ import pytest
 
 from mentoring.accelerator import services
 from mentoring.accelerator.permissions import STAFF_REPLY
-from tests.conftest import ROLES, make_practitioner, top_codes
-from tests.helpers import question
+from tests.factories import ROLES, make_practitioner
+from tests.helpers import question, top_codes
 
 pytestmark = pytest.mark.django_db
 

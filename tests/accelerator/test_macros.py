@@ -6,8 +6,8 @@ from graphql_relay import to_global_id
 
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorRequest, CannedAnswer
-from tests.conftest import ROLES, error_codes, top_codes
-from tests.helpers import ERRORS, gid, question
+from tests.factories import ROLES
+from tests.helpers import ERRORS, error_codes, gid, question, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from mentoring.accelerator import services
 from mentoring.accelerator.models import AcceleratorRequest
 from mentoring.accelerator.permissions import STAFF_REPLY
-from tests.conftest import ROLES, error_codes, make_practitioner, top_codes
-from tests.helpers import ERRORS, gid, question
+from tests.factories import ROLES, make_practitioner
+from tests.helpers import ERRORS, error_codes, gid, question, top_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from backend.accounts.services import issue_token
 from mentoring.accelerator import services
-from tests.conftest import ROLES
+from tests.factories import ROLES
 from tests.helpers import question
 
 pytestmark = pytest.mark.django_db
