@@ -41,3 +41,16 @@ def test_no_bench_script_shadows_a_package():
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
     scripts = {p.stem for p in (ROOT / "bench").glob("*.py")}
     assert not packages & scripts
+
+
+def test_no_module_over_500_lines_outside_migrations_and_models():
+    """A module past 500 lines holds more than one concept (issue 25): split it by concept."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for package in ("backend", "network", "mentoring", "observatory")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and path.name != "models.py"
+        and (count := len(path.read_text().splitlines())) > 500
+    }
+    assert long == {}

@@ -15,7 +15,7 @@ from mentoring.models import (
 )
 from network.models import HubStatus, Membership, MspStatus
 from observatory.models import SignalAction, SignalKind, SignalStatus, WeakSignal
-from observatory.services import weak_signals
+from observatory.services import detection, weak_signals
 from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.factories import ROLES, make_hub, make_msp, make_practitioner
 from tests.helpers import ERRORS, at, error_codes, gid, submit_at, top_codes
@@ -48,7 +48,7 @@ def test_composition_grace_period_ending_within_90_days_or_ended(world):
     later = make_msp("MSP grâce lointaine", commune="51272", team=(("10", 2), ("60", 2)))
     leave(later, "10", date(2025, 3, 1))  # ends in 2028: no signal yet
 
-    found = {f.msp_id: f for f in weak_signals._composition(TODAY)}
+    found = {f.msp_id: f for f in detection._composition(TODAY)}
     assert set(found) == {soon.pk, ended.pk}
     assert found[soon.pk].started_at.date() == date(2027, 1, 15) - timedelta(days=90)  # 17/10/2026
     assert "prend fin le 15/01/2027" in found[soon.pk].reason
@@ -67,7 +67,7 @@ def test_an_msp_that_lost_its_only_doctor_or_a_third_of_its_members(world):
     old = make_msp("MSP départ ancien", commune="51272", team=(("10", 1), ("60", 2)))
     leave(old, "10", date(2026, 4, 1))  # before the 6 months (26/05/2026)
 
-    found = {f.msp_id: f for f in weak_signals._members_lost(TODAY)}
+    found = {f.msp_id: f for f in detection._members_lost(TODAY)}
     assert set(found) == {lone.pk, shrinking.pk}
     assert found[lone.pk].reason.startswith("Plus aucun médecin depuis le départ du 01/09/2026")
     assert found[lone.pk].started_at.date() == date(2026, 9, 1)
@@ -86,7 +86,7 @@ def test_a_role_change_is_not_a_departure(world):
         role=MembershipRole.COORDINATOR,
         start_date=date(2026, 10, 1),
     )
-    assert weak_signals._members_lost(TODAY) == []
+    assert detection._members_lost(TODAY) == []
 
 
 def test_hubs_over_capacity_and_inactive(world):
@@ -117,7 +117,7 @@ def test_hubs_over_capacity_and_inactive(world):
     recent = make_hub(make_msp("MSP tête de pont récente", commune="51272"))
     type(recent).objects.filter(pk=recent.pk).update(approved_at=at(2026, 10, 1, 9))  # not 3 months yet
 
-    found = weak_signals._hubs(NOW)
+    found = detection._hubs(NOW)
     by_key = {f.key: f for f in found}
     assert by_key[f"HUB_OVER_CAPACITY:{busy.pk}:committed"].reason.startswith("11 h par mois engagées")
     month = by_key[f"HUB_OVER_CAPACITY:{given.pk}:2026-11"]
@@ -139,7 +139,7 @@ def test_a_mentoring_request_unanswered_after_ten_business_days(world):
 
     late = sent(at(2026, 11, 6, 15))  # 10 business days later (11/11 is a holiday): 23/11 at 15:00
     on_time = sent(at(2026, 11, 13, 15))  # due on 27/11
-    found = weak_signals._unanswered(NOW)
+    found = detection._unanswered(NOW)
     assert [f.key.split(":")[1] for f in found] == [str(late.pk)]
     assert found[0].started_at == at(2026, 11, 23, 15)
     assert found[0].hub_id == world.hub.pk and found[0].msp_id == world.msp.pk
@@ -153,7 +153,7 @@ def test_a_breached_question_of_an_msp_in_project(world):
     operating = submit_at(at(2026, 11, 2, 10))
     AcceleratorRequest.objects.filter(pk=operating.pk).update(msp=world.msp, sla_status=SlaStatus.BREACHED)
 
-    (found,) = weak_signals._accelerator(NOW)
+    (found,) = detection._accelerator(NOW)
     assert (found.msp_id, found.kind) == (project.pk, SignalKind.ACCELERATOR_BREACHED)
     assert "délai de première réponse" in found.reason
 
