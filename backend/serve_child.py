@@ -22,6 +22,7 @@ def accept_one_at_a_time() -> None:
 
 def main() -> None:
     accept_one_at_a_time()
+    # after the patch above: Daphne imports Twisted's ports
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface.entrypoint()

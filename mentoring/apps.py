@@ -26,6 +26,7 @@ DEFAULT_TARGETS = {"P1": (4, 16), "P2": (8, 40), "P3": (16, 80), "P4": (24, 120)
 
 def ensure_reference_data(sender, using="default", **kwargs):
     """Cnam staff's rights on mentoring and the accelerator; the default service-level targets."""
+    # after migrations: models and permissions cannot be imported while apps load
     from backend.core.permissions import grant_cnam_staff
 
     from .accelerator.models import ServiceLevelTarget

@@ -1,7 +1,8 @@
 """Demo offers, slots, mentoring requests and mentorships on the real scenarios (network.demo must have run).
 Idempotent."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,13 +18,17 @@ from network.models import (
 )
 
 from .models import (
+    Attendance,
     Booking,
     BookingRole,
     BookingStatus,
     LocationKind,
     MentoringRequest,
     MentoringTopic,
+    PeerCase,
     RequestEventKind,
+    SessionMaterial,
+    Slot,
     SupportOffer,
 )
 from .services import requests as request_service
@@ -198,8 +203,6 @@ def _peer_session(offer, series) -> None:
     """A Sakisoigne peer session held a fortnight ago, Project ECHO style: an agenda, two anonymised cases,
     attendance noted and the slides attached; the next session has its agenda."""
 
-    from .models import Attendance, PeerCase, SessionMaterial, Slot
-
     members = [
         m.practitioner
         for m in Membership.objects.current()
@@ -208,8 +211,6 @@ def _peer_session(offer, series) -> None:
         .order_by("pk")
     ]
     facilitator, presenters, absent = members[0], members[1:3], members[3]
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(offer.time_zone)  # at 18:00 in La Réunion, as the series' sessions
     held = datetime.combine(

@@ -1,7 +1,9 @@
 """Mentoring: hubs' support offers, slots and bookings; mentoring requests, mentorships and the
 coordination-time ledger; calendar feeds.
 
-The accelerator lives in its own module of this app (to come).
+The accelerator's tables are in `mentoring/accelerator/models.py`, imported at the end of this module: they
+belong to this Django app (its migrations), while the accelerator's code is a domain of its own
+(ARCHITECTURE.md).
 """
 
 from django.conf import settings

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from backend.mail.services import queue_templated_email
+from network.models import Membership, MembershipRole
 
+from .models import BookingRole, LocationKind
 from .services.calendar import booking_invitation
 
 
@@ -76,8 +78,6 @@ def slot_moved(booking) -> None:
 
 
 def coordinators_of(hub):
-    from network.models import Membership, MembershipRole
-
     return [
         m.practitioner
         for m in Membership.objects.current()
@@ -131,8 +131,6 @@ def request_info_requested(request, question: str) -> None:
 
 def _where(offer) -> str:
     """Where a slot takes place, for a reminder."""
-    from .models import LocationKind
-
     if offer.location_kind == LocationKind.REMOTE:
         return "à distance (visioconférence)"
     if offer.location_kind == LocationKind.HOST_SITE:
@@ -144,8 +142,6 @@ def _where(offer) -> str:
 
 def booking_reminder(booking, **options) -> None:
     """A seat's or a turn's reminder, in the place's local time."""
-    from .models import BookingRole
-
     template = "reminder_turn" if booking.role == BookingRole.STAFF else "reminder_seat"
     send(booking.practitioner, template, _slot(booking.slot), kind="reminder.booking", **options)
 

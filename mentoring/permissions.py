@@ -7,7 +7,16 @@ from backend.core.scoping import visibility_rule
 from network.models import HubStatus
 from network.permissions import NetworkPermission, Viewer
 
-from .models import Booking, CoordinationSession, MentoringRequest, Mentorship, Slot, SupportOffer
+from .models import (
+    Booking,
+    BookingRole,
+    BookingStatus,
+    CoordinationSession,
+    MentoringRequest,
+    Mentorship,
+    Slot,
+    SupportOffer,
+)
 
 
 def public_offers(prefix: str = "") -> Q:
@@ -30,16 +39,12 @@ def public_slots(queryset):
     For a live event about a public slot, asking who the viewer is (are they Cnam staff, which MSPs
     do they coordinate?) could only split its subscribers into groups that see the same thing.
     """
-    from .models import SupportOffer
-
     return queryset.filter(offer__in=SupportOffer.objects.filter(public_offers()))
 
 
 @visibility_rule(Slot)
 def slots_visible_to(queryset, viewer: Viewer):
     """Slots of the offers the viewer may see (nothing loaded beside them: for a mutation's look-up)."""
-    from .models import SupportOffer
-
     return queryset.filter(offer__in=offers_visible_to(SupportOffer.objects.all(), viewer))
 
 
@@ -101,8 +106,6 @@ def reads_hub_details(viewer: Viewer, msp_id) -> bool:
 def staffs_slot(viewer: Viewer, slot) -> bool:
     """The viewer holds a confirmed turn on the slot (its staff; a peer session's facilitator). Reads
     `slot.bookings.all()`, prefetched by the slot lists."""
-    from .models import BookingRole, BookingStatus
-
     mine = viewer.practitioner
     return mine is not None and any(
         b.practitioner_id == mine.pk and b.role == BookingRole.STAFF and b.status == BookingStatus.CONFIRMED

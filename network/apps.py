@@ -4,6 +4,7 @@ from django.db.models.signals import post_migrate
 
 def ensure_reference_data(sender, using="default", **kwargs):
     """Professions (TRE_G15) and the Cnam staff group: reference data every database needs."""
+    # after migrations: models and permissions cannot be imported while apps load
     from backend.core.permissions import grant_cnam_staff
 
     from .permissions import CNAM_STAFF_BACK_OFFICE

@@ -32,7 +32,8 @@ from .models import (
     Region,
     Zoning,
 )
-from .permissions import CNAM_STAFF_GROUP
+from .permissions import CNAM_STAFF_GROUP, Viewer
+from .services.invitations import invite_member
 
 DEMO_PASSWORD = "tetedepont-demo"
 DEMO_DOMAIN = "demo.tetedepont.fr"
@@ -416,7 +417,6 @@ def load_demo() -> list[tuple[str, str]]:
     )
 
     # Saint-Martin invites the Sainte-Menehould GP to join; the invitation waits for their answer.
-    from .services.invitations import invite_member
 
     isolated = Practitioner.objects.get(user__email=login("medecin.isole"))
     if not Membership.objects.filter(msp=smsp, practitioner=isolated).exists():
@@ -427,8 +427,6 @@ def load_demo() -> list[tuple[str, str]]:
 
 def describe_account(user) -> str:
     """What a demo account is, read from the data (not from the demo's own notes): its roles, in French."""
-    from .permissions import Viewer
-
     if user.is_superuser:
         return "administrateur"
     roles = []

@@ -255,12 +255,14 @@ class Practitioner(QuickLoad, models.Model):
     @property
     def is_advanced_practice_nurse(self) -> bool:
         """An IPA (infirmier en pratique avancée): a nurse with one of the IPA mentions as specialty."""
+        # professions imports these models: an import-time cycle
         from .professions import IPA_MENTIONS
 
         return self.profession_id == Profession.NURSE and self.specialty in IPA_MENTIONS
 
     def clean(self):
         """The identifier that fits the profession: an RPPS for health professions, none for the others."""
+        # professions imports these models: an import-time cycle
         from .professions import IPA_MENTIONS
 
         super().clean()

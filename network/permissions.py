@@ -8,15 +8,20 @@ permissions below, through the "Cnam" group); admin (superuser).
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.contrib.auth.models import Permission as DjangoPermission
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from backend.core.permissions import CNAM_STAFF_GROUP, Permission
 from backend.core.scoping import public, visibility_rule
 from backend.core.viewer import FactRecorder, _fact, viewer_for
 
 from .models import (
+    ArsAgent,
     Commune,
+    ContactAccess,
     HubDesignation,
+    HubStatus,
     Membership,
     MembershipRole,
     Msp,
@@ -25,6 +30,7 @@ from .models import (
     Practitioner,
     Profession,
 )
+from .services.hubs import region_of
 
 __all__ = ["CNAM_STAFF_GROUP", "NetworkPermission", "Viewer", "can_see_hub", "hubs_visible_to", "viewer_for"]
 
@@ -113,8 +119,6 @@ class Viewer:
         """The MSPs they coordinate that the Cnam has confirmed, if their own identity (RPPS) is proved: only
         these open members' contact details (services/identity.py)."""
         if "_verified" not in self.__dict__:
-            from .models import Msp
-
             own = self.practitioner
             proved = own is not None and own.rpps_verified_at is not None
             coordinated = self.coordinated_msp_ids if proved else frozenset()
@@ -134,8 +138,6 @@ class Viewer:
     def ars_region_code(self) -> str | None:
         """The code of the region whose ARS the viewer is an agent of (network.models.ArsAgent), or None."""
         if "_ars_region" not in self.__dict__:
-            from .models import ArsAgent
-
             self._ars_region = (
                 ArsAgent.objects.filter(user=self._user).values_list("region_id", flat=True).first()
                 if self.is_authenticated
@@ -202,8 +204,6 @@ class Viewer:
             self._personal()  # recorded for this reader: not a result to hand to another
             recorded = self.__dict__.setdefault("_contact_reads", set())
             if practitioner.pk not in recorded:
-                from .models import ContactAccess
-
                 recorded.add(practitioner.pk)
                 user = self._user
                 ContactAccess.objects.create(
@@ -225,11 +225,6 @@ class ViewerFacts:
 
 def viewer_facts(users) -> dict[int, ViewerFacts]:
     """Facts of many users in five queries: their practitioner, Django permissions, coordinated MSPs and ARS."""
-    from django.contrib.auth.models import Permission as DjangoPermission
-    from django.db.models.expressions import RawSQL
-
-    from .models import ArsAgent, Msp, Practitioner
-
     ids = [user.pk for user in users]
     if not ids:
         return {}
@@ -275,8 +270,6 @@ def viewer_facts(users) -> dict[int, ViewerFacts]:
 
 def msps_in_region(region_code: str):
     """The ids of the MSPs whose main site is in the region (a subquery)."""
-    from .models import MspSite
-
     return MspSite.objects.filter(is_main=True, commune__department__region_id=region_code).values("msp_id")
 
 
@@ -284,8 +277,6 @@ def msps_in_region(region_code: str):
 def hubs_visible_to(queryset, viewer: Viewer):
     """Approved hubs are public; candidate and suspended ones only to their MSP's coordinators, the ARS of
     their region (which gives its opinion on them) and Cnam staff."""
-    from django.db.models import Q
-
     if viewer.can_approve_hubs():
         return queryset
     visible = _public_hub() | Q(msp_id__in=viewer.coordinated_msp_ids)
@@ -296,10 +287,6 @@ def hubs_visible_to(queryset, viewer: Viewer):
 
 
 def _public_hub():
-    from django.db.models import Q
-
-    from .models import HubStatus
-
     return Q(status=HubStatus.APPROVED)
 
 
@@ -309,16 +296,12 @@ def public_hubs(queryset):
 
 
 def can_see_hub(hub, viewer: Viewer) -> bool:
-    from .models import HubStatus
-
     if hub.status == HubStatus.APPROVED or viewer.can_approve_hubs() or viewer.coordinates(hub.msp_id):
         return True
     return is_ars_of_hub(hub, viewer)
 
 
 def region_of_hub(hub) -> str | None:
-    from .services.hubs import region_of
-
     return region_of(hub.msp_id)
 
 

@@ -1,6 +1,6 @@
 """The ANS nomenclature TRE_G15-ProfessionSante (reference data, loaded into `Profession`)."""
 
-from .models import ProfessionCategory, RppsPolicy
+from .models import Profession, ProfessionCategory, RppsPolicy
 
 PROFESSIONS = [
     ("10", "Médecin", ProfessionCategory.MEDICAL),
@@ -58,8 +58,6 @@ GP_SPECIALTIES = {
 
 
 def load_professions() -> int:
-    from .models import Profession
-
     for code, label, category in PROFESSIONS:
         Profession.objects.update_or_create(
             code=code, defaults={"label": label, "category": category, "rpps_policy": RppsPolicy.REQUIRED}

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 
 from . import models
 from .models import normalize_search
+from .permissions import invitations_filter
 from .services.hubs import hub_list_prefetches, msp_prefetches
 
 
@@ -117,8 +118,6 @@ def practitioners(data: dict, msp_pk=None):
 
 def msp_invitations(queryset, *, msp_pk=None, practitioner=None, status=None):
     """An MSP's invitations, or those addressed to a practitioner (by record or by RPPS), newest first."""
-    from .permissions import invitations_filter
-
     queryset = queryset.select_related("practitioner", "membership")
     if msp_pk is not None:
         queryset = queryset.filter(msp_id=msp_pk)

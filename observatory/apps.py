@@ -6,6 +6,7 @@ CNAM_STAFF_BACK_OFFICE = ["view_weaksignal", "view_weaksignalnote", "view_snapsh
 
 
 def grant_cnam_staff(sender, using="default", **kwargs):
+    # after migrations: models and permissions cannot be imported while apps load (this function bears its name)
     from backend.core.permissions import grant_cnam_staff
 
     grant_cnam_staff("observatory", CNAM_STAFF_BACK_OFFICE, using)

@@ -4,16 +4,15 @@ Each change is published twice: under its region's code (the region's ARS and Cn
 region or one of its departments) and under `NATION` (Cnam staff following the whole country)."""
 
 from backend.realtime.live import Topic
+from network.permissions import viewer_for
+
+from .permissions import follows_signals
 
 NATION = "FR"
 
 
 def _follows_signals(payload, info) -> bool:
     """Whoever may read signals at all (an ARS agent, Cnam staff); the region is checked on the signal."""
-    from network.permissions import viewer_for
-
-    from .permissions import follows_signals
-
     return follows_signals(viewer_for(info.context))
 
 

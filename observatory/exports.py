@@ -15,6 +15,7 @@ from backend.core.csv_stream import csv_lines
 from backend.core.db import heavy_alias
 from network.models import Department, HubDesignation, Membership, Msp, MspSite, MspStatus
 
+from .models import SignalStatus, WeakSignal
 from .selectors import Level, Scope
 
 CHUNK = 2000
@@ -163,8 +164,6 @@ def departments(scope: Scope) -> Iterator[str]:
 def signals(scope: Scope) -> Iterator[str]:
     """The weak signals of the territory still open or acknowledged: kind, MSP, hub, since when, why, what to
     do (named MSPs: for the Cnam and the region's ARS only, as the view checks)."""
-    from .models import SignalStatus, WeakSignal
-
     rows = (
         scope.signals(WeakSignal.objects.using(heavy_alias()))
         .exclude(status=SignalStatus.CLOSED)

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -26,6 +29,7 @@ from mentoring.models import (
     SupportOffer,
 )
 from network.models import (
+    Commune,
     Department,
     HubDesignation,
     HubStatus,
@@ -34,6 +38,7 @@ from network.models import (
     MspSite,
     MspStatus,
     Region,
+    Zoning,
 )
 
 NATIONAL_TARGET = 4000  # MSPs by 2027: the plan "4 000 maisons de santé pluriprofessionnelles"
@@ -111,9 +116,6 @@ def scope_of(level: str, code: str | None) -> Scope:
 def remembered(kind: str, scope: Scope, compute):
     """What `compute()` gives for the territory, kept `OBSERVATORY_CACHE_SECONDS` in this process's cache:
     public figures are for steering, a few minutes old is fine, and asking again must not cost again."""
-    from django.conf import settings
-    from django.core.cache import cache
-
     seconds = settings.OBSERVATORY_CACHE_SECONDS
     if seconds <= 0:
         return compute()
@@ -249,8 +251,6 @@ WHERE answered >= sent
 
 
 def _median_answer_hours(scope: Scope) -> float | None:
-    from django.db import connections, router
-
     where, params = scope.commune_sql()
     with connections[router.db_for_read(MentoringRequest) or "default"].cursor() as cursor:
         cursor.execute(MEDIAN_ANSWER_SQL.format(where=where), params)
@@ -305,10 +305,6 @@ class Coverage:
 def commune_rows(scope: Scope) -> list[tuple]:
     """The territory's communes: (code, name, population, zoning, covered, department, latitude, longitude),
     covered when an approved hub reaches them."""
-    from django.db import connections, router
-
-    from network.models import Commune
-
     where, params = scope.commune_sql()
     with connections[router.db_for_read(Commune) or "default"].cursor() as cursor:  # the replica, when heavy
         cursor.execute(COVERAGE_SQL.format(where=where), params)
@@ -318,8 +314,6 @@ def commune_rows(scope: Scope) -> list[tuple]:
 def coverage(scope: Scope, rows: list[tuple] | None = None) -> Coverage:
     """How much of the territory's population lives within reach of an approved hub, and which communes of
     its priority zones (ZIP) none reaches."""
-    from network.models import Zoning
-
     rows = commune_rows(scope) if rows is None else rows
     population = sum(row[2] for row in rows)
     covered = sum(row[2] for row in rows if row[4])

@@ -4,15 +4,23 @@ network: Cnam staff for any territory, an ARS agent for their region (or one of 
     GET /exports/msps.csv?level=REGION&code=44      (session or `Authorization: Bearer …`)
 """
 
+from datetime import date
+
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from backend.core.db import heavy_alias, heavy_reads
+from network.models import Department, Region
 from network.permissions import NetworkPermission, viewer_for
 
-from . import selectors
+from . import pictures, selectors
 from .exports import EXPORTS
-from .permissions import follows_nation
+from .models import SignalStatus, Snapshot, WeakSignal
+from .permissions import follows_nation, signal_scope
 
 
 def _refused(status: int, message: str) -> JsonResponse:
@@ -50,8 +58,6 @@ def export(request, kind: str):
 
 
 def _within(scope: selectors.Scope, region: str) -> bool:
-    from network.models import Department
-
     if scope.level == selectors.Level.REGION:
         return scope.code == region
     if scope.level == selectors.Level.DEPARTMENT:
@@ -63,19 +69,6 @@ def observatory_page(request):
     """The back office's observatory page (/admin/observatoire/): the key figures of a territory, the progress
     towards 4,000 MSPs, a map coloured by coverage, the open weak signals and the exports. Cnam staff choose
     any territory; an ARS agent their region or one of its departments."""
-    from datetime import date
-
-    from django.contrib import admin
-    from django.template.response import TemplateResponse
-    from django.utils import timezone
-
-    from backend.core.db import heavy_alias, heavy_reads
-    from network.models import Department, Region
-
-    from . import pictures
-    from .models import SignalStatus, Snapshot, WeakSignal
-    from .permissions import signal_scope
-
     viewer = viewer_for(request)
     staff = follows_nation(viewer)
     own = viewer.ars_region_code

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuthToken, FailedLogin, User
@@ -33,8 +34,6 @@ class AuthTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Révoquer les jetons sélectionnés")
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

@@ -3,7 +3,9 @@
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
+from backend.core.execution import DatabaseBusy, run_in_pool
 from backend.core.middleware import SyncAndAsync
+from backend.core.views import busy_response
 
 from .services import user_for_token
 
@@ -60,9 +62,6 @@ class BearerTokenMiddleware(SyncAndAsync):
         return self.get_response(request)
 
     async def __acall__(self, request):
-        from backend.core.execution import DatabaseBusy, run_in_pool
-        from backend.core.views import busy_response
-
         raw = bearer_token(request)
         if raw is not None:
             try:

@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from backend.core.addresses import client_ip  # noqa: F401 (the login throttle's address; one rule for all doors)
@@ -143,7 +144,6 @@ def users_for_tokens(raws) -> dict[str, User]:
     by_hash = {hash_token(raw): raw for raw in raws if raw}
     if not by_hash:
         return {}
-    from django.db.models.expressions import RawSQL
 
     hashes = RawSQL("SELECT unnest(%s::text[])", (list(by_hash),))  # one parameter, however many tokens
     tokens = AuthToken.objects.active().select_related("user").filter(key_hash__in=hashes)

@@ -3,10 +3,10 @@
 from django.conf import settings
 from graphql import print_schema
 
+from backend.schema import schema
+
 SCHEMA_FILE = settings.BASE_DIR / "schema.graphql"
 
 
 def printed_schema() -> str:
-    from backend.schema import schema
-
     return print_schema(schema.graphql_schema)

@@ -3,6 +3,7 @@
 import contextvars
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -106,8 +107,6 @@ def heavy_reads():
 def heavy_alias() -> str:
     """The database heavy reads use: the replica when one is configured, else the primary. For querysets
     evaluated after the block that chose them (a streamed export), given with `.using()`."""
-    from django.conf import settings
-
     return REPLICA if REPLICA in settings.DATABASES else "default"
 
 

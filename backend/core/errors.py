@@ -10,6 +10,10 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
+from graphql.error import GraphQLSyntaxError
+
+from .execution import current_control
+from .messages import code_of, french
 
 logger = logging.getLogger("backend.graphql")
 
@@ -20,8 +24,6 @@ def _from_graphql_core(error: GraphQLError) -> bool:
     """An error graphql-core wrote itself (ours are subclasses, carry a code, or wrap what a resolver raised):
     a plain GraphQLError with no extensions, not located in the result (no path), and either no cause or a
     scalar's own complaint about a value (a coercion error)."""
-    from graphql.error import GraphQLSyntaxError
-
     if type(error) not in (GraphQLError, GraphQLSyntaxError) or error.extensions or error.path is not None:
         return False
     original = error.original_error
@@ -33,7 +35,6 @@ def format_error(error: GraphQLError) -> dict:
     original = getattr(error, "original_error", None)
     if _from_graphql_core(error):
         # Syntax, the specification's validation, variable coercion: graphql-core's English, in French.
-        from .messages import code_of, french
 
         formatted = error.formatted
         formatted["message"] = french(error.message)
@@ -44,7 +45,6 @@ def format_error(error: GraphQLError) -> dict:
         if error.message.startswith("Variable ") and " got invalid value " in error.message:
             # One of our scalar rules refused a variable: graphql-core put it behind its English preamble, with
             # the value itself (maybe 10,000 characters): the French preamble names the variable only.
-            from .messages import french
 
             formatted["message"] = french(error.message)
         if isinstance(original, GraphQLError) and original.extensions:
@@ -55,7 +55,6 @@ def format_error(error: GraphQLError) -> dict:
         formatted["message"] = " ".join(original.messages)
         formatted["extensions"] = {"code": "BAD_USER_INPUT"}
         return formatted
-    from .execution import current_control
 
     control = current_control()
     request_id = control.request_id if control is not None else uuid.uuid4().hex[:16]

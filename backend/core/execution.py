@@ -30,11 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import OperationalError, close_old_connections, connections
 from graphql import (
     ExecutionContext,
     GraphQLError,
 )
+from psycopg_pool import PoolTimeout
 
 from .db import released_after
 
@@ -78,9 +79,6 @@ class DatabaseBusy(GraphQLError):
 
 def borrow_connection() -> None:
     """Take this thread's database connection from the pool now, or raise DatabaseBusy."""
-    from django.db import OperationalError
-    from psycopg_pool import PoolTimeout
-
     try:
         connections["default"].ensure_connection()
     except OperationalError as exc:

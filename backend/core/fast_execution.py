@@ -14,9 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from functools import partial
 from types import GeneratorType
 
-from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, located_error
+from graphene.types.resolver import dict_or_attr_resolver
+from graphene_django import DjangoObjectType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+    located_error,
+)
 from graphql.pyutils import Path
 from graphql.pyutils import is_awaitable as default_is_awaitable
 
@@ -64,11 +74,6 @@ def _field_plan(parent_type, name: str):
     """(kind, attribute, default, type, non-null) when the field is graphene's default resolver returning a
     scalar or an enum (LEAF) or an object type (OBJECT); None otherwise (its own resolver, a list, an
     interface or union, a meta field)."""
-    from functools import partial
-
-    from graphene.types.resolver import dict_or_attr_resolver
-    from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
-
     field = parent_type.fields.get(name) if hasattr(parent_type, "fields") else None
     resolve = getattr(field, "resolve", None)
     if not (
@@ -92,8 +97,6 @@ def _field_plan(parent_type, name: str):
 
 def _type_only_checks() -> set:
     """`is_type_of` implementations whose answer depends on the value's class alone (graphene-django's)."""
-    from graphene_django import DjangoObjectType
-
     return {DjangoObjectType.is_type_of.__func__}
 
 

@@ -21,10 +21,14 @@ import re
 
 import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from graphql import GraphQLError
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
+from graphql_relay import from_global_id
 
-from .permissions import gate, requirement
+from .execution import run_in_pool
+from .permissions import Permission, Refused, gate, requirement
 
 logger = logging.getLogger("backend.graphql")
 
@@ -233,9 +237,6 @@ class Field(graphene.Field):
         permissions, subscribe, hide = self.permissions, self.live.subscribe, self.refused_as_not_found
 
         async def gated_subscribe(root, info, **arguments):
-            from .execution import run_in_pool
-            from .permissions import Refused
-
             try:
                 await run_in_pool(
                     lambda: gate(info, permissions)
@@ -282,8 +283,6 @@ def selected_paths(info) -> set[str]:
 
     Lets a list resolver prefetch only what the client asked for.
     """
-    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
-
     paths: set[str] = set()
 
     def walk(selection_set, prefix):
@@ -344,9 +343,6 @@ def node_field(**kwargs) -> graphene.Field:
     """
 
     def resolve(root, info, id):
-        from django.core.exceptions import ValidationError as DjangoValidationError
-        from graphql_relay import from_global_id
-
         try:
             type_name, pk = from_global_id(id)
         except Exception:
@@ -364,8 +360,6 @@ def node_field(**kwargs) -> graphene.Field:
                 raise bad_input(f"Identifiant {type_name} invalide.") from None
         return graphene_type.get_node(info, pk)
 
-    from .permissions import Permission
-
     return Field(
         graphene.relay.Node,
         id=graphene.ID(required=True, description="The ID of the object."),
@@ -377,8 +371,6 @@ def node_field(**kwargs) -> graphene.Field:
 
 def decode_global_id(global_id: str, expected_type: str) -> str:
     """The primary key in a Relay global ID of the expected type, or a BAD_USER_INPUT error."""
-    from graphql_relay import from_global_id
-
     try:
         type_name, pk = from_global_id(global_id)
     except Exception:
@@ -390,8 +382,6 @@ def decode_global_id(global_id: str, expected_type: str) -> str:
 
 def get_object(global_id: str, model, type_name: str, field: str, queryset=None):
     """The object behind a global ID of `type_name`, or a NOT_FOUND error on `field` (camelCase)."""
-    from graphql_relay import from_global_id
-
     try:
         found_type, pk = from_global_id(global_id)
     except Exception:

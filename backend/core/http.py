@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -39,8 +41,6 @@ class BodyTooLarge(Exception):
 
 def max_body_bytes() -> int:
     """A GraphQL request's body: the attachments it may carry (multipart), and room for the rest."""
-    from django.conf import settings
-
     return settings.ACCELERATOR_ATTACHMENTS["MAX_REQUEST_BYTES"] + 1024 * 1024
 
 
@@ -101,10 +101,6 @@ class PoolHandler(ASGIHandler):
     async def read_capped_body(self, receive):
         """The body, refused past `max_body_bytes()` as it arrives (whatever Content-Length says): nobody
         fills the server's memory or disk with one request."""
-        import tempfile
-
-        from django.conf import settings
-
         limit = max_body_bytes()
         body_file = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")  # noqa: SIM115 (returned open, closed by the caller)
         size = 0
@@ -130,6 +126,7 @@ class PoolHandler(ASGIHandler):
         except OperationStopped as stop:
             return JsonResponse({"data": None, "errors": [stop.formatted]}, status=200)
         except DatabaseBusy as busy:
+            # views imports this module (the pool handler): an import-time cycle
             from .views import busy_response
 
             return busy_response(busy)

@@ -30,6 +30,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
+    default_field_resolver,
 )
 
 OFFSET_REQUIRED = (
@@ -171,8 +172,6 @@ def _searches_in(value):
 
 def _bound_searches(schema: GraphQLSchema) -> None:
     """Wraps the resolver of every field that takes a search, directly or inside an input, in `check_search`."""
-    from graphql import default_field_resolver
-
     for named in schema.type_map.values():
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
             continue

@@ -7,6 +7,7 @@ import inspect
 
 import graphene
 from graphene_django import DjangoConnectionField
+from graphql_relay import cursor_to_offset
 
 from .graphql import bad_input, gated
 from .permissions import requirement
@@ -72,7 +73,6 @@ class ConnectionField(DjangoConnectionField):
                 raise bad_input(f"`{arg}` doit être compris entre 0 et {max_limit} pour `{name}`.")
         if first is not None and last is not None:
             raise bad_input(f"Indiquez `first` ou `last` pour `{name}`, pas les deux.")
-        from graphql_relay import cursor_to_offset
 
         for arg in ("after", "before"):  # a cursor of ours, as this connection returned it
             if args.get(arg) is not None and cursor_to_offset(args[arg]) is None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission as DjangoPermission
 from graphql import GraphQLError
 
 from .viewer import viewer_for
@@ -121,9 +123,6 @@ CNAM_STAFF = (
 def grant_cnam_staff(app_label: str, back_office: list[str], using: str = "default") -> None:
     """Give the Cnam group the `CNAM_STAFF` permissions of `app_label` and its `back_office` codenames
     (run after `migrate`, by each app for its own models)."""
-    from django.contrib.auth.models import Group
-    from django.contrib.auth.models import Permission as DjangoPermission
-
     own = [
         p.django_permission.split(".")[1]
         for p in CNAM_STAFF

@@ -1,3 +1,4 @@
+import json
 import logging
 
 from asgiref.sync import sync_to_async
@@ -6,11 +7,15 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView as BaseGraphQLView
 from graphene_django.views import HttpError
+from graphene_file_upload.utils import place_files_in_operations
 from graphql import ExecutionResult, OperationType, execute, get_operation_ast
+
+from backend.realtime.health import layer_available_sync
 
 from .errors import format_error
 from .execution import DatabaseBusy, OperationStopped, run_in_pool
@@ -82,10 +87,6 @@ class GraphQLView(BaseGraphQLView):
     def parse_multipart(self, request):
         """The GraphQL multipart request spec (Apollo/urql upload clients): `operations` (the JSON request with
         null where files go), `map` (which form field fills which variable), the files."""
-        import json
-
-        from graphene_file_upload.utils import place_files_in_operations
-
         try:
             operations = json.loads(request.POST["operations"])
             files_map = json.loads(request.POST.get("map") or "{}")
@@ -196,8 +197,6 @@ def busy_response(busy: DatabaseBusy) -> JsonResponse:
 
 def healthz(request):
     """Each dependency, for load balancers and compose: 200 when all answer, 503 naming the one that does not."""
-    from backend.realtime.health import layer_available_sync
-
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -214,8 +213,6 @@ def healthz(request):
 
 def home(request):
     """`/`: where to go from here, in French (GraphiQL when it is on, the admin, the health check)."""
-    from django.shortcuts import render
-
     psc = getattr(settings, "PRO_SANTE_CONNECT", {})
     return render(
         request,

@@ -15,15 +15,22 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from procrastinate.contrib.django import app
+
+from backend.accounts.models import normalize_email
 
 from .models import EmailStatus, OutgoingEmail
+from .rendering import render_email
+from .tasks import send_email
 
 logger = logging.getLogger("backend.mail")
 
@@ -50,13 +57,6 @@ def may_send_unsolicited(to: str) -> bool:
     """Whether `to` may still receive one of the UNSOLICITED e-mails in the last 24 hours. Takes a lock on the
     address until the end of the transaction, so simultaneous requests cannot each find the allowance unspent;
     call it in the transaction that queues the e-mail."""
-    from datetime import timedelta
-
-    from django.db import connection
-    from django.db.models.functions import Lower
-
-    from backend.accounts.models import normalize_email
-
     address = normalize_email(to)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 11))", [f"mail:{address}"])
@@ -111,8 +111,6 @@ def queue_email(
 def queue_templated_email(to: str, template: str, context: dict, *, kind: str, calendar: str = "", **options):
     """`queue_email` of the e-mail written by `template` (backend/mail/rendering.py): its subject, text and
     HTML rendered with `context`, with an iCalendar invitation when `calendar` is given."""
-    from .rendering import render_email
-
     rendered = render_email(template, context)
     return queue_email(
         to, rendered.subject, rendered.text, kind=kind, html=rendered.html, calendar=calendar, **options
@@ -139,7 +137,6 @@ def _write(emails: list[OutgoingEmail]) -> None:
     """The rows and their jobs together, even when called outside a transaction."""
     if not emails:
         return
-    from .tasks import send_email
 
     with transaction.atomic():
         OutgoingEmail.objects.bulk_create(emails)
@@ -210,8 +207,6 @@ def deliver(email_id: int, *, last_attempt: bool = False) -> str:
 
 def retry_failed(emails) -> int:
     """Send failed e-mails again (an admin's action): their jobs go back to the queue."""
-    from procrastinate.contrib.django import app
-
     count = 0
     for email in emails.filter(status=EmailStatus.FAILED).exclude(job_id=None):
         with transaction.atomic():
@@ -223,8 +218,6 @@ def retry_failed(emails) -> int:
 
 def purge_old(now=None) -> int:
     """Forget sent and dropped e-mails after EMAIL_KEPT_DAYS; queued and failed ones are kept."""
-    from datetime import timedelta
-
     cutoff = (now or timezone.now()) - timedelta(days=settings.EMAIL_KEPT_DAYS)
     deleted, _ = OutgoingEmail.objects.filter(
         status__in=[EmailStatus.SENT, EmailStatus.DROPPED], created_at__lt=cutoff

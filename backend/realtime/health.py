@@ -7,7 +7,10 @@ asynchronous check is cached a moment, so a burst of handshakes costs one PING.
 
 import time
 
+import redis
+import redis.asyncio as aioredis
 from django.conf import settings
+from redis import RedisError
 
 TIMEOUT = 0.5
 CACHE_SECONDS = 2.0
@@ -23,7 +26,6 @@ def layer_available_sync() -> bool:
     url = _redis_url()
     if url is None:
         return True
-    import redis
 
     client = redis.Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
     try:
@@ -42,8 +44,6 @@ async def layer_available() -> bool:
     now = time.monotonic()
     if _last is not None and now - _last[0] < CACHE_SECONDS:
         return _last[1]
-    import redis.asyncio as aioredis
-    from redis import RedisError
 
     client = aioredis.Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
     try:

@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from backend.core.execution import run_in_pool
+from backend.core.graphql import decode_global_id
+
 from .events import group_name, publish
 from .subscriptions import EventNotVisible, require_visible
 
@@ -65,8 +68,6 @@ class WatchObject:
         )
 
     async def subscribe(self, root, info, **arguments):
-        from backend.core.graphql import decode_global_id
-
         (global_id,) = arguments.values()
         pk = decode_global_id(global_id, self.graphql_type._meta.name)
         await require_visible(lambda: self._visible(info, pk).exists())
@@ -94,8 +95,6 @@ class Listen:
         self.keys, self._resolve, self.topics = keys, resolve, {topic.name: topic for topic in topics}
 
     async def subscribe(self, root, info, **arguments):
-        from backend.core.execution import run_in_pool
-
         pairs = await run_in_pool(self.keys, info, **arguments)
         for topic, _ in pairs:
             assert topic.name in self.topics, f"undeclared topic {topic.name}"

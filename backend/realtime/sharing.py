@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from graphql import execute
 
+from backend.accounts.services import users_for_tokens
 from backend.core.errors import format_error
 from backend.core.execution import OperationStopped, run_in_pool
 from backend.core.fast_execution import execution_context_class
@@ -51,8 +52,6 @@ SKIP, REVOKED = _Skip(), _Revoked()
 
 def users_for(principals) -> dict:
     """Each principal's user as it is now: AnonymousUser, a user, or None (token no longer valid)."""
-    from backend.accounts.services import users_for_tokens
-
     tokens = [p[1] for p in principals if p[0] == "token"]
     session_ids = [p[1] for p in principals if p[0] == "session"]
     by_token = users_for_tokens(tokens)

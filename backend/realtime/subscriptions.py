@@ -12,6 +12,8 @@ A subscription field is a declaration (backend/realtime/live.py) with two halves
 
 from graphql import GraphQLError
 
+from backend.core.execution import run_in_pool
+
 
 class EventNotVisible(Exception):
     """Raised by a subscription resolver: this subscriber may not see this event; drop it silently."""
@@ -19,8 +21,6 @@ class EventNotVisible(Exception):
 
 async def require_visible(check) -> None:
     """Run `check()` (sync, may query the database) on the pool; refuse the subscription if it is false."""
-    from backend.core.execution import run_in_pool
-
     if not await run_in_pool(check):
         raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"})
 

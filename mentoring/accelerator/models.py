@@ -1,6 +1,9 @@
 """Accelerator models (app label `mentoring`; imported by mentoring/models.py)."""
 
+import uuid
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -289,8 +292,6 @@ class AcceleratorChange(QuickLoad, models.Model):
 
     def _label(self, value: str) -> str:
         if self.field == "assignee" and value:  # stored as the agent's address: shown by name
-            from django.contrib.auth import get_user_model
-
             agent = get_user_model().objects.filter(email=value).first()
             return agent.get_full_name() if agent else value
         choices = self.FIELD_LABELS.get(self.field, (None, None))[1]
@@ -336,8 +337,6 @@ class EscalationRule(QuickLoad, models.Model):
 
 def attachment_path(instance, filename: str) -> str:
     """Stored under a random name (the original one is kept in the row, never used as a path)."""
-    import uuid
-
     return f"accelerator/{instance.request_id}/{uuid.uuid4().hex}"
 
 

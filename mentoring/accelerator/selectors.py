@@ -14,6 +14,7 @@ from .models import (
     AcceleratorMessage,
     AcceleratorPresence,
     AcceleratorRequest,
+    AcceleratorTag,
     CannedAnswer,
     SlaStatus,
     State,
@@ -218,6 +219,4 @@ def ars_inbox(region_code: str | None = None):
 
 def tags():
     """Staff's tags by name, with how many requests carry each."""
-    from .models import AcceleratorTag
-
     return AcceleratorTag.objects.annotate(request_count=Count("requests")).order_by("name", "pk")

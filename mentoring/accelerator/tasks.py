@@ -3,6 +3,7 @@
 from procrastinate.contrib.django import app
 
 from . import services
+from .services.attachments import purge_orphans
 
 
 @app.periodic(cron="* * * * *", periodic_id="watch-service-levels")
@@ -16,6 +17,4 @@ def watch_service_levels(timestamp: int) -> int:
 @app.task(queue="periodic", queueing_lock="purge-orphan-attachments", pass_context=False)
 def purge_orphan_attachments(timestamp: int) -> int:
     """Nightly: files left in the storage by a change that failed after writing them (no row names them)."""
-    from .services.attachments import purge_orphans
-
     return purge_orphans()

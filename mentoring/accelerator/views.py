@@ -1,19 +1,25 @@
 """The accelerator's pages outside GraphQL: the queue as CSV, an attachment behind its signed address."""
 
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
+
+from backend.core.viewer import viewer_for
+from mentoring.accelerator.permissions import (
+    accelerator_message_visibilities,
+    accelerator_requests_visible_to,
+    is_accelerator_staff,
+)
+
+from .exports import filters_of, queue_csv
+from .models import AcceleratorAttachment, AcceleratorRequest
+from .selectors import ORDERINGS
+from .services.attachments import read_token
 
 
 @require_GET
 def accelerator_export(request):
     """The queue with the filters of the query string, streamed as CSV: Cnam staff only (session or bearer)."""
-    from backend.core.viewer import viewer_for
-    from mentoring.accelerator.permissions import is_accelerator_staff
-
-    from .exports import filters_of, queue_csv
-    from .selectors import ORDERINGS
-
     viewer = viewer_for(request)
     if not viewer.is_authenticated:
         return JsonResponse({"error": "Authentification requise."}, status=401)
@@ -40,17 +46,6 @@ def accelerator_export(request):
 def accelerator_attachment(request, token: str):
     """A file of the accelerator, through a link signed for one user and a few minutes; that user must be the
     one asking (session or bearer), and must still read the question or message it is attached to."""
-    from django.http import FileResponse
-
-    from backend.core.viewer import viewer_for
-    from mentoring.accelerator.permissions import (
-        accelerator_message_visibilities,
-        accelerator_requests_visible_to,
-    )
-
-    from .models import AcceleratorAttachment, AcceleratorRequest
-    from .services.attachments import read_token
-
     data = read_token(token)
     gone = JsonResponse(
         {"error": "Lien expiré ou invalide : rouvrez la demande pour obtenir un nouveau lien."}, status=404

@@ -3,7 +3,7 @@
 
 import graphene
 
-from backend.core.graphql import Field, get_object
+from backend.core.graphql import Field, Forbidden, enum_value, get_object
 from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
@@ -137,8 +137,6 @@ class MarkAttendance(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, booking_id, attendance):
-        from backend.core.graphql import Forbidden, enum_value
-
         booking = get_object(
             booking_id, models.Booking, "Booking", "bookingId",
             models.Booking.objects.select_related("slot__offer__hub"),

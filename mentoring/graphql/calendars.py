@@ -3,7 +3,7 @@
 import graphene
 from django.urls import reverse
 
-from backend.core.graphql import get_object
+from backend.core.graphql import Forbidden, get_object
 from backend.core.permissions import Permission
 from network.models import HubDesignation
 
@@ -26,8 +26,6 @@ class RotateCalendarFeed(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, hub_id=None):
-        from backend.core.graphql import Forbidden
-
         if hub_id:
             hub = get_object(hub_id, HubDesignation, "Hub", "hubId")
             require_hub_manager(info, hub.msp_id)

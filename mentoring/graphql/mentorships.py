@@ -4,17 +4,22 @@ hub's month."""
 from datetime import date
 
 import graphene
+from django.core.exceptions import ValidationError
+from graphql import GraphQLError
 
-from backend.core.graphql import Field, decode_global_id, enum_value, find_object, get_object
+from backend.core.graphql import Field, Forbidden, decode_global_id, enum_value, find_object, get_object
 from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
+from backend.realtime.subscriptions import EventNotVisible
 from network.models import HubDesignation
+from network.permissions import viewer_for
 
 from .. import events, models, selectors
+from ..permissions import in_mentorship_thread, reads_hub_details
 from ..services import coordination
 from . import request_types as types
-from .common import MentoringMutation, require_hub_manager
+from .common import MentoringMutation, practitioner_of, require_hub_manager
 from .enums import MentoringTopicEnum, MentorshipOutcomeEnum, MentorshipStatusEnum
 
 
@@ -95,8 +100,6 @@ class GiveMentorshipFeedback(MentoringMutation):
 
     @classmethod
     def perform(cls, root, info, id, rating, comment=""):
-        from .common import practitioner_of
-
         mentee = practitioner_of(info)
         mentorship = get_object(
             id, models.Mentorship, "Mentorship", "id", models.Mentorship.objects.filter(mentee=mentee)
@@ -106,12 +109,6 @@ class GiveMentorshipFeedback(MentoringMutation):
 
 def _thread(info, mentorship_id, field="mentorshipId"):
     """The mentorship and the caller's side in its thread (True: the hub), or NOT_FOUND."""
-    from django.core.exceptions import ValidationError
-
-    from network.permissions import viewer_for
-
-    from ..permissions import in_mentorship_thread
-
     mentorship = get_object(
         mentorship_id, models.Mentorship, "Mentorship", field, models.Mentorship.objects.select_related("hub")
     )
@@ -189,11 +186,6 @@ class MentorshipQueryFields(graphene.ObjectType):
     )
 
     def resolve_hub_impact(root, info, hub_id):
-        from backend.core.graphql import Forbidden
-        from network.permissions import viewer_for
-
-        from ..permissions import reads_hub_details
-
         hub = find_object(hub_id, HubDesignation, "Hub", HubDesignation.objects.select_related("msp"))
         if not reads_hub_details(viewer_for(info.context), hub.msp_id):
             raise Forbidden("Seuls les coordinateurs de la MSP et l'équipe de la Cnam voient son impact.")
@@ -211,11 +203,6 @@ class MentorshipQueryFields(graphene.ObjectType):
         return selectors.mentorships(decode_global_id(hub_id, "Hub") if hub_id else None, status)
 
     def resolve_hub_coordination_time(root, info, hub_id, month=None):
-        from backend.core.graphql import Forbidden
-        from network.permissions import viewer_for
-
-        from ..permissions import reads_hub_details
-
         hub = find_object(hub_id, HubDesignation, "Hub", HubDesignation.objects.select_related("msp"))
         if not reads_hub_details(viewer_for(info.context), hub.msp_id):
             raise Forbidden("Seuls les coordinateurs de la MSP et l'équipe de la Cnam voient ce registre.")
@@ -232,9 +219,6 @@ class MentorshipQueryFields(graphene.ObjectType):
 
 
 def _thread_keys(info, mentorship_id):
-    from django.core.exceptions import ValidationError
-    from graphql import GraphQLError
-
     try:
         mentorship, _ = _thread(info, mentorship_id)
     except ValidationError:
@@ -243,11 +227,6 @@ def _thread_keys(info, mentorship_id):
 
 
 def _thread_event(event, info, mentorship_id):
-    from backend.realtime.subscriptions import EventNotVisible
-    from network.permissions import viewer_for
-
-    from ..permissions import in_mentorship_thread
-
     message = (
         models.MentorshipMessage.objects.select_related("author", "mentorship__hub")
         .filter(pk=event["payload"]["message"])

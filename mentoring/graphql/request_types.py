@@ -6,19 +6,23 @@ from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
 
+from backend.core.graphql import bad_input
 from backend.core.pagination import CountableConnection
 from network.graphql.enums import OfferKindEnum
 from network.graphql.territory_types import Commune
 from network.graphql.types import Hub, Practitioner
+from network.models import Zoning
 from network.permissions import viewer_for
 
 from .. import models
 from ..permissions import (
     can_read_hub_notes,
     coordination_sessions_visible_to,
+    in_mentorship_thread,
     mentorships_visible_to,
     requests_visible_to,
 )
+from ..services.coordination import monthly_usage, months_back
 from .enums import (
     MentoringTopicEnum,
     MentorshipOutcomeEnum,
@@ -94,8 +98,6 @@ class MentoringRequest(DjangoObjectType):
         )
 
     def resolve_is_priority(self, info):
-        from network.models import Zoning
-
         return self.commune.zoning == Zoning.ZIP
 
     def resolve_events(self, info):
@@ -259,10 +261,6 @@ class Mentorship(DjangoObjectType):
         return _hours(self.hours_per_month)
 
     def resolve_messages(self, info, last=50):
-        from backend.core.graphql import bad_input
-
-        from ..permissions import in_mentorship_thread
-
         if not 1 <= last <= 200:
             raise bad_input("`last` doit être compris entre 1 et 200.")
         if in_mentorship_thread(viewer_for(info.context), self) is None:
@@ -280,8 +278,6 @@ class Mentorship(DjangoObjectType):
         return self.feedback_comment or None
 
     def resolve_usage(self, info, months=6):
-        from ..services.coordination import monthly_usage, months_back
-
         return monthly_usage(self, self.sessions.all(), months_back(min(max(months, 1), 24)))
 
     def resolve_sessions(self, info):

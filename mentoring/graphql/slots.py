@@ -1,8 +1,11 @@
 """Slots over GraphQL: the public list (by place), opening one or a series, changing and cancelling
 occurrences, staffing them by turns; and `slotUpdated`, live."""
 
+from datetime import date
+
 import graphene
 from django.core.exceptions import ValidationError
+from graphql import GraphQLError
 
 from backend.core.graphql import Field, Forbidden, decode_global_id, enum_value, get_object
 from backend.core.pagination import ConnectionField
@@ -292,8 +295,6 @@ class SlotSeries(graphene.ObjectType):
     )
 
     def resolve_skipped_holidays(self, info):
-        from datetime import date
-
         return [
             SkippedHoliday(date=date.fromisoformat(d["date"]), name=d["name"]) for d in self.skipped_holidays
         ]
@@ -366,8 +367,6 @@ class SlotQueryFields(graphene.ObjectType):
 
 def _slot_keys(info, offer_id=None, hub_id=None):
     """The offer's or the hub's slots, if the viewer may see that offer or hub."""
-    from graphql import GraphQLError
-
     if bool(offer_id) == bool(hub_id):
         raise GraphQLError("Indiquez soit `offerId`, soit `hubId`.", extensions={"code": "BAD_USER_INPUT"})
     if offer_id:

@@ -23,6 +23,7 @@ from ..permissions import (
     slots_visible_to,
     staffs_slot,
 )
+from ..services.peer_sessions import reads_materials
 from .enums import (
     AttendanceEnum,
     BookingEventKindEnum,
@@ -164,10 +165,10 @@ class Slot(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        queryset = queryset.all()  # `node` passes the model's manager, list fields a queryset
+        queryset = slots_visible_to(queryset.all(), viewer_for(info.context))  # `node` passes the manager
         if "confirmed" in queryset.query.annotations:
-            return queryset  # already scoped and annotated (the `slots` resolver filters on seats left)
-        return cls.loaded(slots_visible_to(queryset, viewer_for(info.context)))
+            return queryset  # already loaded (the `slots` resolver filters on seats left): scoped again, cheaply
+        return cls.loaded(queryset)
 
     @classmethod
     def loaded(cls, queryset):
@@ -225,8 +226,6 @@ class Slot(DjangoObjectType):
         return list(self.cases.select_related("author"))
 
     def resolve_materials(self, info):
-        from ..services.peer_sessions import reads_materials
-
         takes_part, leads = _party(self, info)
         if not (takes_part or leads or reads_materials(self, viewer_for(info.context).practitioner)):
             return []

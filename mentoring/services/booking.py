@@ -18,7 +18,7 @@ from network.models import Practitioner
 from .. import events, notifications
 from ..errors import MentoringErrorCode
 from ..errors import domain_error as _error
-from ..models import Booking, BookingEventKind, BookingRole, BookingStatus, Slot, SlotStatus
+from ..models import Attendance, Booking, BookingEventKind, BookingRole, BookingStatus, Slot, SlotStatus
 
 
 def _overlaps(practitioner: Practitioner, slot: Slot, exclude_pk=None) -> bool:
@@ -391,8 +391,6 @@ def reschedule_booking(booking: Booking, target: Slot) -> tuple[Booking, Booking
 def mark_attendance(booking: Booking, attendance: str) -> Booking:
     """The hub notes whether a confirmed participant came (FHIR fulfilled / no-show), once the slot has
     started; it may correct it later."""
-    from ..models import Attendance
-
     booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
     if booking.role != BookingRole.ATTENDEE or booking.status != BookingStatus.CONFIRMED:
         raise _error(

@@ -7,12 +7,20 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from .. import events
 from ..errors import MentoringErrorCode
 from ..errors import domain_error as _error
-from ..models import CoordinationSession, MentoringTopic, Mentorship, MentorshipStatus
+from ..models import (
+    CoordinationSession,
+    MentoringTopic,
+    Mentorship,
+    MentorshipMessage,
+    MentorshipOutcome,
+    MentorshipStatus,
+)
 
 
 def month_start(day: date) -> date:
@@ -58,8 +66,6 @@ def end_mentorship(
     mentorship: Mentorship, ended_on: date | None = None, outcome: str | None = None, note: str = ""
 ) -> Mentorship:
     """End a mentorship with its outcome (what it led to): its hours return to the hub's capacity."""
-    from ..models import MentorshipOutcome
-
     mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
     if mentorship.status == MentorshipStatus.ENDED:
         raise _error(MentoringErrorCode.MENTORSHIP_ENDED, "Cet accompagnement est déjà terminé.")
@@ -119,8 +125,6 @@ class HubImpact:
 
 def hub_impact(hub) -> HubImpact:
     """What a hub's mentoring has given: mentees, hours, outcomes, the mentees' appreciation."""
-    from django.db.models import Avg, Count
-
     rows = Mentorship.objects.filter(hub=hub).aggregate(
         mentees=Count("mentee", distinct=True),
         active=Count("pk", filter=Q(status=MentorshipStatus.ACTIVE)),
@@ -233,9 +237,6 @@ def post_message(mentorship: Mentorship, author, body: str, *, from_hub: bool):
     """A message in the mentorship's thread, from the mentee or the hub (`from_hub`); watchers of the thread see
     it live, and the other side is told by e-mail in the quarter-hour digest (reminders.send_message_digests):
     one e-mail per thread, not one per message."""
-    from .. import events
-    from ..models import MentorshipMessage
-
     mentorship = (
         Mentorship.objects.select_for_update(of=("self",))
         .select_related("hub__msp", "mentee__user")

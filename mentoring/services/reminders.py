@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from backend.accounts.models import wants
 from backend.mail import services as outbox
-from network.models import Membership, MembershipRole, OfferKind
+from network.models import HubDesignation, Membership, MembershipRole, OfferKind
 from network.services.business_hours import DAY_SECONDS, ZONE, business_seconds, is_business_day
 
 from .. import notifications
@@ -33,6 +33,7 @@ from ..models import (
     BookingStatus,
     MentoringRequest,
     MentoringRequestEvent,
+    MentorshipMessage,
     Reminder,
     ReminderKind,
     RequestEventKind,
@@ -147,8 +148,6 @@ def unstaffed_slots(now: datetime):
 
 def hub_coordinators(hub_ids) -> dict[int, list]:
     """The current coordinators (practitioners, with their accounts) of each hub's MSP."""
-    from network.models import HubDesignation
-
     msp_of = dict(HubDesignation.objects.filter(pk__in=hub_ids).values_list("pk", "msp_id"))
     by_msp = defaultdict(list)
     for membership in (
@@ -231,8 +230,6 @@ def send_message_digests(now: datetime | None = None) -> int:
     other side, however many messages were written (before, one e-mail per message: a chatty thread flooded a
     mailbox). Rows are taken with SKIP LOCKED, so two workers never tell the same message twice. Returns how
     many threads were told of."""
-    from ..models import MentorshipMessage
-
     now = now or timezone.now()
     pending = list(
         MentorshipMessage.objects.select_for_update(skip_locked=True, of=("self",))

@@ -28,6 +28,7 @@ from .booking import (
     fill_from_waitlist,
     tell_practitioner,
 )
+from .rota import assign_rota
 
 MAX_OCCURRENCES = 500
 MAX_SPAN_DAYS = 2 * 366
@@ -201,8 +202,6 @@ def create_series(
         ]
     )
     if rota:
-        from .rota import assign_rota
-
         assign_rota(slots, rota)
     for slot in slots[:1]:
         announce_slot_change(slot)  # one event is enough to tell watchers the offer's slots changed

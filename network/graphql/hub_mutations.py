@@ -10,7 +10,7 @@ from backend.core.graphql import Forbidden, enum_value, get_object
 from backend.core.permissions import Permission
 
 from .. import models
-from ..permissions import viewer_for
+from ..permissions import is_ars_of_hub, region_of_hub, viewer_for
 from ..services import hubs
 from . import types
 from .common import NetworkMutation, managed_msp
@@ -83,8 +83,6 @@ class GiveArsOpinionOnHub(NetworkMutation):
 
     @classmethod
     def perform(cls, root, info, hub_id, decision, favourable, reason):
-        from ..permissions import is_ars_of_hub, region_of_hub
-
         viewer = viewer_for(info.context)
         hub = get_object(
             hub_id, models.HubDesignation, "Hub", "hubId",

@@ -16,7 +16,7 @@ from ..permissions import (
     viewer_for,
 )
 from ..services.composition import composition_of
-from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_SITES
+from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_SITES, msp_prefetches
 from .enums import (
     CompositionStateEnum,
     HubDecisionEnum,
@@ -287,8 +287,6 @@ class Msp(LoadedNode, DjangoObjectType):
     @classmethod
     def loading(cls, paths, prefix: str = ""):
         """The prefetches that the selected `paths` of MSPs (under `prefix`, e.g. "msp__") need."""
-        from ..services.hubs import msp_prefetches
-
         prefetches = msp_prefetches(
             prefix,
             sites=selected_any(paths, *MSP_SITE_FIELDS),

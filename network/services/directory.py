@@ -25,6 +25,7 @@ from ..models import (
     Profession,
 )
 from ..validators import is_valid_insee_commune
+from .hubs import suspend_for_closed_msp
 
 # --- Look-ups ---------------------------------------------------------------------------------
 
@@ -207,8 +208,6 @@ def update_msp(msp: Msp, data: MspData) -> Msp:
         _save_sites(msp, data.sites, replace=True)
     events.MSP.publish(msp.pk)
     if msp.status != MspStatus.OPERATING:
-        from .hubs import suspend_for_closed_msp
-
         suspend_for_closed_msp(msp)
     return Msp.objects.get(pk=msp.pk)  # fresh, with no stale cached hub
 

@@ -23,6 +23,7 @@ from ..models import WeakSignal as WeakSignalModel
 from ..models import WeakSignalNote as WeakSignalNoteModel
 from ..permissions import signal_scope, signals_visible_to
 from ..services import weak_signals
+from .queries import _territory
 from .types import ObservatoryScopeInput
 
 WeakSignalKind = enum_from_choices(
@@ -154,8 +155,6 @@ class WeakSignal(DjangoObjectType):
 
 
 def _scope(info, scope):
-    from .queries import _territory
-
     territory = _territory(scope)
     try:
         return signal_scope(viewer_for(info.context), territory)

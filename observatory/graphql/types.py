@@ -2,9 +2,11 @@
 
 import graphene
 
+from backend.core.db import heavy_reads
+from backend.core.graphql import bad_input
 from network.graphql.enums import OfferKindEnum
 
-from ..selectors import NATIONAL_TARGET, PLAN_2023, Level
+from ..selectors import NATIONAL_TARGET, PLAN_2023, Level, coverage, remembered
 
 
 class ObservatoryLevel(graphene.Enum):
@@ -85,8 +87,6 @@ class Coverage(graphene.ObjectType):
     uncovered_priority_count = graphene.Int(required=True, description="How many such communes in all.")
 
     def resolve_uncovered_priority_communes(self, info, first=20):
-        from backend.core.graphql import bad_input
-
         if not 0 <= first <= 500:
             raise bad_input("`first` doit être compris entre 0 et 500.")
         return [CommuneReach(code=c, name=n, population=p) for c, n, p in self.rows[:first]]
@@ -158,10 +158,6 @@ class Observatory(graphene.ObjectType):
     )
 
     def resolve_coverage(self, info):
-        from backend.core.db import heavy_reads
-
-        from ..selectors import coverage, remembered
-
         with heavy_reads():
             found = remembered("coverage", self.scope, lambda: coverage(self.scope))
         result = Coverage(

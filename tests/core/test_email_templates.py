@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 
 from backend.mail import rendering
+from backend.mail import services as mail_services
 from mentoring import notifications as mentoring_notifications
 from mentoring.accelerator import notifications as accelerator_notifications
 from mentoring.accelerator import services as accelerator
@@ -37,7 +38,7 @@ def rendered(monkeypatch):
         made[template] = (context, real(template, context))
         return made[template][1]
 
-    monkeypatch.setattr(rendering, "render_email", watched)
+    monkeypatch.setattr(mail_services, "render_email", watched)  # where queue_templated_email finds it
     return made
 
 

@@ -6,6 +6,8 @@ from graphql import GraphQLError
 from backend.core.graphql import Field, bad_input, decode_global_id, enum_value, find_object
 from backend.core.pagination import ConnectionField
 from backend.core.permissions import Permission
+from mentoring.accelerator.permissions import ars_inbox_region, is_accelerator_staff, queue_filters_refused
+from network.permissions import viewer_for
 
 from .. import models, selectors, services
 from . import types
@@ -73,8 +75,6 @@ class AcceleratorQueryFields(graphene.ObjectType):
     def resolve_accelerator_requests(root, info, filter=None, order_by="SLA_DUE", **kwargs):
         data = filter or {}
         assignee = decode_global_id(data["assignee_id"], "StaffMember") if data.get("assignee_id") else None
-        from mentoring.accelerator.permissions import is_accelerator_staff, queue_filters_refused
-        from network.permissions import viewer_for
 
         viewer = viewer_for(info.context)
         refused = queue_filters_refused(viewer, data)
@@ -91,9 +91,6 @@ class AcceleratorQueryFields(graphene.ObjectType):
         return selectors.queue(data, enum_value(order_by), assignee, staff=staff)
 
     def resolve_ars_inbox(root, info, region_code=None, **kwargs):
-        from mentoring.accelerator.permissions import ars_inbox_region
-        from network.permissions import viewer_for
-
         try:
             region = ars_inbox_region(viewer_for(info.context), region_code)
         except PermissionError as refused:

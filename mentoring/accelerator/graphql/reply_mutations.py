@@ -6,6 +6,7 @@ from graphene_file_upload.scalars import Upload
 
 from backend.core.graphql import Forbidden, enum_value, get_object
 from backend.core.permissions import Permission
+from mentoring.accelerator.permissions import acts_as_ars
 from mentoring.graphql.common import MentoringMutation
 from network.permissions import viewer_for
 
@@ -73,8 +74,6 @@ class ReplyToAcceleratorRequest(MentoringMutation):
 def _with_the_ars(info, request_id):
     """A request the caller acts on as its region's ARS: NOT_FOUND for anyone else (administrators act
     for any ARS)."""
-    from mentoring.accelerator.permissions import acts_as_ars
-
     request = get_object(
         request_id, models.AcceleratorRequest, "AcceleratorRequest", "id",
         types.AcceleratorRequest.get_queryset(models.AcceleratorRequest.objects.all(), info),

@@ -2,12 +2,13 @@
 (mentoring/accelerator/events.py): the queue is staff's; internal notes and presence too."""
 
 import graphene
+from graphql import GraphQLError
 
 from backend.core.graphql import Field, decode_global_id
 from backend.core.permissions import Permission
 from backend.realtime.live import Listen
 from backend.realtime.subscriptions import EventNotVisible
-from mentoring.accelerator.permissions import accelerator_message_visibilities
+from mentoring.accelerator.permissions import accelerator_message_visibilities, ars_inbox_region
 from network.permissions import viewer_for
 
 from .. import events, models
@@ -40,8 +41,6 @@ def _queue(info):
 
 
 def _one_request(info, id):
-    from graphql import GraphQLError
-
     pk = decode_global_id(id, "AcceleratorRequest")
     if not _visible(info, pk).exists():
         raise GraphQLError("Objet introuvable.", extensions={"code": "NOT_FOUND"})
@@ -49,10 +48,6 @@ def _one_request(info, id):
 
 
 def _ars_inbox(info, region_code=None):
-    from graphql import GraphQLError
-
-    from mentoring.accelerator.permissions import ars_inbox_region
-
     try:
         region = ars_inbox_region(viewer_for(info.context), region_code)
     except PermissionError as refused:

@@ -2,6 +2,7 @@
 statistics; live events. Scoping lives in `get_queryset` (mentoring/permissions.py)."""
 
 import graphene
+from django.urls import reverse
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
@@ -14,11 +15,13 @@ from mentoring.accelerator.permissions import (
     is_accelerator_staff,
 )
 from mentoring.graphql.request_types import HubMatch, MentoringRequest
+from mentoring.models import MentoringRequest as Model
 from network.graphql.territory_types import Commune, Department
 from network.graphql.types import Hub, Msp, Practitioner
 from network.permissions import viewer_for
 
 from .. import models, selectors, services
+from ..services.attachments import link_token
 from .enums import (
     ActivityEnum,
     CategoryEnum,
@@ -65,10 +68,6 @@ class AcceleratorAttachment(graphene.ObjectType):
     )
 
     def resolve_url(self, info):
-        from django.urls import reverse
-
-        from ..services.attachments import link_token
-
         return reverse("accelerator-attachment", args=[link_token(self, info.context.user)])
 
 
@@ -164,8 +163,6 @@ class AcceleratorTag(graphene.ObjectType):
 
     # The source is an `AcceleratorTag` row (with `request_count` annotated in lists).
     def resolve_id(self, info):
-        from graphql_relay import to_global_id
-
         return to_global_id("AcceleratorTag", self.pk)
 
     def resolve_request_count(self, info):
@@ -312,7 +309,6 @@ class AcceleratorRequest(DjangoObjectType):
     def resolve_routed_request(self, info):
         if self.mentoring_request_id is None:
             return None
-        from mentoring.models import MentoringRequest as Model
 
         return MentoringRequest.get_queryset(Model.objects.filter(pk=self.mentoring_request_id), info).first()
 
