@@ -166,8 +166,9 @@ class Slot(DjangoObjectType):
     @classmethod
     def get_queryset(cls, queryset, info):
         queryset = slots_visible_to(queryset.all(), viewer_for(info.context))  # `node` passes the manager
+        # Loaded already by the `slots` resolver (it filters on seats left): only scoped again.
         if "confirmed" in queryset.query.annotations:
-            return queryset  # already loaded (the `slots` resolver filters on seats left): scoped again, cheaply
+            return queryset
         return cls.loaded(queryset)
 
     @classmethod
