@@ -1,7 +1,6 @@
 """A request's life: submitted, triaged, assigned, merged, moved between states, closed, reopened, rated."""
 
 import graphene
-from django.contrib.auth import get_user_model
 from graphene_file_upload.scalars import Upload
 
 from backend.core.graphql import decode_global_id, enum_value, get_object
@@ -16,6 +15,7 @@ from .inputs import QuestionInput
 from .mutation_base import (
     AcceleratorRequestMutation,
     named_request,
+    named_staff_member,
 )
 
 
@@ -91,7 +91,7 @@ class AssignAcceleratorRequest(AcceleratorRequestMutation):
         if not unassign:
             assignee = info.context.user
             if assignee_id:
-                assignee = get_object(assignee_id, get_user_model(), "StaffMember", "assigneeId")
+                assignee = named_staff_member(assignee_id, "assigneeId")
         return cls(request=services.assign(request, info.context.user, assignee), errors=[])
 
 
