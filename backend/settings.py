@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "mentoring",
     "observatory",
     "backend.assembly",  # commands that need every domain: load_demo, check_schema
+    "web",  # the web application: pages through the GraphQL schema (web/door.py)
+    "dsfr",  # the State's design system: its templates, tags and assets (served by us, no CDN)
+    "widget_tweaks",  # needed by django-dsfr's form templates
+    "django_htmx",  # htmx (served by us) and request.htmx
 ]
 
 MIDDLEWARE = [
@@ -94,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "backend.accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -112,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context.site",  # the DSFR's SITE_CONFIG without its table, and who is signed in
             ],
         },
     },
@@ -218,7 +224,10 @@ ACCELERATOR_ATTACHMENTS = {
     "LINK_SECONDS": 300,  # how long a download link lives
 }
 STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]  # GraphiQL's assets: no CDN needed
-WHITENOISE_USE_FINDERS = DEBUG  # in development, no collectstatic needed
+# Collected files where `collectstatic` ran (the image), else straight from the apps (development, a server
+# started from a checkout): the DSFR's assets and GraphiQL's are served either way, never from a CDN.
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+LOGIN_URL = "web:sign-in"
 
 # The observatory's public figures and coverage are kept this long per territory and process (0: never
 # kept): a national coverage costs ~0.1 s of database, and anybody may ask for it many times in one document.

@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from backend.accounts.forms import ThrottledAdminAuthenticationForm
-from backend.core.views import graphql_view, healthz, home
+from backend.core.views import graphql_view, healthz
 from mentoring.accelerator.views import accelerator_attachment, accelerator_export
 from mentoring.views import calendar_feed
 from network import pro_sante_connect
@@ -17,7 +17,6 @@ admin.site.login_form = ThrottledAdminAuthenticationForm  # the API's failed-log
 admin.site.index_template = "admin/tetedepont_index.html"  # the index, with a link to the observatory page
 
 urlpatterns = [
-    path("", home, name="home"),
     path("graphql", graphql_view, name="graphql"),
     path("admin/observatoire/", admin.site.admin_view(observatory_page), name="observatory-page"),
     path("admin/", admin.site.urls),
@@ -28,4 +27,5 @@ urlpatterns = [
     path("accelerator/attachments/<str:token>", accelerator_attachment, name="accelerator-attachment"),
     path("auth/pro-sante-connect/", pro_sante_connect.sign_in, name="psc-sign-in"),
     path("auth/pro-sante-connect/callback", pro_sante_connect.callback, name="psc-callback"),
+    path("", include("web.urls")),  # the web application: its pages go through the schema (web/door.py)
 ]

@@ -7,7 +7,6 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView as BaseGraphQLView
@@ -209,16 +208,3 @@ def healthz(request):
     checks["channelLayer"] = "ok" if layer_available_sync() else "unreachable"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
-
-
-def home(request):
-    """`/`: where to go from here, in French (GraphiQL when it is on, the admin, the health check)."""
-    psc = getattr(settings, "PRO_SANTE_CONNECT", {})
-    return render(
-        request,
-        "home.html",
-        {
-            "graphiql": settings.GRAPHIQL,
-            "pro_sante_connect": bool(psc.get("ISSUER") and psc.get("CLIENT_ID")),
-        },
-    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["backend", "network", "mentoring", "observatory"]
+PACKAGES = ["backend", "network", "mentoring", "observatory", "web"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -27,7 +27,7 @@ def lint(tree: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def tree(tmp_path):
-    """The four packages (code only) and pyproject.toml, copied."""
+    """The packages (code only) and pyproject.toml, copied."""
     skipped = shutil.ignore_patterns("data", "static", "templates", "__pycache__")
     for package in PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=skipped)
@@ -56,6 +56,8 @@ def test_the_code_as_it_is_keeps_every_contract(tree):
         # staff → requests closes requests → service_levels → staff (the circle issue 25 found)
         ("mentoring/accelerator/services/staff.py", "from .requests import reply", "No circle among"),
         ("mentoring/services/probe.py", "from mentoring.accelerator import services", "The accelerator uses"),
+        # a page that would read a queryset instead of going through the schema
+        ("web/views/probe.py", "from mentoring.selectors import upcoming_slots", "The web pages go through"),
     ],
 )
 def test_an_upward_import_breaks_the_check(tree, module, upward, contract):

@@ -1,6 +1,7 @@
 """Accounts over GraphQL: who am I, sign in with a bearer token, revoke it, notification preferences."""
 
 import graphene
+from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 
 from backend.core.graphql import BaseMutation, Field, assembled, enum_from_choices, error_type
@@ -9,7 +10,13 @@ from backend.core.permissions import Permission
 from ..errors import AccountErrorCode
 from ..middleware import bearer_token
 from ..models import NotificationPreferences as NotificationPreferencesModel
-from ..services import client_ip, login_with_password, revoke_token, update_notification_preferences
+from ..services import (
+    checked_credentials,
+    client_ip,
+    login_with_password,
+    revoke_token,
+    update_notification_preferences,
+)
 
 AccountErrorCodeEnum = enum_from_choices(
     AccountErrorCode,
@@ -111,6 +118,59 @@ class TokenAuth(AccountMutation):
         return cls(token=issued.token, expires_at=issued.expires_at, user=issued.record.user, errors=[])
 
 
+def _browser_session(request):
+    """The request of a page of the web application (web/door.py marks it), whose forms carry a CSRF token.
+
+    Anywhere else (a JSON client on /graphql, a WebSocket) a session sign-in would let another site sign a
+    visitor into an account of its choosing (login CSRF): these mutations refuse there.
+    """
+    if not getattr(request, "web_door", False) or not hasattr(request, "session"):
+        raise ValidationError(
+            "La connexion par session se fait depuis les pages du site ; un client de l'API utilise `tokenAuth`.",
+            code=AccountErrorCode.INVALID,
+        )
+    return request
+
+
+class SignIn(AccountMutation):
+    """Sign a browser session in with e-mail and password (the web application's sign-in page): the same count
+    and lock of failed attempts as `tokenAuth`. Only from the site's own pages."""
+
+    class Meta:
+        permissions = [Permission.ANYONE]
+
+    class Arguments:
+        email = graphene.String(required=True, description="E-mail of the account.")
+        password = graphene.String(required=True, description="Password.")
+
+    user = graphene.Field(User, description="The signed-in user.")
+
+    atomic = False  # the failed attempt must be recorded even though the mutation fails
+
+    @classmethod
+    def perform(cls, root, info, email, password):
+        request = _browser_session(info.context)
+        user = checked_credentials(email, password, ip_address=_client_ip(request))
+        login(request, user)  # a new session key: nothing chosen before signing in survives it
+        return cls(user=user, errors=[])
+
+
+class SignOut(AccountMutation):
+    """End the browser session (the web application's sign-out button). Only from the site's own pages."""
+
+    class Meta:
+        permissions = [Permission.SIGNED_IN]
+
+    signed_out = graphene.Boolean(required=True, description="True once the session is over.")
+
+    error_defaults = {"signed_out": False}
+
+    @classmethod
+    def perform(cls, root, info):
+        logout(_browser_session(info.context))
+        return cls(signed_out=True, errors=[])
+
+
 class RevokeToken(AccountMutation):
     """Revoke a bearer token of the signed-in user (by default, the one used for this request)."""
 
@@ -159,5 +219,7 @@ class UpdateNotificationPreferences(AccountMutation):
 
 class AccountMutationFields(graphene.ObjectType):
     token_auth = TokenAuth.Field()
+    sign_in = SignIn.Field()
+    sign_out = SignOut.Field()
     revoke_token = RevokeToken.Field()
     update_notification_preferences = UpdateNotificationPreferences.Field()

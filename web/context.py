@@ -1,0 +1,38 @@
+"""What every page's layout needs, without a query: the site's name for django-dsfr's templates (which would
+otherwise read their configuration table on every page), and the navigation for who is signed in."""
+
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.urls import reverse
+
+SITE = SimpleNamespace(
+    site_title="Tête de pont",
+    site_tagline="Maisons de santé pluriprofessionnelles : trouver de l'aide, se faire accompagner",
+    footer_description="Plateforme de la mesure 2 du plan « 4 000 maisons de santé pluriprofessionnelles » : "
+    "les MSP tête de pont accompagnent les professionnels isolés et les porteurs de projet près de chez eux.",
+    header_brand_html=None,
+    footer_brand_html=None,
+    beta_tag=True,
+    mourning=False,
+    notice_title="",
+    notice_description="",
+)
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    menu = [("Trouver de l'aide", reverse("web:find"))]
+    if signed_in:
+        menu.append(("Mes rendez-vous", reverse("web:bookings")))
+    path = request.path
+    return {
+        "SITE_CONFIG": SITE,
+        "graphiql": settings.GRAPHIQL,
+        "pro_sante_connect": bool(
+            settings.PRO_SANTE_CONNECT.get("ISSUER") and settings.PRO_SANTE_CONNECT.get("CLIENT_ID")
+        ),
+        "signed_in": signed_in,
+        "menu": [(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in menu],
+    }

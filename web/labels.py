@@ -1,0 +1,27 @@
+"""The API's enum values as a user reads them, in French (the schema speaks English to developers)."""
+
+OFFER_KINDS = {
+    "COORDINATION_TIME": "Temps de coordination partagé",
+    "ADVANCED_CONSULTATION": "Consultations avancées",
+    "PEER_FACILITATION": "Animation entre pairs",
+}
+LOCATION_KINDS = {
+    "HUB_SITE": "Sur un site de la MSP tête de pont",
+    "HOST_SITE": "Sur un site d'accueil",
+    "REMOTE": "À distance (visioconférence)",
+}
+BOOKING_STATUSES = {
+    "CONFIRMED": "Confirmé",
+    "WAITLISTED": "En liste d'attente",
+    "CANCELLED": "Annulé",
+    "PENDING": "En attente",
+    "ACCEPTED": "Accepté",
+    "DECLINED": "Refusé",
+    "ATTENDED": "Présent",
+    "NO_SHOW": "Absent",
+}
+HUB_STATUSES = {
+    "CANDIDATE": "Candidature en cours",
+    "APPROVED": "MSP tête de pont",
+    "SUSPENDED": "Désignation suspendue",
+}

@@ -1,0 +1,20 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def field_errors(errors, name):
+    """The messages of the API's `errors` that name this field."""
+    return getattr(errors, "fields", {}).get(name, [])
+
+
+@register.filter
+def km(value) -> str:
+    """A distance in kilometres as French readers write it (12,5 km)."""
+    return f"{float(value):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " km"
+
+
+@register.filter
+def hours(value) -> str:
+    return f"{float(value):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " h"

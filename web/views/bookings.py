@@ -1,0 +1,105 @@
+"""Booking a slot, my appointments, cancelling: forms that post; the API says yes, or why not in French."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import door
+from ..labels import BOOKING_STATUSES, LOCATION_KINDS, OFFER_KINDS
+from .shared import local_time
+
+
+def _slot(request, slot_id: str) -> dict:
+    node = door.read(request, "SlotPage", {"id": slot_id})["node"]
+    if not node or "offer" not in node:
+        raise Http404("Aucun créneau à cette adresse.")
+    node["starts"] = local_time(node["localStartsAt"])
+    node["ends"] = local_time(node["localEndsAt"])
+    node["offer"]["kind_label"] = OFFER_KINDS.get(node["offer"]["kind"], node["offer"]["kind"])
+    node["offer"]["location_label"] = LOCATION_KINDS.get(node["offer"]["locationKind"], "")
+    return node
+
+
+@door.page
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request, slot_id: str):
+    slot = _slot(request, slot_id)
+    errors = door.FormErrors()
+    answer_text = ""
+    if request.method == "POST":
+        answer_text = request.POST.get("answer", "").strip()
+        variables = {
+            "slotId": slot["id"],
+            "answer": answer_text or None,
+            "idempotencyKey": request.POST.get("key") or None,
+        }
+        if request.POST.get("action") == "waitlist":
+            mutation, answer = "joinWaitlist", door.run(request, "JoinWaitlist", variables)
+        else:
+            mutation, answer = "bookSlot", door.run(request, "BookSlot", variables)
+        if answer.ok(mutation):
+            booking = answer.payload(mutation)["booking"]
+            if booking["status"] == "WAITLISTED":
+                messages.info(
+                    request,
+                    "Vous êtes sur la liste d'attente : une place libérée vous reviendra, vous serez prévenu.",
+                )
+            else:
+                messages.success(request, "C'est réservé : vous recevez une confirmation par e-mail.")
+            return redirect("web:bookings")
+        errors = answer.form_errors(mutation).keep_only({"answer"})
+    return render(
+        request,
+        "web/book.html",
+        {
+            "title": f"Réserver : {slot['offer']['title']}",
+            "slot": slot,
+            "errors": errors,
+            "answer": answer_text,
+            "key": uuid.uuid4().hex,  # a form posted twice books once (the API's idempotency key)
+            "live": {"query": door.document("LiveSeats"), "variables": {"hubId": slot["offer"]["hub"]["id"]}},
+        },
+        status=400 if errors else 200,
+    )
+
+
+@door.page
+@login_required
+def bookings(request):
+    data = door.read(request, "MyBookings")
+    upcoming, past = [], []
+    for edge in data["myBookings"]["edges"]:
+        booking = edge["node"]
+        booking["starts"] = local_time(booking["slot"]["localStartsAt"])
+        booking["ends"] = local_time(booking["slot"]["localEndsAt"])
+        booking["status_label"] = BOOKING_STATUSES.get(booking["status"], booking["status"])
+        booking["location_label"] = LOCATION_KINDS.get(booking["slot"]["offer"]["locationKind"], "")
+        booking["active"] = booking["status"] in {"CONFIRMED", "WAITLISTED"}
+        (upcoming if booking["active"] else past).append(booking)
+    return render(
+        request, "web/bookings.html", {"title": "Mes rendez-vous", "upcoming": upcoming, "past": past}
+    )
+
+
+@door.page
+@login_required
+@require_POST
+def cancel(request, booking_id: str):
+    answer = door.run(
+        request, "CancelBooking", {"id": booking_id, "reason": request.POST.get("reason", "").strip() or None}
+    )
+    if answer.ok("cancelBooking"):
+        messages.success(request, "Votre rendez-vous est annulé.")
+    else:
+        for message in answer.form_errors("cancelBooking").general + [
+            m for ms in answer.form_errors("cancelBooking").fields.values() for m in ms
+        ]:
+            messages.error(request, message)
+    return redirect("web:bookings")
