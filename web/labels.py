@@ -25,3 +25,9 @@ HUB_STATUSES = {
     "APPROVED": "MSP tête de pont",
     "SUSPENDED": "Désignation suspendue",
 }
+PRACTICE_MODES = {
+    "ISOLATED": "J'exerce seul ou hors d'une structure coordonnée",
+    "MSP_MEMBER": "J'exerce dans une maison de santé (MSP)",
+    "PROJECT_HOLDER": "Je porte un projet de maison de santé",
+    "HEALTH_CENTRE": "J'exerce dans un centre de santé",
+}

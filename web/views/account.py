@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import door
+from ..labels import PRACTICE_MODES
 from .shared import commune_label, find_commune
 
 SIGN_UP_FIELDS = [
@@ -19,6 +20,7 @@ SIGN_UP_FIELDS = [
     "specialty",
     "rpps",
     "communeCode",
+    "practiceMode",
 ]
 
 
@@ -93,6 +95,7 @@ def sign_up(request):
                     "specialty": values["specialty"] or None,
                     "rpps": values["rpps"] or None,
                     "communeCode": commune["code"],
+                    "practiceMode": values["practiceMode"] if values["practiceMode"] in PRACTICE_MODES else None,
                 }
             }
             answer = door.run(request, "RegisterPractitioner", variables)
@@ -106,6 +109,7 @@ def sign_up(request):
         {
             "title": "Créer un compte",
             "professions": professions,
+            "practice_modes": PRACTICE_MODES,
             "values": values,
             "errors": errors,
             "choices": [(c["code"], commune_label(c)) for c in choices],
