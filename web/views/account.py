@@ -95,7 +95,9 @@ def sign_up(request):
                     "specialty": values["specialty"] or None,
                     "rpps": values["rpps"] or None,
                     "communeCode": commune["code"],
-                    "practiceMode": values["practiceMode"] if values["practiceMode"] in PRACTICE_MODES else None,
+                    "practiceMode": values["practiceMode"]
+                    if values["practiceMode"] in PRACTICE_MODES
+                    else None,
                 }
             }
             answer = door.run(request, "RegisterPractitioner", variables)

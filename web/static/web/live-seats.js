@@ -6,7 +6,15 @@
   if (!config || !window.graphqlWs) return;
   config = JSON.parse(config.textContent);
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-  var client = window.graphqlWs.createClient({ url: scheme + window.location.host + "/graphql", retryAttempts: 1000 });
+  var client = window.graphqlWs.createClient({
+    url: scheme + window.location.host + "/graphql",
+    retryAttempts: 1000,
+    on: {
+      connected: function () {
+        document.documentElement.setAttribute("data-live", "connected");
+      },
+    },
+  });
 
   function words(slot) {
     if (slot.status !== "OPEN") return "Annulé";
@@ -28,5 +36,4 @@
       complete: function () {},
     }
   );
-  document.documentElement.setAttribute("data-live", "seats");
 })();

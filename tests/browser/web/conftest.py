@@ -1,0 +1,60 @@
+"""The web application in a real browser against a real Daphne in production mode (DEBUG=0), on the demo with the
+whole territory file. Every page a test visits is checked by axe-core (no serious or critical violation) and
+must not scroll sideways; screenshots at 375 and 1,366 px are kept in test-artifacts/."""
+
+import pathlib
+import subprocess
+import sys
+
+import axe_playwright_python
+import pytest
+
+from tests.daphne import PRODUCTION_SECRET_KEY, PROJECT, server_env
+
+AXE = (pathlib.Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PASSWORD = "tetedepont-demo"
+
+
+@pytest.fixture
+def site(all_territories, servers):
+    """A production server (DEBUG=0, rate limits on their defaults except for this one client address)."""
+    demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    return servers(
+        DEBUG="0",
+        SECRET_KEY=PRODUCTION_SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_COOKIES="0",  # plain HTTP on loopback: the cookies could not be Secure
+        REGISTRATION_CONFIRM_URL="http://127.0.0.1/inscription/confirmer/",
+    )
+
+
+def accessibility_violations(page) -> list:
+    """axe-core's serious and critical violations on the page as it is now."""
+    page.evaluate(AXE)
+    violations = page.evaluate(
+        "async (rules) => (await axe.run(document, {runOnly: rules})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, where: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))",
+        AXE_RULES,
+    )
+    return [v for v in violations if v["impact"] in {"serious", "critical"}]
+
+
+def check_page(browser, name: str) -> None:
+    """axe-core, no sideways scrolling, French, and a screenshot under `name`."""
+    page = browser.page
+    assert page.evaluate("document.documentElement.lang") == "fr", page.url
+    assert accessibility_violations(page) == [], page.url
+    width = page.evaluate("window.innerWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, "scrolls sideways")
+    browser.screenshot(f"web-{name}-{width}")
+
+
+def sign_in(browser, base_url: str, email: str) -> None:
+    page = browser.page
+    page.goto(f"{base_url}/connexion/")
+    page.fill("#champ-email", email)
+    page.fill("#champ-password", PASSWORD)
+    page.locator("main").get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base_url}/")
