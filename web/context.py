@@ -6,6 +6,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.urls import reverse
 
+from . import door
+
 SITE = SimpleNamespace(
     site_title="Tête de pont",
     site_tagline="Maisons de santé pluriprofessionnelles : trouver de l'aide, se faire accompagner",
@@ -23,8 +25,13 @@ SITE = SimpleNamespace(
 def site(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
+    me = None
+    if signed_in and getattr(
+        request, "web_door", False
+    ):  # a page of ours, on the pool: ask the API who this is
+        me = (door.run(request, "Navigation").data or {}).get("me")
     menu = [("Trouver de l'aide", reverse("web:find"))]
-    if signed_in:
+    if me and me["practitioner"]:
         menu.append(("Mes rendez-vous", reverse("web:bookings")))
     path = request.path
     return {
@@ -34,5 +41,6 @@ def site(request):
             settings.PRO_SANTE_CONNECT.get("ISSUER") and settings.PRO_SANTE_CONNECT.get("CLIENT_ID")
         ),
         "signed_in": signed_in,
+        "me": me,
         "menu": [(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in menu],
     }

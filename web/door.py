@@ -19,6 +19,7 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404
 from django.shortcuts import render
@@ -125,6 +126,8 @@ def read(request, name: str, variables: dict | None = None) -> dict:
         codes = {(error.get("extensions") or {}).get("code") for error in answer.errors}
         if "UNAUTHENTICATED" in codes and not request.user.is_authenticated:
             raise SignInRequired
+        if "FORBIDDEN" in codes:
+            raise PermissionDenied(answer.errors[0]["message"])
         if codes & {
             "NOT_FOUND",
             "FORBIDDEN",

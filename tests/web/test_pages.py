@@ -88,10 +88,16 @@ def test_forms_refuse_a_post_without_the_csrf_token(world):
     assert client.post("/deconnexion/").status_code == 403
 
 
-def test_pages_for_signed_in_users_send_visitors_to_sign_in_and_back():
+def test_pages_for_signed_in_users_send_visitors_to_sign_in_and_back(world):
     for path in ["/rendez-vous/"]:
         response = Client().get(path)
         assert response.status_code == 302 and response["Location"] == f"/connexion/?next={path}"
+    # Signed in, but not a practitioner: the API's refusal, in French, and no link to the page in the menu.
+    staff = signed_in(world.users["cnam_staff"])
+    refused = staff.get("/rendez-vous/")
+    assert refused.status_code == 403 and "Accès réservé" in text_of(refused)
+    assert 'href="/rendez-vous/"' not in staff.get("/").content.decode()
+    assert 'href="/rendez-vous/"' in signed_in(world.users["practitioner"]).get("/").content.decode()
 
 
 def test_booking_without_javascript_then_cancelling(world):

@@ -1,0 +1,77 @@
+"""Every page of the web application that each demo role can reach by following links answers 200, says
+lang="fr", asks nothing of another server, logs no script error and has no serious or critical accessibility
+violation (axe-core). A page nobody wrote a test for is checked all the same."""
+
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+
+from .conftest import accessibility_violations, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROLES = [
+    None,  # a visitor
+    "medecin.isole@demo.tetedepont.fr",
+    "porteur.projet@demo.tetedepont.fr",
+    "medecin.saint-paul@demo.tetedepont.fr",
+    "coordination.saint-martin@demo.tetedepont.fr",
+    "agent.cnam@demo.tetedepont.fr",
+    "ars.grand-est@demo.tetedepont.fr",
+]
+PRACTITIONERS = ROLES[1:5]
+# Not pages of the web application: the API, the back office and files have tests of their own.
+OUTSIDE_THE_APP = (
+    "/graphql",
+    "/admin",
+    "/healthz",
+    "/static/",
+    "/exports/",
+    "/accelerator/",
+    "/calendar/",
+    "/auth/",
+)
+MAX_PAGES = 60  # per role: the demo's pages are fewer; a loop of generated links would stop here
+
+
+def crawl(browser, base_url: str, start: str = "/") -> dict[str, int]:
+    page = browser.page
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
+    seen: dict[str, int] = {}
+    queue = [start]
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        response = page.goto(base_url + path)
+        seen[path] = response.status
+        assert response.status == 200, (path, response.status)
+        assert page.evaluate("document.documentElement.lang") == "fr", path
+        assert accessibility_violations(page) == [], path
+        for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
+            href = urldefrag(href).url
+            parts = urlsplit(href)
+            if f"{parts.scheme}://{parts.netloc}" != base_url:
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if not target.startswith(OUTSIDE_THE_APP) and target not in seen:
+                queue.append(target)
+    assert script_errors == []
+    return seen
+
+
+@pytest.mark.parametrize("email", ROLES, ids=lambda e: (e or "visitor").split("@")[0])
+def test_every_reachable_page_answers_in_french_accessibly_and_alone(site, offline_page, email):
+    browser = offline_page(site.url)
+    if email:
+        sign_in(browser, site.url, email)
+    seen = crawl(browser, site.url)
+    assert "/" in seen and "/trouver/" in seen
+    if email in PRACTITIONERS:
+        assert "/rendez-vous/" in seen
+    elif email:
+        assert "/rendez-vous/" not in seen  # not a practitioner: no appointments to show
+    else:
+        assert {"/connexion/", "/inscription/"} <= set(seen)
+    assert browser.outside == []
