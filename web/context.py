@@ -33,6 +33,7 @@ def site(request):
     menu = [("Trouver de l'aide", reverse("web:find"))]
     if me and me["practitioner"]:
         menu.append(("Mes rendez-vous", reverse("web:bookings")))
+        menu.append(("Mon accompagnement", reverse("web:mentoring")))
     path = request.path
     return {
         "SITE_CONFIG": SITE,

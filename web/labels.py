@@ -31,3 +31,36 @@ PRACTICE_MODES = {
     "PROJECT_HOLDER": "Je porte un projet de maison de santé",
     "HEALTH_CENTRE": "J'exerce dans un centre de santé",
 }
+MENTORING_TOPICS = {
+    "HEALTH_PROJECT": "Écrire le projet de santé",
+    "SISA_LEGAL": "Créer la Sisa (statuts, juridique)",
+    "ACI_FUNDING": "Financements : l'accord conventionnel interprofessionnel (ACI)",
+    "INFORMATION_SYSTEM": "Système d'information partagé",
+    "COORDINATION": "Coordination de l'équipe",
+    "COOPERATION_PROTOCOLS": "Protocoles de coopération",
+    "PREMISES": "Locaux",
+}
+REQUEST_STATUSES = {
+    "OPEN": "À envoyer à une MSP tête de pont",
+    "SENT": "Envoyée, en attente de réponse",
+    "INFO_REQUESTED": "La MSP vous pose une question",
+    "ACCEPTED": "Acceptée : accompagnement en cours",
+    "DECLINED": "Déclinée : envoyez-la à une autre MSP",
+    "WITHDRAWN": "Retirée",
+}
+REQUEST_EVENTS = {
+    "SUBMITTED": "Demande rédigée",
+    "SENT": "Envoyée",
+    "INFO_REQUESTED": "Question de la MSP",
+    "INFO_PROVIDED": "Votre réponse",
+    "ACCEPTED": "Acceptée",
+    "DECLINED": "Déclinée",
+    "WITHDRAWN": "Retirée",
+}
+MENTORSHIP_OUTCOMES = {
+    "HEALTH_PROJECT_WRITTEN": "Projet de santé écrit",
+    "MSP_OPENED": "MSP ouverte",
+    "ACI_SIGNED": "ACI signé",
+    "ABANDONED": "Projet abandonné",
+    "OTHER": "Autre",
+}

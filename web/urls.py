@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, bookings, help
+from .views import account, bookings, help, mentoring
 
 app_name = "web"
 
@@ -16,4 +16,11 @@ urlpatterns = [
     path("creneaux/<str:slot_id>/reserver/", bookings.book, name="book"),
     path("rendez-vous/", bookings.bookings, name="bookings"),
     path("rendez-vous/<str:booking_id>/annuler/", bookings.cancel, name="cancel"),
+    path("accompagnement/", mentoring.overview, name="mentoring"),
+    path("accompagnement/demander/", mentoring.ask, name="mentoring-ask"),
+    path("accompagnement/demandes/<str:request_id>/", mentoring.request_page, name="mentoring-request"),
+    path("accompagnement/demandes/<str:request_id>/envoyer/", mentoring.send, name="mentoring-send"),
+    path("accompagnement/demandes/<str:request_id>/repondre/", mentoring.provide_info, name="mentoring-info"),
+    path("accompagnement/demandes/<str:request_id>/retirer/", mentoring.withdraw, name="mentoring-withdraw"),
+    path("accompagnement/suivi/<str:mentorship_id>/", mentoring.mentorship, name="mentorship"),
 ]
