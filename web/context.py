@@ -26,9 +26,7 @@ def site(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     me = None
-    if signed_in and getattr(
-        request, "web_door", False
-    ):  # a page of ours, on the pool: ask the API who this is
+    if signed_in and not request.path.startswith("/admin/"):  # a page of ours: ask the API who this is
         me = (door.run(request, "Navigation").data or {}).get("me")
     menu = [("Trouver de l'aide", reverse("web:find"))]
     if me and me["practitioner"]:

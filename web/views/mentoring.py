@@ -137,8 +137,8 @@ def request_page(request, request_id: str):
     )
 
 
-def _act(request, request_id: str, name: str, mutation: str, variables: dict, done: str):
-    answer = door.run(request, name, {"id": request_id, **variables})
+def _after(request, request_id: str, answer: door.Answer, mutation: str, done: str):
+    """Back to the request's page, with what the API said."""
     if answer.ok(mutation):
         messages.success(request, done)
     else:
@@ -152,12 +152,14 @@ def _act(request, request_id: str, name: str, mutation: str, variables: dict, do
 @login_required
 @require_POST
 def send(request, request_id: str):
-    return _act(
+    answer = door.run(
+        request, "SendMentoringRequest", {"id": request_id, "hubId": request.POST.get("hub") or None}
+    )
+    return _after(
         request,
         request_id,
-        "SendMentoringRequest",
+        answer,
         "sendMentoringRequest",
-        {"hubId": request.POST.get("hub") or None},
         "Votre demande est envoyée : la MSP tête de pont vous répond ici, et par e-mail.",
     )
 
@@ -166,12 +168,16 @@ def send(request, request_id: str):
 @login_required
 @require_POST
 def provide_info(request, request_id: str):
-    return _act(
+    answer = door.run(
+        request,
+        "ProvideMentoringRequestInfo",
+        {"id": request_id, "message": request.POST.get("message", "").strip()},
+    )
+    return _after(
         request,
         request_id,
-        "ProvideMentoringRequestInfo",
+        answer,
         "provideMentoringRequestInfo",
-        {"message": request.POST.get("message", "").strip()},
         "Votre réponse est transmise à la MSP tête de pont.",
     )
 
@@ -180,14 +186,8 @@ def provide_info(request, request_id: str):
 @login_required
 @require_POST
 def withdraw(request, request_id: str):
-    return _act(
-        request,
-        request_id,
-        "WithdrawMentoringRequest",
-        "withdrawMentoringRequest",
-        {},
-        "Votre demande est retirée.",
-    )
+    answer = door.run(request, "WithdrawMentoringRequest", {"id": request_id})
+    return _after(request, request_id, answer, "withdrawMentoringRequest", "Votre demande est retirée.")
 
 
 @door.page

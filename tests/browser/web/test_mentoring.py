@@ -1,0 +1,61 @@
+"""Mentoring in a real browser: the isolated GP of Sainte-Menehould follows her request to Saint-Martin-sur-le-Pré
+while its coordinator accepts it, then reads his message in the thread, both live (no reload)."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from backend.accounts.services import issue_token
+
+from .conftest import check_page, sign_in
+from .test_journeys import ISOLATED_GP, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ACCEPT = """mutation($id: ID!) { acceptMentoringRequest(id: $id, hoursPerMonth: 3) {
+  mentorship { id } errors { code message } } }"""
+POST = """mutation($id: ID!, $body: String!) { postMentorshipMessage(mentorshipId: $id, body: $body) {
+  errors { code message } } }"""
+
+
+def test_a_request_is_accepted_and_answered_live(site, offline_page):
+    coordinator = issue_token(
+        get_user_model().objects.get(email="coordination.saint-martin@demo.tetedepont.fr")
+    )
+    browser = offline_page(site.url)
+    page = browser.page
+    sign_in(browser, site.url, ISOLATED_GP)
+    page.get_by_role("link", name="Mon accompagnement").first.click()
+    check_page(browser, "mentoring")
+    page.locator("ul.tdp-bookings li", has_text="Écrire le projet de santé").get_by_role("link").click()
+    page.wait_for_url(re.compile(r".*/accompagnement/demandes/.*"))
+    check_page(browser, "mentoring-request")
+    request_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    url = page.url
+
+    accepted = site.post(ACCEPT, {"id": request_id}, coordinator.token)
+    assert accepted["data"]["acceptMentoringRequest"]["errors"] == []
+    mentorship_id = accepted["data"]["acceptMentoringRequest"]["mentorship"]["id"]
+    wait_for(page, "() => document.getElementById('statut-demande').textContent.includes('Acceptée')")
+    assert page.url == url
+
+    page.get_by_role("link", name="Ouvrir l'accompagnement").click()
+    page.wait_for_url(re.compile(rf".*/accompagnement/suivi/{re.escape(mentorship_id)}/"))
+    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    site.post(
+        POST,
+        {"id": mentorship_id, "body": "Bonjour, je vous propose un premier échange jeudi."},
+        coordinator.token,
+    )
+    wait_for(
+        page,
+        "() => document.querySelector('[data-live-region]').textContent.includes('premier échange jeudi')",
+    )
+    page.fill("#champ-body", "Jeudi me convient très bien, merci.")
+    page.get_by_role("button", name="Envoyer").click()
+    page.wait_for_url(re.compile(r".*/accompagnement/suivi/.*"))
+    assert "Jeudi me convient très bien" in page.inner_text("main")
+    check_page(browser, "mentorship")
+    assert browser.outside == []
