@@ -32,6 +32,7 @@ def site(request):
     if me and me["practitioner"]:
         menu.append(("Mes rendez-vous", reverse("web:bookings")))
         menu.append(("Mon accompagnement", reverse("web:mentoring")))
+        menu.append(("Mes questions à la Cnam", reverse("web:questions")))
     path = request.path
     return {
         "SITE_CONFIG": SITE,

@@ -64,3 +64,24 @@ MENTORSHIP_OUTCOMES = {
     "ABANDONED": "Projet abandonné",
     "OTHER": "Autre",
 }
+ACCELERATOR_CATEGORIES = {
+    "HEALTH_PROJECT": "Projet de santé",
+    "SISA_LEGAL": "Sisa et questions juridiques",
+    "ACI_FUNDING": "Financements (ACI)",
+    "INFORMATION_SYSTEM": "Système d'information",
+    "PREMISES": "Locaux",
+    "COORDINATION_HR": "Coordination et ressources humaines",
+    "OTHER": "Autre",
+}
+ACCELERATOR_STATES = {
+    "NEW": "Reçue",
+    "TRIAGED": "Prise en charge",
+    "IN_PROGRESS": "En cours de traitement",
+    "WAITING_ON_REQUESTER": "En attente de votre réponse",
+    "ANSWERED": "Répondue",
+    "CLOSED": "Clôturée",
+    "ROUTED_TO_HUB": "Confiée à une MSP tête de pont",
+    "ROUTED_TO_ARS": "Confiée à l'ARS",
+    "MERGED": "Regroupée avec une autre question",
+}
+URGENCIES = {"LOW": "Pas urgent", "MEDIUM": "Dans les semaines qui viennent", "HIGH": "Urgent"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, bookings, help, mentoring
+from .views import accelerator, account, bookings, help, mentoring
 
 app_name = "web"
 
@@ -23,4 +23,7 @@ urlpatterns = [
     path("accompagnement/demandes/<str:request_id>/repondre/", mentoring.provide_info, name="mentoring-info"),
     path("accompagnement/demandes/<str:request_id>/retirer/", mentoring.withdraw, name="mentoring-withdraw"),
     path("accompagnement/suivi/<str:mentorship_id>/", mentoring.mentorship, name="mentorship"),
+    path("questions/", accelerator.questions, name="questions"),
+    path("questions/poser/", accelerator.ask, name="question-ask"),
+    path("questions/<str:question_id>/", accelerator.question, name="question"),
 ]
