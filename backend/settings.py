@@ -184,6 +184,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Bearer tokens (tokenAuth) and the throttle on failed logins.
+# A forgotten password's code works once, for an hour; at most this many e-mails an hour to one address; the
+# web page where its link leads (the code alone otherwise).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_SECONDS", 3600)
+PASSWORD_RESET_PER_HOUR = 3
+PASSWORD_RESET_URL = os.environ.get("PASSWORD_RESET_URL", "")
 AUTH_TOKEN_TTL_HOURS = int(os.environ.get("AUTH_TOKEN_TTL_HOURS", 24 * 14))
 # Per account: 5 failures in 15 minutes lock it for the window. Per address: past 30 failures, each
 # further one doubles the pause before the next attempt (at most 60 s) — a network is slowed, not locked.

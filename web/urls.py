@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accelerator, account, bookings, help, mentoring
+from .views import accelerator, account, bookings, help, mentoring, settings
 
 app_name = "web"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("deconnexion/", account.sign_out, name="sign-out"),
     path("inscription/", account.sign_up, name="sign-up"),
     path("inscription/confirmer/", account.confirm, name="confirm"),
+    path("compte/", settings.account, name="account"),
+    path("mot-de-passe-oublie/", settings.forgotten_password, name="forgotten-password"),
+    path("mot-de-passe/nouveau/", settings.reset_password, name="reset-password"),
     path("communes/suggestions/", account.commune_suggestions, name="commune-suggestions"),
     path("trouver/", help.find, name="find"),
     path("hubs/<str:hub_id>/", help.hub, name="hub"),

@@ -9,3 +9,4 @@ class AccountErrorCode(models.TextChoices):
     TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND", "Jeton inconnu"
     EMAIL_TAKEN = "EMAIL_TAKEN", "Adresse e-mail déjà utilisée"
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK", "Mot de passe trop faible"
+    INVALID_TOKEN = "INVALID_TOKEN", "Code invalide ou expiré"

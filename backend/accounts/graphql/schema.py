@@ -1,7 +1,7 @@
 """Accounts over GraphQL: who am I, sign in with a bearer token, revoke it, notification preferences."""
 
 import graphene
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 
 from backend.core.graphql import BaseMutation, Field, assembled, enum_from_choices, error_type
@@ -10,6 +10,7 @@ from backend.core.permissions import Permission
 from ..errors import AccountErrorCode
 from ..middleware import bearer_token
 from ..models import NotificationPreferences as NotificationPreferencesModel
+from ..passwords import change_password, request_password_reset, reset_password
 from ..services import (
     checked_credentials,
     client_ip,
@@ -30,6 +31,7 @@ AccountErrorCodeEnum = enum_from_choices(
         "TOKEN_NOT_FOUND": "Unknown or already revoked token.",
         "EMAIL_TAKEN": "This e-mail address already has an account.",
         "PASSWORD_TOO_WEAK": "The password is too weak.",
+        "INVALID_TOKEN": "The code is wrong, already used or expired.",
     },
 )
 AccountError = error_type("AccountError", AccountErrorCodeEnum, "account")
@@ -171,6 +173,78 @@ class SignOut(AccountMutation):
         return cls(signed_out=True, errors=[])
 
 
+class RequestPasswordReset(AccountMutation):
+    """Forgotten password: a code to choose a new one is e-mailed to the address if it has an account (valid
+    an hour, once; at most 3 e-mails an hour). The answer is the same whether or not it has one."""
+
+    class Meta:
+        permissions = [Permission.ANYONE]
+
+    class Arguments:
+        email = graphene.String(required=True, description="E-mail of the account.")
+
+    accepted = graphene.Boolean(
+        required=True, description="Always true: nothing tells whether it has an account."
+    )
+
+    error_defaults = {"accepted": False}
+
+    @classmethod
+    def perform(cls, root, info, email):
+        request_password_reset(email)
+        return cls(accepted=True, errors=[])
+
+
+class ResetPassword(AccountMutation):
+    """Choose a new password with the code e-mailed by `requestPasswordReset`. Every bearer token of the
+    account is revoked."""
+
+    class Meta:
+        permissions = [Permission.ANYONE]
+
+    class Arguments:
+        code = graphene.String(required=True, description="The code from the e-mail.")
+        new_password = graphene.String(required=True, description="The new password.")
+
+    done = graphene.Boolean(required=True, description="True once the password is changed.")
+
+    error_defaults = {"done": False}
+
+    @classmethod
+    def perform(cls, root, info, code, new_password):
+        reset_password(code, new_password)
+        return cls(done=True, errors=[])
+
+
+class ChangePassword(AccountMutation):
+    """Change one's password, giving the current one (counted with failed sign-ins). Every bearer token of the
+    account is revoked; a browser session stays signed in."""
+
+    class Meta:
+        permissions = [Permission.SIGNED_IN]
+
+    class Arguments:
+        current_password = graphene.String(required=True, description="The password used until now.")
+        new_password = graphene.String(required=True, description="The new password.")
+
+    done = graphene.Boolean(required=True, description="True once the password is changed.")
+
+    error_defaults = {"done": False}
+    atomic = False  # a wrong current password is recorded as a failed sign-in even though the mutation fails
+
+    @classmethod
+    def perform(cls, root, info, current_password, new_password):
+        request = info.context
+        try:
+            user = checked_credentials(request.user.email, current_password, ip_address=_client_ip(request))
+        except ValidationError as error:
+            raise ValidationError({"currentPassword": error}) from None
+        change_password(user, new_password)
+        if getattr(request, "web_door", False) and hasattr(request, "session"):
+            update_session_auth_hash(request, user)  # the session that changed it stays signed in
+        return cls(done=True, errors=[])
+
+
 class RevokeToken(AccountMutation):
     """Revoke a bearer token of the signed-in user (by default, the one used for this request)."""
 
@@ -221,5 +295,8 @@ class AccountMutationFields(graphene.ObjectType):
     token_auth = TokenAuth.Field()
     sign_in = SignIn.Field()
     sign_out = SignOut.Field()
+    request_password_reset = RequestPasswordReset.Field()
+    reset_password = ResetPassword.Field()
+    change_password = ChangePassword.Field()
     revoke_token = RevokeToken.Field()
     update_notification_preferences = UpdateNotificationPreferences.Field()
