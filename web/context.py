@@ -33,6 +33,7 @@ def site(request):
         menu.append(("Mes rendez-vous", reverse("web:bookings")))
         menu.append(("Mon accompagnement", reverse("web:mentoring")))
         menu.append(("Mes questions à la Cnam", reverse("web:questions")))
+        menu.append(("Mon projet de MSP", reverse("web:projects")))
     path = request.path
     return {
         "SITE_CONFIG": SITE,

@@ -85,3 +85,37 @@ ACCELERATOR_STATES = {
     "MERGED": "Regroupée avec une autre question",
 }
 URGENCIES = {"LOW": "Pas urgent", "MEDIUM": "Dans les semaines qui viennent", "HIGH": "Urgent"}
+MEMBERSHIP_ROLES = {
+    "ASSOCIATE": "Associé",
+    "EMPLOYEE": "Salarié",
+    "COORDINATOR": "Coordinateur",
+    "PARTNER": "Partenaire",
+}
+MSP_STATUSES = {"PROJECT": "En projet", "OPERATING": "En fonctionnement", "CLOSED": "Fermée"}
+
+
+def composition_in_words(composition: dict) -> str:
+    """The composition rule, and where the MSP stands, in plain French."""
+    doctors, auxiliaries = composition["doctors"], composition["auxiliaries"]
+    counted = (
+        f"Parmi les associés : {doctors} médecin{'s' if doctors > 1 else ''} et {auxiliaries} "
+        f"auxiliaire{'s' if auxiliaries > 1 else ''} médica{'ux' if auxiliaries > 1 else 'l'}."
+    )
+    state = composition["state"]
+    if state == "COMPLIANT":
+        return f"{counted} La règle est respectée : au moins 2 médecins et 1 auxiliaire médical (infirmier, kinésithérapeute…) parmi les associés."
+    missing = []
+    if doctors < 2:
+        missing.append(f"{2 - doctors} médecin{'s' if 2 - doctors > 1 else ''}")
+    if auxiliaries < 1:
+        missing.append("1 auxiliaire médical")
+    needed = " et ".join(missing) or "des associés"
+    if state == "GRACE_PERIOD":
+        return (
+            f"{counted} Après un départ, une MSP garde son statut pendant 3 ans avec 1 médecin et 2 paramédicaux : "
+            f"il lui faut retrouver {needed} avant le {composition['gracePeriodEndsOn']}."
+        )
+    return (
+        f"{counted} Pour être une maison de santé, il faut au moins 2 médecins et 1 auxiliaire médical parmi les "
+        f"associés : il manque {needed}. Invitez-les ci-dessous."
+    )

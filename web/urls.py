@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accelerator, account, bookings, help, mentoring, settings
+from .views import accelerator, account, bookings, help, mentoring, project, settings
 
 app_name = "web"
 
@@ -26,6 +26,10 @@ urlpatterns = [
     path("accompagnement/demandes/<str:request_id>/repondre/", mentoring.provide_info, name="mentoring-info"),
     path("accompagnement/demandes/<str:request_id>/retirer/", mentoring.withdraw, name="mentoring-withdraw"),
     path("accompagnement/suivi/<str:mentorship_id>/", mentoring.mentorship, name="mentorship"),
+    path("mon-projet/", project.overview, name="projects"),
+    path("mon-projet/declarer/", project.declare, name="project-declare"),
+    path("mon-projet/<str:msp_id>/", project.project, name="project"),
+    path("invitations/<str:invitation_id>/", project.respond, name="invitation-respond"),
     path("questions/", accelerator.questions, name="questions"),
     path("questions/poser/", accelerator.ask, name="question-ask"),
     path("questions/<str:question_id>/", accelerator.question, name="question"),
