@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/abuse.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/connections.py
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/jobs.py
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python bench/pages.py
 
 ## bench-smoke: every bench script once, on tiny sizes, so that a change cannot break one unseen (CI runs it;
 ## the figures mean nothing at these sizes)
@@ -78,6 +79,7 @@ bench-smoke: $(STAMP)
 	$(BENCH) bench/booking.py --attempts 20 --capacity 3 --runs 2 --workers 4
 	$(BENCH) bench/accelerator_queue.py --requests 300 --runs 3
 	$(BENCH) bench/jobs.py --emails 30 --bookings 300
+	$(BENCH) bench/pages.py --runs 2
 	$(BENCH) bench/connections.py
 	$(BENCH) bench/abuse.py
 	$(BENCH) bench/observatory_figures.py --runs 2

@@ -1,0 +1,120 @@
+"""Benchmark: the web application's pages on the scale data, in process through Django's whole request path
+(middleware, session, CSRF, the page's GraphQL documents through the door, the template).
+
+Same database as `network_queries.py` (DATABASE_URL name + "_bench", 4,000 MSPs, 40,000 practitioners). Prints,
+per page, the server time's median and p99 (targets: p50 < 100 ms, p99 < 300 ms) and the SQL queries per page
+(which must not grow with the data: run with `--msps 400 --practitioners 4000` on a fresh bench database to
+compare).
+
+    python bench/pages.py --runs 50
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+from network_queries import open_scale_database, percentile
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--msps", type=int, default=4000)
+    parser.add_argument("--practitioners", type=int, default=40_000)
+    args = parser.parse_args()
+    open_scale_database(args.msps, args.practitioners)
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from graphql_relay import to_global_id
+
+    from mentoring.models import Slot, SlotStatus
+    from network.models import Commune, HubDesignation, HubStatus, Msp, Practitioner
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.RATE_LIMIT = {**getattr(settings, "RATE_LIMIT", {}), "RATES": "off"}
+    rng = random.Random(7)
+    hubs = list(
+        HubDesignation.objects.filter(status=HubStatus.APPROVED).values_list("pk", "msp__sites__commune_id")
+    )
+    hub_pk, hub_commune = rng.choice(hubs)
+    slot = Slot.objects.filter(offer__hub_id=hub_pk, status=SlotStatus.OPEN).order_by(
+        "starts_at"
+    ).first() or (Slot.objects.filter(status=SlotStatus.OPEN).order_by("starts_at").first())
+    practitioner = Practitioner.objects.filter(user__isnull=False).first()
+    if practitioner is None:  # the scale data has no accounts: one practitioner gets one for the bench
+        practitioner = Practitioner.objects.order_by("pk").first()
+        practitioner.user = get_user_model().objects.create_user(
+            email="bench.pages@example.invalid", password="bench-pages-2026"
+        )
+        practitioner.save(update_fields=["user"])
+    communes = [
+        Commune.objects.get(pk=hub_commune).code,
+        *rng.sample(list(Commune.objects.values_list("code", flat=True)), 20),
+    ]
+
+    visitor = Client()
+    member = Client()
+    member.force_login(practitioner.user)
+    pages = [
+        ("accueil", visitor, lambda i: "/"),
+        (
+            "trouver (commune, 50 km)",
+            visitor,
+            lambda i: f"/trouver/?commune={communes[i % len(communes)]}&rayon=50",
+        ),
+        ("page d'une MSP tête de pont", visitor, lambda i: f"/hubs/{to_global_id('Hub', hub_pk)}/"),
+        ("connexion", visitor, lambda i: "/connexion/"),
+        ("inscription", visitor, lambda i: "/inscription/"),
+        ("accueil, connecté", member, lambda i: "/"),
+        ("trouver, connecté", member, lambda i: "/trouver/"),
+        ("mes rendez-vous", member, lambda i: "/rendez-vous/"),
+        ("mon accompagnement", member, lambda i: "/accompagnement/"),
+        ("demander un accompagnement", member, lambda i: "/accompagnement/demander/"),
+        ("mes questions à la Cnam", member, lambda i: "/questions/"),
+        ("poser une question", member, lambda i: "/questions/poser/"),
+        ("mon compte", member, lambda i: "/compte/"),
+        ("mon projet de MSP", member, lambda i: "/mon-projet/"),
+    ]
+    if slot is not None:
+        pages.append(
+            ("réserver un créneau", member, lambda i: f"/creneaux/{to_global_id('Slot', slot.pk)}/reserver/")
+        )
+
+    print(
+        f"Data: {Msp.objects.count()} MSPs, {len({pk for pk, _ in hubs})} approved hubs, {Practitioner.objects.count()} "
+        f"practitioners. {args.runs} requests per page after 3 to warm up; server time in process.",
+        flush=True,
+    )
+    print(f"{'page':<30} {'p50':>9} {'p99':>9}   SQL queries per page")
+    for label, client, path in pages:
+        for i in range(3):
+            response = client.get(path(i))
+            assert response.status_code == 200, (label, response.status_code)
+        durations, queries = [], set()
+        for i in range(args.runs):
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                response = client.get(path(i))
+                durations.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (label, response.status_code)
+            queries.add(len(captured.captured_queries))
+        print(
+            f"{label:<30} {statistics.median(durations):6.1f} ms {percentile(durations, 99):6.1f} ms   {sorted(queries)}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
