@@ -23,6 +23,7 @@ from ..permissions import (
     slots_visible_to,
     staffs_slot,
 )
+from ..services.calendar import booking_event
 from ..services.peer_sessions import reads_materials
 from .enums import (
     AttendanceEnum,
@@ -286,6 +287,10 @@ class Booking(DjangoObjectType):
     video_url = graphene.String(
         description="The remote offer's video link: for a confirmed seat or turn, its holder, the hub and Cnam staff."
     )
+    calendar_file = graphene.String(
+        description="A confirmed seat as an iCalendar file (text/calendar) to add to one's calendar, with the UID "
+        "of the invitations e-mailed about it; null otherwise."
+    )
     practitioner_no_shows = graphene.Int(
         description="How many times the practitioner did not come to a slot they had booked, anywhere: for the "
         "hub they book with and Cnam staff (null for others)."
@@ -330,6 +335,11 @@ class Booking(DjangoObjectType):
         if not offer.video_url or self.status != models.BookingStatus.CONFIRMED:
             return None
         return offer.video_url  # the type shows a booking to its holder, the hub and Cnam staff only
+
+    def resolve_calendar_file(self, info):
+        if self.status != models.BookingStatus.CONFIRMED:
+            return None
+        return booking_event(self)  # the type shows a booking to its holder, the hub and Cnam staff only
 
     def resolve_practitioner_no_shows(self, info):
         known = getattr(self, "no_shows", None)

@@ -185,6 +185,20 @@ def booking_invitation(booking: Booking, method: str) -> str:
     return calendar.to_ical().decode()
 
 
+def booking_event(booking: Booking) -> str:
+    """A booking as a calendar file to add by hand (METHOD PUBLISH), with the UID and sequence of the invitations
+    e-mailed about it: a calendar that also received them keeps one event."""
+    slot = booking.slot
+    calendar = _calendar(slot.offer.title)
+    calendar.add("method", "PUBLISH")
+    uid = booking.calendar_uid or f"booking-{booking.pk}"
+    description = f"Place réservée — proposé par {slot.offer.hub.msp.name}."
+    calendar.add_component(
+        _event(slot, uid, max(booking.calendar_sequence - 1, 0), "CONFIRMED", description, video=True)
+    )
+    return calendar.to_ical().decode()
+
+
 def render_feed(feed: CalendarFeed) -> bytes:
     if feed.practitioner_id:
         return practitioner_calendar(feed.practitioner)

@@ -128,6 +128,27 @@ def test_booking_without_javascript_then_cancelling(world):
     page = text_of(client.get("/rendez-vous/"))
     assert "C'est réservé" in page and offer.title in page and "Confirmé" in page
 
+    # Into my calendar: the API's iCalendar file of the booking, with the UID of the e-mailed invitations.
+    ics = client.get(f"/rendez-vous/{gid(booking)}/agenda.ics")
+    assert (
+        ics["Content-Type"].startswith("text/calendar")
+        and f"UID:booking-{booking.pk}@" in ics.content.decode()
+    )
+    assert Client().get(f"/rendez-vous/{gid(booking)}/agenda.ics").status_code == 302  # signed-in users only
+    other = signed_in(world.users["other_coordinator"]).get(f"/rendez-vous/{gid(booking)}/agenda.ics")
+    assert other.status_code == 404
+
+    # Another slot of the same offer: the booking moves there in one step.
+    later = slot_for(offer, capacity=1, days=5)
+    choices = text_of(client.get(f"/rendez-vous/{gid(booking)}/deplacer/"))
+    assert "1 place sur 1" in choices
+    moved = client.post(f"/rendez-vous/{gid(booking)}/deplacer/", {"slot": gid(later)})
+    assert moved.status_code == 302
+    booking = Booking.objects.get(practitioner=practitioner.practitioner, status=BookingStatus.CONFIRMED)
+    assert booking.slot == later
+    full = client.post(f"/rendez-vous/{gid(booking)}/deplacer/", {"slot": gid(later)})
+    assert full.status_code == 400 and 'role="alert"' in full.content.decode()
+
     cancelled = client.post(f"/rendez-vous/{gid(booking)}/annuler/")
     assert cancelled.status_code == 302
     booking.refresh_from_db()

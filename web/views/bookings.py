@@ -6,8 +6,9 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import door
@@ -103,3 +104,49 @@ def cancel(request, booking_id: str):
         ]:
             messages.error(request, message)
     return redirect("web:bookings")
+
+
+@door.page
+@login_required
+def calendar_file(request, booking_id: str):
+    """The booking as a .ics file to open in one's calendar (the API's `Booking.calendarFile`)."""
+    node = door.read(request, "BookingCalendarFile", {"id": booking_id})["node"]
+    if not node or not node.get("calendarFile"):
+        raise Http404("Ce rendez-vous n'est pas confirmé, ou n'existe pas.")
+    response = HttpResponse(node["calendarFile"], content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="rendez-vous.ics"'
+    return response
+
+
+@door.page
+@login_required
+@require_http_methods(["GET", "POST"])
+def reschedule(request, booking_id: str):
+    errors = door.FormErrors()
+    if request.method == "POST":
+        answer = door.run(
+            request, "RescheduleBooking", {"id": booking_id, "slotId": request.POST.get("slot", "")}
+        )
+        if answer.ok("rescheduleBooking"):
+            messages.success(request, "Votre rendez-vous est déplacé : une confirmation part par e-mail.")
+            return redirect("web:bookings")
+        errors = answer.form_errors("rescheduleBooking").keep_only(set())
+    booking = door.read(request, "RescheduleChoices", {"id": booking_id})["node"]
+    if not booking or "slot" not in booking:
+        raise Http404("Aucun rendez-vous à cette adresse.")
+    booking["starts"] = local_time(booking["slot"]["localStartsAt"])
+    slots = door.read(
+        request, "OfferSlots", {"offerId": booking["slot"]["offer"]["id"], "from": timezone.now().isoformat()}
+    )["slots"]["edges"]
+    choices = []
+    for edge in slots:
+        slot = edge["node"]
+        if slot["id"] != booking["slot"]["id"] and slot["status"] == "OPEN":
+            slot["starts"], slot["ends"] = local_time(slot["localStartsAt"]), local_time(slot["localEndsAt"])
+            choices.append(slot)
+    return render(
+        request,
+        "web/reschedule.html",
+        {"title": "Changer de créneau", "booking": booking, "choices": choices, "errors": errors},
+        status=400 if errors else 200,
+    )
