@@ -3,6 +3,7 @@
 import graphene
 
 from backend.accounts.graphql.schema import AccountMutationFields, AccountQueryFields, UserFields
+from backend.assembly.graphql import PersonalDataMutationFields, PersonalDataQueryFields
 from backend.core.graphql import assemble
 from backend.core.input_rules import apply_input_rules
 from mentoring.accelerator.graphql.schema import (
@@ -32,6 +33,7 @@ class User(NetworkUserFields, UserFields, graphene.ObjectType):  # the accounts'
 
 class Query(
     AccountQueryFields,
+    PersonalDataQueryFields,
     NetworkQueryFields,
     MentoringQueryFields,
     AcceleratorQueryFields,
@@ -44,6 +46,7 @@ class Query(
 
 class Mutation(
     AccountMutationFields,
+    PersonalDataMutationFields,
     NetworkMutationFields,
     MentoringMutationFields,
     AcceleratorMutationFields,

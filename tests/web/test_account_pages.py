@@ -3,6 +3,7 @@ once an address asks (the same answer for an address without an account), workin
 more than 3 e-mails an hour; a changed password revokes the bearer tokens and keeps the browser signed in."""
 
 import html
+import json
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 
 from backend.accounts.models import AuthToken, NotificationPreferences
 from backend.accounts.services import issue_token
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_practitioner
 from tests.helpers import deliver_queued_mail
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,49 @@ def test_notification_preferences_and_my_calendars_secret_address(world):
     assert (
         Client().get(first.replace("http://testserver", "")).status_code == 404
     )  # the old one stops working
+
+
+def test_my_data_then_closing_my_account(world, gql):
+    from mentoring.models import Booking, BookingStatus
+    from tests.helpers import gid, offer_for, slot_for
+
+    user = world.users["practitioner"]
+    offer = offer_for(world.hub)
+    slot = slot_for(offer, capacity=1)
+    client = Client()
+    client.post("/connexion/", {"email": user.email, "password": PASSWORD})
+    client.post(f"/creneaux/{gid(slot)}/reserver/", {"action": "book"})
+    waiting = make_practitioner(user=True)
+    waiting_client = Client()
+    waiting_client.force_login(waiting.user)
+    waiting_client.post(f"/creneaux/{gid(slot)}/reserver/", {"action": "waitlist"})
+
+    download = client.get("/compte/mes-donnees.json")
+    assert download["Content-Disposition"].startswith("attachment")
+    data = json.loads(download.content)
+    assert data["compte"]["email"] == user.email
+    assert data["professionnel"]["rpps"] == user.practitioner.rpps
+    assert [b["slot__offer__title"] for b in data["rendez_vous"]] == [offer.title]
+    assert "qui_a_consulte_vos_coordonnees" in data
+    # Only one's own: another account's download says nothing of this one.
+    assert user.email not in waiting_client.get("/compte/mes-donnees.json").content.decode()
+
+    page = text_of(client.get("/compte/fermer/"))
+    assert "Ce qui est conservé, et pourquoi" in page and "répertoire des professionnels de santé" in page
+    wrong = client.post("/compte/fermer/", {"password": "pas-le-bon"})
+    assert wrong.status_code == 400 and 'id="erreur-password"' in wrong.content.decode()
+    assert get_user_model().objects.get(pk=user.pk).is_active
+
+    closed = client.post("/compte/fermer/", {"password": PASSWORD})
+    assert closed.status_code == 302 and closed["Location"] == "/"
+    account = get_user_model().objects.get(pk=user.pk)
+    assert not account.is_active and user.email not in account.email and not account.has_usable_password()
+    practitioner = type(user.practitioner).objects.get(pk=user.practitioner.pk)
+    assert (
+        practitioner.user_id is None and practitioner.email == ""
+    )  # the directory entry stays, without contact
+    # Her seat went to the next in line, by the booking rules.
+    assert Booking.objects.get(slot=slot, practitioner=practitioner).status == BookingStatus.CANCELLED
+    assert Booking.objects.get(slot=slot, practitioner=waiting).status == BookingStatus.CONFIRMED
+    assert client.get("/rendez-vous/").status_code == 302  # signed out
+    assert Client().post("/connexion/", {"email": user.email, "password": PASSWORD}).status_code == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -114,3 +115,31 @@ def reset_password(request):
         },
         status=400 if errors else 200,
     )
+
+
+@door.page
+@login_required
+def my_data(request):
+    """Everything the platform holds about me, as a JSON file (the API's `myData`)."""
+    document = door.read(request, "MyData")["myData"]
+    response = HttpResponse(document, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-tete-de-pont.json"'
+    return response
+
+
+@door.page
+@login_required
+@require_http_methods(["GET", "POST"])
+def close(request):
+    errors = door.FormErrors()
+    if request.method == "POST":
+        answer = door.run(request, "CloseAccount", {"password": request.POST.get("password", "")[:4096]})
+        if answer.ok("closeAccount"):
+            messages.info(request, "Votre compte est fermé. Merci d'avoir utilisé Tête de pont.")
+            return redirect("web:home")
+        errors = answer.form_errors("closeAccount").keep_only({"password"})
+    keeps = door.read(request, "ClosingKeeps")["closingMyAccountKeeps"]
+    return render(
+        request, "web/close_account.html", {"title": "Fermer mon compte", "keeps": keeps, "errors": errors},
+        status=400 if errors else 200,
+    )  # fmt: skip
