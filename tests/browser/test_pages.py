@@ -26,6 +26,8 @@ def test_the_home_page_says_where_to_go_in_french(territories, servers, offline_
     links = browser.page.locator("a").evaluate_all(
         "links => links.map(a => [a.textContent, a.getAttribute('href')])"
     )
-    assert ["GraphiQL", "/graphql"] in links and ["Administration", "/admin/"] in links
+    # The web application's home, with the way to the API and the back office for those who need them.
+    assert ["API GraphQL (GraphiQL)", "/graphql"] in links and ["Administration", "/admin/"] in links
+    assert ["Trouver de l'aide près de chez moi", "/trouver/"] in links
     assert "maisons de santé" in browser.page.inner_text("body")
     browser.screenshot("home")

@@ -256,6 +256,10 @@ def test_an_ambiguous_commune_is_asked_again_with_the_choices(world):
 
 def test_the_sign_in_page_offers_pro_sante_connect_where_it_is_configured(settings):
     assert "/auth/pro-sante-connect/" not in Client().get("/connexion/").content.decode()
-    settings.PRO_SANTE_CONNECT = {**settings.PRO_SANTE_CONNECT, "ISSUER": "https://psc.example", "CLIENT_ID": "tdp"}
+    settings.PRO_SANTE_CONNECT = {
+        **settings.PRO_SANTE_CONNECT,
+        "ISSUER": "https://psc.example",
+        "CLIENT_ID": "tdp",
+    }
     page = text_of(Client().get("/connexion/"))
     assert 'href="/auth/pro-sante-connect/"' in page and "Se connecter avec Pro Santé Connect" in page

@@ -31,6 +31,7 @@ OUTSIDE_THE_APP = (
     "/calendar/",
     "/auth/",
 )
+FILES = (".ics", ".json")  # downloads (a calendar file, my data): fetched, not opened as pages
 MAX_PAGES = 60  # per role: the demo's pages are fewer; a loop of generated links would stop here
 
 
@@ -39,6 +40,7 @@ def crawl(browser, base_url: str, start: str = "/") -> dict[str, int]:
     script_errors: list[str] = []
     page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
     seen: dict[str, int] = {}
+    files: set[str] = set()
     queue = [start]
     while queue and len(seen) < MAX_PAGES:
         path = queue.pop(0)
@@ -55,9 +57,14 @@ def crawl(browser, base_url: str, start: str = "/") -> dict[str, int]:
             if f"{parts.scheme}://{parts.netloc}" != base_url:
                 continue
             target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not target.startswith(OUTSIDE_THE_APP) and target not in seen:
+            if parts.path.endswith(FILES):
+                files.add(parts.path)
+            elif not target.startswith(OUTSIDE_THE_APP) and target not in seen:
                 queue.append(target)
     assert script_errors == []
+    for path in files:
+        response = page.request.get(base_url + path)
+        assert response.status == 200 and "attachment" in response.headers["content-disposition"], path
     return seen
 
 
