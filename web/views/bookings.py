@@ -85,7 +85,15 @@ def bookings(request):
         booking["active"] = booking["status"] in {"CONFIRMED", "WAITLISTED"}
         (upcoming if booking["active"] else past).append(booking)
     return render(
-        request, "web/bookings.html", {"title": "Mes rendez-vous", "upcoming": upcoming, "past": past}
+        request,
+        "web/bookings.html",
+        {
+            "title": "Mes rendez-vous",
+            "upcoming": upcoming,
+            "past": past,
+            # A promotion from the waitlist, a slot moved or cancelled by the hub: the list is fetched again.
+            "live": {"query": door.document("LiveMyBookings"), "variables": {}},
+        },
     )
 
 

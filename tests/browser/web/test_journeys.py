@@ -171,3 +171,45 @@ def test_seats_change_live_on_another_visitors_page(site, offline_page):
         [seats.element_handle(), expected],
     )
     assert watcher.page.url == hub_url  # no reload: the WebSocket brought it
+
+
+BOOK = """mutation($slot: ID!) { bookSlot(slotId: $slot) { booking { id } errors { code message } } }"""
+CANCEL = """mutation($id: ID!) { cancelBooking(id: $id) { errors { code message } } }"""
+
+
+def test_a_promotion_from_the_waitlist_arrives_live(site, offline_page):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from graphql_relay import to_global_id
+
+    from backend.accounts.services import issue_token
+    from mentoring.models import Slot, SupportOffer
+
+    offer = SupportOffer.objects.get(title="Consultations avancées au pôle de santé de Givry-en-Argonne")
+    starts = (timezone.now() + timedelta(days=9)).replace(hour=13, minute=0, second=0, microsecond=0)
+    slot = Slot.objects.create(offer=offer, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=1)
+    holder = issue_token(get_user_model().objects.get(email="medecin.saint-paul@demo.tetedepont.fr"))
+    booked = site.post(BOOK, {"slot": to_global_id("Slot", slot.pk)}, holder.token)["data"]["bookSlot"]
+    assert booked["errors"] == []
+
+    browser = offline_page(site.url)
+    page = browser.page
+    sign_in(browser, site.url, ISOLATED_GP)
+    page.goto(f"{site.url}/creneaux/{to_global_id('Slot', slot.pk)}/reserver/")
+    page.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
+    page.wait_for_url(f"{site.url}/rendez-vous/")
+    assert "En liste d'attente" in page.locator("main").text_content()
+    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+
+    assert (
+        site.post(CANCEL, {"id": booked["booking"]["id"]}, holder.token)["data"]["cancelBooking"]["errors"]
+        == []
+    )
+    wait_for(
+        page,
+        "() => !document.querySelector('[data-live-region]').textContent.includes(\"En liste d'attente\")",
+    )
+    assert "Confirmé" in page.locator("[data-live-region]").text_content()
+    assert page.url == f"{site.url}/rendez-vous/"

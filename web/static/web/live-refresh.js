@@ -6,6 +6,7 @@
   var config = document.getElementById("live-refresh");
   if (!config || !window.graphqlWs || !window.htmx) return;
   config = JSON.parse(config.textContent);
+  if (!config || !config.query) return;
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
   var client = window.graphqlWs.createClient({
     url: scheme + window.location.host + "/graphql",

@@ -5,6 +5,7 @@
   var config = document.getElementById("live-seats");
   if (!config || !window.graphqlWs) return;
   config = JSON.parse(config.textContent);
+  if (!config || !config.query) return;
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
   var client = window.graphqlWs.createClient({
     url: scheme + window.location.host + "/graphql",
