@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import door
 from ..labels import ACCELERATOR_CATEGORIES, ACCELERATOR_STATES, URGENCIES
-from .shared import find_commune
+from .shared import find_commune, rating_variables
 
 QUESTION_FIELDS = {"subject", "body", "category", "urgency", "communeCode", "files"}
 
@@ -106,19 +106,7 @@ def question(request, question_id: str):
     body = ""
     if request.method == "POST":
         if request.POST.get("action") == "rate":
-            try:
-                rating = int(request.POST.get("rating", ""))
-            except ValueError:
-                rating = 0
-            answer = door.run(
-                request,
-                "RateAnswer",
-                {
-                    "id": question_id,
-                    "rating": rating,
-                    "comment": request.POST.get("comment", "").strip() or None,
-                },
-            )
+            answer = door.run(request, "RateAnswer", rating_variables(request, question_id))
             mutation, done = "rateAcceleratorAnswer", "Merci pour votre appréciation."
         else:
             body = request.POST.get("body", "").strip()

@@ -65,7 +65,11 @@ def book(request, slot_id: str):
             "errors": errors,
             "answer": answer_text,
             "key": uuid.uuid4().hex,  # a form posted twice books once (the API's idempotency key)
-            "live": {"query": door.document("LiveSeats"), "variables": {"hubId": slot["offer"]["hub"]["id"]}},
+            "live": {
+                "query": door.document("LiveSeats"),
+                "mode": "seats",
+                "variables": {"hubId": slot["offer"]["hub"]["id"]},
+            },
         },
         status=400 if errors else 200,
     )

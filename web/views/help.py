@@ -132,6 +132,10 @@ def hub(request, hub_id: str):
             "status_label": HUB_STATUSES.get(node["status"], node["status"]),
             "offer_kinds": [OFFER_KINDS.get(k, k) for k in node["offerKinds"]],
             "offers": offers,
-            "live": {"query": door.document("LiveSeats"), "variables": {"hubId": node["id"]}},
+            "live": {
+                "query": door.document("LiveSeats"),
+                "mode": "seats",
+                "variables": {"hubId": node["id"]},
+            },
         },
     )

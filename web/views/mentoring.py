@@ -19,7 +19,7 @@ from ..labels import (
     REQUEST_EVENTS,
     REQUEST_STATUSES,
 )
-from .shared import find_commune
+from .shared import find_commune, rating_variables
 
 RADII = [20, 30, 50, 80]
 
@@ -198,19 +198,7 @@ def mentorship(request, mentorship_id: str):
     body = ""
     if request.method == "POST":
         if request.POST.get("action") == "feedback":
-            try:
-                rating = int(request.POST.get("rating", ""))
-            except ValueError:
-                rating = 0
-            answer = door.run(
-                request,
-                "GiveMentorshipFeedback",
-                {
-                    "id": mentorship_id,
-                    "rating": rating,
-                    "comment": request.POST.get("comment", "").strip() or None,
-                },
-            )
+            answer = door.run(request, "GiveMentorshipFeedback", rating_variables(request, mentorship_id))
             mutation = "giveMentorshipFeedback"
             done = "Merci : votre appréciation est transmise à la MSP tête de pont et à la Cnam."
         else:

@@ -48,3 +48,12 @@ def local_time(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value).replace(tzinfo=None)
+
+
+def rating_variables(request, object_id: str) -> dict:
+    """A rating form's answer (1 to 5 and a comment) as a rating mutation's variables; the API checks the range."""
+    try:
+        rating = int(request.POST.get("rating", ""))
+    except ValueError:
+        rating = 0
+    return {"id": object_id, "rating": rating, "comment": request.POST.get("comment", "").strip() or None}

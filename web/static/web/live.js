@@ -1,0 +1,60 @@
+// The live parts of a page, over the platform's own WebSocket (graphql-ws, authenticated by the session cookie).
+// The page gives its subscription in #live (a document of web/graphql/) and what to do with each event:
+// - "seats": the slot's seat counts ([data-seats-of]) are rewritten from the event;
+// - otherwise the part marked [data-live-region] is fetched again from the server and replaced (htmx), so
+//   what it shows is always what the server renders (an optional `match` keeps only the page's own events).
+// Without script, reloading the page does the same.
+(function () {
+  "use strict";
+  var element = document.getElementById("live");
+  if (!element || !window.graphqlWs) return;
+  var config = JSON.parse(element.textContent);
+  if (!config || !config.query) return;
+  var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  var client = window.graphqlWs.createClient({
+    url: scheme + window.location.host + "/graphql",
+    retryAttempts: 1000,
+    on: {
+      connected: function () {
+        document.documentElement.setAttribute("data-live", "connected");
+      },
+    },
+  });
+
+  function seatsInWords(slot) {
+    if (slot.status !== "OPEN") return "Annulé";
+    if (slot.seatsLeft <= 0) return "Complet";
+    return slot.seatsLeft + (slot.seatsLeft > 1 ? " places" : " place") + " sur " + slot.capacity;
+  }
+
+  function concerns(data) {
+    if (!config.match) return true;
+    var value = data;
+    config.match.path.forEach(function (key) {
+      value = value && value[key];
+    });
+    return value === config.match.equals;
+  }
+
+  function onEvent(result) {
+    var data = result.data;
+    if (!data || !concerns(data)) return;
+    if (config.mode === "seats") {
+      var slot = data.slotUpdated;
+      document.querySelectorAll('[data-seats-of="' + slot.id + '"]').forEach(function (seats) {
+        seats.textContent = seatsInWords(slot);
+      });
+    } else if (window.htmx) {
+      window.htmx.ajax("GET", window.location.pathname, {
+        target: "[data-live-region]",
+        select: "[data-live-region]",
+        swap: "outerHTML",
+      });
+    }
+  }
+
+  client.subscribe(
+    { query: config.query, variables: config.variables },
+    { next: onEvent, error: function () {}, complete: function () {} }
+  );
+})();
