@@ -23,6 +23,7 @@ class Place:
     latitude: float
     longitude: float
     radius_km: float | None = None
+    number: int | None = None  # the hub's number in the list beside the map
 
 
 def _fmt(value: float) -> str:
@@ -79,6 +80,7 @@ def hubs_map(home: Place, hubs: list[Place], search_radius_km: float, size: int 
         f'stroke-width="3"/><text x="16" y="{size - 26}">{bar} km</text></g>'
     )
     for number, hub in enumerate(hubs, start=1):
+        number = hub.number or number
         x, y = point(hub)
         parts.append(
             f'<g><circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="13" fill="{HUB_COLOUR}" stroke="#fff" stroke-width="2"/>'

@@ -13,11 +13,12 @@ from backend.core.permissions import Permission
 from backend.realtime.live import Listen
 from backend.realtime.subscriptions import EventNotVisible
 from network.models import HubDesignation
-from network.permissions import viewer_for
+from network.permissions import hubs_visible_to, viewer_for
 
 from .. import events, models, selectors
 from ..permissions import in_mentorship_thread, reads_hub_details
 from ..services import coordination
+from ..services.matching import allotted_hours
 from . import request_types as types
 from .common import MentoringMutation, practitioner_of, require_hub_manager
 from .enums import MentoringTopicEnum, MentorshipOutcomeEnum, MentorshipStatusEnum
@@ -176,6 +177,17 @@ class MentorshipQueryFields(graphene.ObjectType):
         permissions=[Permission.HUB_COORDINATOR, Permission.VIEW_CONTACT_DETAILS],
     )
 
+    hub_capacities = Field(
+        graphene.List(graphene.NonNull(types.HubCapacity)),
+        required=True,
+        hub_ids=graphene.List(
+            graphene.NonNull(graphene.ID), required=True, description="Global IDs of hubs (100 at most)."
+        ),
+        description="The coordination time each hub still has to lend each month (as matching counts it), for "
+        "the hubs the viewer may see among those asked; to choose a hub with time left.",
+        permissions=[Permission.SIGNED_IN],
+    )
+
     hub_impact = Field(
         HubImpact,
         required=True,
@@ -201,6 +213,21 @@ class MentorshipQueryFields(graphene.ObjectType):
 
     def resolve_mentorships(root, info, hub_id=None, status=None, **kwargs):
         return selectors.mentorships(decode_global_id(hub_id, "Hub") if hub_id else None, status)
+
+    def resolve_hub_capacities(root, info, hub_ids):
+        if len(hub_ids) > 100:
+            raise GraphQLError("100 MSP tête de pont au plus.", extensions={"code": "BAD_USER_INPUT"})
+        pks = [decode_global_id(hub_id, "Hub") for hub_id in hub_ids]
+        hubs = list(hubs_visible_to(HubDesignation.objects.filter(pk__in=pks), viewer_for(info.context)))
+        allotted = allotted_hours([hub.pk for hub in hubs])
+        return [
+            types.HubCapacity(
+                hub=hub,
+                monthly_hours=float(hub.monthly_coordination_hours),
+                hours_left=float(max(hub.monthly_coordination_hours - allotted.get(hub.pk, 0), 0)),
+            )
+            for hub in hubs
+        ]
 
     def resolve_hub_coordination_time(root, info, hub_id, month=None):
         hub = find_object(hub_id, HubDesignation, "Hub", HubDesignation.objects.select_related("msp"))

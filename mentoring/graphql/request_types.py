@@ -331,3 +331,13 @@ class HubCoordinationMonth(graphene.ObjectType):
             )
             for m, u in self.mentorships
         ]
+
+
+class HubCapacity(graphene.ObjectType):
+    """How much coordination time a hub still has to lend each month (what matching calls its time left)."""
+
+    hub = graphene.Field(Hub, required=True, description="The hub.")
+    monthly_hours = graphene.Float(required=True, description="Coordination hours it lends each month.")
+    hours_left = graphene.Float(
+        required=True, description="Of those, the hours a month not yet promised to its active mentorships."
+    )

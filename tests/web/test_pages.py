@@ -263,3 +263,29 @@ def test_the_sign_in_page_offers_pro_sante_connect_where_it_is_configured(settin
     }
     page = text_of(Client().get("/connexion/"))
     assert 'href="/auth/pro-sante-connect/"' in page and "Se connecter avec Pro Santé Connect" in page
+
+
+def test_signed_in_the_hubs_with_time_left_this_month(world, gql):
+    from datetime import date
+
+    from mentoring.models import Mentorship, MentorshipStatus
+
+    client = signed_in(world.users["practitioner"])
+    page = text_of(client.get("/trouver/", {"commune": "51504", "rayon": "20"}))
+    assert "Encore 20 h de coordination à donner ce mois-ci, sur 20 h." in page
+    Mentorship.objects.create(
+        hub=world.hub, mentee=make_practitioner(), starts_on=date.today(), hours_per_month=20,
+        status=MentorshipStatus.ACTIVE,
+    )  # fmt: skip
+    page = text_of(client.get("/trouver/", {"commune": "51504", "rayon": "20"}))
+    assert "Plus de temps de coordination à donner ce mois-ci." in page
+    only_with_time = text_of(client.get("/trouver/", {"commune": "51504", "rayon": "20", "temps": "1"}))
+    assert world.msp.name not in only_with_time and "Aucune MSP tête de pont" in only_with_time
+    # The API's field behind it: signed-in users, the hubs they may see, 100 at most.
+    query = "query($ids: [ID!]!) { hubCapacities(hubIds: $ids) { hoursLeft } }"
+    assert (
+        gql.execute(query, {"ids": [gid(world.hub)]})["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    )
+    many = gql.execute(query, {"ids": [gid(world.hub)] * 101}, user=world.users["practitioner"])
+    assert many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "Seulement celles qui ont encore du temps" not in Client().get("/trouver/").content.decode()

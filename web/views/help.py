@@ -37,6 +37,7 @@ def find(request):
     except ValueError:
         radius = 30
     radius = radius if radius in RADII else 30
+    with_time = request.GET.get("temps") == "1" and request.user.is_authenticated
     kind = request.GET.get("offre") or ""
     kind = kind if kind in OFFER_KINDS else ""
     context = {
@@ -45,6 +46,7 @@ def find(request):
         "radius": radius,
         "radii": RADII,
         "kind": kind,
+        "with_time": with_time,
         "offer_kinds": OFFER_KINDS,
         "commune": None,
         "choices": [],
@@ -64,39 +66,48 @@ def find(request):
                 request, "FindHelp", {"code": commune["code"], "radiusKm": radius, "offerKind": kind or None}
             )
             place = data["communes"]["edges"][0]["node"]
-            hubs = data["nearbyHubs"]
+            hubs = [_found(item) for item in data["nearbyHubs"]]
+            if hubs and request.user.is_authenticated:
+                capacities = door.read(request, "HubCapacities", {"ids": [hub["id"] for hub in hubs]})
+                left = {row["hub"]["id"]: row["hoursLeft"] for row in capacities["hubCapacities"]}
+                for hub in hubs:
+                    hub["hours_left"] = left.get(hub["id"])
+                if with_time:
+                    hubs = [hub for hub in hubs if (hub["hours_left"] or 0) > 0]
+            for number, hub in enumerate(hubs, start=1):
+                hub["number"] = number
+                if hub["place"]:
+                    hub["place"].number = number
             context.update(
                 commune=place,
                 typed=commune_label(commune),
-                hubs=[
-                    {
-                        "number": number,
-                        "id": item["hub"]["id"],
-                        "name": item["hub"]["msp"]["name"],
-                        "town": ((item["hub"]["msp"]["mainSite"] or {}).get("commune") or {}).get("name", ""),
-                        "distance": item["distanceKm"],
-                        "service_radius": item["hub"]["serviceRadiusKm"],
-                        "offers": [OFFER_KINDS.get(k, k) for k in item["hub"]["offerKinds"]],
-                        "hours": item["hub"]["monthlyCoordinationHours"],
-                    }
-                    for number, item in enumerate(hubs, start=1)
-                ],
+                hubs=hubs,
                 map=hubs_map(
                     Place(place["name"], place["latitude"], place["longitude"]),
-                    [
-                        Place(
-                            item["hub"]["msp"]["name"],
-                            item["hub"]["msp"]["mainSite"]["commune"]["latitude"],
-                            item["hub"]["msp"]["mainSite"]["commune"]["longitude"],
-                            item["hub"]["serviceRadiusKm"],
-                        )
-                        for item in hubs
-                        if item["hub"]["msp"]["mainSite"]
-                    ],
+                    [hub["place"] for hub in hubs if hub["place"]],
                     radius,
                 ),
             )
     return render(request, "web/find.html", context, status=200 if not context["error"] else 400)
+
+
+def _found(item: dict) -> dict:
+    """A hub of `nearbyHubs` as the list and the map show it."""
+    hub = item["hub"]
+    site = (hub["msp"]["mainSite"] or {}).get("commune")
+    return {
+        "id": hub["id"],
+        "name": hub["msp"]["name"],
+        "town": site["name"] if site else "",
+        "distance": item["distanceKm"],
+        "service_radius": hub["serviceRadiusKm"],
+        "offers": [OFFER_KINDS.get(k, k) for k in hub["offerKinds"]],
+        "hours": hub["monthlyCoordinationHours"],
+        "hours_left": None,
+        "place": Place(hub["msp"]["name"], site["latitude"], site["longitude"], hub["serviceRadiusKm"])
+        if site
+        else None,
+    }
 
 
 @door.page
