@@ -41,8 +41,10 @@ def chromium(monkeypatch):
 class OfflinePage:
     """A page that may only reach the server under test: any other request is refused and recorded."""
 
-    def __init__(self, browser, base_url: str, width: int = 1366, height: int = 900):
-        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    def __init__(self, browser, base_url: str, width: int = 1366, height: int = 900, javascript: bool = True):
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="fr-FR", java_script_enabled=javascript
+        )
         self.page = self.context.new_page()
         self.base_url = base_url
         self.outside: list[str] = []

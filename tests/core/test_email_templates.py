@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.core import mail
 
+from backend.accounts.passwords import request_password_reset
 from backend.mail import rendering
 from backend.mail import services as mail_services
 from mentoring import notifications as mentoring_notifications
@@ -47,6 +48,7 @@ def test_every_template_renders_with_a_real_context(world, rendered):
     network_notifications.send_account_exists("deja@test.invalid")
     network_notifications.send_invitation("invite@test.invalid", "MSP <des> « Coteaux » & Co")
     network_notifications.send_claim_dropped("ancien@test.invalid")
+    request_password_reset(world.user("practitioner").email)
 
     offer = offer_for(world.hub)
     slot = slot_for(offer, capacity=1)
