@@ -127,7 +127,7 @@ def test_without_javascript_she_signs_in_finds_books_and_cancels(site, offline_p
     ).click()
     page.wait_for_url(f"{site.url}/")
     assert "Vous êtes déconnecté." in page.inner_text("main")
-    check_page(browser, "no-script")
+    browser.screenshot("web-no-script-375")  # axe-core is a script: the same pages are checked with script on
     assert browser.outside == []
 
 
