@@ -12,8 +12,9 @@ from django.test import Client
 
 from backend.accounts.models import AuthToken, NotificationPreferences
 from backend.accounts.services import issue_token
+from mentoring.models import Booking, BookingStatus
 from tests.factories import PASSWORD, make_practitioner
-from tests.helpers import deliver_queued_mail
+from tests.helpers import deliver_queued_mail, gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
 
@@ -103,9 +104,6 @@ def test_notification_preferences_and_my_calendars_secret_address(world):
 
 
 def test_my_data_then_closing_my_account(world, gql):
-    from mentoring.models import Booking, BookingStatus
-    from tests.helpers import gid, offer_for, slot_for
-
     user = world.users["practitioner"]
     offer = offer_for(world.hub)
     slot = slot_for(offer, capacity=1)

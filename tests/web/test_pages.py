@@ -4,12 +4,13 @@ a real Daphne are in tests/browser/web/."""
 
 import html
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from mentoring.models import Booking, BookingStatus
+from mentoring.models import Booking, BookingStatus, Mentorship, MentorshipStatus
 from network.identifiers import rpps_with_key
 from network.models import HubStatus
 from tests.factories import PASSWORD, make_hub, make_msp, make_practitioner
@@ -266,10 +267,6 @@ def test_the_sign_in_page_offers_pro_sante_connect_where_it_is_configured(settin
 
 
 def test_signed_in_the_hubs_with_time_left_this_month(world, gql):
-    from datetime import date
-
-    from mentoring.models import Mentorship, MentorshipStatus
-
     client = signed_in(world.users["practitioner"])
     page = text_of(client.get("/trouver/", {"commune": "51504", "rayon": "20"}))
     assert "Encore 20 h de coordination à donner ce mois-ci, sur 20 h." in page

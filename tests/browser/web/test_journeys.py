@@ -4,10 +4,16 @@ from her e-mail; seats change live on another visitor's page as someone books.""
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from graphql_relay import to_global_id
 
+from backend.accounts.services import issue_token
 from backend.mail.models import OutgoingEmail
+from mentoring.models import Slot, SupportOffer
 from network.identifiers import rpps_with_key
 
 from .conftest import check_page, sign_in
@@ -208,15 +214,6 @@ CANCEL = """mutation($id: ID!) { cancelBooking(id: $id) { errors { code message 
 
 
 def test_a_promotion_from_the_waitlist_arrives_live(site, offline_page):
-    from datetime import timedelta
-
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-    from graphql_relay import to_global_id
-
-    from backend.accounts.services import issue_token
-    from mentoring.models import Slot, SupportOffer
-
     offer = SupportOffer.objects.get(title="Consultations avancées au pôle de santé de Givry-en-Argonne")
     starts = (timezone.now() + timedelta(days=9)).replace(hour=13, minute=0, second=0, microsecond=0)
     slot = Slot.objects.create(offer=offer, starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=1)
