@@ -41,14 +41,24 @@ def accessibility_violations(page) -> list:
     return [v for v in violations if v["impact"] in {"serious", "critical"}]
 
 
+WIDTHS = (375, 1366)  # a phone, a laptop
+
+
 def check_page(browser, name: str) -> None:
-    """axe-core, no sideways scrolling, French, and a screenshot under `name`."""
+    """French, axe-core, and at each width of `WIDTHS`: no sideways scrolling and a screenshot under `name`."""
     page = browser.page
     assert page.evaluate("document.documentElement.lang") == "fr", page.url
     assert accessibility_violations(page) == [], page.url
-    width = page.evaluate("window.innerWidth")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, "scrolls sideways")
-    browser.screenshot(f"web-{name}-{width}")
+    size = page.viewport_size
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (
+            page.url,
+            width,
+            "scrolls sideways",
+        )
+        browser.screenshot(f"web-{name}-{width}")
+    page.set_viewport_size(size)
 
 
 def sign_in(browser, base_url: str, email: str) -> None:

@@ -28,9 +28,22 @@ def test_a_request_is_accepted_and_answered_live(site, offline_page):
     sign_in(browser, site.url, ISOLATED_GP)
     page.get_by_role("link", name="Mon accompagnement").first.click()
     check_page(browser, "mentoring")
-    page.locator("ul.tdp-bookings li", has_text="Écrire le projet de santé").get_by_role("link").click()
+    page.get_by_role("link", name="Demander un accompagnement").click()
+    check_page(browser, "mentoring-ask")
+    page.check("#sujet-ACI_FUNDING", force=True)
+    page.fill(
+        "#champ-message",
+        "Je voudrais comprendre l'accord conventionnel interprofessionnel avant de m'associer.",
+    )
+    page.select_option("#champ-radius", "80")
+    page.get_by_role("button", name="Voir les MSP qui peuvent m'accompagner").click()
     page.wait_for_url(re.compile(r".*/accompagnement/demandes/.*"))
+    match = page.locator("ol.tdp-hubs > li", has_text="MSP de Saint-Martin-sur-le-Pré")
+    assert "Thèmes couverts" in match.inner_text()  # the API's reasons, in French
     check_page(browser, "mentoring-request")
+    match.get_by_role("button", name=re.compile("^Envoyer ma demande")).click()
+    page.wait_for_load_state()
+    assert "Envoyée, en attente de réponse" in page.locator("#statut-demande").text_content()
     request_id = page.url.rstrip("/").rsplit("/", 1)[1]
     wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
     url = page.url
