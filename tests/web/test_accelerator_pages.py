@@ -27,7 +27,7 @@ def test_a_question_with_a_document_its_public_replies_and_the_rating(world, gql
     asker.force_login(world.users["practitioner"])
     form = text_of(asker.get("/questions/poser/"))
     assert "5 fichiers au plus, 10 Mo chacun et 25 Mo en tout" in form  # the limits, before choosing
-    assert 'value="51272"' in form  # the commune of the practitioner, filled in
+    assert 'value="51272 — Givry-en-Argonne"' in form  # the commune of the practitioner, filled in
 
     disguised = SimpleUploadedFile("statuts.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     refused = asker.post(

@@ -56,7 +56,7 @@ def ask(request):
     if request.method == "GET":
         me = door.read(request, "MyCommune")["me"]
         commune = ((me or {}).get("practitioner") or {}).get("commune")
-        values["commune"] = commune["code"] if commune else ""
+        values["commune"] = f"{commune['code']} — {commune['name']}" if commune else ""
     else:
         question = {
             "subject": values["subject"],
