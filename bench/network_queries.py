@@ -37,9 +37,10 @@ def bench_database_url(suffix: str = "_bench") -> str:
     return url
 
 
-def open_scale_database(msps: int = 4000, practitioners: int = 40_000) -> None:
-    """Point Django at the bench database, migrate it, and generate the scale data once."""
-    os.environ["DATABASE_URL"] = bench_database_url()  # a dedicated database
+def open_scale_database(msps: int = 4000, practitioners: int = 40_000, suffix: str = "_bench") -> None:
+    """Point Django at the bench database (`suffix` after DATABASE_URL's name), migrate it, and generate the
+    scale data once."""
+    os.environ["DATABASE_URL"] = bench_database_url(suffix)  # a dedicated database
     import django
 
     django.setup()
