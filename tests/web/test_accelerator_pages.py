@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REPLY = """mutation($id: ID!, $body: String!, $internal: Boolean!) {
   replyToAcceleratorRequest(id: $id, body: $body, internal: $internal) { errors { code message } } }"""
+STATE = """mutation($id: ID!) { setAcceleratorRequestState(id: $id, state: ANSWERED) { errors { code message } } }"""
 CLOSE = """mutation($id: ID!) { closeAcceleratorRequest(id: $id, reason: "Réponse donnée.") { errors { code message } } }"""
 
 
@@ -57,9 +58,14 @@ def test_a_question_with_a_document_its_public_replies_and_the_rating(world, gql
     page = text_of(asker.get(sent["Location"]))
     assert "Non : un associé suffit." in page and "voir le juriste" not in page
 
+    answered = gql.execute(STATE, {"id": question_id}, user=staff)
+    assert answered["data"]["setAcceleratorRequestState"]["errors"] == []
+    assert "votre question est rouverte" in text_of(asker.get(sent["Location"]))
     replied = asker.post(sent["Location"], {"action": "reply", "body": "Merci, et pour le bail ?"})
     assert replied.status_code == 302
     assert "Merci, et pour le bail ?" in text_of(asker.get(sent["Location"]))
+    request.refresh_from_db()
+    assert request.state == "IN_PROGRESS"  # her reply reopened it
 
     assert (
         gql.execute(CLOSE, {"id": question_id}, user=staff)["data"]["closeAcceleratorRequest"]["errors"] == []
