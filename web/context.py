@@ -34,6 +34,8 @@ def site(request):
         menu.append(("Mon accompagnement", reverse("web:mentoring")))
         menu.append(("Mes questions à la Cnam", reverse("web:questions")))
         menu.append(("Mon projet de MSP", reverse("web:projects")))
+    if me and any((msp["hub"] or {}).get("status") == "APPROVED" for msp in me["coordinatedMsps"]):
+        menu.append(("Tableau de bord de la MSP tête de pont", reverse("web:coordination")))
     path = request.path
     return {
         "SITE_CONFIG": SITE,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accelerator, account, bookings, help, mentoring, project, settings
+from .views import accelerator, account, bookings, coordination, help, mentoring, project, settings
 
 app_name = "web"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("mon-projet/declarer/", project.declare, name="project-declare"),
     path("mon-projet/<str:msp_id>/", project.project, name="project"),
     path("invitations/<str:invitation_id>/", project.respond, name="invitation-respond"),
+    path("coordination/", coordination.dashboard, name="coordination"),
     path("questions/", accelerator.questions, name="questions"),
     path("questions/poser/", accelerator.ask, name="question-ask"),
     path("questions/<str:question_id>/", accelerator.question, name="question"),

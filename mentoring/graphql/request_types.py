@@ -3,6 +3,7 @@
 
 import graphene
 from django.db.models import Prefetch
+from django.utils import timezone
 from graphene import relay
 from graphene_django import DjangoObjectType
 
@@ -13,6 +14,7 @@ from network.graphql.territory_types import Commune
 from network.graphql.types import Hub, Practitioner
 from network.models import Zoning
 from network.permissions import viewer_for
+from network.services.business_hours import DAY_SECONDS, business_seconds
 
 from .. import models
 from ..permissions import (
@@ -78,6 +80,14 @@ class MentoringRequest(DjangoObjectType):
         graphene.NonNull(MentoringRequestEvent), required=True, description="Its history, oldest first."
     )
     mentorship = graphene.Field(lambda: Mentorship, description="The mentorship its acceptance created.")
+    waiting_since = graphene.DateTime(
+        description="While it waits for the hub's answer (sent): since its sending, or the requester's last "
+        "answer to the hub's question; null otherwise."
+    )
+    business_days_waiting = graphene.Int(
+        description="How long it has waited for the hub's answer, in whole business days (Monday to Friday, "
+        "9:00 to 18:00 Paris time, public holidays excluded); null unless it waits."
+    )
 
     class Meta:
         model = models.MentoringRequest
@@ -109,6 +119,17 @@ class MentoringRequest(DjangoObjectType):
     def resolve_mentorship(self, info):
         mentorship = getattr(self, "mentorship", None)
         return mentorship
+
+    def resolve_waiting_since(self, info):
+        if self.status != models.RequestStatus.SENT:
+            return None
+        waiting = {models.RequestEventKind.SENT, models.RequestEventKind.INFO_PROVIDED}
+        moments = [event.created_at for event in self.events.all() if event.kind in waiting]  # prefetched
+        return max(moments) if moments else self.sent_at
+
+    def resolve_business_days_waiting(self, info):
+        since = MentoringRequest.resolve_waiting_since(self, info)
+        return business_seconds(since, timezone.now()) // DAY_SECONDS if since else None
 
 
 class HubMatch(graphene.ObjectType):

@@ -18,3 +18,9 @@ def km(value) -> str:
 @register.filter
 def hours(value) -> str:
     return f"{float(value):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " h"
+
+
+@register.filter
+def plural_fr(value, suffix: str = "s") -> str:
+    """French plural: 0 and 1 take the singular (« 0 place prise », « 2 places prises »)."""
+    return suffix if abs(int(value or 0)) >= 2 else ""

@@ -1,5 +1,6 @@
 // The live parts of a page, over the platform's own WebSocket (graphql-ws, authenticated by the session cookie).
-// The page gives its subscription in #live (a document of web/graphql/) and what to do with each event:
+// The page gives its subscriptions in #live (documents of web/graphql/, one or a list) and what to do with each
+// event:
 // - "seats": the slot's seat counts ([data-seats-of]) are rewritten from the event;
 // - otherwise the part marked [data-live-region] is fetched again from the server and replaced (htmx), so
 //   what it shows is always what the server renders (an optional `match` keeps only the page's own events).
@@ -8,8 +9,11 @@
   "use strict";
   var element = document.getElementById("live");
   if (!element || !window.graphqlWs) return;
-  var config = JSON.parse(element.textContent);
-  if (!config || !config.query) return;
+  var parsed = JSON.parse(element.textContent);
+  var configs = (Array.isArray(parsed) ? parsed : [parsed]).filter(function (config) {
+    return config && config.query;
+  });
+  if (!configs.length) return;
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
   var client = window.graphqlWs.createClient({
     url: scheme + window.location.host + "/graphql",
@@ -27,7 +31,7 @@
     return slot.seatsLeft + (slot.seatsLeft > 1 ? " places" : " place") + " sur " + slot.capacity;
   }
 
-  function concerns(data) {
+  function concerns(config, data) {
     if (!config.match) return true;
     var value = data;
     config.match.path.forEach(function (key) {
@@ -36,9 +40,9 @@
     return value === config.match.equals;
   }
 
-  function onEvent(result) {
+  function onEvent(config, result) {
     var data = result.data;
-    if (!data || !concerns(data)) return;
+    if (!data || !concerns(config, data)) return;
     if (config.mode === "seats") {
       var slot = data.slotUpdated;
       document.querySelectorAll('[data-seats-of="' + slot.id + '"]').forEach(function (seats) {
@@ -53,8 +57,10 @@
     }
   }
 
-  client.subscribe(
-    { query: config.query, variables: config.variables },
-    { next: onEvent, error: function () {}, complete: function () {} }
-  );
+  configs.forEach(function (config) {
+    client.subscribe(
+      { query: config.query, variables: config.variables },
+      { next: function (result) { onEvent(config, result); }, error: function () {}, complete: function () {} }
+    );
+  });
 })();

@@ -1,0 +1,73 @@
+"""The hub coordinator's dashboard through the pages (issue 27, journey 1): requests waiting for an answer with
+the business days waited, unstaffed rota turns, this month's time against capacity, seats taken."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import formats, timezone
+
+from mentoring.models import MentoringRequestEvent, OfferKind, RequestEventKind
+from mentoring.services import requests as request_service
+from tests.factories import make_practitioner
+from tests.helpers import gid, offer_for, slot_for
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_the_dashboard_shows_what_waits_for_the_hub(world, gql):
+    mentee = make_practitioner("10", "51272", user=True)
+    data = request_service.RequestData(
+        topics=["HEALTH_PROJECT"], message="Par où commencer ?", commune_code="51272"
+    )
+    request = request_service.open_for_hub(mentee, data, world.hub)
+    MentoringRequestEvent.objects.filter(request=request, kind=RequestEventKind.SENT).update(
+        created_at=timezone.now() - timedelta(days=10)
+    )
+    rota = offer_for(world.hub, kind=OfferKind.ADVANCED_CONSULTATION, title="Consultations à Givry")
+    unstaffed = slot_for(rota, capacity=4, days=3)
+    later = slot_for(rota, capacity=4, days=20)  # beyond the 14 days shown
+
+    coordinator = Client()
+    coordinator.force_login(world.users["coordinator"])
+    page = text_of(coordinator.get("/coordination/"))
+    assert "Demandes en attente de votre réponse (1)" in page
+    assert mentee.full_name in page and "Écrire le projet de santé" in page
+    waited = int(re.search(r"Attend depuis (\d+) jours? ouvrés?", page).group(1))
+    assert 5 <= waited <= 8  # ten calendar days hold at least five business days, at most eight
+    assert "au-delà de 3 jours ouvrés" in page
+    assert "Consultations à Givry" in page and "0 place prise sur 4" in page
+    assert re.search(r"Tours de consultations sans médecin.*Consultations à Givry", page)
+    assert "sur une capacité de 20 h par mois" in page
+    assert formats.date_format(timezone.localtime(unstaffed.starts_at), "l j F") in page
+    assert formats.date_format(timezone.localtime(later.starts_at), "l j F") not in page  # beyond 14 days
+
+    # The API's fields behind it: null unless the request waits for the hub.
+    query = (
+        "query($id: ID!) { node(id: $id) { ... on MentoringRequest { businessDaysWaiting waitingSince } } }"
+    )
+    answer = gql.execute(query, {"id": gid(request)}, user=world.users["coordinator"])["data"]["node"]
+    assert answer["businessDaysWaiting"] == waited and answer["waitingSince"]
+    request_service.withdraw_request(request, "")
+    assert (
+        gql.execute(query, {"id": gid(request)}, user=mentee.user)["data"]["node"]["businessDaysWaiting"]
+        is None
+    )
+
+
+def test_the_dashboard_is_for_coordinators_of_an_approved_hub(world):
+    practitioner = Client()
+    practitioner.force_login(world.users["practitioner"])
+    refused = practitioner.get("/coordination/")
+    assert refused.status_code == 403 and "coordinateurs d'une MSP tête de pont" in text_of(refused)
+    assert 'href="/coordination/"' not in practitioner.get("/").content.decode()
+    assert Client().get("/coordination/")["Location"] == "/connexion/?next=/coordination/"
+    coordinator = Client()
+    coordinator.force_login(world.users["coordinator"])
+    assert 'href="/coordination/"' in coordinator.get("/").content.decode()

@@ -1,0 +1,74 @@
+"""The hub coordinator's dashboard (issue 27): requests waiting for the hub's answer, unstaffed rota turns in the
+next 14 days, this month's coordination time against capacity, the next slots with seats taken — live."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import door
+from ..labels import MENTORING_TOPICS
+from .shared import local_time
+
+HORIZON = timedelta(days=14)
+
+
+@door.page
+@login_required
+def dashboard(request):
+    msps = (door.read(request, "MyHubs")["me"] or {}).get("coordinatedMsps") or []
+    hubs = [
+        (msp["hub"]["id"], msp["name"]) for msp in msps if msp["hub"] and msp["hub"]["status"] == "APPROVED"
+    ]
+    if not hubs:
+        raise PermissionDenied("Ce tableau de bord est celui des coordinateurs d'une MSP tête de pont.")
+    chosen = request.GET.get("hub")
+    hub_id = chosen if chosen in {hub for hub, _ in hubs} else hubs[0][0]
+    now = timezone.now()
+    data = door.read(
+        request,
+        "HubDashboard",
+        {"hubId": hub_id, "from": now.isoformat(), "until": (now + HORIZON).isoformat()},
+    )
+    waiting = [edge["node"] for edge in data["waiting"]["edges"]]
+    for item in waiting:
+        item["topic_labels"] = [MENTORING_TOPICS.get(t, t) for t in item["topics"]]
+        item["since"] = datetime.fromisoformat(item["waitingSince"]) if item["waitingSince"] else None
+    waiting.sort(key=lambda item: item["since"] or now)  # oldest first
+    slots = []
+    for edge in data["slots"]["edges"]:
+        slot = edge["node"]
+        if slot["status"] != "OPEN":
+            continue
+        slot["starts"], slot["ends"] = local_time(slot["localStartsAt"]), local_time(slot["localEndsAt"])
+        slot["taken"] = slot["capacity"] - slot["seatsLeft"]
+        slots.append(slot)
+    unstaffed = [
+        slot for slot in slots if slot["offer"]["kind"] == "ADVANCED_CONSULTATION" and not slot["staff"]
+    ]
+    time = data["hubCoordinationTime"]
+    capacity = time["capacityHours"] or 0
+    return render(
+        request,
+        "web/coordination.html",
+        {
+            "title": f"Tableau de bord — {data['node']['msp']['name']}",
+            "hub": data["node"],
+            "hubs": hubs if len(hubs) > 1 else [],
+            "waiting": waiting,
+            "waiting_count": data["waiting"]["totalCount"],
+            "unstaffed": unstaffed,
+            "next_slots": slots[:10],
+            "time": time,
+            "given_percent": min(round(100 * time["hoursGiven"] / capacity), 100) if capacity else 0,
+            "allotted_percent": min(round(100 * time["hoursAllotted"] / capacity), 100) if capacity else 0,
+            "live": [
+                {"query": door.document("LiveHubRequests"), "variables": {"hubId": hub_id}},
+                {"query": door.document("LiveHubSlots"), "variables": {"hubId": hub_id}},
+            ],
+        },
+    )
