@@ -48,6 +48,14 @@ REQUEST_STATUSES = {
     "DECLINED": "Déclinée : envoyez-la à une autre MSP",
     "WITHDRAWN": "Retirée",
 }
+HUB_REQUEST_STATUSES = {
+    "OPEN": "Pas encore envoyée",
+    "SENT": "En attente de votre réponse",
+    "INFO_REQUESTED": "En attente de la réponse du demandeur à votre question",
+    "ACCEPTED": "Acceptée",
+    "DECLINED": "Déclinée",
+    "WITHDRAWN": "Retirée par le demandeur",
+}
 REQUEST_EVENTS = {
     "SUBMITTED": "Demande rédigée",
     "SENT": "Envoyée",

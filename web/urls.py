@@ -35,6 +35,7 @@ urlpatterns = [
     path("mon-projet/<str:msp_id>/", project.project, name="project"),
     path("invitations/<str:invitation_id>/", project.respond, name="invitation-respond"),
     path("coordination/", coordination.dashboard, name="coordination"),
+    path("coordination/demandes/<str:request_id>/", coordination.request_page, name="hub-request"),
     path("questions/", accelerator.questions, name="questions"),
     path("questions/poser/", accelerator.ask, name="question-ask"),
     path("questions/<str:question_id>/", accelerator.question, name="question"),

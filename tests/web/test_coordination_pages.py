@@ -71,3 +71,42 @@ def test_the_dashboard_is_for_coordinators_of_an_approved_hub(world):
     coordinator = Client()
     coordinator.force_login(world.users["coordinator"])
     assert 'href="/coordination/"' in coordinator.get("/").content.decode()
+
+
+def test_answering_a_request_then_ending_the_mentorship(world):
+    mentee = make_practitioner("10", "51272", user=True)
+    data = request_service.RequestData(topics=["SISA_LEGAL"], message="Les statuts ?", commune_code="51272")
+    request = request_service.open_for_hub(mentee, data, world.hub)
+    coordinator = Client()
+    coordinator.force_login(world.users["coordinator"])
+    page_url = f"/coordination/demandes/{gid(request)}/"
+    assert f'href="{page_url}"' in coordinator.get("/coordination/").content.decode()
+    page = text_of(coordinator.get(page_url))
+    assert "Les statuts ?" in page and "Accepter la demande" in page
+    refused = coordinator.post(page_url, {"action": "decline", "reason": ""})
+    assert refused.status_code == 400 and 'id="erreur-reason"' in refused.content.decode()
+    asked = coordinator.post(page_url, {"action": "ask", "question": "Combien d'associés ?"})
+    assert asked.status_code == 302
+    request_service.provide_info(request, "Quatre.")
+    too_much = coordinator.post(page_url, {"action": "accept", "hoursPerMonth": "500"})
+    assert too_much.status_code == 400  # beyond the hub's monthly capacity: the API's French refusal
+    accepted = coordinator.post(page_url, {"action": "accept", "hoursPerMonth": "3"})
+    assert accepted.status_code == 302
+    thread_url = re.search(
+        r'href="(/accompagnement/suivi/[^"]+)"', coordinator.get(page_url).content.decode()
+    ).group(1)
+    thread = text_of(coordinator.get(thread_url))
+    assert f"Accompagnement de {mentee.full_name}" in thread and "Terminer l'accompagnement" in thread
+    assert "Donner mon appréciation" not in thread
+    assert coordinator.post(thread_url, {"action": "message", "body": "Bienvenue !"}).status_code == 302
+    ended = coordinator.post(thread_url, {"action": "end", "outcome": "HEALTH_PROJECT_WRITTEN"})
+    assert ended.status_code == 302
+    after = text_of(coordinator.get(thread_url))
+    assert "Projet de santé écrit" in after and "Terminer l'accompagnement" not in after
+    mentee_client = Client()
+    mentee_client.force_login(mentee.user)
+    assert "Donner mon appréciation" in text_of(mentee_client.get(thread_url))
+    # Another hub's coordinator cannot open the request.
+    other = Client()
+    other.force_login(world.users["other_coordinator"])
+    assert other.get(page_url).status_code == 404

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from .. import door
-from ..labels import MENTORING_TOPICS
+from ..labels import HUB_REQUEST_STATUSES, MENTORING_TOPICS, REQUEST_EVENTS
 from .shared import local_time
 
 HORIZON = timedelta(days=14)
@@ -64,6 +67,8 @@ def dashboard(request):
             "unstaffed": unstaffed,
             "next_slots": slots[:10],
             "time": time,
+            "impact": data["hubImpact"],
+            "mentorships": [edge["node"] for edge in data["mentorships"]["edges"]],
             "given_percent": min(round(100 * time["hoursGiven"] / capacity), 100) if capacity else 0,
             "allotted_percent": min(round(100 * time["hoursAllotted"] / capacity), 100) if capacity else 0,
             "live": [
@@ -71,4 +76,53 @@ def dashboard(request):
                 {"query": door.document("LiveHubSlots"), "variables": {"hubId": hub_id}},
             ],
         },
+    )
+
+
+@door.page
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_page(request, request_id: str):
+    """A request sent to the hub: accept it (hours a month), decline it with a reason, or ask a question."""
+    errors = door.FormErrors()
+    action = request.POST.get("action")
+    if request.method == "POST":
+        if action == "accept":
+            try:
+                hours = float(request.POST.get("hoursPerMonth", "").replace(",", "."))
+            except ValueError:
+                hours = 0.0
+            answer = door.run(request, "AcceptRequest", {"id": request_id, "hoursPerMonth": hours})
+            mutation, done = "acceptMentoringRequest", "Demande acceptée : l'accompagnement commence."
+        elif action == "decline":
+            answer = door.run(
+                request,
+                "DeclineRequest",
+                {"id": request_id, "reason": request.POST.get("reason", "").strip()},
+            )
+            mutation, done = "declineMentoringRequest", "Demande déclinée : le demandeur reçoit votre raison."
+        else:
+            answer = door.run(
+                request,
+                "AskRequestInfo",
+                {"id": request_id, "question": request.POST.get("question", "").strip()},
+            )
+            mutation, done = "askMentoringRequestInfo", "Votre question est envoyée au demandeur."
+        if answer.ok(mutation):
+            messages.success(request, done)
+            return redirect("web:hub-request", request_id=request_id)
+        errors = answer.form_errors(mutation).keep_only({"hoursPerMonth", "reason", "question"})
+    item = door.read(request, "HubRequestPage", {"id": request_id})["node"]
+    if not item or "requester" not in item:
+        raise Http404("Aucune demande à cette adresse.")
+    item["topic_labels"] = [MENTORING_TOPICS.get(t, t) for t in item["topics"]]
+    item["status_label"] = HUB_REQUEST_STATUSES.get(item["status"], item["status"])
+    for event in item["events"]:
+        event["label"] = REQUEST_EVENTS.get(event["kind"], event["kind"])
+        event["when"] = datetime.fromisoformat(event["createdAt"])
+    return render(
+        request,
+        "web/hub_request.html",
+        {"title": "Demande d'accompagnement", "item": item, "errors": errors, "action": action},
+        status=400 if errors else 200,
     )

@@ -197,7 +197,20 @@ def mentorship(request, mentorship_id: str):
     errors = door.FormErrors()
     body = ""
     if request.method == "POST":
-        if request.POST.get("action") == "feedback":
+        if request.POST.get("action") == "end":
+            outcome = request.POST.get("outcome", "")
+            answer = door.run(
+                request,
+                "EndMentorship",
+                {
+                    "id": mentorship_id,
+                    "outcome": outcome if outcome in MENTORSHIP_OUTCOMES else "OTHER",
+                    "outcomeNote": request.POST.get("outcomeNote", "").strip() or None,
+                },
+            )
+            mutation = "endMentorship"
+            done = "L'accompagnement est terminé : ses heures reviennent à la capacité de la MSP."
+        elif request.POST.get("action") == "feedback":
             answer = door.run(request, "GiveMentorshipFeedback", rating_variables(request, mentorship_id))
             mutation = "giveMentorshipFeedback"
             done = "Merci : votre appréciation est transmise à la MSP tête de pont et à la Cnam."
@@ -210,7 +223,9 @@ def mentorship(request, mentorship_id: str):
             if done:
                 messages.success(request, done)
             return redirect("web:mentorship", mentorship_id=mentorship_id)
-        errors = answer.form_errors(mutation).keep_only({"body", "rating", "comment"})
+        errors = answer.form_errors(mutation).keep_only(
+            {"body", "rating", "comment", "outcome", "outcomeNote"}
+        )
     node = door.read(request, "MentorshipPage", {"id": mentorship_id})["node"]
     if not node or "messages" not in node:
         raise Http404("Aucun accompagnement à cette adresse.")
@@ -219,15 +234,21 @@ def mentorship(request, mentorship_id: str):
     node["started"] = date.fromisoformat(node["startsOn"])
     node["ended"] = date.fromisoformat(node["endedOn"]) if node["endedOn"] else None
     node["outcome_label"] = MENTORSHIP_OUTCOMES.get(node["outcome"] or "", "")
+    me = door.read(request, "Navigation")["me"] or {}
+    is_mentee = (me.get("practitioner") or {}).get("id") == node["mentee"]["id"]
     return render(
         request,
         "web/mentorship.html",
         {
-            "title": f"Accompagnement par {node['hub']['msp']['name']}",
+            "title": f"Accompagnement par {node['hub']['msp']['name']}"
+            if is_mentee
+            else f"Accompagnement de {node['mentee']['fullName']}",
             "item": node,
             "errors": errors,
             "body": body,
             "live": {"query": door.document("LiveMentorshipMessages"), "variables": {"id": node["id"]}},
+            "is_mentee": is_mentee,
+            "outcomes": MENTORSHIP_OUTCOMES,
         },
         status=400 if errors else 200,
     )
