@@ -38,7 +38,7 @@ def test_a_question_with_a_document_and_the_answer_live(site, offline_page, tmp_
     page.wait_for_url(re.compile(r".*/questions/[^/]+/$"))
     assert "bail.pdf" in page.inner_text("main")
     question_id = page.url.rstrip("/").rsplit("/", 1)[1]
-    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    wait_for(page, "() => document.documentElement.dataset.live === 'ready'")
 
     answered = site.post(REPLY, {"id": question_id, "body": "Le bail se signe au nom de la Sisa une fois immatriculée."}, agent.token)  # fmt: skip
     assert answered["data"]["replyToAcceleratorRequest"]["errors"] == []

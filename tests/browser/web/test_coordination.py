@@ -28,7 +28,7 @@ def test_a_new_request_appears_on_the_dashboard_live(site, offline_page):
     page.wait_for_url(f"{site.url}/coordination/")
     check_page(browser, "coordination")
     before = int(re.search(r"\((\d+)\)", page.inner_text("#titre-demandes")).group(1))
-    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    wait_for(page, "() => document.documentElement.dataset.live === 'ready'")
 
     mentee = issue_token(get_user_model().objects.get(email=ISOLATED_GP))
     asked = site.post(SUBMIT, {"input": {"topics": ["ACI_FUNDING"], "message": "Comment lire l'ACI ?",

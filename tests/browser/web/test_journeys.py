@@ -189,7 +189,7 @@ def test_seats_change_live_on_another_visitors_page(site, offline_page):
     watcher.page.locator("ol.tdp-hubs a").first.click()
     watcher.page.wait_for_url(re.compile(r".*/hubs/.*"))
     hub_url = watcher.page.url
-    wait_for(watcher.page, "() => document.documentElement.dataset.live === 'connected'")
+    wait_for(watcher.page, "() => document.documentElement.dataset.live === 'ready'")
     seats = watcher.page.locator("ul.tdp-slots [data-seats-of]").first
     before = seats.inner_text()
     taken, capacity = re.match(r"(\d+) places? sur (\d+)", before).groups()
@@ -228,7 +228,7 @@ def test_a_promotion_from_the_waitlist_arrives_live(site, offline_page):
     page.get_by_role("button", name="M'inscrire sur la liste d'attente").click()
     page.wait_for_url(f"{site.url}/rendez-vous/")
     assert "En liste d'attente" in page.locator("main").text_content()
-    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    wait_for(page, "() => document.documentElement.dataset.live === 'ready'")
 
     assert (
         site.post(CANCEL, {"id": booked["booking"]["id"]}, holder.token)["data"]["cancelBooking"]["errors"]

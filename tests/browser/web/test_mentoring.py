@@ -45,7 +45,7 @@ def test_a_request_is_accepted_and_answered_live(site, offline_page):
     page.wait_for_load_state()
     assert "Envoyée, en attente de réponse" in page.locator("#statut-demande").text_content()
     request_id = page.url.rstrip("/").rsplit("/", 1)[1]
-    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    wait_for(page, "() => document.documentElement.dataset.live === 'ready'")
     url = page.url
 
     accepted = site.post(ACCEPT, {"id": request_id}, coordinator.token)
@@ -56,7 +56,7 @@ def test_a_request_is_accepted_and_answered_live(site, offline_page):
 
     page.get_by_role("link", name="Ouvrir l'accompagnement").click()
     page.wait_for_url(re.compile(rf".*/accompagnement/suivi/{re.escape(mentorship_id)}/"))
-    wait_for(page, "() => document.documentElement.dataset.live === 'connected'")
+    wait_for(page, "() => document.documentElement.dataset.live === 'ready'")
     site.post(
         POST,
         {"id": mentorship_id, "body": "Bonjour, je vous propose un premier échange jeudi."},

@@ -21,6 +21,12 @@
     on: {
       connected: function () {
         document.documentElement.setAttribute("data-live", "connected");
+        // What changed between the page being served and the subscriptions being in place (or while the
+        // socket was away) is fetched once, a moment after connecting: no event is lost in between.
+        window.setTimeout(function () {
+          if (configs.some(function (config) { return config.mode !== "seats"; })) refresh();
+          document.documentElement.setAttribute("data-live", "ready");
+        }, 1000);
       },
     },
   });
@@ -48,13 +54,18 @@
       document.querySelectorAll('[data-seats-of="' + slot.id + '"]').forEach(function (seats) {
         seats.textContent = seatsInWords(slot);
       });
-    } else if (window.htmx) {
-      window.htmx.ajax("GET", window.location.pathname, {
-        target: "[data-live-region]",
-        select: "[data-live-region]",
-        swap: "outerHTML",
-      });
+    } else {
+      refresh();
     }
+  }
+
+  function refresh() {
+    if (!window.htmx || !document.querySelector("[data-live-region]")) return;
+    window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+      target: "[data-live-region]",
+      select: "[data-live-region]",
+      swap: "outerHTML",
+    });
   }
 
   configs.forEach(function (config) {
