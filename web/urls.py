@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import accelerator, account, bookings, coordination, help, mentoring, project, settings
+from .views import (
+    accelerator,
+    account,
+    bookings,
+    coordination,
+    designation,
+    help,
+    mentoring,
+    project,
+    settings,
+)
 
 app_name = "web"
 
@@ -34,6 +44,7 @@ urlpatterns = [
     path("mon-projet/declarer/", project.declare, name="project-declare"),
     path("mon-projet/<str:msp_id>/", project.project, name="project"),
     path("invitations/<str:invitation_id>/", project.respond, name="invitation-respond"),
+    path("designations/", designation.designations, name="designations"),
     path("coordination/", coordination.dashboard, name="coordination"),
     path("coordination/demandes/<str:request_id>/", coordination.request_page, name="hub-request"),
     path("questions/", accelerator.questions, name="questions"),
