@@ -36,6 +36,8 @@ def site(request):
         menu.append(("Mon projet de MSP", reverse("web:projects")))
     if me and any((msp["hub"] or {}).get("status") == "APPROVED" for msp in me["coordinatedMsps"]):
         menu.append(("Tableau de bord de la MSP tête de pont", reverse("web:coordination")))
+    if me and me["arsRegion"]:
+        menu.append((f"ARS {me['arsRegion']['name']}", reverse("web:ars")))
     if me and (me["isCnamStaff"] or me["isAdmin"]):
         menu.append(("Désignations", reverse("web:designations")))
     path = request.path

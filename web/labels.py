@@ -127,3 +127,14 @@ def composition_in_words(composition: dict) -> str:
         f"{counted} Pour être une maison de santé, il faut au moins 2 médecins et 1 auxiliaire médical parmi les "
         f"associés : il manque {needed}. Invitez-les ci-dessous."
     )
+
+
+SIGNAL_KINDS = {
+    "COMPOSITION_GRACE": "Composition sous le minimum",
+    "MEMBERS_LOST": "Départs de professionnels",
+    "HUB_OVER_CAPACITY": "MSP tête de pont au-delà de sa capacité",
+    "HUB_INACTIVE": "MSP tête de pont inactive",
+    "MENTORING_UNANSWERED": "Demandes d'accompagnement sans réponse",
+    "ACCELERATOR_BREACHED": "Questions à la Cnam hors délai",
+}
+SIGNAL_STATUSES = {"OPEN": "Nouveau", "ACKNOWLEDGED": "Pris en charge", "CLOSED": "Clos"}

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     accelerator,
     account,
+    ars,
     bookings,
     coordination,
     designation,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("mon-projet/<str:msp_id>/", project.project, name="project"),
     path("invitations/<str:invitation_id>/", project.respond, name="invitation-respond"),
     path("designations/", designation.designations, name="designations"),
+    path("ars/", ars.region, name="ars"),
     path("coordination/", coordination.dashboard, name="coordination"),
     path("coordination/demandes/<str:request_id>/", coordination.request_page, name="hub-request"),
     path("questions/", accelerator.questions, name="questions"),

@@ -76,6 +76,10 @@ def test_every_reachable_page_answers_in_french_accessibly_and_alone(site, offli
             sign_in(browser, site.url, email)
         seen = crawl(browser, site.url)
         assert "/" in seen and "/trouver/" in seen, email
+        if email == "ars.grand-est@demo.tetedepont.fr":
+            assert "/ars/" in seen  # the region's signals and hubs
+        if email == "agent.cnam@demo.tetedepont.fr":
+            assert "/designations/" in seen  # Cnam staff decide on hub applications
         if email and email.startswith("coordination."):
             assert "/coordination/" in seen  # a hub's coordinator reaches the hub's dashboard
         if email in PRACTITIONERS:
