@@ -185,8 +185,10 @@ def test_simultaneous_guesses_are_each_counted(territories):
         thread.start()
     for thread in threads:
         thread.join(30)
-    # Before: the 24 wrong guesses were all checked against the password, and counted after.
-    assert 1 <= codes.count("INVALID_CREDENTIALS") <= 5
+    # Before: the 24 wrong guesses were all checked against the password, and counted after. Now at most the
+    # allowance is: none at all when the guesses refused for the lock are counted before the one holding it
+    # looks (seen on a loaded machine), which is the rule working, not a failure.
+    assert codes.count("INVALID_CREDENTIALS") <= 5
     assert codes.count("INVALID_CREDENTIALS") + codes.count("TOO_MANY_ATTEMPTS") == 25
     # Each guess was counted: recorded, or refused because the allowance was already spent.
     assert FailedLogin.objects.filter(email=user.email).count() >= 5
