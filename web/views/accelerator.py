@@ -3,8 +3,6 @@ thread of public replies, a reply, the rating once it is closed."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import door
 from ..labels import ACCELERATOR_CATEGORIES, ACCELERATOR_STATES, URGENCIES
-from .shared import find_commune, rating_variables
+from .shared import find_commune, instant, rating_variables
 
 QUESTION_FIELDS = {"subject", "body", "category", "urgency", "communeCode", "files"}
 
@@ -30,10 +28,6 @@ def _limits() -> dict:
     }
 
 
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 @door.page
 @login_required
 def questions(request):
@@ -42,7 +36,7 @@ def questions(request):
     for item in items:
         item["state_label"] = ACCELERATOR_STATES.get(item["state"], item["state"])
         item["category_label"] = ACCELERATOR_CATEGORIES.get(item["category"], item["category"])
-        item["created"] = _when(item["createdAt"])
+        item["created"] = instant(item["createdAt"])
     return render(request, "web/questions.html", {"title": "Mes questions à la Cnam", "items": items})
 
 
@@ -125,9 +119,9 @@ def question(request, question_id: str):
         raise Http404("Aucune question à cette adresse.")
     item["state_label"] = ACCELERATOR_STATES.get(item["state"], item["state"])
     item["category_label"] = ACCELERATOR_CATEGORIES.get(item["category"], item["category"])
-    item["created"] = _when(item["createdAt"])
+    item["created"] = instant(item["createdAt"])
     for message in item["messages"]:
-        message["when"] = _when(message["createdAt"])
+        message["when"] = instant(message["createdAt"])
     return render(
         request,
         "web/question.html",

@@ -3,7 +3,7 @@ mentorship's thread, its outcome and my rating."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,13 +19,9 @@ from ..labels import (
     REQUEST_EVENTS,
     REQUEST_STATUSES,
 )
-from .shared import find_commune, rating_variables
+from .shared import find_commune, instant, rating_variables
 
 RADII = [20, 30, 50, 80]
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @door.page
@@ -36,7 +32,7 @@ def overview(request):
     for item in requests:
         item["status_label"] = REQUEST_STATUSES.get(item["status"], item["status"])
         item["topic_labels"] = [MENTORING_TOPICS.get(t, t) for t in item["topics"]]
-        item["created"] = _when(item["createdAt"])
+        item["created"] = instant(item["createdAt"])
     mentorships = [edge["node"] for edge in data["mentorships"]["edges"]]
     return render(
         request,
@@ -117,7 +113,7 @@ def request_page(request, request_id: str):
     node["topic_labels"] = [MENTORING_TOPICS.get(t, t) for t in node["topics"]]
     for event in node["events"]:
         event["label"] = REQUEST_EVENTS.get(event["kind"], event["kind"])
-        event["when"] = _when(event["createdAt"])
+        event["when"] = instant(event["createdAt"])
     matches = []
     if node["status"] in {"OPEN", "DECLINED"}:
         matches = door.read(request, "MatchHubs", {"id": node["id"]})["matchHubs"]
@@ -230,7 +226,7 @@ def mentorship(request, mentorship_id: str):
     if not node or "messages" not in node:
         raise Http404("Aucun accompagnement à cette adresse.")
     for message in node["messages"]:
-        message["when"] = _when(message["createdAt"])
+        message["when"] = instant(message["createdAt"])
     node["started"] = date.fromisoformat(node["startsOn"])
     node["ended"] = date.fromisoformat(node["endedOn"]) if node["endedOn"] else None
     node["outcome_label"] = MENTORSHIP_OUTCOMES.get(node["outcome"] or "", "")

@@ -42,6 +42,11 @@ def commune_label(commune: dict) -> str:
     return f"{commune['code']} — {commune['name']} ({postal or commune['department']['code']})"
 
 
+def instant(value: str | None) -> datetime | None:
+    """A DateTime of the API (ISO 8601, aware), for the `date` filter (shown in Paris time)."""
+    return datetime.fromisoformat(value) if value else None
+
+
 def local_time(value: str | None) -> datetime | None:
     """A slot's local time (ISO 8601 with its offset) as the wall-clock time of its place, for the `date`
     filter (a naive value is shown as it is, not converted to Paris time)."""
