@@ -38,6 +38,8 @@ def site(request):
         menu.append(("Tableau de bord de la MSP tête de pont", reverse("web:coordination")))
     if me and me["arsRegion"]:
         menu.append((f"ARS {me['arsRegion']['name']}", reverse("web:ars")))
+    if me and me["isCnamStaff"]:
+        menu.append(("File de l'accélérateur", reverse("web:queue")))
     if me and (me["isCnamStaff"] or me["isAdmin"]):
         menu.append(("Désignations", reverse("web:designations")))
     path = request.path

@@ -138,3 +138,28 @@ SIGNAL_KINDS = {
     "ACCELERATOR_BREACHED": "Questions à la Cnam hors délai",
 }
 SIGNAL_STATUSES = {"OPEN": "Nouveau", "ACKNOWLEDGED": "Pris en charge", "CLOSED": "Clos"}
+# The same states as an agent of the Cnam reads them (the requester's labels speak to the requester).
+AGENT_STATES = {
+    "NEW": "Nouvelle",
+    "TRIAGED": "Qualifiée",
+    "IN_PROGRESS": "En cours",
+    "WAITING_ON_REQUESTER": "En attente du demandeur",
+    "ANSWERED": "Répondue",
+    "CLOSED": "Clôturée",
+    "ROUTED_TO_HUB": "Confiée à une MSP tête de pont",
+    "ROUTED_TO_ARS": "Confiée à l'ARS",
+    "MERGED": "Fusionnée",
+}
+PRIORITIES = {"CRITICAL": "P1 critique", "HIGH": "P2 haute", "NORMAL": "P3 normale", "LOW": "P4 basse"}
+LEVELS = {"LOW": "Faible", "MEDIUM": "Moyen", "HIGH": "Fort"}
+ACCELERATOR_CHANGES = {
+    "state": "État",
+    "assignee": "Agent",
+    "category": "Catégorie",
+    "impact": "Impact",
+    "priority": "Priorité",
+    "tags": "Étiquettes",
+    "merged_into": "Fusion",
+    "routed_hub": "Confiée à la MSP",
+    "ars_region": "Confiée à l'ARS",
+}

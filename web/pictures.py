@@ -95,3 +95,82 @@ def hubs_map(home: Place, hubs: list[Place], search_radius_km: float, size: int 
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+CHART_COLOURS = ("#000091", "#6a6af4", "#c9191e")  # blue France, its lighter blue, red Marianne
+CHART_TEXT = "#161616"
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def horizontal_bars(rows: list[tuple[str, float]], title_id: str, width: int = 640, bar: int = 22) -> str:
+    """One bar per row (label, value), the longest the largest value, the value written at its end. The
+    picture is labelled by the heading `title_id`; the table beside it carries the same figures."""
+    if not rows:
+        return ""
+    label_width, gap = 240, 6
+    scale = (width - label_width - 60) / max(max(value for _, value in rows), 1)
+    height = len(rows) * (bar + gap) + gap
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" role="img" '
+        f'aria-labelledby="{escape(title_id)}" class="tdp-chart" focusable="false">'
+    ]
+    for index, (label, value) in enumerate(rows):
+        y = gap + index * (bar + gap)
+        length = max(value * scale, 1 if value else 0)
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" font-size="13" '
+            f'fill="{CHART_TEXT}">{escape(label[:34])}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" fill="{CHART_COLOURS[0]}">'
+            f"<title>{escape(label)} : {_number(value)}</title></rect>"
+            f'<text x="{label_width + length + 6:.1f}" y="{y + bar * 0.7:.1f}" font-size="13" '
+            f'fill="{CHART_TEXT}">{_number(value)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def grouped_bars(
+    labels: list[str], series: list[tuple[str, list[float]]], unit: str, title_id: str, height: int = 260
+) -> str:
+    """Vertical bars grouped by label (a month), one colour per series with its legend, values above the
+    bars in `unit`. Labelled by the heading `title_id`; the table beside it carries the same figures."""
+    if not labels:
+        return ""
+    group = 36 * len(series) + 24
+    left, bottom, top = 40, 40, 36
+    width = left + group * len(labels) + 10
+    peak = max([max(values) for _, values in series if values] + [1])
+    scale = (height - bottom - top) / peak
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" role="img" '
+        f'aria-labelledby="{escape(title_id)}" class="tdp-chart" focusable="false">',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="{CHART_TEXT}"/>',
+    ]
+    for number, (name, _) in enumerate(series):
+        x = left + number * 170
+        parts.append(
+            f'<rect x="{x}" y="6" width="14" height="14" fill="{CHART_COLOURS[number % len(CHART_COLOURS)]}"/>'
+            f'<text x="{x + 20}" y="18" font-size="13" fill="{CHART_TEXT}">{escape(name)}</text>'
+        )
+    for index, label in enumerate(labels):
+        x0 = left + index * group + 12
+        for number, (name, values) in enumerate(series):
+            value = values[index]
+            bar_height = value * scale
+            x, y = x0 + number * 36, height - bottom - bar_height
+            parts.append(
+                f'<rect x="{x}" y="{y:.1f}" width="30" height="{bar_height:.1f}" '
+                f'fill="{CHART_COLOURS[number % len(CHART_COLOURS)]}"><title>{escape(label)}, {escape(name)} : '
+                f"{_number(value)} {unit}</title></rect>"
+                f'<text x="{x + 15}" y="{y - 4:.1f}" text-anchor="middle" font-size="11" '
+                f'fill="{CHART_TEXT}">{_number(value)}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + 18 * len(series)}" y="{height - bottom + 18}" text-anchor="middle" font-size="12" '
+            f'fill="{CHART_TEXT}">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     accelerator,
     account,
+    agent_request,
     ars,
     bookings,
     coordination,
@@ -10,6 +11,7 @@ from .views import (
     help,
     mentoring,
     project,
+    queue,
     settings,
 )
 
@@ -49,6 +51,10 @@ urlpatterns = [
     path("ars/", ars.region, name="ars"),
     path("coordination/", coordination.dashboard, name="coordination"),
     path("coordination/demandes/<str:request_id>/", coordination.request_page, name="hub-request"),
+    path("accelerateur/", queue.queue, name="queue"),
+    path("accelerateur/statistiques/", queue.statistics, name="queue-statistics"),
+    path("accelerateur/demandes/<str:request_id>/", agent_request.request_page, name="agent-request"),
+    path("accelerateur/demandes/<str:request_id>/presence/", agent_request.presence, name="agent-presence"),
     path("questions/", accelerator.questions, name="questions"),
     path("questions/poser/", accelerator.ask, name="question-ask"),
     path("questions/<str:question_id>/", accelerator.question, name="question"),

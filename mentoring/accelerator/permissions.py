@@ -31,7 +31,7 @@ def accelerator_requests_visible_to(queryset, viewer: Viewer):
 
 # Facts of a request only Cnam staff see (tags, who handles it, escalation): filtering on them would reveal them.
 STAFF_ONLY_QUEUE_FILTERS = {"tag_ids": "tagIds", "assignee_id": "assigneeId", "unassigned": "unassigned",
-                            "escalated": "escalated"}  # fmt: skip
+                            "escalated": "escalated", "mine": "mine"}  # fmt: skip
 
 
 def queue_filters_refused(viewer: Viewer, data: dict) -> list[str]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db.models import Avg, Count, F, FloatField, Func, Q, TextField, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Q, TextField, Value
+from django.db.models.functions import Coalesce, Concat, TruncMonth
 from django.utils import timezone
 
 from .models import (
@@ -97,13 +97,13 @@ def queue(data: dict, order: str = "SLA_DUE", assignee_pk=None, *, staff: bool =
     return requests.order_by(*ORDERINGS[order])
 
 
-class Median(Func):
-    """PostgreSQL's `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`: the median, computed by the database."""
+class Median(Aggregate):
+    """PostgreSQL's `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`: the median, computed by the database (an
+    aggregate, so that grouped by month it groups by nothing else)."""
 
     function = "percentile_cont"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
-    contains_aggregate = True
 
 
 @dataclass
@@ -114,6 +114,18 @@ class Stats:
     median_first_response_hours: float | None
     median_resolution_hours: float | None
     breach_rate: float | None
+    breached_by_category: list[tuple[str, int]]
+    by_region: list[tuple[str, str, int]]  # (INSEE code, name, count), the most first
+    by_month: list["MonthFigures"]
+
+
+@dataclass
+class MonthFigures:
+    month: date  # its first day
+    received: int
+    breached: int
+    median_first_response_hours: float | None
+    median_resolution_hours: float | None
 
 
 def _received(since: date, until: date, region_code: str | None = None):
@@ -149,6 +161,23 @@ def stats(
         ]
 
     total = figures["total"]
+    breached = Q(sla_status=SlaStatus.BREACHED)
+    months = (
+        requests.annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("month")
+        .annotate(
+            n=Count("pk"),
+            breached=Count("pk", filter=breached),
+            first_response=Median("first_response_seconds"),
+            resolution=Median("resolution_seconds"),
+        )
+        .order_by("month")
+    )
+    regions = (
+        requests.values("department__region_id", "department__region__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "department__region_id")
+    )
     return Stats(
         total=total,
         by_state=counts("state"),
@@ -156,6 +185,26 @@ def stats(
         median_first_response_hours=hours(figures["first_response"]),
         median_resolution_hours=hours(figures["resolution"]),
         breach_rate=round(figures["breached"] / total, 3) if total else None,
+        breached_by_category=[
+            (row["category"], row["n"])
+            for row in requests.filter(breached)
+            .values("category")
+            .annotate(n=Count("pk"))
+            .order_by("category")
+        ],
+        by_region=[
+            (row["department__region_id"], row["department__region__name"], row["n"]) for row in regions
+        ],
+        by_month=[
+            MonthFigures(
+                month=row["month"].date(),
+                received=row["n"],
+                breached=row["breached"],
+                median_first_response_hours=hours(row["first_response"]),
+                median_resolution_hours=hours(row["resolution"]),
+            )
+            for row in months
+        ],
     )
 
 

@@ -17,7 +17,7 @@ from .shared import find_commune, instant, rating_variables
 QUESTION_FIELDS = {"subject", "body", "category", "urgency", "communeCode", "files"}
 
 
-def _limits() -> dict:
+def attachment_limits() -> dict:
     """What an upload may be, as the API enforces it (settings.ACCELERATOR_ATTACHMENTS), said before choosing."""
     conf = settings.ACCELERATOR_ATTACHMENTS
     return {
@@ -86,7 +86,7 @@ def ask(request):
             "errors": errors,
             "categories": ACCELERATOR_CATEGORIES,
             "urgencies": URGENCIES,
-            "limits": _limits(),
+            "limits": attachment_limits(),
         },
         status=400 if errors else 200,
     )
@@ -130,7 +130,7 @@ def question(request, question_id: str):
             "item": item,
             "errors": errors,
             "body": body,
-            "limits": _limits(),
+            "limits": attachment_limits(),
             "closed": item["state"] in {"CLOSED", "MERGED"},
             "live": {"query": door.document("LiveQuestion"), "variables": {"id": item["id"]}},
         },

@@ -15,6 +15,7 @@ class AcceleratorFilter(graphene.InputObjectType):
     region_code = graphene.String(description="In this region (INSEE code).")
     assignee_id = graphene.ID(description="Handled by this staff member.")
     unassigned = graphene.Boolean(description="Only those nobody handles.")
+    mine = graphene.Boolean(description="Only those the viewer handles (staff).")
     sla_status = SlaStatusEnum(description="With this service-level standing.")
     due_before = graphene.DateTime(description="Resolution due before this time.")
     escalated = graphene.Boolean(description="Only escalated requests (true) or only the others (false).")

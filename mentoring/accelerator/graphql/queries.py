@@ -84,6 +84,10 @@ class AcceleratorQueryFields(graphene.ObjectType):
                 extensions={"code": "FORBIDDEN"},
             )
         staff = is_accelerator_staff(viewer)
+        if data.get("mine"):
+            if assignee is not None and str(assignee) != str(info.context.user.pk):
+                raise bad_input("« mine » et « assigneeId » désignent deux agents différents.")
+            assignee = info.context.user.pk
         if len(data.get("tag_ids") or []) > 20:
             raise bad_input("20 étiquettes au plus dans le filtre.")
         if data.get("tag_ids"):
@@ -122,6 +126,24 @@ class AcceleratorQueryFields(graphene.ObjectType):
             satisfaction_by_category=[
                 types.SatisfactionCount(key=category, count=n, average_rating=average)
                 for category, n, average in by_category
+            ],
+            breaches_by_category=[
+                types.CategoryCount(category=category, count=n)
+                for category, n in figures.breached_by_category
+            ],
+            by_region=[
+                types.RegionCount(region_code=code, region_name=name, count=n)
+                for code, name, n in figures.by_region
+            ],
+            by_month=[
+                types.MonthStats(
+                    month=month.month,
+                    received=month.received,
+                    breached=month.breached,
+                    median_first_response_hours=month.median_first_response_hours,
+                    median_resolution_hours=month.median_resolution_hours,
+                )
+                for month in figures.by_month
             ],
         )
 

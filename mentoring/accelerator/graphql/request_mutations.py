@@ -5,11 +5,12 @@ from graphene_file_upload.scalars import Upload
 
 from backend.core.graphql import decode_global_id, enum_value, get_object
 from backend.core.permissions import Permission
-from mentoring.graphql.common import practitioner_of
+from mentoring.graphql.common import MentoringMutation, practitioner_of
 
 from .. import models, services
 from ..models import Level
 from ..services import attachments
+from . import types
 from .enums import CategoryEnum, LevelEnum, StateEnum
 from .inputs import QuestionInput
 from .mutation_base import (
@@ -93,6 +94,37 @@ class AssignAcceleratorRequest(AcceleratorRequestMutation):
             if assignee_id:
                 assignee = named_staff_member(assignee_id, "assigneeId")
         return cls(request=services.assign(request, info.context.user, assignee), errors=[])
+
+
+class AssignAcceleratorRequests(MentoringMutation):
+    """Assign several requests at once (all or none): to a staff member, to oneself (no `assigneeId`), or to
+    nobody (`unassign: true`)."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        ids = graphene.List(
+            graphene.NonNull(graphene.ID),
+            required=True,
+            description="Global IDs of the requests (100 at most).",
+        )
+        assignee_id = graphene.ID(description="Global ID of the staff member; omit to take them yourself.")
+        unassign = graphene.Boolean(default_value=False, description="Leave them unassigned.")
+
+    requests = graphene.List(
+        graphene.NonNull(types.AcceleratorRequest), description="The requests, after the change."
+    )
+
+    @classmethod
+    def perform(cls, root, info, ids, assignee_id=None, unassign=False):
+        # One more than allowed is enough for the rule to refuse: the rest is never looked up.
+        requests = [get_object(id, models.AcceleratorRequest, "AcceleratorRequest", "ids")
+                    for id in ids[: services.MAX_BULK + 1]]  # fmt: skip
+        assignee = None
+        if not unassign:
+            assignee = named_staff_member(assignee_id, "assigneeId") if assignee_id else info.context.user
+        return cls(requests=services.assign_many(requests, info.context.user, assignee), errors=[])
 
 
 class MergeAcceleratorRequest(AcceleratorRequestMutation):

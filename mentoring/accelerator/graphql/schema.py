@@ -19,6 +19,7 @@ from .reply_mutations import (
 )
 from .request_mutations import (
     AssignAcceleratorRequest,
+    AssignAcceleratorRequests,
     CloseAcceleratorRequest,
     MergeAcceleratorRequest,
     RateAcceleratorAnswer,
@@ -35,6 +36,7 @@ class AcceleratorMutationFields(graphene.ObjectType):
     submit_accelerator_request = SubmitAcceleratorRequest.Field()
     triage_accelerator_request = TriageAcceleratorRequest.Field()
     assign_accelerator_request = AssignAcceleratorRequest.Field()
+    assign_accelerator_requests = AssignAcceleratorRequests.Field()
     reply_to_accelerator_request = ReplyToAcceleratorRequest.Field()
     route_accelerator_request_to_hub = RouteAcceleratorRequestToHub.Field()
     route_accelerator_request_to_ars = RouteAcceleratorRequestToArs.Field()

@@ -250,6 +250,11 @@ class AcceleratorRequest(DjangoObjectType):
         required=True,
         description="The audit trail (empty for non-staff).",
     )
+    next_states = graphene.List(
+        graphene.NonNull(StateEnum),
+        required=True,
+        description="The states staff may move it to now with `setAcceleratorRequestState` (empty for others).",
+    )
     merged_into = graphene.Field(lambda: AcceleratorRequest, description="The request it was merged into.")
     routed_hub = graphene.Field(Hub, description="The hub it was routed to.")
     routed_request = graphene.Field(
@@ -298,6 +303,11 @@ class AcceleratorRequest(DjangoObjectType):
 
     def resolve_changes(self, info):
         return selectors.trail(self) if is_staff(info) else []
+
+    def resolve_next_states(self, info):
+        if not is_staff(info):
+            return []
+        return sorted(services.TRANSITIONS[self.state], key=list(models.State).index)
 
     def resolve_merged_into(self, info):
         if self.merged_into_id is None:
@@ -402,6 +412,41 @@ class AcceleratorStats(graphene.ObjectType):
         required=True,
         description="Requesters' satisfaction with closed requests, per category.",
     )
+    breaches_by_category = graphene.List(
+        graphene.NonNull(CategoryCount),
+        required=True,
+        description="Requests whose first response or resolution breached, per category (those with any).",
+    )
+    by_region = graphene.List(
+        graphene.NonNull(lambda: RegionCount),
+        required=True,
+        description="Requests per region, the most first.",
+    )
+    by_month = graphene.List(
+        graphene.NonNull(lambda: MonthStats),
+        required=True,
+        description="Per month of the period (months with requests), oldest first.",
+    )
+
+
+class RegionCount(graphene.ObjectType):
+    """How many requests came from a region."""
+
+    region_code = graphene.String(required=True, description="INSEE code of the region.")
+    region_name = graphene.String(required=True, description="Its name.")
+    count = graphene.Int(required=True, description="How many.")
+
+
+class MonthStats(graphene.ObjectType):
+    """The requests received in one month."""
+
+    month = graphene.Date(required=True, description="Its first day.")
+    received = graphene.Int(required=True, description="Requests received.")
+    breached = graphene.Int(required=True, description="Of which a service level breached.")
+    median_first_response_hours = graphene.Float(
+        description="Median business hours to the first public reply."
+    )
+    median_resolution_hours = graphene.Float(description="Median business hours to resolution.")
 
 
 class SatisfactionCount(graphene.ObjectType):

@@ -15,12 +15,14 @@ from .ars import hand_back_to_cnam, reply_as_ars
 from .macros import apply_macro, save_canned_answer
 from .recording import MAX_BODY, publish_presence
 from .requests import (
+    MAX_BULK,
     OPEN_STATES,
     PAUSED_STATES,
     RESOLVED_STATES,
     TRANSITIONS,
     Question,
     assign,
+    assign_many,
     close,
     rate,
     reopen,
@@ -47,6 +49,7 @@ __all__ = [
     "CATEGORY_TOPICS",
     "MATRIX",
     "MAX_BODY",
+    "MAX_BULK",
     "OPEN_STATES",
     "PAUSED_STATES",
     "RESOLVED_STATES",
@@ -56,6 +59,7 @@ __all__ = [
     "all_targets",
     "apply_macro",
     "assign",
+    "assign_many",
     "check_service_levels",
     "clocks",
     "close",

@@ -185,6 +185,21 @@ def assign(request, actor, assignee) -> AcceleratorRequest:
     return request
 
 
+MAX_BULK = 100  # requests assigned in one action
+
+
+@transaction.atomic
+def assign_many(requests, actor, assignee) -> list[AcceleratorRequest]:
+    """Give several requests to one staff member (or take them, or unassign them), all or none: each is
+    locked in the order of its key, so two agents assigning overlapping sets never deadlock."""
+    if len(requests) > MAX_BULK:
+        raise _error(Code.INVALID, f"Au plus {MAX_BULK} demandes à la fois.", "ids")
+    requests = sorted({request.pk: request for request in requests}.values(), key=lambda request: request.pk)
+    if not requests:
+        raise _error(Code.INVALID, "Cochez au moins une demande.", "ids")
+    return [assign(request, actor, assignee) for request in requests]
+
+
 def post(request, actor, body, visibility) -> AcceleratorMessage:
     return AcceleratorMessage.objects.create(request=request, author=actor, visibility=visibility, body=body)
 
