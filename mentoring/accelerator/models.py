@@ -89,6 +89,30 @@ class AcceleratorTag(QuickLoad, models.Model):
         return self.name
 
 
+class AcceleratorSavedView(QuickLoad, models.Model):
+    """A queue filter an agent named to open again (« Sisa en retard, Grand Est »): the API's AcceleratorFilter
+    as the agent gave it, and the order."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="agent"
+    )
+    name = models.CharField("nom", max_length=60)
+    filter = models.JSONField("filtre", default=dict)
+    order = models.CharField("ordre", max_length=12, default="SLA_DUE")
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "vue enregistrée"
+        verbose_name_plural = "vues enregistrées"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="accelerator_view_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class AcceleratorRequest(QuickLoad, models.Model):
     """A project holder's question to the Cnam accelerator."""
 

@@ -14,6 +14,7 @@ from .models import (
     AcceleratorMessage,
     AcceleratorPresence,
     AcceleratorRequest,
+    AcceleratorSavedView,
     AcceleratorTag,
     CannedAnswer,
     SlaStatus,
@@ -269,3 +270,8 @@ def ars_inbox(region_code: str | None = None):
 def tags():
     """Staff's tags by name, with how many requests carry each."""
     return AcceleratorTag.objects.annotate(request_count=Count("requests")).order_by("name", "pk")
+
+
+def saved_views(user):
+    """The queue filters `user` saved, by name."""
+    return AcceleratorSavedView.objects.filter(user=user).order_by("name", "pk")

@@ -118,3 +118,58 @@ def test_bulk_assignment_is_all_or_none(gql, world):
         "Seul un agent de l'accélérateur peut recevoir une demande."
     )
     assert not AcceleratorRequest.objects.filter(assignee__isnull=False).exists()
+
+
+SAVE_VIEW = """mutation($name: String!, $filter: AcceleratorFilter!) {
+  saveAcceleratorView(name: $name, filter: $filter, orderBy: PRIORITY) { view { id name } errors { message } } }"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_saved_views_per_role(gql, world, role):
+    given = {"states": ["NEW", "TRIAGED"], "category": "PREMISES", "unassigned": True, "search": "bail",
+             "dueBefore": "2027-07-20T10:00:00+02:00"}  # fmt: skip
+    result = gql.execute(SAVE_VIEW, {"name": "Locaux", "filter": given}, user=world.user(role))
+    if role not in STAFF:
+        assert top_codes(result)[0] == ("UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN")
+        return
+    assert result["data"]["saveAcceleratorView"]["errors"] == []
+    again = gql.execute(SAVE_VIEW, {"name": "LOCAUX", "filter": {"mine": True}}, user=world.user(role))
+    assert again["data"]["saveAcceleratorView"]["errors"] == []  # the same name (any case) replaces it
+    views = gql.execute("{ acceleratorSavedViews { name filter orderBy } }", user=world.user(role))
+    assert views["data"]["acceleratorSavedViews"] == [
+        {"name": "LOCAUX", "filter": {"mine": True}, "orderBy": "PRIORITY"}
+    ]
+    gql.execute(SAVE_VIEW, {"name": "Autre", "filter": given}, user=world.user(role))
+    stored = gql.execute("{ acceleratorSavedViews { name filter } }", user=world.user(role))
+    assert stored["data"]["acceleratorSavedViews"][0]["filter"] == given  # as the client wrote it
+    # …and it is a filter the queue takes back as it is.
+    back = gql.execute(
+        "query($f: AcceleratorFilter) { acceleratorRequests(first: 5, filter: $f) { totalCount } }",
+        {"f": stored["data"]["acceleratorSavedViews"][0]["filter"]},
+        user=world.user(role),
+    )
+    assert "errors" not in back
+
+
+def test_a_saved_view_is_its_agents_own(gql, world):
+    saved = gql.execute(SAVE_VIEW, {"name": "Mine", "filter": {}}, user=world.user("cnam_staff"))
+    view_id = saved["data"]["saveAcceleratorView"]["view"]["id"]
+    admin = world.user("admin")
+    assert (
+        gql.execute("{ acceleratorSavedViews { name } }", user=admin)["data"]["acceleratorSavedViews"] == []
+    )
+    refused = gql.execute(
+        "mutation($id: ID!) { deleteAcceleratorView(id: $id) { ok errors { message } } }",
+        {"id": view_id},
+        user=admin,
+    )
+    assert refused["data"]["deleteAcceleratorView"] == {
+        "ok": False,
+        "errors": [{"message": "Objet introuvable."}],
+    }
+    for n in range(29):
+        gql.execute(SAVE_VIEW, {"name": f"Vue {n}", "filter": {}}, user=world.user("cnam_staff"))
+    over = gql.execute(SAVE_VIEW, {"name": "Une de trop", "filter": {}}, user=world.user("cnam_staff"))
+    assert over["data"]["saveAcceleratorView"]["errors"][0]["message"].startswith(
+        "Au plus 30 vues enregistrées"
+    )

@@ -236,3 +236,31 @@ def test_an_administrator_may_work_the_queue(world):
     client.force_login(world.users["admin"])
     assert client.get("/accelerateur/").status_code == 200
     assert 'href="/accelerateur/"' in client.get("/").content.decode()
+
+
+def test_saved_views_open_again_and_are_each_agents_own(world):
+    ask("Bail des locaux", category="PREMISES")
+    ask("Statuts de la Sisa")
+    client = agent(world)
+    filters = "/accelerateur/?vue=non-attribuees&categorie=PREMISES&etat=toutes"
+    saved = client.post(filters, {"action": "save-view", "name": "Locaux à prendre"})
+    assert saved.status_code == 302 and saved["Location"] == filters
+    page = client.get("/accelerateur/").content.decode()
+    link = re.search(r'href="(/accelerateur/\?[^"]+)"[^>]*>Locaux à prendre<', page).group(1)
+    opened = text_of(client.get(html.unescape(link)))
+    assert (
+        "Locaux à prendre : 1 demande" in opened and "Bail des locaux" in opened and "Statuts" not in opened
+    )
+
+    nameless = text_of(client.post(filters, {"action": "save-view", "name": " "}, follow=True))
+    assert "Le nom de la vue est obligatoire." in nameless
+
+    camille = Client()
+    camille.force_login(colleague())
+    assert "Locaux à prendre" not in camille.get("/accelerateur/").content.decode()  # her own views only
+    view_id = re.search(r'name="view" value="([^"]+)"', page).group(1)
+    refused = text_of(camille.post("/accelerateur/", {"action": "delete-view", "view": view_id}, follow=True))
+    assert "Objet introuvable." in refused
+    assert "Locaux à prendre" in client.get("/accelerateur/").content.decode()
+    client.post("/accelerateur/", {"action": "delete-view", "view": view_id})
+    assert "Locaux à prendre" not in client.get("/accelerateur/").content.decode()

@@ -105,6 +105,30 @@ def queue_filter(params, tags: dict, regions: dict) -> tuple[dict, str]:
     return data, order
 
 
+def address_of(data: dict, order: str) -> dict:
+    """The page's address for an API filter (a saved view's): `queue_filter` read backwards."""
+    params = {}
+    if data.get("mine"):
+        params["vue"] = "mes-demandes"
+    elif data.get("unassigned"):
+        params["vue"] = "non-attribuees"
+    elif data.get("slaStatus") == "BREACHED":
+        params["vue"] = "hors-delai"
+    states = data.get("states")
+    if not states:
+        params["etat"] = "toutes"
+    elif len(states) == 1:
+        params["etat"] = states[0]
+    for key, name in (("search", "q"), ("regionCode", "region"), ("category", "categorie")):
+        if data.get(key):
+            params[name] = data[key]
+    if data.get("tagIds"):
+        params["etiquette"] = data["tagIds"][0]
+    if order != ("RELEVANCE" if data.get("search") else "SLA_DUE"):
+        params["ordre"] = order
+    return params
+
+
 def _page_number(params) -> int:
     try:
         return max(1, min(int(params.get("page", "1")), 2000))
@@ -119,13 +143,18 @@ def queue(request):
     staff_only(request)
     kept = {name: request.GET[name] for name in FILTER_PARAMS if request.GET.get(name)}
     here = request.path + ("?" + urlencode(kept) if kept else "")
-    if request.method == "POST":
-        return _assign(request, here)
-    page = _page_number(request.GET)
     choices = door.read(request, "QueueChoices")
     tags = {tag["id"]: tag for tag in choices["acceleratorTags"]}
     regions = {region["code"]: region["name"] for region in choices["regions"]}
     data, order = queue_filter(request.GET, tags, regions)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "save-view":
+            return _save_view(request, here, data, order)
+        if action == "delete-view":
+            return _delete_view(request, here)
+        return _assign(request, here)
+    page = _page_number(request.GET)
     variables = {"filter": data, "orderBy": order, "offset": (page - 1) * PAGE_SIZE}
     result = door.read(request, "AgentQueue", variables)
     connection = result["acceleratorRequests"]
@@ -146,6 +175,11 @@ def queue(request):
         return request.path + "?" + urlencode({**kept, "page": number})
 
     view = kept.get("vue", "toutes") if kept.get("vue") in VIEWS else "toutes"
+    saved = []
+    for item in door.read(request, "SavedViews")["acceleratorSavedViews"]:
+        params = address_of(item["filter"], item["orderBy"])
+        link = request.path + "?" + urlencode(params)
+        saved.append({"id": item["id"], "name": item["name"], "link": link, "current": params == kept})
     return render(
         request,
         "web/queue.html",
@@ -161,7 +195,9 @@ def queue(request):
                 (key, label, request.path + "?" + urlencode({**kept, "vue": key}), key == view)
                 for key, (label, _) in VIEWS.items()
             ],
-            "view_label": VIEWS[view][0],
+            "view_label": next((item["name"] for item in saved if item["current"]), VIEWS[view][0]),
+            "saved": saved,
+            "filtered": bool(kept),
             "values": kept,
             "here": here,
             "staff": choices["acceleratorStaff"],
@@ -194,10 +230,34 @@ def _assign(request, here: str):
                 request, f"{count} attribuée{'s' if len(done) > 1 else ''} à {', '.join(sorted(names))}."
             )
     else:
-        errors = answer.form_errors("assignAcceleratorRequests")
-        for message in errors.general + [m for ms in errors.fields.values() for m in ms]:
-            messages.error(request, message)
+        _say_errors(request, answer, "assignAcceleratorRequests")
     return redirect(here)
+
+
+def _say_errors(request, answer, mutation: str) -> None:
+    errors = answer.form_errors(mutation)
+    for message in errors.general + [m for ms in errors.fields.values() for m in ms]:
+        messages.error(request, message)
+
+
+def _save_view(request, here: str, data: dict, order: str):
+    """The filters of the page's address, saved under a name: it opens again from the views' list."""
+    name = request.POST.get("name", "").strip()
+    answer = door.run(request, "SaveView", {"name": name, "filter": data, "orderBy": order})
+    if answer.ok("saveAcceleratorView"):
+        messages.success(request, f"Vue « {name} » enregistrée.")
+    else:
+        _say_errors(request, answer, "saveAcceleratorView")
+    return redirect(here)
+
+
+def _delete_view(request, here: str):
+    answer = door.run(request, "DeleteView", {"id": request.POST.get("view", "")})
+    if answer.ok("deleteAcceleratorView"):
+        messages.success(request, "Vue supprimée.")
+    else:
+        _say_errors(request, answer, "deleteAcceleratorView")
+    return redirect(request.path)
 
 
 def _month_label(value: str) -> str:

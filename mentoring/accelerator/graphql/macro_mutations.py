@@ -1,6 +1,10 @@
-"""The staff's tools: canned answers and macros, tags."""
+"""The staff's tools: canned answers and macros, tags, saved views of the queue."""
+
+from datetime import date, datetime
+from enum import Enum
 
 import graphene
+from graphene.utils.str_converters import to_camel_case
 
 from backend.core.graphql import enum_value, get_object
 from backend.core.permissions import Permission
@@ -8,7 +12,8 @@ from mentoring.graphql.common import MentoringMutation
 
 from .. import models, services
 from . import types
-from .enums import CategoryEnum, LevelEnum, StateEnum
+from .enums import AcceleratorOrder, CategoryEnum, LevelEnum, StateEnum
+from .inputs import AcceleratorFilter
 from .mutation_base import (
     AcceleratorRequestMutation,
     TagMutation,
@@ -135,3 +140,56 @@ class TagAcceleratorRequest(AcceleratorRequestMutation):
     def perform(cls, root, info, id, tag_ids):
         tags = [named_tag(tag_id, "tagIds") for tag_id in tag_ids]
         return cls(request=services.tags.set_tags(named_request(id), info.context.user, tags), errors=[])
+
+
+def _as_given(value):
+    """An input as its client wrote it (API names, enum names, ISO dates), to be given back as it was."""
+    if isinstance(value, dict):
+        return {to_camel_case(key): _as_given(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_as_given(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.name
+    return value
+
+
+class SaveAcceleratorView(MentoringMutation):
+    """Save the queue filter under a name (one's own; the same name replaces it), 30 at most."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        name = graphene.String(required=True, description="Its name (60 characters at most).")
+        filter = AcceleratorFilter(
+            required=True, description="The filter, as `acceleratorRequests` takes it."
+        )
+        order_by = AcceleratorOrder(default_value="SLA_DUE", description="The order.")
+
+    view = graphene.Field(types.AcceleratorSavedView, description="The view saved.")
+
+    @classmethod
+    def perform(cls, root, info, name, filter, order_by="SLA_DUE"):
+        view = services.save_view(info.context.user, name, _as_given(filter), str(enum_value(order_by)))
+        return cls(view=view, errors=[])
+
+
+class DeleteAcceleratorView(MentoringMutation):
+    """Delete one of one's saved views."""
+
+    class Meta:
+        permissions = [Permission.ACCELERATOR_STAFF]
+
+    class Arguments:
+        id = graphene.ID(required=True, description="Global ID of the view.")
+
+    ok = graphene.Boolean(required=True, description="True once deleted.")
+    error_defaults = {"ok": False}
+
+    @classmethod
+    def perform(cls, root, info, id):
+        view = get_object(id, models.AcceleratorSavedView, "AcceleratorSavedView", "id")
+        services.delete_view(info.context.user, view)
+        return cls(ok=True, errors=[])

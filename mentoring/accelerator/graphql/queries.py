@@ -62,12 +62,21 @@ class AcceleratorQueryFields(graphene.ObjectType):
         permissions=STAFF,
     )
 
+    accelerator_saved_views = Field(
+        graphene.List(graphene.NonNull(types.AcceleratorSavedView)),
+        required=True,
+        description="The queue filters the viewer saved, by name.",
+        permissions=STAFF,
+    )
     accelerator_tags = Field(
         graphene.List(graphene.NonNull(types.AcceleratorTag)),
         required=True,
         description="The tags staff put on requests, by name, with their counts.",
         permissions=[Permission.ACCELERATOR_STAFF],
     )
+
+    def resolve_accelerator_saved_views(root, info):
+        return list(selectors.saved_views(info.context.user))
 
     def resolve_accelerator_tags(root, info):
         return list(selectors.tags())

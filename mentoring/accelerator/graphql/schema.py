@@ -5,8 +5,10 @@ import graphene
 from .macro_mutations import (
     ApplyAcceleratorMacro,
     CreateAcceleratorTag,
+    DeleteAcceleratorView,
     MergeAcceleratorTags,
     RenameAcceleratorTag,
+    SaveAcceleratorView,
     SaveCannedAnswer,
     TagAcceleratorRequest,
 )
@@ -53,6 +55,8 @@ class AcceleratorMutationFields(graphene.ObjectType):
     create_accelerator_tag = CreateAcceleratorTag.Field()
     rename_accelerator_tag = RenameAcceleratorTag.Field()
     merge_accelerator_tags = MergeAcceleratorTags.Field()
+    save_accelerator_view = SaveAcceleratorView.Field()
+    delete_accelerator_view = DeleteAcceleratorView.Field()
     tag_accelerator_request = TagAcceleratorRequest.Field()
 
 

@@ -4,6 +4,7 @@ statistics; live events. Scoping lives in `get_queryset` (mentoring/permissions.
 import graphene
 from django.urls import reverse
 from graphene import relay
+from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
@@ -23,6 +24,7 @@ from network.permissions import viewer_for
 from .. import models, selectors, services
 from ..services.attachments import link_token
 from .enums import (
+    AcceleratorOrder,
     ActivityEnum,
     CategoryEnum,
     EventKindEnum,
@@ -168,6 +170,23 @@ class AcceleratorTag(graphene.ObjectType):
     def resolve_request_count(self, info):
         count = getattr(self, "request_count", None)
         return count if count is not None else self.requests.count()
+
+
+class AcceleratorSavedView(graphene.ObjectType):
+    """A queue filter an agent saved under a name (their own)."""
+
+    id = graphene.ID(required=True, description="Global ID (AcceleratorSavedView).")
+    name = graphene.String(required=True, description="Its name.")
+    filter = GenericScalar(
+        required=True, description="The AcceleratorFilter as saved (its API names): pass it back as `filter`."
+    )
+    order_by = graphene.Field(AcceleratorOrder, required=True, description="The order saved with it.")
+
+    def resolve_id(self, info):
+        return to_global_id("AcceleratorSavedView", self.pk)
+
+    def resolve_order_by(self, info):
+        return self.order
 
 
 class AcceleratorRequest(DjangoObjectType):

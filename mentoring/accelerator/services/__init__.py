@@ -43,7 +43,7 @@ from .service_levels import (
     refresh_due,
     sla_status,
 )
-from .staff import set_presence, staff_addresses, staff_users
+from .staff import delete_view, save_view, set_presence, staff_addresses, staff_users
 
 __all__ = [
     "CATEGORY_TOPICS",
@@ -63,6 +63,7 @@ __all__ = [
     "check_service_levels",
     "clocks",
     "close",
+    "delete_view",
     "effective_impact",
     "hand_back_to_cnam",
     "merge",
@@ -76,6 +77,7 @@ __all__ = [
     "route_to_ars",
     "route_to_hub",
     "save_canned_answer",
+    "save_view",
     "set_presence",
     "set_state",
     "sla_status",

@@ -7,10 +7,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentoring.accelerator.permissions import ACCELERATOR_STAFF
+from mentoring.errors import MentoringErrorCode as Code
+from mentoring.errors import domain_error as _error
+from mentoring.errors import required_text
 
 from ..models import (
     AcceleratorPresence,
     AcceleratorRequest,
+    AcceleratorSavedView,
 )
 from .recording import publish_presence
 
@@ -45,3 +49,30 @@ def set_presence(request: AcceleratorRequest, user, activity: str | None) -> Non
     else:
         AcceleratorPresence.objects.filter(request=request, user=user).delete()
     publish_presence(request, user, activity)
+
+
+MAX_SAVED_VIEWS = 30  # per agent
+
+
+def save_view(user, name: str, filter_data: dict, order: str) -> AcceleratorSavedView:
+    """Save the agent's queue filter under `name`, replacing the one of that name (whatever its case)."""
+    name = required_text(name, "name", "Le nom de la vue", 60)
+    view = AcceleratorSavedView.objects.filter(user=user, name__iexact=name).first()
+    if view is None:
+        if AcceleratorSavedView.objects.filter(user=user).count() >= MAX_SAVED_VIEWS:
+            raise _error(
+                Code.INVALID,
+                f"Au plus {MAX_SAVED_VIEWS} vues enregistrées : supprimez-en une d'abord.",
+                "name",
+            )
+        view = AcceleratorSavedView(user=user)
+    view.name, view.filter, view.order = name, filter_data, order
+    view.save()
+    return view
+
+
+def delete_view(user, view: AcceleratorSavedView) -> None:
+    """Delete one of the agent's own views (another agent's is not theirs to delete)."""
+    if view.user_id != user.pk:
+        raise _error(Code.NOT_FOUND, "Objet introuvable.", "id")  # as for one that does not exist
+    view.delete()
