@@ -141,7 +141,7 @@ def grouped_bars(
         return ""
     group = 36 * len(series) + 24
     left, bottom, top = 40, 40, 36
-    width = left + group * len(labels) + 10
+    width = max(left + group * len(labels) + 10, left + 170 * len(series))  # room for the legend
     peak = max([max(values) for _, values in series if values] + [1])
     scale = (height - bottom - top) / peak
     parts = [

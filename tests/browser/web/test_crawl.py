@@ -80,6 +80,8 @@ def test_every_reachable_page_answers_in_french_accessibly_and_alone(site, offli
             assert "/ars/" in seen  # the region's signals and hubs
         if email == "agent.cnam@demo.tetedepont.fr":
             assert "/designations/" in seen  # Cnam staff decide on hub applications
+            assert {"/accelerateur/", "/accelerateur/statistiques/"} <= set(seen)  # and work the queue
+            assert any(path.startswith("/accelerateur/demandes/") for path in seen)
         if email and email.startswith("coordination."):
             assert "/coordination/" in seen  # a hub's coordinator reaches the hub's dashboard
         if email in PRACTITIONERS:
