@@ -18,6 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from backend.core.db import heavy_alias
 from mentoring.accelerator import selectors as accelerator
 from mentoring.models import (
     Booking,
@@ -40,6 +41,9 @@ from network.models import (
     Region,
     Zoning,
 )
+
+from . import pictures
+from .models import Snapshot
 
 NATIONAL_TARGET = 4000  # MSPs by 2027: the plan "4 000 maisons de santé pluriprofessionnelles"
 PLAN_2023 = {"operating": 2251, "project": 300}  # the plan's key figures for 2023 (seeds/)
@@ -343,3 +347,35 @@ def places(scope: Scope) -> list[tuple]:
          radius if hub == HubStatus.APPROVED and status == MspStatus.OPERATING else None)
         for name, department, latitude, longitude, status, hub, radius in rows
     ]  # fmt: skip
+
+
+def drawings(
+    scope: Scope, counted: Figures | None = None, rows: list[tuple] | None = None
+) -> tuple[str, str]:
+    """The territory's two pictures as SVG: MSPs in operation month by month (its snapshots, then this month),
+    towards the national target for the nation; and the map of its MSPs and hubs, communes coloured by
+    coverage."""
+    counted = counted or figures(scope)
+    rows = rows if rows is not None else commune_rows(scope)
+    national = scope.level == Level.NATION
+    month = timezone.localdate().replace(day=1)
+    history = (
+        Snapshot.objects.using(heavy_alias())
+        .filter(level=scope.level, code=scope.code or "", month__lt=month)
+        .order_by("month")
+    )
+    points = [(snapshot.month, snapshot.figures["msps_operating"]) for snapshot in history]
+    points.append((month, counted.msps_operating))
+    chart = pictures.progress_chart(
+        points,
+        NATIONAL_TARGET if national else None,
+        (date(2023, 1, 1), PLAN_2023["operating"], "2023 : 2 251 MSP (point de départ du plan)")
+        if national
+        else None,
+    )
+    drawn = pictures.coverage_map(
+        [pictures.Commune(row[5], row[6], row[7], row[2], row[4]) for row in rows],
+        [pictures.Place(*place) for place in places(scope)],
+        national,
+    )
+    return chart, drawn

@@ -4,22 +4,19 @@ network: Cnam staff for any territory, an ARS agent for their region (or one of 
     GET /exports/msps.csv?level=REGION&code=44      (session or `Authorization: Bearer …`)
 """
 
-from datetime import date
-
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from backend.core.db import heavy_alias, heavy_reads
+from backend.core.db import heavy_reads
 from network.models import Department, Region
 from network.permissions import NetworkPermission, viewer_for
 
-from . import pictures, selectors
+from . import selectors
 from .exports import EXPORTS
-from .models import SignalStatus, Snapshot, WeakSignal
+from .models import SignalStatus, WeakSignal
 from .permissions import follows_nation, signal_scope
 
 
@@ -95,32 +92,11 @@ def observatory_page(request):
     except PermissionError as error:
         return refused(403, str(error))
 
-    national = scope.level == selectors.Level.NATION
-    month = timezone.localdate().replace(day=1)
     with heavy_reads():
         figures = selectors.figures(scope)
         rows = selectors.commune_rows(scope)
         coverage = selectors.coverage(scope, rows)
-        places = selectors.places(scope)
-        history = (
-            Snapshot.objects.using(heavy_alias())
-            .filter(level=scope.level, code=scope.code or "", month__lt=month)
-            .order_by("month")
-        )
-        points = [(snapshot.month, snapshot.figures["msps_operating"]) for snapshot in history]
-    points.append((month, figures.msps_operating))
-    chart = pictures.progress_chart(
-        points,
-        selectors.NATIONAL_TARGET if national else None,
-        (date(2023, 1, 1), selectors.PLAN_2023["operating"], "2023 : 2 251 MSP (point de départ du plan)")
-        if national
-        else None,
-    )
-    drawn = pictures.coverage_map(
-        [pictures.Commune(row[5], row[6], row[7], row[2], row[4]) for row in rows],
-        [pictures.Place(*place) for place in places],
-        national,
-    )
+        chart, drawn = selectors.drawings(scope, figures, rows)
     signals = (
         scope.signals(WeakSignal.objects.exclude(status=SignalStatus.CLOSED))
         .select_related("msp", "department")

@@ -42,6 +42,7 @@ def site(request):
         menu.append(("File de l'accélérateur", reverse("web:queue")))
     if me and (me["isCnamStaff"] or me["isAdmin"]):
         menu.append(("Désignations", reverse("web:designations")))
+    menu.append(("Observatoire", reverse("web:observatory")))
     path = request.path
     return {
         "SITE_CONFIG": SITE,

@@ -15,6 +15,12 @@ class Region(graphene.ObjectType):
 
     code = graphene.String(required=True, description="INSEE region code, e.g. 44 (Grand Est).")
     name = graphene.String(required=True, description="Region name.")
+    departments = graphene.List(
+        graphene.NonNull(lambda: Department), required=True, description="Its departments, by code."
+    )
+
+    def resolve_departments(self, info):
+        return list(models.Department.objects.filter(region_id=self.code).order_by("code"))
 
 
 class Department(graphene.ObjectType):

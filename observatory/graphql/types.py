@@ -6,7 +6,7 @@ from backend.core.db import heavy_reads
 from backend.core.graphql import bad_input
 from network.graphql.enums import OfferKindEnum
 
-from ..selectors import NATIONAL_TARGET, PLAN_2023, Level, coverage, remembered
+from ..selectors import NATIONAL_TARGET, PLAN_2023, Level, coverage, drawings, remembered
 
 
 class ObservatoryLevel(graphene.Enum):
@@ -156,6 +156,27 @@ class Observatory(graphene.ObjectType):
         description="The population within reach of an approved hub, and the priority-zone communes none reaches "
         "(computed only when asked: a national coverage compares every commune with every hub site).",
     )
+
+    progress_chart = graphene.String(
+        required=True,
+        description="MSPs in operation month by month as an SVG picture (towards the national target for the "
+        "nation), drawn by the server for pages to show; its figures are in `observatoryTrend`.",
+    )
+    coverage_map = graphene.String(
+        required=True,
+        description="The territory's MSPs and hubs with their service areas, communes coloured by coverage, as an "
+        "SVG picture drawn by the server (computed only when asked, kept a few minutes).",
+    )
+
+    def _drawings(self):
+        with heavy_reads():
+            return remembered("drawings", self.scope, lambda: drawings(self.scope))
+
+    def resolve_progress_chart(self, info):
+        return self._drawings()[0]
+
+    def resolve_coverage_map(self, info):
+        return self._drawings()[1]
 
     def resolve_coverage(self, info):
         with heavy_reads():

@@ -131,3 +131,26 @@ def test_asking_many_times_in_one_document_computes_the_coverage_once(gql, world
     with again:
         gql.execute(f"{{ {aliases} }}")
     assert not [q for q in again.captured_queries if "WITH hub_sites" in q["sql"]]
+
+
+def test_the_pictures_are_the_back_offices_drawn_once(gql, world):
+    """`progressChart` and `coverageMap` are the SVG the back office's page draws, for the web pages; thirty
+    aliases cost one drawing (kept a few minutes, as the coverage)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_hub(make_msp("Tête de pont de Châlons", "51108"), radius=30)
+    chart, drawn = selectors.drawings(MARNE)
+    one = gql.execute(
+        """{ observatory(scope: {level: DEPARTMENT, code: "51"}) { progressChart coverageMap } }"""
+    )["data"]["observatory"]
+    assert (one["progressChart"], one["coverageMap"]) == (chart, drawn)
+    assert 'role="img"' in drawn and "Tête de pont de Châlons" in drawn and "<script" not in drawn
+    assert 'aria-labelledby="progress-title"' in chart
+    aliases = " ".join(
+        f'a{i}: observatory(scope: {{level: REGION, code: "44"}}) {{ coverageMap }}' for i in range(30)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        result = gql.execute(f"{{ {aliases} }}")
+    assert "errors" not in result and len({result["data"][f"a{i}"]["coverageMap"] for i in range(30)}) == 1
+    assert sum("WITH hub_sites" in query["sql"] for query in captured.captured_queries) == 1  # drawn once

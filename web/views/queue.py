@@ -4,7 +4,7 @@ drawn as SVG. A request's page is `views/agent_request.py`."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import door, pictures
 from ..labels import ACCELERATOR_CATEGORIES, AGENT_STATES, PRIORITIES
-from .shared import instant
+from .shared import instant, month_label
 
 OPEN_STATES = ["NEW", "TRIAGED", "IN_PROGRESS", "WAITING_ON_REQUESTER"]
 VIEWS = {  # what an agent opens the queue on; the filters below narrow any of them
@@ -260,25 +260,6 @@ def _delete_view(request, here: str):
     return redirect(request.path)
 
 
-def _month_label(value: str) -> str:
-    months = [
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ]
-    day = date.fromisoformat(value)
-    return f"{months[day.month - 1]} {day.year}"
-
-
 PERIODS = {"3": 3, "6": 6, "12": 12}
 
 
@@ -300,7 +281,7 @@ def statistics(request):
     stats = door.read(request, "AgentStatistics", variables)["acceleratorStats"]
     by_month = stats["byMonth"]
     medians = pictures.grouped_bars(
-        [_month_label(month["month"]) for month in by_month],
+        [month_label(month["month"]) for month in by_month],
         [
             ("Première réponse", [month["medianFirstResponseHours"] or 0 for month in by_month]),
             ("Résolution", [month["medianResolutionHours"] or 0 for month in by_month]),
@@ -319,7 +300,7 @@ def statistics(request):
         [(row["regionName"], row["count"]) for row in stats["byRegion"]], title_id="graphique-regions"
     )
     for row in stats["byMonth"]:
-        row["label"] = _month_label(row["month"])
+        row["label"] = month_label(row["month"])
     for row in stats["breachesByCategory"]:
         row["label"] = ACCELERATOR_CATEGORIES.get(row["category"], row["category"])
     for row in stats["satisfactionByCategory"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 from .. import door
 
@@ -62,3 +62,12 @@ def rating_variables(request, object_id: str) -> dict:
     except ValueError:
         rating = 0
     return {"id": object_id, "rating": rating, "comment": request.POST.get("comment", "").strip() or None}
+
+
+MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
+def month_label(value: str) -> str:
+    """A month of the API (its first day, ISO 8601) as French readers abbreviate it: « mars 2027 »."""
+    day = date.fromisoformat(value)
+    return f"{MONTHS[day.month - 1]} {day.year}"

@@ -117,7 +117,7 @@ class AcceleratorQueryFields(graphene.ObjectType):
     def resolve_accelerator_stats(root, info, since, until, region_code=None):
         if until < since:
             raise bad_input("La fin de la période doit suivre son début.")
-        figures = selectors.stats(since, until, region_code)
+        figures = selectors.stats(since, until, region_code, breakdowns=True)
         by_agent, by_category = selectors.satisfaction(since, until, region_code)
         return types.AcceleratorStats(
             total=figures.total,
