@@ -34,8 +34,12 @@ def site(request):
         menu.append(("Mon accompagnement", reverse("web:mentoring")))
         menu.append(("Mes questions à la Cnam", reverse("web:questions")))
         menu.append(("Mon projet de MSP", reverse("web:projects")))
+        if any(
+            (m["msp"]["hub"] or {}).get("status") == "APPROVED" for m in me["practitioner"]["memberships"]
+        ):
+            menu.append(("Mes tours", reverse("web:turns")))
     if me and any((msp["hub"] or {}).get("status") == "APPROVED" for msp in me["coordinatedMsps"]):
-        menu.append(("Tableau de bord de la MSP tête de pont", reverse("web:coordination")))
+        menu.append(("Ma MSP tête de pont", reverse("web:coordination")))
     if me and me["arsRegion"]:
         menu.append((f"ARS {me['arsRegion']['name']}", reverse("web:ars")))
     if me and me["isCnamStaff"]:

@@ -151,6 +151,15 @@ class Slot(DjangoObjectType):
         description="Documents of a peer facilitation session, attached after it: for those who took part in the "
         "offer's sessions, its facilitators and the hub's coordinators (empty for others).",
     )
+    my_turn = graphene.Field(
+        lambda: Booking,
+        description="The viewer's own rota turn on it (their staff booking, with their response), if any.",
+    )
+    series = graphene.Field(
+        "mentoring.graphql.slots.SlotSeries",
+        description="The recurring series it is an occurrence of (changes may then reach the following or all "
+        "occurrences), with the public holidays it skipped; none for a single slot.",
+    )
     bookings = graphene.List(
         graphene.NonNull(lambda: Booking),
         required=True,
@@ -176,7 +185,9 @@ class Slot(DjangoObjectType):
     def loaded(cls, queryset):
         """The slots of `queryset` with what the type shows (offer, place, professions, bookings, seats)."""
         return (
-            queryset.select_related("offer__hub__msp", "offer__site__commune", "offer__host_commune")
+            queryset.select_related(
+                "offer__hub__msp", "offer__site__commune", "offer__host_commune", "series"
+            )
             .prefetch_related(
                 "offer__hub__msp__sites__commune",
                 "offer__professions",
@@ -253,6 +264,18 @@ class Slot(DjangoObjectType):
             booking.slot = self  # the type reads its slot's offer
             booking.no_shows = no_shows.get(booking.practitioner_id, 0)
         return sorted(seats, key=lambda b: (b.created_at, b.pk))
+
+    def resolve_my_turn(self, info):
+        practitioner = (
+            getattr(info.context.user, "practitioner", None) if info.context.user.is_authenticated else None
+        )
+        if practitioner is None:
+            return None
+        for booking in self.bookings.all():
+            if booking.role == models.BookingRole.STAFF and booking.practitioner_id == practitioner.pk:
+                booking.slot = self
+                return booking
+        return None
 
     def resolve_staff(self, info):
         return [

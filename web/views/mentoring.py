@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import door
@@ -206,6 +207,25 @@ def mentorship(request, mentorship_id: str):
             )
             mutation = "endMentorship"
             done = "L'accompagnement est terminé : ses heures reviennent à la capacité de la MSP."
+        elif request.POST.get("action") == "log":
+            topic = request.POST.get("topic", "")
+            try:
+                minutes = int(request.POST.get("durationMinutes", ""))
+            except ValueError:
+                minutes = 0
+            answer = door.run(
+                request,
+                "LogTime",
+                {
+                    "mentorshipId": mentorship_id,
+                    "date": request.POST.get("date", "") or timezone.localdate().isoformat(),
+                    "durationMinutes": minutes,
+                    "topic": topic if topic in MENTORING_TOPICS else None,
+                    "notes": request.POST.get("notes", "").strip() or None,
+                },
+            )
+            mutation = "logCoordinationSession"
+            done = "Temps de coordination noté."
         elif request.POST.get("action") == "feedback":
             answer = door.run(request, "GiveMentorshipFeedback", rating_variables(request, mentorship_id))
             mutation = "giveMentorshipFeedback"
@@ -220,7 +240,7 @@ def mentorship(request, mentorship_id: str):
                 messages.success(request, done)
             return redirect("web:mentorship", mentorship_id=mentorship_id)
         errors = answer.form_errors(mutation).keep_only(
-            {"body", "rating", "comment", "outcome", "outcomeNote"}
+            {"body", "rating", "comment", "outcome", "outcomeNote", "date", "durationMinutes", "notes"}
         )
     node = door.read(request, "MentorshipPage", {"id": mentorship_id})["node"]
     if not node or "messages" not in node:
@@ -230,6 +250,9 @@ def mentorship(request, mentorship_id: str):
     node["started"] = date.fromisoformat(node["startsOn"])
     node["ended"] = date.fromisoformat(node["endedOn"]) if node["endedOn"] else None
     node["outcome_label"] = MENTORSHIP_OUTCOMES.get(node["outcome"] or "", "")
+    for session in node["sessions"]:
+        session["day"] = date.fromisoformat(session["date"])
+        session["topic_label"] = MENTORING_TOPICS.get(session["topic"] or "", "")
     me = door.read(request, "Navigation")["me"] or {}
     is_mentee = (me.get("practitioner") or {}).get("id") == node["mentee"]["id"]
     return render(
@@ -245,6 +268,9 @@ def mentorship(request, mentorship_id: str):
             "live": {"query": door.document("LiveMentorshipMessages"), "variables": {"id": node["id"]}},
             "is_mentee": is_mentee,
             "outcomes": MENTORSHIP_OUTCOMES,
+            "topics": MENTORING_TOPICS,
+            "today": timezone.localdate().isoformat(),
+            "month": node["usage"][0] if node["usage"] else None,
         },
         status=400 if errors else 200,
     )

@@ -24,7 +24,7 @@ def test_a_new_request_appears_on_the_dashboard_live(site, offline_page):
     browser = offline_page(site.url)
     page = browser.page
     sign_in(browser, site.url, "coordination.saint-martin@demo.tetedepont.fr")
-    page.get_by_role("link", name="Tableau de bord de la MSP tête de pont").click()
+    page.get_by_role("link", name="Ma MSP tête de pont").click()
     page.wait_for_url(f"{site.url}/coordination/")
     check_page(browser, "coordination")
     before = int(re.search(r"\((\d+)\)", page.inner_text("#titre-demandes")).group(1))

@@ -1,0 +1,37 @@
+"""Fields the hub pages needed (issue 27, journey 2): a slot's series with the holidays it skipped, and the
+viewer's own rota turn on it — only their own, whoever asks."""
+
+import pytest
+
+from mentoring.models import Booking, BookingRole, BookingStatus, SlotSeries
+from tests.factories import ROLES
+from tests.helpers import gid, offer_for, slot_for
+
+pytestmark = pytest.mark.django_db
+
+QUERY = "query($id: ID!) { node(id: $id) { ... on Slot { series { rule skippedHolidays { date name } } myTurn { id turnResponse } } } }"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_series_and_my_turn_per_role(gql, world, role):
+    offer = offer_for(world.hub)
+    slot = slot_for(offer)
+    slot.series = SlotSeries.objects.create(
+        offer=offer, rule="FREQ=WEEKLY;BYDAY=FR", starts_on=slot.starts_at.date(), until=slot.starts_at.date(),
+        start_time=slot.starts_at.time(), duration_minutes=180, capacity=2, time_zone="Europe/Paris",
+        skipped_holidays=[{"date": "2027-12-24", "name": "Vendredi saint"}],
+    )  # fmt: skip
+    slot.save()
+    holder = world.user("practitioner").practitioner
+    turn = Booking.objects.create(
+        slot=slot, practitioner=holder, role=BookingRole.STAFF, status=BookingStatus.CONFIRMED, turn_response="PENDING",
+        starts_at=slot.starts_at, ends_at=slot.ends_at,
+    )  # fmt: skip
+    node = gql.execute(QUERY, {"id": gid(slot)}, user=world.user(role))["data"]["node"]
+    assert node["series"] == {"rule": "FREQ=WEEKLY;BYDAY=FR",
+                              "skippedHolidays": [{"date": "2027-12-24", "name": "Vendredi saint"}]}  # fmt: skip
+    assert node["myTurn"] == (
+        {"id": gid(turn), "turnResponse": "PENDING"} if role == "practitioner" else None
+    )
+    single = gql.execute(QUERY, {"id": gid(slot_for(offer, days=5))}, user=world.user(role))["data"]["node"]
+    assert single == {"series": None, "myTurn": None}
