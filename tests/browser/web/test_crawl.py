@@ -77,13 +77,16 @@ def test_every_reachable_page_answers_in_french_accessibly_and_alone(site, offli
         seen = crawl(browser, site.url)
         assert "/" in seen and "/trouver/" in seen, email
         if email == "ars.grand-est@demo.tetedepont.fr":
-            assert "/ars/" in seen  # the region's signals and hubs
+            assert {"/ars/", "/observatoire/"} <= set(seen)  # the region's signals, questions, hubs, figures
         if email == "agent.cnam@demo.tetedepont.fr":
             assert "/designations/" in seen  # Cnam staff decide on hub applications
             assert {"/accelerateur/", "/accelerateur/statistiques/"} <= set(seen)  # and work the queue
             assert any(path.startswith("/accelerateur/demandes/") for path in seen)
         if email and email.startswith("coordination."):
-            assert "/coordination/" in seen  # a hub's coordinator reaches the hub's dashboard
+            assert {"/coordination/", "/mes-tours/", "/observatoire/"} <= set(seen)  # the hub's dashboard, turns
+            assert any(path.startswith("/coordination/ma-tete-de-pont/") for path in seen)  # its offers
+            assert any(path.startswith("/coordination/tours/") for path in seen)  # its rota
+            assert any(path.startswith("/coordination/creneaux/") for path in seen)  # a slot run
         if email in PRACTITIONERS:
             assert {"/rendez-vous/", "/accompagnement/", "/questions/", "/mon-projet/", "/compte/"} <= set(
                 seen
