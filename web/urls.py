@@ -14,6 +14,7 @@ from .views import (
     observatory,
     project,
     queue,
+    sessions,
     settings,
 )
 
@@ -60,6 +61,7 @@ urlpatterns = [
     path("coordination/creneaux/<str:slot_id>/", hub_running.slot, name="hub-slot"),
     path("coordination/tours/", hub_running.rota, name="hub-rota"),
     path("mes-tours/", hub_running.turns, name="turns"),
+    path("seances/<str:slot_id>/", sessions.session, name="session"),
     path("accelerateur/", queue.queue, name="queue"),
     path("accelerateur/statistiques/", queue.statistics, name="queue-statistics"),
     path("accelerateur/demandes/<str:request_id>/", agent_request.request_page, name="agent-request"),

@@ -151,6 +151,10 @@ class Slot(DjangoObjectType):
         description="Documents of a peer facilitation session, attached after it: for those who took part in the "
         "offer's sessions, its facilitators and the hub's coordinators (empty for others).",
     )
+    my_seat = graphene.Field(
+        lambda: Booking,
+        description="The viewer's own seat or waitlist place on it (not cancelled), if any.",
+    )
     my_turn = graphene.Field(
         lambda: Booking,
         description="The viewer's own rota turn on it (their staff booking, with their response), if any.",
@@ -265,17 +269,24 @@ class Slot(DjangoObjectType):
             booking.no_shows = no_shows.get(booking.practitioner_id, 0)
         return sorted(seats, key=lambda b: (b.created_at, b.pk))
 
-    def resolve_my_turn(self, info):
-        practitioner = (
-            getattr(info.context.user, "practitioner", None) if info.context.user.is_authenticated else None
-        )
+    def _own(self, info, role):
+        """The viewer's own booking of `role` on the slot (from the prefetched bookings), if any."""
+        user = info.context.user
+        practitioner = getattr(user, "practitioner", None) if user.is_authenticated else None
         if practitioner is None:
             return None
         for booking in self.bookings.all():
-            if booking.role == models.BookingRole.STAFF and booking.practitioner_id == practitioner.pk:
+            if booking.role == role and booking.practitioner_id == practitioner.pk:
                 booking.slot = self
                 return booking
         return None
+
+    def resolve_my_turn(self, info):
+        return Slot._own(self, info, models.BookingRole.STAFF)
+
+    def resolve_my_seat(self, info):
+        seat = Slot._own(self, info, models.BookingRole.ATTENDEE)
+        return seat if seat is not None and seat.status != models.BookingStatus.CANCELLED else None
 
     def resolve_staff(self, info):
         return [

@@ -1,5 +1,5 @@
-"""Fields the hub pages needed (issue 27, journey 2): a slot's series with the holidays it skipped, and the
-viewer's own rota turn on it — only their own, whoever asks."""
+"""Fields the hub pages needed (issue 27, journeys 2 and 4): a slot's series with the holidays it skipped, and
+the viewer's own rota turn or seat on it — only their own, whoever asks."""
 
 import pytest
 
@@ -9,7 +9,7 @@ from tests.helpers import gid, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
 
-QUERY = "query($id: ID!) { node(id: $id) { ... on Slot { series { rule skippedHolidays { date name } } myTurn { id turnResponse } } } }"
+QUERY = "query($id: ID!) { node(id: $id) { ... on Slot { series { rule skippedHolidays { date name } } myTurn { id turnResponse } mySeat { id } } } }"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -33,5 +33,12 @@ def test_series_and_my_turn_per_role(gql, world, role):
     assert node["myTurn"] == (
         {"id": gid(turn), "turnResponse": "PENDING"} if role == "practitioner" else None
     )
-    single = gql.execute(QUERY, {"id": gid(slot_for(offer, days=5))}, user=world.user(role))["data"]["node"]
-    assert single == {"series": None, "myTurn": None}
+    assert node["mySeat"] is None  # a turn is not a seat
+    other = slot_for(offer, days=5)
+    booked = Booking.objects.create(
+        slot=other, practitioner=holder, status=BookingStatus.CONFIRMED, starts_at=other.starts_at,
+        ends_at=other.ends_at,
+    )  # fmt: skip
+    single = gql.execute(QUERY, {"id": gid(other)}, user=world.user(role))["data"]["node"]
+    seat = {"id": gid(booked)} if role == "practitioner" else None
+    assert single == {"series": None, "myTurn": None, "mySeat": seat}

@@ -83,7 +83,9 @@ def test_every_reachable_page_answers_in_french_accessibly_and_alone(site, offli
             assert {"/accelerateur/", "/accelerateur/statistiques/"} <= set(seen)  # and work the queue
             assert any(path.startswith("/accelerateur/demandes/") for path in seen)
         if email and email.startswith("coordination."):
-            assert {"/coordination/", "/mes-tours/", "/observatoire/"} <= set(seen)  # the hub's dashboard, turns
+            assert {"/coordination/", "/mes-tours/", "/observatoire/"} <= set(
+                seen
+            )  # the hub's dashboard, turns
             assert any(path.startswith("/coordination/ma-tete-de-pont/") for path in seen)  # its offers
             assert any(path.startswith("/coordination/tours/") for path in seen)  # its rota
             assert any(path.startswith("/coordination/creneaux/") for path in seen)  # a slot run

@@ -1,7 +1,8 @@
-"""Running a hub in real browsers (issue 27, journey 2), one context per person: the coordinator of
+"""Running a hub in real browsers (issue 27, journeys 2 and 4), one context per person: the coordinator of
 Saint-Martin-sur-le-Pré watches the dashboard while a GP books one of its slots from her own browser (the seats
 taken change live); then opens a weekly series across Christmas and reads that it was skipped; opens a slot
-and the rota grid; a member of the hub answers his turns on his own page."""
+and the rota grid; a member of the hub answers his turns on his own page. Then a peer session of Sakisoigne,
+held and coming."""
 
 import re
 from datetime import date, timedelta
@@ -99,7 +100,26 @@ def test_the_dashboard_live_a_series_across_christmas_the_rota_and_turns(site, o
         confirm.first.click()
         member.page.wait_for_load_state()
         assert "Tour confirmé" in member.page.text_content("main")
-    for browser in (coordinator, gp, member):
+
+    # Journey 4, the Project ECHO way: Sakisoigne's peer session held a fortnight ago (agenda, anonymised cases,
+    # attendance, documents), then the next one's agenda set by its coordinator.
+    peer = offline_page(site.url)
+    sign_in(peer, site.url, "coordination.sakisoigne@demo.tetedepont.fr")
+    sessions = Slot.objects.filter(offer__kind="PEER_FACILITATION", offer__hub__msp__name="MSP Sakisoigne")
+    held = sessions.filter(starts_at__lt=now).order_by("-starts_at").first()
+    peer.page.goto(f"{site.url}/seances/{to_gid(held)}/")
+    assert held.cases.count() and held.cases.first().title in peer.page.text_content(
+        "#titre-cas + article h3"
+    )
+    check_page(peer, "session-held")
+    coming = sessions.filter(starts_at__gt=now).order_by("starts_at").first()
+    peer.page.goto(f"{site.url}/seances/{to_gid(coming)}/")
+    peer.page.fill("#champ-agenda", "1. Tour de table\n2. Un cas de diabète de type 1 à l'école")
+    peer.page.get_by_role("button", name="Enregistrer l'ordre du jour").click()
+    peer.page.wait_for_load_state()
+    assert "diabète de type 1 à l'école" in peer.page.text_content("#titre-ordre + div")
+    check_page(peer, "session-coming")
+    for browser in (coordinator, gp, member, peer):
         assert browser.outside == []
 
 
