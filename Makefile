@@ -79,7 +79,7 @@ bench-smoke: $(STAMP)
 	$(BENCH) bench/booking.py --attempts 20 --capacity 3 --runs 2 --workers 4
 	$(BENCH) bench/accelerator_queue.py --requests 300 --runs 3
 	$(BENCH) bench/jobs.py --emails 30 --bookings 300
-	$(BENCH) bench/pages.py --runs 2
+	$(BENCH) bench/pages.py --runs 2 --requests 300
 	$(BENCH) bench/connections.py
 	$(BENCH) bench/abuse.py
 	$(BENCH) bench/observatory_figures.py --runs 2

@@ -1,9 +1,10 @@
 """Benchmark: the web application's pages on the scale data, in process through Django's whole request path
 (middleware, session, CSRF, the page's GraphQL documents through the door, the template).
 
-Same database as `network_queries.py` (DATABASE_URL name + "_bench", 4,000 MSPs, 40,000 practitioners). Prints,
-per page, the server time's median and p99 (targets: p50 < 100 ms, p99 < 300 ms) and the SQL queries per page,
-which must not grow with the data: `--small` runs the same pages on a tenth of it, in a database of its own.
+Same database as `network_queries.py` (DATABASE_URL name + "_bench", 4,000 MSPs, 40,000 practitioners, and the
+accelerator's 100,000 requests of `accelerator_queue.py`). Prints, per page, the server time's median and p99
+(targets: p50 < 100 ms, p99 < 300 ms; the Cnam agent's queue p50 < 150 ms) and the SQL queries per page, which
+must not grow with the data: `--small` runs the same pages on a tenth of it, in a database of its own.
 
     python bench/pages.py --runs 50
 """
@@ -29,6 +30,12 @@ def main():
     parser.add_argument("--msps", type=int, default=4000)
     parser.add_argument("--practitioners", type=int, default=40_000)
     parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="accelerator requests in the queue (default 100,000; a tenth with --small)",
+    )
+    parser.add_argument(
         "--small",
         action="store_true",
         help="a tenth of the data, in a database of its own (<name>_bench_small)",
@@ -39,6 +46,7 @@ def main():
     else:
         open_scale_database(args.msps, args.practitioners)
 
+    from accelerator_queue import fill
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -46,8 +54,18 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from graphql_relay import to_global_id
 
+    from mentoring.accelerator.models import AcceleratorRequest
     from mentoring.models import Slot, SlotStatus
-    from network.models import Commune, HubDesignation, HubStatus, Msp, Practitioner
+    from network.models import (
+        ArsAgent,
+        Commune,
+        HubDesignation,
+        HubStatus,
+        Membership,
+        MembershipRole,
+        Msp,
+        Practitioner,
+    )
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.RATE_LIMIT = {**getattr(settings, "RATE_LIMIT", {}), "RATES": "off"}
@@ -70,6 +88,26 @@ def main():
         Commune.objects.get(pk=hub_commune).code,
         *rng.sample(list(Commune.objects.values_list("code", flat=True)), 20),
     ]
+
+    agents = fill(args.requests if args.requests is not None else (10_000 if args.small else 100_000))
+    coordination = (
+        Membership.objects.current()
+        .filter(msp__hub__pk=hub_pk)
+        .select_related("practitioner")
+        .order_by("pk")
+        .first()
+    )
+    if coordination.role != MembershipRole.COORDINATOR:
+        Membership.objects.filter(pk=coordination.pk).update(role=MembershipRole.COORDINATOR)
+    coordinator_user = coordination.practitioner.user
+    if coordinator_user is None:
+        coordinator_user = get_user_model().objects.create_user(
+            email=f"bench.coordination.{hub_pk}@example.invalid", password="bench-pages-2026"
+        )
+        Practitioner.objects.filter(pk=coordination.practitioner_id).update(user=coordinator_user)
+    ars_user, _ = get_user_model().objects.get_or_create(email="bench.ars@example.invalid")
+    ArsAgent.objects.get_or_create(user=ars_user, defaults={"region_id": "44"})
+    queued = AcceleratorRequest.objects.order_by("-pk").first()
 
     visitor = Client()
     member = Client()
@@ -94,6 +132,34 @@ def main():
         ("mon compte", member, lambda i: "/compte/"),
         ("mon projet de MSP", member, lambda i: "/mon-projet/"),
     ]
+    agent = Client()
+    agent.force_login(agents[0])
+    coordinator = Client()
+    coordinator.force_login(coordinator_user)
+    ars = Client()
+    ars.force_login(ars_user)
+    regions = ["44", "84", "11", "76", "75"]
+    pages += [
+        ("file de l'accélérateur", agent, lambda i: "/accelerateur/"),
+        ("file, mes demandes", agent, lambda i: "/accelerateur/?vue=mes-demandes"),
+        (
+            "file, région et recherche",
+            agent,
+            lambda i: f"/accelerateur/?region={regions[i % 5]}&q=statuts+sisa",
+        ),
+        ("file, hors délai, page 3", agent, lambda i: "/accelerateur/?vue=hors-delai&page=3"),
+        (
+            "une demande (agent)",
+            agent,
+            lambda i: f"/accelerateur/demandes/{to_global_id('AcceleratorRequest', queued.pk)}/",
+        ),
+        ("statistiques (6 mois)", agent, lambda i: "/accelerateur/statistiques/"),
+        ("tableau de bord (tête de pont)", coordinator, lambda i: "/coordination/"),
+        ("tours de garde", coordinator, lambda i: "/coordination/tours/"),
+        ("offres et réglages", coordinator, lambda i: "/coordination/ma-tete-de-pont/"),
+        ("ARS : sa région", ars, lambda i: "/ars/"),
+        ("observatoire (région)", ars, lambda i: "/observatoire/"),
+    ]
     if slot is not None:
         pages.append(
             ("réserver un créneau", member, lambda i: f"/creneaux/{to_global_id('Slot', slot.pk)}/reserver/")
@@ -101,7 +167,8 @@ def main():
 
     print(
         f"Data: {Msp.objects.count()} MSPs, {len({pk for pk, _ in hubs})} approved hubs, {Practitioner.objects.count()} "
-        f"practitioners. {args.runs} requests per page after 3 to warm up; server time in process.",
+        f"practitioners, {AcceleratorRequest.objects.count()} accelerator requests. {args.runs} requests per page "
+        "after 3 to warm up; server time in process.",
         flush=True,
     )
     print(f"{'page':<30} {'p50':>9} {'p99':>9}   SQL queries per page")
