@@ -14,7 +14,13 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from mentoring.accelerator import services
-from mentoring.accelerator.models import AcceleratorMessage, AcceleratorRequest, AcceleratorTag, Visibility
+from mentoring.accelerator.models import (
+    AcceleratorMessage,
+    AcceleratorRequest,
+    AcceleratorTag,
+    CannedAnswer,
+    Visibility,
+)
 from network.permissions import CNAM_STAFF_GROUP
 from tests.factories import make_practitioner, make_user
 from tests.helpers import gid, question, submit_at
@@ -264,3 +270,47 @@ def test_saved_views_open_again_and_are_each_agents_own(world):
     assert "Locaux à prendre" in client.get("/accelerateur/").content.decode()
     client.post("/accelerateur/", {"action": "delete-view", "view": view_id})
     assert "Locaux à prendre" not in client.get("/accelerateur/").content.decode()
+
+
+def test_canned_answers_and_tags_are_managed_by_the_agents(world):
+    client = agent(world)
+    item = ask("Bail des locaux")
+    urgent = AcceleratorTag.objects.create(name="urgent")
+    AcceleratorTag.objects.create(name="Urgente")  # a duplicate, to merge
+    page = text_of(client.get("/accelerateur/reponses-types/"))
+    assert "Nouvelle réponse type" in page and "Aucune réponse type pour le moment." in page
+    empty = client.post("/accelerateur/reponses-types/", {"action": "save", "title": "", "body": ""})
+    assert empty.status_code == 400 and 'id="erreur-title"' in empty.content.decode()
+    saved = client.post("/accelerateur/reponses-types/", {
+        "action": "save", "title": "Bail : modèle", "body": "Voici le modèle de bail de l'ARS.", "category": "PREMISES",
+        "setsState": "ANSWERED", "setsTagIds": [gid(urgent)], "assignsToSelf": "on"})  # fmt: skip
+    assert saved.status_code == 302
+    answer = CannedAnswer.objects.get(title="Bail : modèle")
+    assert answer.category == "PREMISES" and answer.sets_state == "ANSWERED" and answer.assigns_to_self
+    edit = text_of(client.get("/accelerateur/reponses-types/", {"modifier": gid(answer)}))
+    assert "Modifier « Bail : modèle »" in edit
+    client.post("/accelerateur/reponses-types/", {"action": "save", "id": gid(answer), "title": "Bail : le modèle",
+                                                   "body": "Le modèle de bail.", "category": "PREMISES"})  # fmt: skip
+    answer.refresh_from_db()
+    assert (answer.title, answer.sets_state) == ("Bail : le modèle", "")
+
+    duplicate = AcceleratorTag.objects.get(name="Urgente")
+    item.tags.add(duplicate)
+    client.post(
+        "/accelerateur/reponses-types/", {"action": "merge", "tag": gid(duplicate), "into": gid(urgent)}
+    )
+    assert [t.name for t in item.tags.all()] == ["urgent"] and not AcceleratorTag.objects.filter(
+        name="Urgente"
+    ).exists()
+    client.post("/accelerateur/reponses-types/", {"action": "rename", "tag": gid(urgent), "name": "Urgent"})
+    urgent.refresh_from_db()
+    assert urgent.name == "Urgent"
+
+    practitioner = Client()
+    practitioner.force_login(world.users["practitioner"])
+    assert practitioner.get("/accelerateur/reponses-types/").status_code == 403
+    practitioner.post(
+        "/accelerateur/reponses-types/", {"action": "rename", "tag": gid(urgent), "name": "Piraté"}
+    )
+    urgent.refresh_from_db()
+    assert urgent.name == "Urgent"

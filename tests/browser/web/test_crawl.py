@@ -80,7 +80,9 @@ def test_every_reachable_page_answers_in_french_accessibly_and_alone(site, offli
             assert {"/ars/", "/observatoire/"} <= set(seen)  # the region's signals, questions, hubs, figures
         if email == "agent.cnam@demo.tetedepont.fr":
             assert "/designations/" in seen  # Cnam staff decide on hub applications
-            assert {"/accelerateur/", "/accelerateur/statistiques/"} <= set(seen)  # and work the queue
+            assert {"/accelerateur/", "/accelerateur/statistiques/", "/accelerateur/reponses-types/"} <= set(
+                seen
+            )  # and work the queue, with their canned answers and tags
             assert any(path.startswith("/accelerateur/demandes/") for path in seen)
         if email and email.startswith("coordination."):
             assert {"/coordination/", "/mes-tours/", "/observatoire/"} <= set(
