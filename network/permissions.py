@@ -30,7 +30,7 @@ from .models import (
     Practitioner,
     Profession,
 )
-from .services.hubs import region_of
+from .services.hubs import region_of, region_of_loaded
 
 __all__ = ["CNAM_STAFF_GROUP", "NetworkPermission", "Viewer", "can_see_hub", "hubs_visible_to", "viewer_for"]
 
@@ -302,6 +302,10 @@ def can_see_hub(hub, viewer: Viewer) -> bool:
 
 
 def region_of_hub(hub) -> str | None:
+    if "msp" in hub._state.fields_cache:  # its MSP's sites may have come with it
+        loaded = region_of_loaded(hub.msp)
+        if loaded is not False:
+            return loaded
     return region_of(hub.msp_id)
 
 

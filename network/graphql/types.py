@@ -1,6 +1,7 @@
 """GraphQL types of the network directory. Scoping lives in `get_queryset` and permissions.py."""
 
 import graphene
+from django.db.models import Prefetch
 from graphene import relay
 from graphene_django import DjangoObjectType
 
@@ -16,7 +17,7 @@ from ..permissions import (
     viewer_for,
 )
 from ..services.composition import composition_of
-from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_SITES, msp_prefetches
+from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_OPINIONS, LOADED_SITES, msp_prefetches
 from .enums import (
     CompositionStateEnum,
     HubDecisionEnum,
@@ -381,7 +382,20 @@ class Hub(LoadedNode, DjangoObjectType):
     @classmethod
     def loading(cls, paths):
         msp_paths = {path.removeprefix("msp.") for path in paths if path.startswith("msp.")}
-        return ["msp"], Msp.loading(msp_paths, prefix="msp__")[1]
+        prefetches = Msp.loading(msp_paths, prefix="msp__")[1]
+        if selected_any(paths, "arsOpinions", "suspensionReason"):
+            # Who may read them depends on the hub's region (its main site's): the sites come with the hubs,
+            # and so do the opinions, instead of two queries a hub.
+            if not selected_any(msp_paths, *MSP_SITE_FIELDS):
+                prefetches += msp_prefetches("msp__", members=False, site_regions=False)
+            prefetches.append(
+                Prefetch(
+                    "ars_opinions",
+                    queryset=models.HubOpinion.objects.select_related("region", "author"),
+                    to_attr=LOADED_OPINIONS,
+                )
+            )
+        return ["msp"], prefetches
 
     def resolve_monthly_coordination_hours(self, info):
         return float(self.monthly_coordination_hours)
@@ -389,7 +403,8 @@ class Hub(LoadedNode, DjangoObjectType):
     def resolve_ars_opinions(self, info):
         if not can_read_ars_opinions(self, viewer_for(info.context)):
             return []
-        return list(self.ars_opinions.select_related("region", "author"))
+        loaded = getattr(self, LOADED_OPINIONS, None)
+        return loaded if loaded is not None else list(self.ars_opinions.select_related("region", "author"))
 
     def resolve_suspension_reason(self, info):
         viewer = viewer_for(info.context)

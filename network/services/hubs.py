@@ -136,6 +136,18 @@ def suspend_hub(hub: HubDesignation, reason: str) -> HubDesignation:
     return hub
 
 
+LOADED_OPINIONS = "loaded_ars_opinions"  # a hub's ARS opinions, when its list prefetched them
+
+
+def region_of_loaded(msp) -> str | bool | None:
+    """The region of an MSP from its prefetched sites (`LOADED_SITES`), or False when they were not loaded."""
+    sites = getattr(msp, LOADED_SITES, None)
+    if sites is None:
+        return False
+    main = min(sites, key=lambda site: (not site.is_main, site.pk), default=None)
+    return main.commune.department.region_id if main is not None else None
+
+
 def region_of(msp_id: int) -> str | None:
     """The region of an MSP: that of its main site (None without sites)."""
     return (

@@ -293,7 +293,7 @@ class AcceleratorRequest(DjangoObjectType):
         return accelerator_requests_visible_to(queryset, viewer_for(info.context)).select_related(
             "department__region", "commune__department", "requester__profession", "requester__commune",
             "requester__user", "assignee", "routed_hub__msp", "msp",
-        )  # fmt: skip
+        ).prefetch_related("tags")  # fmt: skip
 
     def resolve_assignee(self, info):
         return self.assignee if is_staff(info) else None
