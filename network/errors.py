@@ -25,6 +25,7 @@ class NetworkErrorCode(models.TextChoices):
     LAST_COORDINATOR = "LAST_COORDINATOR", "Dernier coordinateur"
     NOT_A_PRACTITIONER = "NOT_A_PRACTITIONER", "Compte non lié à un professionnel"
     MSP_NOT_OPERATING = "MSP_NOT_OPERATING", "MSP pas en fonctionnement"
+    COMPOSITION_BELOW_MINIMUM = "COMPOSITION_BELOW_MINIMUM", "Composition en dessous du minimum"
     INVALID_HUB_TRANSITION = "INVALID_HUB_TRANSITION", "Changement de statut impossible"
     INVITATION_CLOSED = "INVITATION_CLOSED", "Invitation déjà traitée"
     TOO_MANY_PENDING_INVITATIONS = "TOO_MANY_PENDING_INVITATIONS", "Trop d'invitations sans réponse"

@@ -649,6 +649,10 @@ class HubDesignation(QuickLoad, models.Model):
         verbose_name="désignée par",
     )
     approved_at = models.DateTimeField("désignée le", null=True, blank=True)
+    approval_reason = models.TextField(
+        "motif de la désignation", blank=True,
+        help_text="Obligatoire quand l'ARS de la région a donné un avis défavorable à la désignation.",
+    )  # fmt: skip
     suspended_at = models.DateTimeField("suspendue le", null=True, blank=True)
     suspension_reason = models.CharField("motif de suspension", max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True, verbose_name="modifiée le")

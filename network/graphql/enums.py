@@ -135,6 +135,7 @@ NetworkErrorCodeEnum = enum_from_choices(
         "LAST_COORDINATOR": "The MSP's last coordinator cannot leave or be removed.",
         "NOT_A_PRACTITIONER": "The account is not linked to a practitioner.",
         "MSP_NOT_OPERATING": "Only an operating MSP may do this.",
+        "COMPOSITION_BELOW_MINIMUM": "The MSP does not meet the composition rule (nor is within its grace period).",
         "INVALID_HUB_TRANSITION": "The hub cannot go to that status from its current one.",
         "INVITATION_CLOSED": "The invitation has already been answered or withdrawn.",
         "TOO_MANY_PENDING_INVITATIONS": "The MSP has too many invitations without an answer.",

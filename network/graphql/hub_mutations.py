@@ -51,19 +51,26 @@ def _hub(id):
 
 
 class ApproveHub(NetworkMutation):
-    """Approve a hub designation: Cnam staff and admins."""
+    """Approve a hub designation: Cnam staff and admins. Its MSP must be operating and meet the composition
+    rule (2 doctors and 1 auxiliaire médical among the associates), or be within its 3-year grace period."""
 
     class Meta:
         permissions = [Permission.APPROVE_HUBS]
 
     class Arguments:
         id = graphene.ID(required=True, description="Global ID of the hub.")
+        reason = graphene.String(
+            description="Why: required when the ARS of the region gave an unfavourable opinion on the "
+            "designation (kept with it)."
+        )
 
     hub = graphene.Field(types.Hub, description="The approved hub.")
 
     @classmethod
-    def perform(cls, root, info, id):
-        return cls(hub=hubs.approve_hub(_hub(id), approved_by=info.context.user), errors=[])
+    def perform(cls, root, info, id, reason=""):
+        return cls(
+            hub=hubs.approve_hub(_hub(id), approved_by=info.context.user, reason=reason or ""), errors=[]
+        )
 
 
 class GiveArsOpinionOnHub(NetworkMutation):

@@ -352,6 +352,10 @@ class Hub(LoadedNode, DjangoObjectType):
         description="Why it was suspended; shown to the MSP's coordinators, the ARS of its region and Cnam "
         "staff only."
     )
+    approval_reason = graphene.String(
+        description="Why the Cnam designated it against the ARS's unfavourable opinion, if it did; shown to the "
+        "MSP's coordinators, the ARS of its region and Cnam staff only."
+    )
     ars_opinions = graphene.List(
         graphene.NonNull(lambda: HubArsOpinion),
         required=True,
@@ -383,7 +387,7 @@ class Hub(LoadedNode, DjangoObjectType):
     def loading(cls, paths):
         msp_paths = {path.removeprefix("msp.") for path in paths if path.startswith("msp.")}
         prefetches = Msp.loading(msp_paths, prefix="msp__")[1]
-        if selected_any(paths, "arsOpinions", "suspensionReason"):
+        if selected_any(paths, "arsOpinions", "suspensionReason", "approvalReason"):
             # Who may read them depends on the hub's region (its main site's): the sites come with the hubs,
             # and so do the opinions, instead of two queries a hub.
             if not selected_any(msp_paths, *MSP_SITE_FIELDS):
@@ -405,6 +409,12 @@ class Hub(LoadedNode, DjangoObjectType):
             return []
         loaded = getattr(self, LOADED_OPINIONS, None)
         return loaded if loaded is not None else list(self.ars_opinions.select_related("region", "author"))
+
+    def resolve_approval_reason(self, info):
+        viewer = viewer_for(info.context)
+        if viewer.coordinates(self.msp_id) or can_read_ars_opinions(self, viewer):
+            return self.approval_reason or None
+        return None
 
     def resolve_suspension_reason(self, info):
         viewer = viewer_for(info.context)

@@ -21,6 +21,7 @@ from ..models import (
     MspStatus,
     OfferKind,
 )
+from .composition import CompositionState, composition_of
 from .geo import bounding_box, distance_expression
 
 MAX_SERVICE_RADIUS_KM = 200
@@ -87,8 +88,38 @@ def apply_for_hub(msp: Msp, data: HubApplication) -> HubDesignation:
     return hub
 
 
+def composition_refusal(composition) -> str | None:
+    """Why an MSP of this composition cannot be a hub (None when it may): the rule (2 doctors and 1
+    auxiliaire médical among the associates), or its grace period after departures (1 doctor and 2 auxiliaires
+    médicaux, 3 years at most)."""
+    if composition.state in (CompositionState.COMPLIANT, CompositionState.GRACE_PERIOD):
+        return None
+    counted = (
+        f"Elle compte {composition.doctors} médecin{'s' if composition.doctors > 1 else ''} et "
+        f"{composition.auxiliaries} auxiliaire{'s' if composition.auxiliaries > 1 else ''} médica"
+        f"{'ux' if composition.auxiliaries > 1 else 'l'} parmi ses associés."
+    )
+    if composition.state == CompositionState.GRACE_EXPIRED:
+        return (
+            f"La MSP est en dessous de la composition minimale depuis plus de 3 ans (délai de grâce échu le "
+            f"{composition.grace_period_ends_on:%d/%m/%Y}) : elle ne peut pas être tête de pont. {counted}"
+        )
+    return (
+        "La MSP ne respecte pas la composition minimale : au moins 2 médecins et 1 auxiliaire médical parmi "
+        "les associés (ou, après des départs, 1 médecin et 2 auxiliaires médicaux pendant 3 ans au plus). "
+        + counted
+    )
+
+
+def latest_opinion(hub: HubDesignation, decision: str) -> HubOpinion | None:
+    """The ARS's latest opinion on this decision about the hub (the one the Cnam decides with)."""
+    return hub.ars_opinions.filter(decision=decision).order_by("-created_at", "-pk").first()
+
+
 @transaction.atomic
-def approve_hub(hub: HubDesignation, approved_by) -> HubDesignation:
+def approve_hub(hub: HubDesignation, approved_by, reason: str = "") -> HubDesignation:
+    """Designate the hub: its MSP operating and meeting the composition rule (or within its grace period);
+    against the ARS's unfavourable opinion, only with a written reason, which is kept."""
     hub = HubDesignation.objects.select_for_update().select_related("msp").get(pk=hub.pk)
     if hub.status == HubStatus.APPROVED:
         raise ValidationError(
@@ -100,8 +131,25 @@ def approve_hub(hub: HubDesignation, approved_by) -> HubDesignation:
         raise ValidationError(
             ValidationError("La MSP n'est pas en fonctionnement.", code=NetworkErrorCode.MSP_NOT_OPERATING)
         )
+    memberships = Membership.objects.filter(msp=hub.msp).select_related("practitioner__profession")
+    refusal = composition_refusal(composition_of(memberships, timezone.localdate()))
+    if refusal:
+        raise ValidationError(ValidationError(refusal, code=NetworkErrorCode.COMPOSITION_BELOW_MINIMUM))
+    reason = (reason or "").strip()
+    opinion = latest_opinion(hub, HubDecision.APPROVAL)
+    if opinion is not None and not opinion.favourable and not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    f"L'ARS {opinion.region.name} a donné un avis défavorable à cette désignation : écrivez "
+                    "pourquoi vous désignez la MSP malgré tout.",
+                    code=NetworkErrorCode.REQUIRED,
+                )
+            }
+        )
     hub.status = HubStatus.APPROVED
     hub.approved_by = approved_by
+    hub.approval_reason = reason[:2000]
     hub.approved_at = timezone.now()
     hub.suspended_at = None
     hub.suspension_reason = ""

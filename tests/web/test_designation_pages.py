@@ -51,3 +51,33 @@ def test_the_designation_page_is_the_cnams(world):
     coordinator.post("/designations/", {"hub": gid(candidate), "action": "approve"})
     assert HubDesignation.objects.get(pk=candidate.pk).status == HubStatus.CANDIDATE
     assert 'href="/designations/"' not in coordinator.get("/").content.decode()
+
+
+def test_the_rule_and_the_ars_opinion_on_the_page(world):
+    from network.models import HubDecision, HubOpinion
+
+    small = make_hub(
+        make_msp("MSP trop petite (test)", commune="51272", team=(("10", 1), ("60", 2))),
+        status=HubStatus.CANDIDATE,
+    )
+    sound = make_hub(make_msp("MSP solide (test)", commune="51272"), status=HubStatus.CANDIDATE)
+    HubOpinion.objects.create(hub=sound, region_id="44", author=world.users["ars_agent"], decision=HubDecision.APPROVAL,
+                              favourable=False, reason="Attendre la validation du projet de santé.")  # fmt: skip
+    staff = Client()
+    staff.force_login(world.users["cnam_staff"])
+    page = text_of(staff.get("/designations/"))
+    assert "Membres : 2 infirmiers" in page or "Membres : 2 infirmier" in page
+    refused = text_of(staff.post("/designations/", {"hub": gid(small), "action": "approve"}, follow=True))
+    assert "La MSP ne respecte pas la composition minimale" in refused
+    assert HubDesignation.objects.get(pk=small.pk).status == HubStatus.CANDIDATE
+    needs_reason = text_of(
+        staff.post("/designations/", {"hub": gid(sound), "action": "approve"}, follow=True)
+    )
+    assert "a donné un avis défavorable à cette désignation" in needs_reason
+    staff.post(
+        "/designations/", {"hub": gid(sound), "action": "approve", "reason": "Projet validé le 2 décembre."}
+    )
+    assert HubDesignation.objects.get(pk=sound.pk).status == HubStatus.APPROVED
+    assert "Désignée malgré l'avis de l'ARS : « Projet validé le 2 décembre. »" in text_of(
+        staff.get("/designations/")
+    )

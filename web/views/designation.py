@@ -30,7 +30,11 @@ def designations(request):
     if request.method == "POST":
         hub_id = request.POST.get("hub", "")
         if request.POST.get("action") == "approve":
-            answer = door.run(request, "ApproveHub", {"id": hub_id})
+            answer = door.run(
+                request,
+                "ApproveHub",
+                {"id": hub_id, "reason": request.POST.get("reason", "").strip() or None},
+            )
             mutation, done = "approveHub", "La MSP est désignée tête de pont."
         else:
             answer = door.run(
@@ -52,6 +56,11 @@ def designations(request):
         hub["status_label"] = HUB_STATUSES.get(hub["status"], hub["status"])
         hub["offers"] = [OFFER_KINDS.get(k, k) for k in hub["offerKinds"]]
         hub["composition_words"] = composition_in_words(hub["msp"]["composition"])
+        counted: dict[str, int] = {}
+        for membership in hub["msp"]["memberships"]:
+            label = membership["practitioner"]["profession"]["label"]
+            counted[label] = counted.get(label, 0) + 1
+        hub["professions"] = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))
         opening = hub["msp"]["openingDate"]
         hub["opened"] = date.fromisoformat(opening) if opening else None
         hub["years"] = (date.today() - hub["opened"]).days // 365 if opening else None
