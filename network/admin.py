@@ -88,7 +88,15 @@ class MspSiteInline(admin.TabularInline):
     autocomplete_fields = ["commune"]
 
 
-HUB_READONLY = ["status", "applied_at", "approved_by", "approved_at", "suspended_at", "suspension_reason"]
+HUB_READONLY = [
+    "status",
+    "applied_at",
+    "approved_by",
+    "approved_at",
+    "approval_reason",
+    "suspended_at",
+    "suspension_reason",
+]
 
 
 class HubInline(admin.StackedInline):
