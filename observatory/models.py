@@ -34,6 +34,15 @@ class SignalKind(models.TextChoices):
     """What a weak signal (plan, measure 5) is about."""
 
     COMPOSITION_GRACE = "COMPOSITION_GRACE", "Délai de grâce de composition bientôt ou déjà échu"
+    COMPOSITION_BELOW_MINIMUM = (
+        "COMPOSITION_BELOW_MINIMUM",
+        "Composition en dessous du minimum, sans délai de grâce",
+    )
+    DEPARTURES_ANNOUNCED = (
+        "DEPARTURES_ANNOUNCED",
+        "Départs annoncés qui feraient passer la MSP sous le minimum dans les 6 mois",
+    )
+    HUB_BELOW_COMPOSITION = "HUB_BELOW_COMPOSITION", "MSP tête de pont sous la composition minimale"
     MEMBERS_LOST = "MEMBERS_LOST", "Départ du seul médecin ou d'un tiers des membres en 6 mois"
     HUB_OVER_CAPACITY = "HUB_OVER_CAPACITY", "MSP tête de pont au-delà de sa capacité mensuelle"
     HUB_INACTIVE = "HUB_INACTIVE", "MSP tête de pont sans activité depuis 3 mois"
@@ -61,7 +70,7 @@ class WeakSignal(QuickLoad, models.Model):
         unique=True,
         help_text="Le genre, l'objet et l'épisode : un signal par épisode.",
     )
-    kind = models.CharField("genre", max_length=24, choices=SignalKind.choices)
+    kind = models.CharField("genre", max_length=30, choices=SignalKind.choices)
     msp = models.ForeignKey(
         "network.Msp", on_delete=models.CASCADE, related_name="weak_signals", verbose_name="MSP"
     )

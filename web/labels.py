@@ -131,6 +131,9 @@ def composition_in_words(composition: dict) -> str:
 
 SIGNAL_KINDS = {
     "COMPOSITION_GRACE": "Composition sous le minimum",
+    "COMPOSITION_BELOW_MINIMUM": "Composition sous le minimum, sans délai de grâce",
+    "DEPARTURES_ANNOUNCED": "Départs annoncés",
+    "HUB_BELOW_COMPOSITION": "MSP tête de pont sous la composition minimale",
     "MEMBERS_LOST": "Départs de professionnels",
     "HUB_OVER_CAPACITY": "MSP tête de pont au-delà de sa capacité",
     "HUB_INACTIVE": "MSP tête de pont inactive",

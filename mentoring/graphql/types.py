@@ -190,7 +190,11 @@ class Slot(DjangoObjectType):
         """The slots of `queryset` with what the type shows (offer, place, professions, bookings, seats)."""
         return (
             queryset.select_related(
-                "offer__hub__msp", "offer__site__commune", "offer__host_commune", "series"
+                "offer__hub__msp",
+                "offer__site__commune",
+                "offer__host_commune",
+                "offer__host_site__commune",
+                "series",
             )
             .prefetch_related(
                 "offer__hub__msp__sites__commune",

@@ -34,6 +34,7 @@ class Composition:
     auxiliaries: int
     below_minimum_since: date | None
     grace_period_ends_on: date | None
+    ever_met: bool = True  # whether it ever met the rule (False: never, since its first associate)
 
     @property
     def meets_minimum(self) -> bool:
@@ -85,4 +86,4 @@ def composition_of(memberships: Iterable[Membership], today: date | None = None)
         ends = _add_years(below_since, GRACE_YEARS)
         state = CompositionState.GRACE_PERIOD if today < ends else CompositionState.GRACE_EXPIRED
         return Composition(state, doctors, auxiliaries, below_since, ends)
-    return Composition(CompositionState.BELOW_MINIMUM, doctors, auxiliaries, below_since, None)
+    return Composition(CompositionState.BELOW_MINIMUM, doctors, auxiliaries, below_since, None, ever_met)

@@ -9,6 +9,12 @@ signal's history. Every opening and closing is published live (observatory/event
 The signals:
 - COMPOSITION_GRACE: an operating MSP below the minimum composition whose grace period ends within 90 days
   or has ended (network/services/composition.py);
+- COMPOSITION_BELOW_MINIMUM: an operating MSP below the minimum with no grace period (it never met the rule,
+  or fell below it without the one doctor and two auxiliaires médicaux the grace period asks);
+- DEPARTURES_ANNOUNCED: associates' departures announced ahead (future end dates) that would take an MSP
+  below the minimum within 6 months;
+- HUB_BELOW_COMPOSITION: an approved hub whose MSP is below the minimum — followed while its grace period
+  runs, proposed for suspension once it is over (or when there is none);
 - MEMBERS_LOST: an operating MSP that lost its only doctor(s), or a third of its members, in 6 months;
 - HUB_OVER_CAPACITY: an approved hub that committed more hours a month than it lends, or gave more this
   month than its monthly capacity;

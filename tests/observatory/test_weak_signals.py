@@ -52,8 +52,58 @@ def test_composition_grace_period_ending_within_90_days_or_ended(world):
     assert set(found) == {soon.pk, ended.pk}
     assert found[soon.pk].started_at.date() == date(2027, 1, 15) - timedelta(days=90)  # 17/10/2026
     assert "prend fin le 15/01/2027" in found[soon.pk].reason
-    assert "1 médecin(s) et 2 auxiliaire(s)" in found[soon.pk].reason
+    assert "(1 médecin et 2 auxiliaires médicaux associés)" in found[soon.pk].reason
     assert "a pris fin le 01/06/2026" in found[ended.pk].reason
+
+
+def test_below_the_minimum_without_a_grace_period(world):
+    never = make_msp("MSP jamais au minimum", commune="51272", team=(("10", 1), ("60", 2)))
+    fell = make_msp("MSP tombée sans grâce", commune="51272", team=(("10", 2), ("60", 1)))
+    leave(fell, "10", date(2026, 9, 1))  # 1 doctor and 1 nurse: below, and too few for a grace period
+    found = {f.msp_id: f for f in detection._composition(TODAY)}
+    assert found[never.pk].kind == SignalKind.COMPOSITION_BELOW_MINIMUM
+    assert found[never.pk].reason == (
+        "La MSP n'a jamais atteint la composition minimale (1 médecin et 2 auxiliaires médicaux associés)."
+    )
+    assert found[fell.pk].kind == SignalKind.COMPOSITION_BELOW_MINIMUM
+    assert found[fell.pk].reason.startswith("Composition en dessous du minimum depuis le 01/09/2026")
+    assert found[fell.pk].started_at.date() == date(2026, 9, 1)
+
+
+def test_departures_announced_that_would_take_it_below_within_six_months(world):
+    msp = make_msp("MSP aux départs annoncés", commune="51272", team=(("10", 2), ("60", 1)))
+    leave(msp, "10", date(2027, 3, 31))  # announced: in four months it would have one doctor left
+    far = make_msp("MSP au départ lointain", commune="51272", team=(("10", 2), ("60", 1)))
+    leave(far, "10", date(2027, 9, 30))  # in ten months: not yet
+    enough = make_msp("MSP qui reste au minimum", commune="51272", team=(("10", 3), ("60", 1)))
+    leave(enough, "10", date(2027, 1, 31))  # two doctors remain
+    found = detection._composition(TODAY)
+    assert kinds(found) == [(SignalKind.DEPARTURES_ANNOUNCED, msp.pk)]
+    assert found[0].reason == (
+        "1 départ d'associé annoncé : le 31/03/2027, la MSP n'aurait plus que 1 médecin et 1 auxiliaire médical "
+        "associés, en dessous du minimum."
+    )
+    assert "recruter avant le 31/03/2027" in found[0].action_prefix
+
+
+def test_an_approved_hub_below_the_rule_is_followed_then_proposed_for_suspension(world):
+    grace = make_msp("Tête de pont en délai de grâce", commune="51272", team=(("10", 2), ("60", 2)))
+    leave(grace, "10", date(2026, 6, 1))
+    grace_hub = make_hub(grace)
+    over = make_msp("Tête de pont hors délai", commune="51272", team=(("10", 2), ("60", 2)))
+    leave(over, "10", date(2023, 6, 1))  # grace over on 01/06/2026
+    over_hub = make_hub(over)
+    found = [f for f in detection._composition(TODAY) if f.kind == SignalKind.HUB_BELOW_COMPOSITION]
+    by_hub = {f.hub_id: f for f in found}
+    assert set(by_hub) == {grace_hub.pk, over_hub.pk}
+    assert "délai de grâce court jusqu'au 01/06/2029" in by_hub[grace_hub.pk].reason
+    assert "au terme du délai de grâce, le 01/06/2029, proposer la suspension" in by_hub[grace_hub.pk].action
+    assert by_hub[over_hub.pk].action == "Proposer à la Cnam la suspension de la désignation de tête de pont."
+    assert "délai de grâce échu le 01/06/2026" in by_hub[over_hub.pk].reason
+    # Through the scan, each is a signal of its region, with the hub named.
+    weak_signals.refresh(NOW)
+    signal = WeakSignal.objects.get(kind=SignalKind.HUB_BELOW_COMPOSITION, hub=over_hub)
+    assert signal.region_id == "44" and signal.status == SignalStatus.OPEN
 
 
 def test_an_msp_that_lost_its_only_doctor_or_a_third_of_its_members(world):
@@ -373,12 +423,17 @@ def test_the_command_and_the_hourly_job_refresh_the_signals(territories):
     leave(msp, "10", date.today() - timedelta(days=30))
     refresh_weak_signals.defer(timestamp=0)
     run_worker()
-    assert WeakSignal.objects.get(msp=msp).status == SignalStatus.OPEN
+    assert WeakSignal.objects.get(msp=msp, kind=SignalKind.MEMBERS_LOST).status == SignalStatus.OPEN
     Membership.objects.filter(msp=msp, end_date__isnull=False).update(end_date=None)
     out = StringIO()
     call_command("refresh_weak_signals", stdout=out)
-    assert "0 ouvert(s), 1 clos" in out.getvalue()
-    assert WeakSignal.objects.get(msp=msp).status == SignalStatus.CLOSED
+    # The doctor is back: the departure's signal closes; with one doctor, the MSP is below the minimum it never
+    # met — that signal, held back while the departure's said it, opens.
+    assert "1 ouvert(s), 1 clos" in out.getvalue()
+    assert WeakSignal.objects.get(msp=msp, kind=SignalKind.MEMBERS_LOST).status == SignalStatus.CLOSED
+    assert (
+        WeakSignal.objects.get(msp=msp, kind=SignalKind.COMPOSITION_BELOW_MINIMUM).status == SignalStatus.OPEN
+    )
     periodic = {task.periodic_id: task for task in app.periodic_registry.periodic_tasks.values()}
     assert periodic["weak-signals"].task.name.endswith("refresh_weak_signals")
 
