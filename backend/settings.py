@@ -5,6 +5,7 @@ Defaults suit a developer's machine; with DEBUG off the production settings
 must be given explicitly.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -340,6 +341,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tête de pont <ne-pas
 # Seconds before each further attempt: 8 attempts over about 11 hours, then the e-mail is kept as failed.
 EMAIL_RETRY_DELAYS = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600]
 # The Cnam team's shared mailbox for accelerator alerts nobody is assigned to (else: every active agent).
+# Working hours of business time, by department code ("974", "57"…) or "default" (9:00–18:00 local time when
+# unset): service levels, business days waited, digests (network/services/business_hours.py). JSON in the
+# environment, e.g. BUSINESS_HOURS='{"974": ["08:00", "17:00"]}'.
+BUSINESS_HOURS = json.loads(os.environ.get("BUSINESS_HOURS") or "{}")
 ACCELERATOR_TEAM_EMAIL = os.environ.get("ACCELERATOR_TEAM_EMAIL", "")
 # The accelerator's team lead, told of every escalation (a breached request); the team's address when unset.
 ACCELERATOR_TEAM_LEAD_EMAIL = os.environ.get("ACCELERATOR_TEAM_LEAD_EMAIL", "")

@@ -14,7 +14,7 @@ from network.graphql.territory_types import Commune
 from network.graphql.types import Hub, Practitioner
 from network.models import Zoning
 from network.permissions import viewer_for
-from network.services.business_hours import DAY_SECONDS, business_seconds
+from network.services.business_hours import business_seconds, calendar_of_commune
 
 from .. import models
 from ..permissions import (
@@ -129,7 +129,10 @@ class MentoringRequest(DjangoObjectType):
 
     def resolve_business_days_waiting(self, info):
         since = MentoringRequest.resolve_waiting_since(self, info)
-        return business_seconds(since, timezone.now()) // DAY_SECONDS if since else None
+        if not since:
+            return None
+        calendar = calendar_of_commune(self.commune_id)  # the requester's territory
+        return business_seconds(since, timezone.now(), calendar) // calendar.day_seconds
 
 
 class HubMatch(graphene.ObjectType):

@@ -23,8 +23,8 @@ from django.utils.dateparse import parse_datetime
 
 from backend.accounts.models import wants
 from backend.mail import services as outbox
-from network.models import HubDesignation, Membership, MembershipRole, OfferKind
-from network.services.business_hours import DAY_SECONDS, ZONE, business_seconds, is_business_day
+from network.models import HubDesignation, Membership, MembershipRole, MspSite, OfferKind
+from network.services.business_hours import business_seconds, calendar_of, calendar_of_commune
 
 from .. import notifications
 from ..models import (
@@ -49,7 +49,7 @@ BOOKING_REMINDERS = [
     (ReminderKind.HOUR_BEFORE, timedelta(hours=1), timedelta(0)),
 ]
 UNSTAFFED_NOTICE = timedelta(days=7)
-DIGEST_AFTER_SECONDS = 3 * DAY_SECONDS  # three business days of waiting
+DIGEST_AFTER_DAYS = 3  # business days of waiting, in the requester's territory
 SCAN_BATCH = 2000  # per kind and run; the next run takes the rest
 
 
@@ -200,7 +200,8 @@ def waiting_requests(now: datetime) -> dict[int, list[MentoringRequest]]:
     )
     by_hub = defaultdict(list)
     for request in candidates:
-        if business_seconds(request.waiting_since, now) > DIGEST_AFTER_SECONDS:
+        calendar = calendar_of_commune(request.commune_id)
+        if business_seconds(request.waiting_since, now, calendar) > DIGEST_AFTER_DAYS * calendar.day_seconds:
             by_hub[request.hub_id].append(request)
     return by_hub
 
@@ -210,13 +211,19 @@ def send_request_digests(now: datetime | None = None) -> int:
     """On a business morning, each hub coordinator who wants it gets the list of requests waiting for the
     hub's answer; return how many digests were queued."""
     now = now or timezone.now()
-    if not is_business_day(now.astimezone(ZONE).date()):
-        return 0
     waiting = waiting_requests(now)
     coordinators = hub_coordinators(waiting)
+    territory = dict(
+        MspSite.objects.filter(msp__hub__in=waiting, is_main=True).values_list(
+            "msp__hub", "commune__department_id"
+        )
+    )
     sent = 0
     with outbox.batch():
         for hub_id, requests in waiting.items():
+            calendar = calendar_of(territory.get(hub_id))
+            if not calendar.is_business_day(now.astimezone(calendar.zone).date()):
+                continue  # a day off where the hub is
             for coordinator in coordinators[hub_id]:
                 if wants(coordinator.user, "digest"):
                     notifications.request_digest(coordinator, requests[0].hub, requests, now)

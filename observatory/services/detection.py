@@ -39,7 +39,7 @@ from network.models import (
     Profession,
     ProfessionCategory,
 )
-from network.services.business_hours import DAY_SECONDS, ZONE, add_business_seconds
+from network.services.business_hours import ZONE, add_business_seconds, calendar_of_commune
 from network.services.composition import CompositionState, composition_of
 
 from ..models import SignalKind
@@ -445,7 +445,8 @@ def _unanswered(now: datetime) -> list[Finding]:
     ).select_related("hub", "commune")  # 10 business days are 12 calendar days at the least
     findings = []
     for request in requests:
-        due = add_business_seconds(request.sent_at, ANSWER_BUSINESS_DAYS * DAY_SECONDS)
+        calendar = calendar_of_commune(request.commune_id)  # the requester's territory
+        due = add_business_seconds(request.sent_at, ANSWER_BUSINESS_DAYS * calendar.day_seconds, calendar)
         if due > now:
             continue
         findings.append(

@@ -14,7 +14,7 @@ from mentoring.errors import MentoringErrorCode as Code
 from mentoring.errors import domain_error as _error
 from mentoring.errors import required_text
 from network.models import Department, Membership, Msp, Practitioner
-from network.services.business_hours import business_seconds
+from network.services.business_hours import business_seconds, calendar_of
 from network.services.directory import get_commune
 
 from .. import notifications
@@ -61,7 +61,9 @@ def move(request: AcceleratorRequest, to: str, actor, reason: str = "", now=None
     now = now or timezone.now()
     old = request.state
     if old in PAUSED_STATES and to not in PAUSED_STATES and request.paused_since is not None:
-        request.paused_seconds += business_seconds(request.paused_since, now)
+        request.paused_seconds += business_seconds(
+            request.paused_since, now, calendar_of(request.department_id)
+        )
         request.paused_since = None
     if to in PAUSED_STATES and request.paused_since is None:
         request.paused_since = now

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from mentoring.apps import DEFAULT_TARGETS
 from network.models import Zoning
-from network.services.business_hours import add_business_seconds, business_seconds
+from network.services.business_hours import add_business_seconds, business_seconds, calendar_of
 
 from .. import notifications
 from ..events import EventKind
@@ -99,9 +99,10 @@ class Clock:
 
 def elapsed(request: AcceleratorRequest, until: datetime) -> int:
     """Business seconds the clock ran from submission to `until`, pauses taken out."""
-    elapsed = business_seconds(request.created_at, until) - request.paused_seconds
+    calendar = calendar_of(request.department_id)  # the requester's territory: its hours and holidays
+    elapsed = business_seconds(request.created_at, until, calendar) - request.paused_seconds
     if request.paused_since is not None:
-        elapsed -= business_seconds(request.paused_since, until)
+        elapsed -= business_seconds(request.paused_since, until, calendar)
     return max(elapsed, 0)
 
 
@@ -136,15 +137,16 @@ def refresh_due(request: AcceleratorRequest) -> None:
     """Store the due times (for sorting and the queue), from priority, pauses and stops."""
     first_target, resolution_target = _targets(request.priority)
     paused = request.paused_since is not None
+    calendar = calendar_of(request.department_id)
     request.first_response_due_at = (
         None
         if paused or request.first_response_at
-        else add_business_seconds(request.created_at, first_target + request.paused_seconds)
+        else add_business_seconds(request.created_at, first_target + request.paused_seconds, calendar)
     )
     request.resolution_due_at = (
         None
         if paused or request.resolved_at
-        else add_business_seconds(request.created_at, resolution_target + request.paused_seconds)
+        else add_business_seconds(request.created_at, resolution_target + request.paused_seconds, calendar)
     )
 
 
