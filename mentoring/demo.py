@@ -55,7 +55,7 @@ def load_mentoring_demo(today: date | None = None) -> None:
         saint_martin,
         "Consultations avancées au pôle de santé de Givry-en-Argonne",
         kind=OfferKind.ADVANCED_CONSULTATION,
-        description="Les médecins de la MSP assurent à tour de rôle des consultations le mardi et le vendredi matin.",
+        description="Les médecins de la MSP assurent à tour de rôle des consultations chaque mardi et vendredi.",
         topics=["Accès aux soins", "Médecine générale"],
         location_kind=LocationKind.HOST_SITE,
         host_name="Pôle de santé de Givry-en-Argonne",
@@ -94,8 +94,9 @@ def load_mentoring_demo(today: date | None = None) -> None:
     if created:
         create_series(offer, "FREQ=MONTHLY;BYDAY=1TH", start, until, time(14), 90, 4)
 
-    # Sens – Champs Plaisants: doctors visiting its antenna in Saint-Clément, where 2 of 4 doctors retire, and
-    # coordination time for projects of the Grand Sénonais.
+    # Sens – Champs Plaisants: its antenna is being set up (the seed: its doctors "will" hold consultations there,
+    # a teleconsultation point "will" be installed). ILLUSTRATIVE: the Wednesday consultations below are a
+    # projection of that, said so in the offer; and coordination time for projects of the Grand Sénonais.
     sens = HubDesignation.objects.get(msp__name="MSP Sens – Champs Plaisants")
     if sens.status == HubStatus.APPROVED:
         antenna = MspSite.objects.get(msp=sens.msp, name="Antenne de Saint-Clément")
@@ -103,7 +104,8 @@ def load_mentoring_demo(today: date | None = None) -> None:
             sens,
             "Consultations à l'antenne de Saint-Clément",
             kind=OfferKind.ADVANCED_CONSULTATION,
-            description="Les médecins de la MSP consultent à l'antenne le mercredi ; point de téléconsultation.",
+            description="Antenne en cours de constitution : les médecins de la MSP viendront y consulter (créneaux du "
+            "mercredi donnés à titre d'exemple) et un point de téléconsultation y sera installé.",
             topics=["Accès aux soins", "Téléconsultation"],
             location_kind=LocationKind.HUB_SITE,
             site=antenna,

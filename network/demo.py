@@ -1,8 +1,13 @@
-"""Demo data built on the real scenarios of the plan "4 000 MSP" (see DOMAIN.md).
+"""Demo data built on the scenarios of the plan "4 000 MSP" (see DOMAIN.md and ../shared/seeds/).
 
-Names of people, addresses and identifiers are fictitious (valid check digits);
-communes, coordinates and the MSPs' stories are real. Idempotent: keyed on
-e-mail, RPPS and FINESS, so it can run at every start.
+What the seeds state is kept as they state it: Saint-Martin-sur-le-Pré's 24 professionals (8 doctors, 3 nurses,
+2 physiotherapists, 1 midwife), its doctors taking turns every Tuesday and Friday at the pôle de santé of
+Givry-en-Argonne since September 2021 and its GP interns; MSP Sens – Champs Plaisants, opened in January 2023,
+27 professionals, a priority neighbourhood, an antenna *being set up* in a neighbouring commune of 3,000
+inhabitants where 2 of 4 doctors retire. Everything else is ILLUSTRATIVE and marked so where it is made up:
+people's names, addresses and identifiers (valid check digits), Givry's staff and its doctor's departure, the
+antenna's commune (the seed does not name it), the other MSPs, requests and questions, the ZIP/ZAC flags.
+Idempotent: keyed on e-mail, RPPS and FINESS, so it can run at every start.
 """
 
 from dataclasses import dataclass
@@ -256,7 +261,8 @@ def load_demo() -> list[tuple[str, str]]:
         approved_by=cnam,
     )
 
-    # Pôle de santé de Givry-en-Argonne: one of its two doctors left in 2024, so it runs in its grace period.
+    # Pôle de santé de Givry-en-Argonne. ILLUSTRATIVE: the seeds say nothing of its staff; a team and a doctor's
+    # departure in 2024 are made up to show an MSP in its grace period.
     builder.msp(
         number=2,
         department="51",
@@ -275,7 +281,8 @@ def load_demo() -> list[tuple[str, str]]:
     )
 
     # MSP Sens – Champs Plaisants (Yonne), opened January 2023: 27 professionals, a priority neighbourhood, and an
-    # antenna in Saint-Clément (≈ 3,000 inhabitants) where 2 of 4 doctors retire.
+    # antenna being set up in a neighbouring commune of ≈ 3,000 inhabitants where 2 of 4 doctors retire (the seed).
+    # ILLUSTRATIVE: the seed does not name the commune; Saint-Clément stands for it.
     sens = builder.msp(
         number=3,
         department="89",
