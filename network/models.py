@@ -711,3 +711,39 @@ class HubOpinion(QuickLoad, models.Model):
     def __str__(self):
         sense = "favorable" if self.favourable else "défavorable"
         return f"ARS {self.region} : avis {sense} — {self.get_decision_display().lower()}"
+
+
+class TraineeKind(models.TextChoices):
+    """Who an MSP takes in training (plan "4 000 MSP", measure 1)."""
+
+    GP_INTERNS = "GP_INTERNS", "Internes de médecine générale"
+    OTHER_INTERNS = "OTHER_INTERNS", "Autres internes"
+    SERVICE_SANITAIRE = "SERVICE_SANITAIRE", "Étudiants du service sanitaire"
+    EXTERNS = "EXTERNS", "Externes"
+
+
+class TrainingPlace(QuickLoad, models.Model):
+    """An MSP as a place where students and interns discover coordinated practice: whom it takes, how many
+    a semester, and the members with an RPPS who supervise them."""
+
+    msp = models.OneToOneField(Msp, on_delete=models.CASCADE, related_name="training", verbose_name="MSP")
+    kinds = ArrayField(models.CharField(max_length=20, choices=TraineeKind.choices), verbose_name="accueille")
+    places_per_semester = models.PositiveSmallIntegerField(
+        "places par semestre", validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    supervisors = models.ManyToManyField(Practitioner, related_name="+", verbose_name="maîtres de stage")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="mis à jour le")
+
+    class Meta:
+        verbose_name = "lieu de stage"
+        verbose_name_plural = "lieux de stage"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(places_per_semester__gte=1, places_per_semester__lte=50),
+                name="training_places_range",
+            ),
+            models.CheckConstraint(condition=~Q(kinds=[]), name="training_has_kinds"),
+        ]
+
+    def __str__(self):
+        return f"{self.msp} — {self.places_per_semester} place(s) par semestre"

@@ -66,6 +66,8 @@ def msps(data: dict, prefetches: list | None = None):
     if data.get("is_hub") is not None:
         hub_q = Q(hub__status=models.HubStatus.APPROVED)
         queryset = queryset.filter(hub_q if data["is_hub"] else ~hub_q)
+    if data.get("takes_trainees"):
+        queryset = queryset.filter(training__kinds__contains=[data["takes_trainees"]])
     prefetches = msp_prefetches() if prefetches is None else prefetches
     return queryset.distinct().prefetch_related(*prefetches).order_by("name", "pk")
 
@@ -85,6 +87,8 @@ def hubs(data: dict, prefetches: list | None = None):
         queryset = queryset.filter(status__in=data["status"])
     if data.get("offer_kind"):
         queryset = queryset.filter(offer_kinds__contains=[data["offer_kind"]])
+    if data.get("takes_trainees"):
+        queryset = queryset.filter(msp__training__kinds__contains=[data["takes_trainees"]])
     queryset = _site_area(queryset, "msp__", data)
     prefetches = hub_list_prefetches() if prefetches is None else prefetches
     return queryset.distinct().prefetch_related(*prefetches).order_by("msp__name", "pk")

@@ -148,6 +148,8 @@ class Figures:
     mentoring_accepted: int = 0
     mentoring_median_answer_hours: float | None = None
     accelerator: accelerator.Stats | None = None
+    training_msps: int = 0  # MSPs taking students or interns (measure 1)
+    training_places: int = 0  # their places a semester
 
 
 def _in(queryset, scope: Scope, path: str):
@@ -161,6 +163,8 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         operating=Count("pk", filter=Q(status=MspStatus.OPERATING)),
         project=Count("pk", filter=Q(status=MspStatus.PROJECT)),
         closed=Count("pk", filter=Q(status=MspStatus.CLOSED)),
+        training_msps=Count("training", filter=Q(status=MspStatus.OPERATING)),
+        training_places=Sum("training__places_per_semester", filter=Q(status=MspStatus.OPERATING)),
     )
     members = (
         _in(Membership.objects.current(), scope, "msp_id")
@@ -219,6 +223,8 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         msps_operating=msps["operating"],
         msps_project=msps["project"],
         msps_closed=msps["closed"],
+        training_msps=msps["training_msps"],
+        training_places=msps["training_places"] or 0,
         members_by_profession=[
             (row["practitioner__profession_id"], row["practitioner__profession__label"], row["n"])
             for row in members

@@ -7,6 +7,17 @@ from .. import models
 from ..errors import NetworkErrorCode
 from ..services.composition import CompositionState
 
+TraineeKindEnum = enum_from_choices(
+    models.TraineeKind,
+    "TraineeKind",
+    "Whom an MSP takes in training (measure 1 of the plan).",
+    {
+        "GP_INTERNS": "Interns in general practice.",
+        "OTHER_INTERNS": "Interns of other specialties or professions.",
+        "SERVICE_SANITAIRE": "Health students of the service sanitaire.",
+        "EXTERNS": "Medical students (externs).",
+    },
+)
 MspStatusEnum = enum_from_choices(
     models.MspStatus,
     "MspStatus",

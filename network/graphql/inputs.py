@@ -20,6 +20,9 @@ class MspFilterInput(graphene.InputObjectType):
     region_code = graphene.String(description="Only MSPs with a site in this region (INSEE code).")
     commune_code = graphene.String(description="Only MSPs with a site in this commune (INSEE code).")
     is_hub = graphene.Boolean(description="True: only approved hubs; false: only MSPs that are not.")
+    takes_trainees = graphene.Field(
+        enums.TraineeKindEnum, description="Only MSPs that take these students or interns in training."
+    )
 
 
 class HubFilterInput(graphene.InputObjectType):
@@ -34,6 +37,9 @@ class HubFilterInput(graphene.InputObjectType):
     offer_kind = graphene.Field(enums.OfferKindEnum, description="Only hubs providing this kind of support.")
     department_code = graphene.String(description="Only hubs with a site in this department (INSEE code).")
     region_code = graphene.String(description="Only hubs with a site in this region (INSEE code).")
+    takes_trainees = graphene.Field(
+        enums.TraineeKindEnum, description="Only hubs whose MSP takes these students or interns in training."
+    )
 
 
 class PractitionerFilterInput(graphene.InputObjectType):

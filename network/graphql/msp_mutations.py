@@ -5,13 +5,13 @@ import graphene
 from django.core.exceptions import ValidationError
 from graphql_relay import from_global_id
 
-from backend.core.graphql import Forbidden, get_object
+from backend.core.graphql import Forbidden, decode_global_id, enum_value, get_object
 from backend.core.permissions import Permission
 
 from .. import models
 from ..errors import NetworkErrorCode
 from ..permissions import NetworkPermission, invitations_filter, viewer_for
-from ..services import directory, identity, invitations
+from ..services import directory, identity, invitations, training
 from . import enums, types
 from .common import NetworkMutation, managed_msp
 from .inputs import CreateMspInput, UpdateMspInput
@@ -239,3 +239,38 @@ class EndMspMembership(NetworkMutation):
             allow_last_coordinator=viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP),
         )
         return cls(membership=membership, errors=[])
+
+
+class DeclareTrainingPlace(NetworkMutation):
+    """Say whom the MSP takes in training (measure 1): kinds of students and interns, places a semester, and
+    supervisors among its current members with an RPPS; no kinds: it takes none any more. Its coordinators,
+    or an admin."""
+
+    class Meta:
+        permissions = [Permission.MSP_COORDINATOR]
+
+    class Arguments:
+        msp_id = graphene.ID(required=True, description="Global ID of the MSP.")
+        kinds = graphene.List(
+            graphene.NonNull(enums.TraineeKindEnum),
+            required=True,
+            description="Whom it takes (empty: nobody).",
+        )
+        places_per_semester = graphene.Int(default_value=1, description="Places a semester (1 to 50).")
+        supervisor_ids = graphene.List(
+            graphene.NonNull(graphene.ID),
+            default_value=[],
+            description="Global IDs of the supervising members (Practitioner), each with an RPPS (20 at most).",
+        )
+
+    msp = graphene.Field(types.Msp, description="The MSP, with its `training`.")
+
+    @classmethod
+    def perform(cls, root, info, msp_id, kinds, places_per_semester=1, supervisor_ids=()):
+        msp = managed_msp(info, msp_id, "mspId")
+        ids = [
+            int(decode_global_id(gid, "Practitioner"))
+            for gid in list(supervisor_ids)[: training.MAX_SUPERVISORS + 1]
+        ]
+        training.declare_training(msp, [enum_value(kind) for kind in kinds], places_per_semester, ids)
+        return cls(msp=models.Msp.objects.get(pk=msp.pk), errors=[])

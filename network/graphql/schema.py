@@ -14,6 +14,7 @@ class NetworkMutationFields(graphene.ObjectType):
     confirm_registration = registration_mutations.ConfirmRegistration.Field()
     create_msp = msp_mutations.CreateMsp.Field()
     update_msp = msp_mutations.UpdateMsp.Field()
+    declare_training_place = msp_mutations.DeclareTrainingPlace.Field()
     invite_msp_member = msp_mutations.InviteMspMember.Field()
     respond_to_msp_invitation = msp_mutations.RespondToMspInvitation.Field()
     cancel_msp_invitation = msp_mutations.CancelMspInvitation.Field()

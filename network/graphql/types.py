@@ -27,6 +27,7 @@ from .enums import (
     MspStatusEnum,
     OfferKindEnum,
     PracticeModeEnum,
+    TraineeKindEnum,
 )
 from .territory_types import Commune, Profession
 
@@ -267,6 +268,10 @@ class Msp(LoadedNode, DjangoObjectType):
         description="The MSP's hub (tête de pont) designation; a candidate or suspended one is shown only to "
         "its coordinators and Cnam staff.",
     )
+    training = graphene.Field(
+        lambda: TrainingPlace,
+        description="Whom the MSP takes in training (students and interns), if it does: public.",
+    )
 
     class Meta:
         model = models.Msp
@@ -298,6 +303,12 @@ class Msp(LoadedNode, DjangoObjectType):
             ),
         )
         return (["hub"] if selected_any(paths, "hub") else []), prefetches
+
+    def resolve_training(self, info):
+        try:
+            return self.training
+        except models.TrainingPlace.DoesNotExist:
+            return None
 
     def resolve_siret(self, info):
         return self.siret or None
@@ -447,3 +458,31 @@ class NearbyHub(graphene.ObjectType):
     distance_km = graphene.Float(
         required=True, description="Distance (km) from the point to the hub's nearest site."
     )
+
+
+class TrainingPlace(graphene.ObjectType):
+    """An MSP as a place where students and interns discover coordinated practice (measure 1 of the plan)."""
+
+    kinds = graphene.List(graphene.NonNull(TraineeKindEnum), required=True, description="Whom it takes.")
+    places_per_semester = graphene.Int(required=True, description="Places a semester.")
+    supervisors = graphene.List(
+        graphene.NonNull(lambda: TrainingSupervisor),
+        required=True,
+        description="The members who supervise them (each with an RPPS).",
+    )
+
+    def resolve_supervisors(self, info):
+        return sorted(self.supervisors.all(), key=lambda p: (p.last_name, p.first_name, p.pk))
+
+
+class TrainingSupervisor(graphene.ObjectType):
+    """A supervisor of students and interns: name and profession only (public)."""
+
+    full_name = graphene.String(required=True, description="Name.")
+    profession = graphene.String(required=True, description="Profession, in French.")
+
+    def resolve_full_name(self, info):
+        return f"{self.first_name} {self.last_name}"
+
+    def resolve_profession(self, info):
+        return self.profession.label

@@ -137,6 +137,12 @@ class Observatory(graphene.ObjectType):
         description="Coordination hours given by the territory's hubs, the last 12 months, oldest first.",
     )
     bookings_held = graphene.Int(required=True, description="Confirmed bookings of slots that have started.")
+    training_msps = graphene.Int(
+        required=True, description="Operating MSPs that take students or interns in training (measure 1)."
+    )
+    training_places_per_semester = graphene.Int(
+        required=True, description="Their training places a semester."
+    )
     mentoring_requests_submitted = graphene.Int(
         required=True, description="Mentoring requests sent to a hub (requester in the territory)."
     )
@@ -217,6 +223,8 @@ class Observatory(graphene.ObjectType):
                 for month, hours in figures.hours_given_by_month
             ],
             bookings_held=figures.bookings_held,
+            training_msps=figures.training_msps,
+            training_places_per_semester=figures.training_places,
             mentoring_requests_submitted=figures.mentoring_submitted,
             mentoring_requests_accepted=figures.mentoring_accepted,
             mentoring_median_hours_to_answer=figures.mentoring_median_answer_hours,
