@@ -747,3 +747,45 @@ class TrainingPlace(QuickLoad, models.Model):
 
     def __str__(self):
         return f"{self.msp} — {self.places_per_semester} place(s) par semestre"
+
+
+class MilestoneKind(models.TextChoices):
+    """The steps of an MSP project from the idea to the opening (plan "4 000 MSP", measure 2), in order."""
+
+    HEALTH_PROJECT_WRITTEN = "HEALTH_PROJECT_WRITTEN", "Projet de santé rédigé"
+    SISA_CREATED = "SISA_CREATED", "Sisa créée (SIRET)"
+    HEALTH_PROJECT_VALIDATED = "HEALTH_PROJECT_VALIDATED", "Projet de santé validé par l'ARS"
+    ACI_SIGNED = "ACI_SIGNED", "ACI signé"
+    PREMISES_SUPPORT_REQUESTED = (
+        "PREMISES_SUPPORT_REQUESTED",
+        "Demande d'appui immobilier de l'État déposée",
+    )
+    PREMISES_SECURED = "PREMISES_SECURED", "Locaux trouvés"
+    OPENED = "OPENED", "Ouverture"
+
+
+class ProjectMilestone(QuickLoad, models.Model):
+    """A step an MSP project reached, with its date and who recorded it; one per kind (recording it again
+    corrects it)."""
+
+    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="milestones", verbose_name="MSP")
+    kind = models.CharField("étape", max_length=30, choices=MilestoneKind.choices)
+    reached_on = models.DateField("atteinte le")
+    note = models.CharField("précision", max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="notée par",
+    )
+    recorded_at = models.DateTimeField("notée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "étape du projet"
+        verbose_name_plural = "étapes du projet"
+        ordering = ["reached_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["msp", "kind"], name="milestone_once_per_kind")]
+
+    def __str__(self):
+        return f"{self.msp} — {self.get_kind_display()} ({self.reached_on})"

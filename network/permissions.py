@@ -345,3 +345,19 @@ public(Practitioner, "the directory of practitioners; e-mail and RPPS hidden by 
 public(Membership, "who belongs to which MSP (pending invitations are MspInvitation, scoped)")
 public(Commune, "reference data (INSEE)")
 public(Profession, "reference data (TRE_G15)")
+
+
+def can_read_milestones(msp, viewer: Viewer) -> bool:
+    """A project's steps through its MSP: its members, the ARS of its region, the Cnam. (The hubs mentoring one
+    of its members read them through the mentorship: mentoring/graphql, a layer above.)"""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.can_approve_hubs() or viewer.has_perm(NetworkPermission.MANAGE_ANY_MSP):
+        return True
+    if viewer.ars_region_code is not None and viewer.is_ars_agent_of(region_of(msp.pk)):
+        return True
+    practitioner = viewer.practitioner
+    return (
+        practitioner is not None
+        and Membership.objects.current().filter(msp=msp, practitioner=practitioner).exists()
+    )

@@ -43,6 +43,7 @@ class SignalKind(models.TextChoices):
         "Départs annoncés qui feraient passer la MSP sous le minimum dans les 6 mois",
     )
     HUB_BELOW_COMPOSITION = "HUB_BELOW_COMPOSITION", "MSP tête de pont sous la composition minimale"
+    PROJECT_STALLED = "PROJECT_STALLED", "Projet de MSP sans nouvelle étape depuis 6 mois"
     MEMBERS_LOST = "MEMBERS_LOST", "Départ du seul médecin ou d'un tiers des membres en 6 mois"
     HUB_OVER_CAPACITY = "HUB_OVER_CAPACITY", "MSP tête de pont au-delà de sa capacité mensuelle"
     HUB_INACTIVE = "HUB_INACTIVE", "MSP tête de pont sans activité depuis 3 mois"

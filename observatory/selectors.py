@@ -6,6 +6,7 @@ an accelerator question to its department. Counts only: no names, nothing person
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -41,6 +42,7 @@ from network.models import (
     Region,
     Zoning,
 )
+from network.services import milestones
 
 from . import pictures
 from .models import Snapshot
@@ -150,6 +152,9 @@ class Figures:
     accelerator: accelerator.Stats | None = None
     training_msps: int = 0  # MSPs taking students or interns (measure 1)
     training_places: int = 0  # their places a semester
+    projects_by_stage: list[tuple[str, int]] = field(
+        default_factory=list
+    )  # MSPs in project, by furthest step
 
 
 def _in(queryset, scope: Scope, path: str):
@@ -166,6 +171,12 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         training_msps=Count("training", filter=Q(status=MspStatus.OPERATING)),
         training_places=Sum("training__places_per_semester", filter=Q(status=MspStatus.OPERATING)),
     )
+    stages = defaultdict(list)
+    for msp_id, kind in _in(Msp.objects.filter(status=MspStatus.PROJECT), scope, "pk").values_list(
+        "pk", "milestones__kind"
+    ):
+        stages[msp_id].append(kind)
+    by_stage = Counter(milestones.stage_of(kinds) for kinds in stages.values())
     members = (
         _in(Membership.objects.current(), scope, "msp_id")
         .filter(msp__status=MspStatus.OPERATING)
@@ -223,6 +234,9 @@ def figures(scope: Scope, today: date | None = None) -> Figures:
         msps_operating=msps["operating"],
         msps_project=msps["project"],
         msps_closed=msps["closed"],
+        projects_by_stage=[
+            (stage, by_stage[stage]) for stage in [milestones.IDEA, *milestones.ORDER] if by_stage[stage]
+        ],
         training_msps=msps["training_msps"],
         training_places=msps["training_places"] or 0,
         members_by_profession=[

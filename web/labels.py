@@ -134,6 +134,7 @@ SIGNAL_KINDS = {
     "COMPOSITION_BELOW_MINIMUM": "Composition sous le minimum, sans délai de grâce",
     "DEPARTURES_ANNOUNCED": "Départs annoncés",
     "HUB_BELOW_COMPOSITION": "MSP tête de pont sous la composition minimale",
+    "PROJECT_STALLED": "Projet de MSP à l'arrêt",
     "MEMBERS_LOST": "Départs de professionnels",
     "HUB_OVER_CAPACITY": "MSP tête de pont au-delà de sa capacité",
     "HUB_INACTIVE": "MSP tête de pont inactive",
@@ -166,3 +167,13 @@ ACCELERATOR_CHANGES = {
     "routed_hub": "Confiée à la MSP",
     "ars_region": "Confiée à l'ARS",
 }
+MILESTONES = {
+    "HEALTH_PROJECT_WRITTEN": "Projet de santé rédigé",
+    "SISA_CREATED": "Sisa créée (SIRET)",
+    "HEALTH_PROJECT_VALIDATED": "Projet de santé validé par l'ARS",
+    "ACI_SIGNED": "ACI signé",
+    "PREMISES_SUPPORT_REQUESTED": "Demande d'appui immobilier de l'État déposée",
+    "PREMISES_SECURED": "Locaux trouvés",
+    "OPENED": "Ouverture",
+}
+PROJECT_STAGES = {"IDEA": "L'idée : aucune étape franchie", **MILESTONES}

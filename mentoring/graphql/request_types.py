@@ -9,11 +9,12 @@ from graphene_django import DjangoObjectType
 
 from backend.core.graphql import bad_input
 from backend.core.pagination import CountableConnection
-from network.graphql.enums import OfferKindEnum
+from network.graphql.enums import OfferKindEnum, ProjectStageEnum
 from network.graphql.territory_types import Commune
-from network.graphql.types import Hub, Practitioner
-from network.models import Zoning
+from network.graphql.types import Hub, Practitioner, ProjectMilestone
+from network.models import Membership, MspStatus, Zoning
 from network.permissions import viewer_for
+from network.services import milestones
 from network.services.business_hours import business_seconds, calendar_of_commune
 
 from .. import models
@@ -245,6 +246,15 @@ class Mentorship(DjangoObjectType):
     ended_on = graphene.Date(description="Last day, once ended.")
     hours_per_month = graphene.Float(required=True, description="Hours allotted per month.")
     status = graphene.Field(MentorshipStatusEnum, required=True, description="Active or ended.")
+    project_name = graphene.String(description="The MSP in project the mentee belongs to, if any.")
+    project_stage = graphene.Field(
+        ProjectStageEnum, description="How far that project went (the furthest step it reached), if any."
+    )
+    project_milestones = graphene.List(
+        graphene.NonNull(ProjectMilestone),
+        required=True,
+        description="That project's steps, in date order: what the hub mentoring it follows.",
+    )
     usage = graphene.List(
         graphene.NonNull(MonthUsage),
         required=True,
@@ -303,6 +313,31 @@ class Mentorship(DjangoObjectType):
 
     def resolve_usage(self, info, months=6):
         return monthly_usage(self, self.sessions.all(), months_back(min(max(months, 1), 24)))
+
+    def _project(self):
+        """The MSP in project the mentee is a current member of (the most recently joined), if any."""
+        if not hasattr(self, "_mentee_project"):
+            membership = (
+                Membership.objects.current()
+                .filter(practitioner_id=self.mentee_id, msp__status=MspStatus.PROJECT)
+                .select_related("msp")
+                .order_by("-start_date", "-pk")
+                .first()
+            )
+            self._mentee_project = membership.msp if membership else None
+        return self._mentee_project
+
+    def resolve_project_name(self, info):
+        project = Mentorship._project(self)
+        return project.name if project else None
+
+    def resolve_project_stage(self, info):
+        project = Mentorship._project(self)
+        return milestones.stage_of(project.milestones.values_list("kind", flat=True)) if project else None
+
+    def resolve_project_milestones(self, info):
+        project = Mentorship._project(self)
+        return list(project.milestones.select_related("recorded_by")) if project else []
 
     def resolve_sessions(self, info):
         sessions = list(self.sessions.all())

@@ -1,11 +1,49 @@
 """The enums of the network directory's API, each value described in English (the French labels are for
 users)."""
 
+import graphene
+
 from backend.core.graphql import enum_from_choices
 
 from .. import models
 from ..errors import NetworkErrorCode
 from ..services.composition import CompositionState
+
+MilestoneKindEnum = enum_from_choices(
+    models.MilestoneKind,
+    "MilestoneKind",
+    "A step of an MSP project, in order.",
+    {
+        "HEALTH_PROJECT_WRITTEN": "The health project (projet de santé) is written.",
+        "SISA_CREATED": "The Sisa is created (its SIRET given).",
+        "HEALTH_PROJECT_VALIDATED": "The ARS validated the health project.",
+        "ACI_SIGNED": "The ACI contract is signed.",
+        "PREMISES_SUPPORT_REQUESTED": "An application to the State's real-estate support is filed.",
+        "PREMISES_SECURED": "Premises are secured.",
+        "OPENED": "The MSP opened.",
+    },
+)
+
+
+class ProjectStageEnum(graphene.Enum):
+    """How far an MSP project went: the furthest step it reached, or IDEA before any."""
+
+    IDEA = "IDEA"
+    HEALTH_PROJECT_WRITTEN = "HEALTH_PROJECT_WRITTEN"
+    SISA_CREATED = "SISA_CREATED"
+    HEALTH_PROJECT_VALIDATED = "HEALTH_PROJECT_VALIDATED"
+    ACI_SIGNED = "ACI_SIGNED"
+    PREMISES_SUPPORT_REQUESTED = "PREMISES_SUPPORT_REQUESTED"
+    PREMISES_SECURED = "PREMISES_SECURED"
+    OPENED = "OPENED"
+
+    class Meta:
+        name = "ProjectStage"
+
+    @property
+    def description(self):
+        return "The idea, before any step." if self.value == "IDEA" else "The furthest step reached."
+
 
 TraineeKindEnum = enum_from_choices(
     models.TraineeKind,

@@ -11,7 +11,7 @@ from backend.core.permissions import Permission
 from .. import models
 from ..errors import NetworkErrorCode
 from ..permissions import NetworkPermission, invitations_filter, viewer_for
-from ..services import directory, identity, invitations, training
+from ..services import directory, identity, invitations, milestones, training
 from . import enums, types
 from .common import NetworkMutation, managed_msp
 from .inputs import CreateMspInput, UpdateMspInput
@@ -273,4 +273,25 @@ class DeclareTrainingPlace(NetworkMutation):
             for gid in list(supervisor_ids)[: training.MAX_SUPERVISORS + 1]
         ]
         training.declare_training(msp, [enum_value(kind) for kind in kinds], places_per_semester, ids)
+        return cls(msp=models.Msp.objects.get(pk=msp.pk), errors=[])
+
+
+class RecordProjectMilestone(NetworkMutation):
+    """Record a step the MSP project reached (again: corrects its date or note). Its coordinators, or an admin."""
+
+    class Meta:
+        permissions = [Permission.MSP_COORDINATOR]
+
+    class Arguments:
+        msp_id = graphene.ID(required=True, description="Global ID of the MSP.")
+        kind = enums.MilestoneKindEnum(required=True, description="The step.")
+        reached_on = graphene.Date(required=True, description="When it was reached (not in the future).")
+        note = graphene.String(description="A precision, in French (500 characters at most).")
+
+    msp = graphene.Field(types.Msp, description="The MSP, with its `milestones` and `projectStage`.")
+
+    @classmethod
+    def perform(cls, root, info, msp_id, kind, reached_on, note=""):
+        msp = managed_msp(info, msp_id, "mspId")
+        milestones.record(msp, info.context.user, enum_value(kind), reached_on, note or "")
         return cls(msp=models.Msp.objects.get(pk=msp.pk), errors=[])

@@ -15,6 +15,7 @@ class NetworkMutationFields(graphene.ObjectType):
     create_msp = msp_mutations.CreateMsp.Field()
     update_msp = msp_mutations.UpdateMsp.Field()
     declare_training_place = msp_mutations.DeclareTrainingPlace.Field()
+    record_project_milestone = msp_mutations.RecordProjectMilestone.Field()
     invite_msp_member = msp_mutations.InviteMspMember.Field()
     respond_to_msp_invitation = msp_mutations.RespondToMspInvitation.Field()
     cancel_msp_invitation = msp_mutations.CancelMspInvitation.Field()

@@ -11,11 +11,13 @@ from backend.core.pagination import CAPPED_LIST_DEFAULT, CountableConnection, ca
 from .. import models
 from ..permissions import (
     can_read_ars_opinions,
+    can_read_milestones,
     can_see_hub,
     hubs_visible_to,
     invitations_visible_to,
     viewer_for,
 )
+from ..services import milestones
 from ..services.composition import composition_of
 from ..services.hubs import LOADED_MEMBERSHIPS, LOADED_OPINIONS, LOADED_SITES, msp_prefetches
 from .enums import (
@@ -24,9 +26,11 @@ from .enums import (
     HubStatusEnum,
     InvitationStatusEnum,
     MembershipRoleEnum,
+    MilestoneKindEnum,
     MspStatusEnum,
     OfferKindEnum,
     PracticeModeEnum,
+    ProjectStageEnum,
     TraineeKindEnum,
 )
 from .territory_types import Commune, Profession
@@ -268,6 +272,15 @@ class Msp(LoadedNode, DjangoObjectType):
         description="The MSP's hub (tête de pont) designation; a candidate or suspended one is shown only to "
         "its coordinators and Cnam staff.",
     )
+    milestones = graphene.List(
+        graphene.NonNull(lambda: ProjectMilestone),
+        required=True,
+        description="The project's steps reached, in date order: for its members, the ARS of its region and the "
+        "Cnam (empty for others; the hubs mentoring a member read them on the mentorship).",
+    )
+    project_stage = graphene.Field(
+        ProjectStageEnum, description="The furthest step reached (IDEA before any): for the same readers."
+    )
     training = graphene.Field(
         lambda: TrainingPlace,
         description="Whom the MSP takes in training (students and interns), if it does: public.",
@@ -303,6 +316,16 @@ class Msp(LoadedNode, DjangoObjectType):
             ),
         )
         return (["hub"] if selected_any(paths, "hub") else []), prefetches
+
+    def resolve_milestones(self, info):
+        if not can_read_milestones(self, viewer_for(info.context)):
+            return []
+        return list(self.milestones.select_related("recorded_by"))
+
+    def resolve_project_stage(self, info):
+        if not can_read_milestones(self, viewer_for(info.context)):
+            return None
+        return milestones.stage_of(self.milestones.values_list("kind", flat=True))
 
     def resolve_training(self, info):
         try:
@@ -486,3 +509,20 @@ class TrainingSupervisor(graphene.ObjectType):
 
     def resolve_profession(self, info):
         return self.profession.label
+
+
+class ProjectMilestone(graphene.ObjectType):
+    """A step an MSP project reached."""
+
+    kind = graphene.Field(MilestoneKindEnum, required=True, description="The step.")
+    reached_on = graphene.Date(required=True, description="When.")
+    note = graphene.String(description="A precision, in French.")
+    recorded_by = graphene.String(description="Who recorded it (name).")
+    recorded_at = graphene.DateTime(required=True, description="When it was recorded.")
+
+    def resolve_note(self, info):
+        return self.note or None
+
+    def resolve_recorded_by(self, info):
+        user = self.recorded_by
+        return (f"{user.first_name} {user.last_name}".strip() or None) if user else None

@@ -37,6 +37,7 @@ WeakSignalKind = enum_from_choices(
         "DEPARTURES_ANNOUNCED": "Announced departures that would take an MSP below the minimum within 6 months.",
         "HUB_BELOW_COMPOSITION": "An approved hub whose MSP is below the minimum: to follow during its grace "
         "period, to suspend after.",
+        "PROJECT_STALLED": "An MSP in project with no new step (milestone) for 6 months.",
         "MEMBERS_LOST": "An operating MSP that lost its only doctor, or a third of its members, in 6 months.",
         "HUB_OVER_CAPACITY": "A hub that committed or gave more coordination hours than its monthly capacity.",
         "HUB_INACTIVE": "An approved hub with no session, slot held or answer to a request for 3 months.",

@@ -4,7 +4,7 @@ import graphene
 
 from backend.core.db import heavy_reads
 from backend.core.graphql import bad_input
-from network.graphql.enums import OfferKindEnum
+from network.graphql.enums import OfferKindEnum, ProjectStageEnum
 
 from ..selectors import NATIONAL_TARGET, PLAN_2023, Level, coverage, drawings, remembered
 
@@ -137,6 +137,11 @@ class Observatory(graphene.ObjectType):
         description="Coordination hours given by the territory's hubs, the last 12 months, oldest first.",
     )
     bookings_held = graphene.Int(required=True, description="Confirmed bookings of slots that have started.")
+    projects_by_stage = graphene.List(
+        graphene.NonNull(lambda: StageCount),
+        required=True,
+        description="MSPs in project by the furthest step they reached (IDEA before any), in the steps' order.",
+    )
     training_msps = graphene.Int(
         required=True, description="Operating MSPs that take students or interns in training (measure 1)."
     )
@@ -224,6 +229,7 @@ class Observatory(graphene.ObjectType):
             ],
             bookings_held=figures.bookings_held,
             training_msps=figures.training_msps,
+            projects_by_stage=[StageCount(stage=stage, count=n) for stage, n in figures.projects_by_stage],
             training_places_per_semester=figures.training_places,
             mentoring_requests_submitted=figures.mentoring_submitted,
             mentoring_requests_accepted=figures.mentoring_accepted,
@@ -272,3 +278,10 @@ class ObservatoryPoint(graphene.ObjectType):
             bookings_held=figures["bookings_held"],
             accelerator_questions=figures["accelerator_questions"],
         )
+
+
+class StageCount(graphene.ObjectType):
+    """How many MSP projects reached a stage."""
+
+    stage = graphene.Field(ProjectStageEnum, required=True, description="The furthest step reached.")
+    count = graphene.Int(required=True, description="How many projects.")

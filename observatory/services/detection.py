@@ -46,6 +46,7 @@ from ..models import SignalKind
 
 GRACE_WARNING_DAYS = 90
 DEPARTURE_WINDOW = relativedelta(months=6)
+STALL = relativedelta(months=6)
 LOSS_WINDOW = relativedelta(months=6)
 INACTIVITY = relativedelta(months=3)
 ANSWER_BUSINESS_DAYS = 10
@@ -206,6 +207,38 @@ def _composition(today: date) -> list[Finding]:
                 f"le délai de grâce de 3 ans {end}.",
                 action_prefix="Accompagner la MSP dans le recrutement d'un médecin ou d'un auxiliaire médical "
                 f"({RULE}).",
+            )
+        )
+    return findings
+
+
+def _stalled(today: date) -> list[Finding]:
+    """MSPs in project with no new step for `STALL` (from their last step, or their declaration before any)."""
+    since = today - STALL
+    projects = (
+        Msp.objects.filter(status=MspStatus.PROJECT)
+        .annotate(last_step=Max("milestones__reached_on"))
+        .values_list("pk", "last_step", "created_at")
+    )
+    findings = []
+    for msp_id, last_step, created_at in projects:
+        quiet_since = last_step or created_at.astimezone(ZONE).date()
+        if quiet_since > since:
+            continue
+        findings.append(
+            Finding(
+                key=f"{SignalKind.PROJECT_STALLED}:{msp_id}:{quiet_since:%Y-%m-%d}",
+                kind=SignalKind.PROJECT_STALLED,
+                msp_id=msp_id,
+                started_at=_midnight(quiet_since + STALL),
+                reason=(
+                    f"Projet sans nouvelle étape depuis le {_day(quiet_since)}"
+                    if last_step
+                    else f"Projet déclaré le {_day(quiet_since)}, sans étape franchie depuis"
+                )
+                + " (projet de santé, Sisa, validation par l'ARS, ACI, locaux, ouverture).",
+                action_prefix="Prendre des nouvelles du porteur de projet et lui proposer l'accompagnement d'une MSP "
+                "tête de pont proche.",
             )
         )
     return findings
@@ -507,7 +540,14 @@ def detect(now: datetime | None = None) -> list[Finding]:
     """Every situation that holds at `now`, with its suggested action (hubs with capacity named)."""
     now = now or timezone.now()
     today = now.astimezone(ZONE).date()
-    findings = _composition(today) + _members_lost(today) + _hubs(now) + _unanswered(now) + _accelerator(now)
+    findings = (
+        _composition(today)
+        + _members_lost(today)
+        + _hubs(now)
+        + _unanswered(now)
+        + _accelerator(now)
+        + _stalled(today)
+    )
     # An MSP that lost its doctors or a third of its members within 6 months has that signal, which says the
     # departures and suggests recruiting: its composition below the minimum is not a second one meanwhile.
     departed = {f.msp_id for f in findings if f.kind == SignalKind.MEMBERS_LOST}

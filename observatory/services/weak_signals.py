@@ -13,6 +13,8 @@ The signals:
   or fell below it without the one doctor and two auxiliaires médicaux the grace period asks);
 - DEPARTURES_ANNOUNCED: associates' departures announced ahead (future end dates) that would take an MSP
   below the minimum within 6 months;
+- PROJECT_STALLED: an MSP in project with no new step (network/services/milestones.py) for 6 months, counted
+  from its last step or, before any, from its declaration;
 - HUB_BELOW_COMPOSITION: an approved hub whose MSP is below the minimum — followed while its grace period
   runs, proposed for suspension once it is over (or when there is none);
 - MEMBERS_LOST: an operating MSP that lost its only doctor(s), or a third of its members, in 6 months;

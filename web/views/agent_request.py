@@ -13,7 +13,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import door
-from ..labels import ACCELERATOR_CATEGORIES, ACCELERATOR_CHANGES, AGENT_STATES, LEVELS, PRIORITIES, URGENCIES
+from ..labels import (
+    ACCELERATOR_CATEGORIES,
+    ACCELERATOR_CHANGES,
+    AGENT_STATES,
+    LEVELS,
+    PRIORITIES,
+    PROJECT_STAGES,
+    URGENCIES,
+)
 from .accelerator import attachment_limits
 from .queue import clock_words, duration_words, staff_only
 from .shared import instant
@@ -173,6 +181,8 @@ def request_page(request, request_id: str):
     item["urgency_label"] = URGENCIES.get(item["urgency"], item["urgency"])
     item["impact_label"] = LEVELS.get(item["impact"], item["impact"])
     item["created"] = instant(item["createdAt"])
+    if item["msp"]:
+        item["msp"]["stage_label"] = PROJECT_STAGES.get(item["msp"]["projectStage"] or "", "")
     item["clock_text"], item["clock_colour"], item["clock_of"] = clock_words(
         item["firstResponse"], item["resolution"]
     )

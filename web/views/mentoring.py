@@ -16,7 +16,9 @@ from .. import door
 from ..labels import (
     MENTORING_TOPICS,
     MENTORSHIP_OUTCOMES,
+    MILESTONES,
     OFFER_KINDS,
+    PROJECT_STAGES,
     REQUEST_EVENTS,
     REQUEST_STATUSES,
 )
@@ -250,6 +252,10 @@ def mentorship(request, mentorship_id: str):
     node["started"] = date.fromisoformat(node["startsOn"])
     node["ended"] = date.fromisoformat(node["endedOn"]) if node["endedOn"] else None
     node["outcome_label"] = MENTORSHIP_OUTCOMES.get(node["outcome"] or "", "")
+    node["stage_label"] = PROJECT_STAGES.get(node["projectStage"] or "", "")
+    for step in node["projectMilestones"]:
+        step["label"] = MILESTONES.get(step["kind"], step["kind"])
+        step["day"] = date.fromisoformat(step["reachedOn"])
     for session in node["sessions"]:
         session["day"] = date.fromisoformat(session["date"])
         session["topic_label"] = MENTORING_TOPICS.get(session["topic"] or "", "")

@@ -3,14 +3,17 @@ in plain French, and who in the network can help; the invitations addressed to m
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import door
-from ..labels import MEMBERSHIP_ROLES, MSP_STATUSES, composition_in_words
+from ..labels import MEMBERSHIP_ROLES, MILESTONES, MSP_STATUSES, PROJECT_STAGES, composition_in_words
 from .shared import find_commune
 
 
@@ -76,7 +79,24 @@ def declare(request):
 def project(request, msp_id: str):
     errors = door.FormErrors()
     invite = {"rpps": request.POST.get("rpps", "").strip(), "role": request.POST.get("role", "ASSOCIATE")}
-    if request.method == "POST":
+    milestone = {"kind": request.POST.get("kind", ""), "reachedOn": request.POST.get("reachedOn", ""),
+                 "note": request.POST.get("note", "").strip()}  # fmt: skip
+    if request.method == "POST" and request.POST.get("action") == "milestone":
+        answer = door.run(
+            request,
+            "RecordMilestone",
+            {
+                "mspId": msp_id,
+                "kind": milestone["kind"] if milestone["kind"] in MILESTONES else "HEALTH_PROJECT_WRITTEN",
+                "reachedOn": milestone["reachedOn"] or timezone.localdate().isoformat(),
+                "note": milestone["note"] or None,
+            },
+        )
+        if answer.ok("recordProjectMilestone"):
+            messages.success(request, "Étape enregistrée.")
+            return redirect("web:project", msp_id=msp_id)
+        errors = answer.form_errors("recordProjectMilestone").keep_only({"reachedOn", "note"})
+    elif request.method == "POST":
         answer = door.run(
             request,
             "InviteMember",
@@ -96,6 +116,9 @@ def project(request, msp_id: str):
         raise Http404("Aucune MSP à cette adresse.")
     for membership in msp["memberships"]:
         membership["role_label"] = MEMBERSHIP_ROLES.get(membership["role"], membership["role"])
+    for step in msp["milestones"]:
+        step["label"] = MILESTONES.get(step["kind"], step["kind"])
+        step["day"] = date.fromisoformat(step["reachedOn"])
     for invitation in data["mspInvitations"]:
         invitation["role_label"] = MEMBERSHIP_ROLES.get(invitation["role"], invitation["role"])
     return render(
@@ -109,6 +132,10 @@ def project(request, msp_id: str):
             "invitations": data["mspInvitations"],
             "roles": MEMBERSHIP_ROLES,
             "invite": invite,
+            "milestone": milestone,
+            "milestones": MILESTONES,
+            "stage": PROJECT_STAGES.get(msp["projectStage"] or "", ""),
+            "today": timezone.localdate().isoformat(),
             "errors": errors,
         },
         status=400 if errors else 200,
