@@ -17,7 +17,8 @@ REPLY = """mutation($id: ID!, $body: String!) { replyToAcceleratorRequest(id: $i
   errors { code message } } }"""
 
 
-def test_a_question_with_a_document_and_the_answer_live(site, offline_page, tmp_path):
+def a_question_with_a_document_and_the_answer_live(site, offline_page, tmp_path):
+    """Run by test_queue.py on its demo (a demo loaded per test costs 20 s)."""
     document = tmp_path / "bail.pdf"
     document.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     agent = issue_token(get_user_model().objects.get(email="agent.cnam@demo.tetedepont.fr"))

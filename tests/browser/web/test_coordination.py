@@ -20,7 +20,8 @@ SUBMIT = """mutation($input: MentoringRequestInput!) { submitMentoringRequest(in
 SEND = """mutation($id: ID!, $hub: ID) { sendMentoringRequest(id: $id, hubId: $hub) { errors { code message } } }"""
 
 
-def test_a_new_request_appears_on_the_dashboard_live(site, offline_page):
+def a_new_request_appears_on_the_dashboard_live(site, offline_page):
+    """Run by test_hub_running.py on its demo (a demo loaded per test costs 20 s)."""
     browser = offline_page(site.url)
     page = browser.page
     sign_in(browser, site.url, "coordination.saint-martin@demo.tetedepont.fr")

@@ -14,6 +14,7 @@ from mentoring.models import Slot
 from network.models import HubDesignation
 
 from .conftest import check_page, sign_in
+from .test_coordination import a_new_request_appears_on_the_dashboard_live
 from .test_journeys import ISOLATED_GP, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +31,7 @@ def next_christmas() -> date:
 
 
 def test_the_dashboard_live_a_series_across_christmas_the_rota_and_turns(site, offline_page):
+    a_new_request_appears_on_the_dashboard_live(site, offline_page)  # journey 1, on the same demo
     coordinator = offline_page(site.url)
     page = coordinator.page
     sign_in(coordinator, site.url, COORDINATOR)

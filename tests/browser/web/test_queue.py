@@ -8,6 +8,7 @@ import re
 import pytest
 
 from .conftest import check_page, sign_in
+from .test_accelerator import a_question_with_a_document_and_the_answer_live
 from .test_journeys import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +22,10 @@ def count_in(page) -> int:
     return int(re.search(r": (\d+) demande", page.text_content("#titre-file")).group(1))
 
 
-def test_the_queue_live_and_a_request_worked_with_a_colleague(site, offline_page):
+def test_the_queue_live_and_a_request_worked_with_a_colleague(site, offline_page, tmp_path):
+    a_question_with_a_document_and_the_answer_live(
+        site, offline_page, tmp_path
+    )  # the holder's side, same demo
     agent = offline_page(site.url)
     page = agent.page
     sign_in(agent, site.url, AGENT)
