@@ -3,6 +3,7 @@ request. Their canned answers and macros are in `macros.py`."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -54,9 +55,12 @@ def set_presence(request: AcceleratorRequest, user, activity: str | None) -> Non
 MAX_SAVED_VIEWS = 30  # per agent
 
 
+@transaction.atomic
 def save_view(user, name: str, filter_data: dict, order: str) -> AcceleratorSavedView:
-    """Save the agent's queue filter under `name`, replacing the one of that name (whatever its case)."""
+    """Save the agent's queue filter under `name`, replacing the one of that name (whatever its case). The
+    agent's row is locked first: two saves at once neither collide on the name nor pass the cap together."""
     name = required_text(name, "name", "Le nom de la vue", 60)
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     view = AcceleratorSavedView.objects.filter(user=user, name__iexact=name).first()
     if view is None:
         if AcceleratorSavedView.objects.filter(user=user).count() >= MAX_SAVED_VIEWS:
