@@ -117,6 +117,26 @@ class Commune(QuickLoad, models.Model):
         return OVERSEAS_TIME_ZONES.get(self.department_id, settings.TIME_ZONE)
 
 
+class FormerCommune(models.Model):
+    """A commune merged into a current one (commune déléguée, associée or suppressed): searching for its code
+    or its name finds the commune it is part of now. A commune déléguée may keep its commune's code."""
+
+    code = models.CharField("ancien code INSEE", max_length=5, db_index=True)
+    name = models.CharField("nom", max_length=150)
+    search_name = models.CharField(max_length=150, db_index=True, editable=False)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="former_communes", verbose_name="commune actuelle"
+    )
+
+    class Meta:
+        verbose_name = "ancienne commune"
+        verbose_name_plural = "anciennes communes"
+        constraints = [models.UniqueConstraint(fields=["code", "name"], name="former_commune_once")]
+
+    def __str__(self):
+        return f"{self.name} ({self.code}), aujourd'hui {self.commune_id}"
+
+
 # --- Professions and practitioners ------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ HTTP. Who may see which rows is the business of each type's scoping (`network.pe
 input is a ValidationError in French (BAD_USER_INPUT over the API)."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, When
 
 from . import models
 from .models import normalize_search
@@ -28,22 +28,30 @@ def _site_area(queryset, prefix: str, data: dict):
 
 
 def communes(search: str, department_code: str | None = None):
-    """Communes by name words, INSEE code or postal code (accents and case ignored), most populated first."""
+    """Communes by name words, INSEE code or postal code (accents and case ignored): the commune of that exact
+    code or name first, then those merged into another since (found by their code or name: a commune
+    déléguée leads to the commune it is part of now), then the others, most populated first."""
     queryset = models.Commune.objects.all()
+    former = models.FormerCommune.objects.filter(commune=OuterRef("pk"))
     term = search.strip()
-    if term.isdigit() and len(term) == 5:
-        queryset = queryset.filter(Q(code=term) | Q(postal_codes__contains=[term]))
-    elif len(term) == 5 and term[:2].upper() in {"2A", "2B"}:
-        queryset = queryset.filter(code=term.upper())
+    if (term.isdigit() or term[:2].upper() in {"2A", "2B"}) and len(term) == 5:
+        term = term.upper()
+        exact, former_exact = Q(code=term), Exists(former.filter(code=term))
+        queryset = queryset.filter(exact | former_exact | Q(postal_codes__contains=[term]))
     else:
         normalized = normalize_search(term)
         if not normalized:
             raise ValidationError("Saisissez au moins un caractère pour rechercher une commune.")
+        exact, former_exact = Q(search_name=normalized), Exists(former.filter(search_name=normalized))
+        by_name = Q()
         for word in normalized.split():
-            queryset = queryset.filter(search_name__contains=word)
+            by_name &= Q(search_name__contains=word)
+            former = former.filter(search_name__contains=word)
+        queryset = queryset.filter(by_name | Exists(former))
     if department_code:
         queryset = queryset.filter(department_id=department_code)
-    return queryset.order_by("-population", "code")
+    rank = Case(When(exact, then=0), When(former_exact, then=1), default=2)
+    return queryset.alias(rank=rank).order_by("rank", "-population", "code")
 
 
 def professions():
