@@ -750,6 +750,7 @@ class CalendarFeed(QuickLoad, models.Model):
 
 
 # The accelerator's models live in their own module of the app.
+from .accelerator.knowledge_models import Article, ArticleRead  # noqa: E402, F401
 from .accelerator.models import (  # noqa: E402, F401
     AcceleratorChange,
     AcceleratorMessage,

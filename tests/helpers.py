@@ -83,6 +83,7 @@ SEARCHES = {
     "acceleratorRequests": (
         "query($s: String) { acceleratorRequests(first: 1, filter: {search: $s}) { totalCount } }"
     ),
+    "articles": "query($s: String) { articles(first: 1, search: $s) { totalCount } }",
 }
 
 

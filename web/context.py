@@ -46,6 +46,7 @@ def site(request):
         menu.append(("File de l'accélérateur", reverse("web:queue")))
     if me and (me["isCnamStaff"] or me["isAdmin"]):
         menu.append(("Désignations", reverse("web:designations")))
+    menu.append(("Base de connaissances", reverse("web:knowledge")))
     menu.append(("Observatoire", reverse("web:observatory")))
     path = request.path
     return {

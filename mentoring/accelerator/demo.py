@@ -95,3 +95,26 @@ def load_accelerator_demo() -> None:
         ("Accusé de réception", "Bonjour, nous avons bien reçu votre question et revenons vers vous rapidement.", ""),
     ]:  # fmt: skip
         CannedAnswer.objects.create(title=title, body=body, category=category, updated_by=agent)
+    load_articles_demo(agent, project)
+
+
+def load_articles_demo(agent, project=None) -> None:
+    """Two articles of the knowledge base, written for the demo (illustrative, like the questions above: not
+    answers the Cnam has published)."""
+    services.save_article(
+        None, agent, source_request=project, category=Category.HEALTH_PROJECT,
+        title="Existe-t-il un modèle de projet de santé, et combien de temps faut-il pour le faire valider ?",
+        question="Nous préparons le projet de santé de notre future maison de santé. Existe-t-il un modèle, "
+        "et combien de temps compter avant sa validation par l'ARS ?",
+        answer="Plusieurs ARS publient un guide et un modèle commenté du projet de santé ; celle de votre "
+        "région vous l'envoie sur demande. Il décrit le territoire, l'équipe, l'organisation des soins et la "
+        "coordination. Comptez deux à trois mois entre la première version et la validation.",
+    )  # fmt: skip
+    services.save_article(
+        None, agent, category=Category.SISA_LEGAL,
+        title="Qui peut être associé d'une Sisa ?",
+        question="Une psychologue ou une diététicienne libérale peut-elle être associée de la Sisa de notre "
+        "maison de santé, ou seulement partenaire ?",
+        answer="Seuls des professionnels de santé libéraux peuvent être associés d'une Sisa, dont au moins "
+        "deux médecins et un auxiliaire médical. Les autres intervenants peuvent être partenaires de la MSP par convention.",
+    )  # fmt: skip

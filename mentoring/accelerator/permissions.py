@@ -8,6 +8,7 @@ from backend.core.scoping import visibility_rule
 from mentoring.permissions import own_or_hub
 from network.permissions import NetworkPermission, Viewer
 
+from .knowledge_models import Article
 from .models import AcceleratorRequest, CannedAnswer, Visibility
 
 # Cnam staff of the accelerator (the "Cnam" group has it; administrators have every permission).
@@ -99,3 +100,9 @@ def reply_rights(viewer: Viewer, request) -> ReplyRights:
 def canned_answers_visible_to(queryset, viewer: Viewer):
     """The staff's canned answers and macros: theirs alone."""
     return queryset if is_accelerator_staff(viewer) else queryset.none()
+
+
+@visibility_rule(Article)
+def articles_visible_to(queryset, viewer: Viewer):
+    """The knowledge base is public; withdrawn articles, Cnam staff only."""
+    return queryset if is_accelerator_staff(viewer) else queryset.filter(withdrawn_at__isnull=True)

@@ -2,14 +2,16 @@
 canned answers, the agents. Testable without HTTP; who sees which request is the scoping's
 (`mentoring.permissions.accelerator_requests_visible_to`)."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Q, TextField, Value
+from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, TextField, Value
 from django.db.models.functions import Coalesce, Concat, TruncMonth
 from django.utils import timezone
 
+from .knowledge_models import Article, ArticleRead
 from .models import (
     AcceleratorMessage,
     AcceleratorPresence,
@@ -287,3 +289,80 @@ def tags():
 def saved_views(user):
     """The queue filters `user` saved, by name."""
     return AcceleratorSavedView.objects.filter(user=user).order_by("name", "pk")
+
+
+# --- The knowledge base ------------------------------------------------------------------------
+
+SUGGESTION_CHARS = 2_000  # of a question being written: its subject and the start of its text
+SUGGESTION_WORDS = 30
+SUGGESTION_MIN_RANK = 0.05  # below, an article shares a common word or two with the question, no more
+LETTERS = re.compile(r"[^\W\d_]{3,}")
+
+
+def published_articles():
+    return Article.objects.filter(withdrawn_at__isnull=True).select_related("validated_by")
+
+
+def articles(search: str | None = None, category: str | None = None):
+    """Published articles, the best match of `search` first (web-search syntax, French stemming, accents
+    ignored), else the newest first."""
+    found = published_articles()
+    if category:
+        found = found.filter(category=category)
+    if search and search.strip():
+        query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            found.filter(search_document=query)
+            .annotate(search_rank=SearchRank(F("search_document"), query))
+            .order_by("-search_rank", "-published_at", "-pk")
+        )
+    return found.order_by("-published_at", "-pk")
+
+
+def suggested_articles(text: str, first: int = 3):
+    """The published articles that may answer a question being written (`text`: its subject and body): any of
+    its words counts, the title's most, the best first; none under a minimum relevance. The cost is bounded
+    whatever the text: its first 2,000 characters, 30 distinct words of three letters or more."""
+    words = list(dict.fromkeys(word.lower() for word in LETTERS.findall((text or "")[:SUGGESTION_CHARS])))
+    if not words:
+        return Article.objects.none()
+    query = SearchQuery(" | ".join(words[:SUGGESTION_WORDS]), search_type="raw", config=SEARCH_CONFIG)
+    return (
+        published_articles()
+        .filter(search_document=query)
+        .annotate(search_rank=SearchRank(F("search_document"), query))
+        .filter(search_rank__gte=SUGGESTION_MIN_RANK)
+        .order_by("-search_rank", "-published_at", "-pk")[:first]
+    )
+
+
+@dataclass
+class SuggestionReads:
+    read: int  # articles opened from the suggestions shown while writing a question
+    decided: int  # of which read more than a day ago
+    spared: int  # of those, how many no question of the reader followed within the day
+
+
+def suggestion_reads(since: date, until: date, region_code: str | None = None) -> SuggestionReads:
+    """Articles opened from suggestions from `since` to `until` (days of Europe/Paris; readers practising in
+    the region, if given), and how often the reader asked no question within the day after."""
+    zone = timezone.get_current_timezone()
+    reads = ArticleRead.objects.filter(
+        suggested=True,
+        read_at__gte=datetime.combine(since, time.min, zone),
+        read_at__lt=datetime.combine(until + timedelta(days=1), time.min, zone),
+    )
+    if region_code:
+        reads = reads.filter(reader__commune__department__region_id=region_code)
+    followed = AcceleratorRequest.objects.filter(
+        requester=OuterRef("reader"),
+        created_at__gte=OuterRef("read_at"),
+        created_at__lt=OuterRef("read_at") + timedelta(days=1),
+    )
+    decided = Q(read_at__lte=timezone.now() - timedelta(days=1))
+    figures = reads.annotate(followed=Exists(followed)).aggregate(
+        read=Count("pk"),
+        decided=Count("pk", filter=decided),
+        spared=Count("pk", filter=decided & Q(followed=False)),
+    )
+    return SuggestionReads(**figures)

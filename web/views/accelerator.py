@@ -77,10 +77,17 @@ def ask(request):
                 )
                 return redirect("web:question", question_id=created["id"])
             errors = answer.form_errors("submitAcceleratorRequest").keep_only(QUESTION_FIELDS)
+    text = f"{values['subject']}\n{values['body']}".strip()[:2000]
+    suggested = []
+    if len(text) >= 8:  # the articles that may answer it, as the page's script would show them
+        suggested = (door.run(request, "SuggestedArticles", {"text": text}).data or {}).get(
+            "suggestedArticles"
+        )
     return render(
         request,
         "web/question_ask.html",
         {
+            "suggested": suggested or [],
             "title": "Poser une question à la Cnam",
             "values": values,
             "errors": errors,

@@ -154,6 +154,9 @@ class AcceleratorQueryFields(graphene.ObjectType):
                 )
                 for month in figures.by_month
             ],
+            suggested_articles=types.SuggestedArticleReads(
+                **vars(selectors.suggestion_reads(since, until, region_code))
+            ),
         )
 
     def resolve_canned_answers(root, info, category=None):

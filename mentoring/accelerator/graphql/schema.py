@@ -1,7 +1,6 @@
 """The accelerator's part of the root schema (assembled in backend/schema.py)."""
 
-import graphene
-
+from .articles import ArticleMutationFields, ArticleQueryFields
 from .macro_mutations import (
     ApplyAcceleratorMacro,
     CreateAcceleratorTag,
@@ -13,7 +12,7 @@ from .macro_mutations import (
     TagAcceleratorRequest,
 )
 from .presence_mutations import SetAcceleratorPresence
-from .queries import AcceleratorQueryFields
+from .queries import AcceleratorQueryFields as RequestQueryFields
 from .reply_mutations import (
     HandAcceleratorRequestBackToCnam,
     ReplyToAcceleratorRequest,
@@ -34,7 +33,11 @@ from .routing_mutations import RouteAcceleratorRequestToArs, RouteAcceleratorReq
 from .subscriptions import AcceleratorSubscriptionFields
 
 
-class AcceleratorMutationFields(graphene.ObjectType):
+class AcceleratorQueryFields(RequestQueryFields, ArticleQueryFields):
+    pass
+
+
+class AcceleratorMutationFields(ArticleMutationFields):
     submit_accelerator_request = SubmitAcceleratorRequest.Field()
     triage_accelerator_request = TriageAcceleratorRequest.Field()
     assign_accelerator_request = AssignAcceleratorRequest.Field()

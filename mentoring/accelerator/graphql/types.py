@@ -446,6 +446,21 @@ class AcceleratorStats(graphene.ObjectType):
         required=True,
         description="Per month of the period (months with requests), oldest first.",
     )
+    suggested_articles = graphene.Field(
+        lambda: SuggestedArticleReads,
+        required=True,
+        description="Knowledge-base articles opened from the suggestions shown while writing a question.",
+    )
+
+
+class SuggestedArticleReads(graphene.ObjectType):
+    """Articles opened from suggestions in the period, and how often no question followed."""
+
+    read = graphene.Int(required=True, description="Articles opened from a suggestion.")
+    decided = graphene.Int(required=True, description="Of which opened more than a day ago.")
+    spared = graphene.Int(
+        required=True, description="Of those, how many the reader asked no question within the day after."
+    )
 
 
 class RegionCount(graphene.ObjectType):

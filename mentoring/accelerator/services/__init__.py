@@ -7,11 +7,13 @@
 - `service_levels.py`: priority matrix, business-hours clocks, due times, the periodic watch and its e-mails;
 - `staff.py`: the agents, the team's address, canned answers, presence;
 - `recording.py`: the audit row, the announcement and the row lock every change goes through;
-- `tags.py`: staff's tags (create, rename, merge, set on a request).
+- `tags.py`: staff's tags (create, rename, merge, set on a request);
+- `articles.py`: the knowledge base — articles published from answers, and their reads.
 """
 
 from . import tags
 from .ars import hand_back_to_cnam, reply_as_ars
+from .articles import record_read, save_article, withdraw_article
 from .macros import apply_macro, save_canned_answer
 from .recording import MAX_BODY, publish_presence
 from .requests import (
@@ -70,12 +72,14 @@ __all__ = [
     "priority_of",
     "publish_presence",
     "rate",
+    "record_read",
     "refresh_due",
     "reopen",
     "reply",
     "reply_as_ars",
     "route_to_ars",
     "route_to_hub",
+    "save_article",
     "save_canned_answer",
     "save_view",
     "set_presence",
@@ -87,4 +91,5 @@ __all__ = [
     "suggested_hubs",
     "tags",
     "triage",
+    "withdraw_article",
 ]

@@ -1,7 +1,7 @@
 """The Cnam agent's queue in real browsers (issue 27, journey 5), one context per person: a question a project
 holder sends from her own browser appears in the agent's queue without reloading; the agent opens it, sees a
 colleague arrive on it, writes an internal note and a public answer, and the project holder reads the answer —
-never the note — arrive live on her page."""
+never the note — arrive live on her page; the answer published as an article is suggested to the next question."""
 
 import re
 
@@ -10,6 +10,7 @@ import pytest
 from .conftest import check_page, sign_in
 from .test_accelerator import a_question_with_a_document_and_the_answer_live
 from .test_journeys import wait_for
+from .test_knowledge import an_answer_published_and_suggested
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,6 +83,8 @@ def test_the_queue_live_and_a_request_worked_with_a_colleague(site, offline_page
         "() => document.querySelector('[data-live-region]').textContent.includes('sur le modèle de l')",
     )
     assert "Voir avec l'ARS" not in holder.page.content()  # the internal note, never
+
+    an_answer_published_and_suggested(site, offline_page, agent)  # the knowledge base, from this answer
 
     page.goto(f"{site.url}/accelerateur/statistiques/")
     check_page(agent, "queue-statistics")
