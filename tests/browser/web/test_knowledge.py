@@ -34,7 +34,7 @@ def an_answer_published_and_suggested(site, offline_page, agent) -> None:
     sign_in(holder, site.url, HOLDER)
     holder.page.goto(f"{site.url}/questions/poser/")
     holder.page.fill("#champ-subject", "Consultations avancées à l'hôpital")
-    holder.page.press_sequentially("#champ-body", "Une convention est-elle nécessaire ?", delay=20)
+    holder.page.locator("#champ-body").press_sequentially("Une convention est-elle nécessaire ?", delay=20)
     wait_for(holder.page, "() => document.querySelector('#articles-suggeres a') !== null")
     link = holder.page.locator("#articles-suggeres a").first
     assert link.text_content().startswith("Faut-il une convention avec l'hôpital")
