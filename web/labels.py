@@ -5,6 +5,12 @@ OFFER_KINDS = {
     "ADVANCED_CONSULTATION": "Consultations avancées",
     "PEER_FACILITATION": "Animation entre pairs",
 }
+TRAINEE_KINDS = {
+    "GP_INTERNS": "Internes de médecine générale",
+    "OTHER_INTERNS": "Autres internes",
+    "SERVICE_SANITAIRE": "Étudiants du service sanitaire",
+    "EXTERNS": "Externes",
+}
 LOCATION_KINDS = {
     "HUB_SITE": "Sur un site de la MSP tête de pont",
     "HOST_SITE": "Sur un site d'accueil",

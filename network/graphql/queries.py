@@ -90,6 +90,9 @@ class NetworkQueryFields(graphene.ObjectType):
         ),
         offer_kind=enums.OfferKindEnum(description="Only hubs providing this kind of support."),
         profession_code=graphene.String(description="Only hubs with a current member of this profession."),
+        takes_trainees=enums.TraineeKindEnum(
+            description="Only hubs whose MSP takes these students or interns in training."
+        ),
         first=graphene.Int(default_value=20, description=f"How many hubs at most (1 to {MAX_PAGE})."),
         description="Approved hubs within the radius whose own service radius also reaches the point, nearest "
         "first.",
@@ -128,7 +131,9 @@ class NetworkQueryFields(graphene.ObjectType):
             invitations = selectors.msp_invitations(visible, practitioner=viewer.practitioner, status=status)
         return capped(invitations, first, "mspInvitations")
 
-    def resolve_nearby_hubs(root, info, near, radius_km=30, offer_kind=None, profession_code=None, first=20):
+    def resolve_nearby_hubs(
+        root, info, near, radius_km=30, offer_kind=None, profession_code=None, takes_trainees=None, first=20
+    ):
         if not 1 <= first <= MAX_PAGE:
             raise bad_input(f"`first` doit être compris entre 1 et {MAX_PAGE}.")
         if not 0 < radius_km <= MAX_SERVICE_RADIUS_KM:
@@ -140,6 +145,7 @@ class NetworkQueryFields(graphene.ObjectType):
             radius_km,
             offer_kind=offer_kind,
             profession_code=profession_code,
+            takes_trainees=takes_trainees,
             limit=first,
             with_members=bool(selected_paths(info) & MEMBER_FIELDS),
         )

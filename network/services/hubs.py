@@ -311,6 +311,7 @@ def nearby_hubs(
     *,
     offer_kind: str | None = None,
     profession_code: str | None = None,
+    takes_trainees: str | None = None,
     limit: int = 20,
     with_members: bool = True,
 ) -> list[tuple[HubDesignation, float]]:
@@ -328,6 +329,8 @@ def nearby_hubs(
     )
     if offer_kind:
         hubs = hubs.filter(offer_kinds__contains=[offer_kind])
+    if takes_trainees:  # a training place (measure 1) for these students or interns
+        hubs = hubs.filter(msp__training__kinds__contains=[takes_trainees])
     if profession_code:
         hubs = hubs.filter(
             Exists(

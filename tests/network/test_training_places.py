@@ -3,6 +3,7 @@ supervisors among their current members with an RPPS; declared by the MSP's coor
 directory and the hub search; counted by the observatory."""
 
 import pytest
+from django.test import Client
 
 from network.models import Membership, Practitioner, TrainingPlace
 from tests.factories import ROLES, make_hub, make_msp, make_practitioner
@@ -85,6 +86,17 @@ def test_found_in_the_directory_and_the_hub_search_and_counted_by_the_observator
         "{ hubs(first: 10, filter: {takesTrainees: GP_INTERNS}) { edges { node { msp { name } } } } }"
     )
     assert [e["node"]["msp"]["name"] for e in hubs["data"]["hubs"]["edges"]] == [world.msp.name]
+    near = """query($kind: TraineeKind) { nearbyHubs(near: {communeCode: "51108"}, radiusKm: 60, takesTrainees: $kind)
+        { hub { msp { name training { placesPerSemester } } } } }"""
+    assert len(gql.execute(near)["data"]["nearbyHubs"]) == 2  # both hubs reach Châlons
+    assert gql.execute(near, {"kind": "GP_INTERNS"})["data"]["nearbyHubs"] == [
+        {"hub": {"msp": {"name": world.msp.name, "training": {"placesPerSemester": 3}}}}
+    ]
+    assert gql.execute(near, {"kind": "EXTERNS"})["data"]["nearbyHubs"] == []
+    page = Client().get("/trouver/", {"commune": "51108", "rayon": "60", "stage": "GP_INTERNS"})
+    text = " ".join(page.content.decode().split())
+    assert world.msp.name in text and other.name not in text
+    assert "Lieu de stage : internes de médecine générale — 3 places par semestre" in text
     figures = gql.execute(
         '{ observatory(scope: {level: DEPARTMENT, code: "51"}) { trainingMsps trainingPlacesPerSemester } }'
     )

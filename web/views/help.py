@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import door
-from ..labels import HUB_STATUSES, LOCATION_KINDS, OFFER_KINDS
+from ..labels import HUB_STATUSES, LOCATION_KINDS, OFFER_KINDS, TRAINEE_KINDS
 from ..pictures import Place, hubs_map
 from .shared import commune_label, find_commune, local_time
 
@@ -40,6 +40,8 @@ def find(request):
     with_time = request.GET.get("temps") == "1" and request.user.is_authenticated
     kind = request.GET.get("offre") or ""
     kind = kind if kind in OFFER_KINDS else ""
+    trainees = request.GET.get("stage") or ""
+    trainees = trainees if trainees in TRAINEE_KINDS else ""
     context = {
         "title": "Trouver de l'aide près de chez moi",
         "typed": typed,
@@ -48,6 +50,8 @@ def find(request):
         "kind": kind,
         "with_time": with_time,
         "offer_kinds": OFFER_KINDS,
+        "trainees": trainees,
+        "trainee_kinds": TRAINEE_KINDS,
         "commune": None,
         "choices": [],
         "error": "",
@@ -63,7 +67,14 @@ def find(request):
             )
         else:
             data = door.read(
-                request, "FindHelp", {"code": commune["code"], "radiusKm": radius, "offerKind": kind or None}
+                request,
+                "FindHelp",
+                {
+                    "code": commune["code"],
+                    "radiusKm": radius,
+                    "offerKind": kind or None,
+                    "takesTrainees": trainees or None,
+                },
             )
             place = data["communes"]["edges"][0]["node"]
             hubs = [_found(item) for item in data["nearbyHubs"]]
@@ -91,6 +102,15 @@ def find(request):
     return render(request, "web/find.html", context, status=200 if not context["error"] else 400)
 
 
+def _training(training: dict | None) -> str:
+    """« Lieu de stage : internes de médecine générale, externes — 3 places par semestre »."""
+    if not training:
+        return ""
+    kinds = ", ".join(TRAINEE_KINDS.get(k, k).lower() for k in training["kinds"])
+    places = training["placesPerSemester"]
+    return f"Lieu de stage : {kinds} — {places} place{'s' if places > 1 else ''} par semestre"
+
+
 def _found(item: dict) -> dict:
     """A hub of `nearbyHubs` as the list and the map show it."""
     hub = item["hub"]
@@ -104,6 +124,7 @@ def _found(item: dict) -> dict:
         "offers": [OFFER_KINDS.get(k, k) for k in hub["offerKinds"]],
         "hours": hub["monthlyCoordinationHours"],
         "hours_left": None,
+        "training": _training(hub["msp"]["training"]),
         "place": Place(hub["msp"]["name"], site["latitude"], site["longitude"], hub["serviceRadiusKm"])
         if site
         else None,
