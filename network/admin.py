@@ -1,6 +1,13 @@
+from collections import Counter
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from . import models
 from .permissions import NetworkPermission
@@ -178,26 +185,90 @@ class HubDesignationAdmin(admin.ModelAdmin):
     list_display = ["msp", "status", "service_radius_km", "monthly_coordination_hours", "approved_at"]
     list_filter = ["status", "msp__sites__commune__department__region"]
     search_fields = ["msp__name", "msp__finess"]
-    readonly_fields = HUB_READONLY  # the status changes through the approval service only
+    readonly_fields = ["evidence", *HUB_READONLY]  # the status changes through the approval service only
     list_select_related = ["msp"]
     actions = ["approve"]
     inlines = [HubOpinionInline]
 
+    @admin.display(description="Éléments de la décision")
+    def evidence(self, hub):
+        """What the Cnam decides on: opening and years of operation, associates by profession, the
+        composition rule, the ARS's latest opinion."""
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in evidence_lines(hub)))
+
     @admin.action(description="Désigner les MSP sélectionnées tête de pont", permissions=["approve"])
     def approve(self, request, queryset):
+        """Against an unfavourable ARS opinion, a written reason is asked for first (a page between)."""
+        queryset = queryset.select_related("msp")
+        unfavourable = [
+            (hub, opinion)
+            for hub in queryset
+            if (opinion := hubs.latest_opinion(hub, models.HubDecision.APPROVAL)) and not opinion.favourable
+        ]
+        reason = request.POST.get("reason", "").strip()
+        if unfavourable and "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/network/hubdesignation/approve.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Désigner malgré un avis défavorable de l'ARS",
+                    "hubs": queryset,
+                    "unfavourable": [(hub, opinion, evidence_lines(hub)) for hub, opinion in unfavourable],
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
         done = 0
         for hub in queryset:
             try:
                 with transaction.atomic():
-                    hubs.approve_hub(hub, approved_by=request.user)
+                    hubs.approve_hub(hub, approved_by=request.user, reason=reason)
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{hub.msp} : {' '.join(exc.messages)}", messages.WARNING)
         if done:
             self.message_user(request, f"{done} MSP désignée(s) tête de pont.", messages.SUCCESS)
+        return None
 
     def has_approve_permission(self, request):
         return request.user.has_perm(NetworkPermission.APPROVE_HUBS)
+
+
+def evidence_lines(hub) -> list[str]:
+    msp = hub.msp
+    today = timezone.localdate()
+    lines = []
+    if msp.opening_date:
+        years = (today - msp.opening_date).days // 365
+        lines.append(
+            f"Ouverte le {msp.opening_date:%d/%m/%Y} ({years} an{'s' if years > 1 else ''} de fonctionnement)"
+        )
+    else:
+        lines.append("Date d'ouverture inconnue")
+    memberships = list(models.Membership.objects.filter(msp=msp).select_related("practitioner__profession"))
+    current = [
+        m
+        for m in memberships
+        if m.role == models.MembershipRole.ASSOCIATE and (m.end_date is None or m.end_date >= today)
+    ]
+    professions = Counter(m.practitioner.profession.label for m in current)
+    listed = ", ".join(f"{n} {label.lower()}" for label, n in professions.most_common())
+    lines.append(f"Associés : {listed or 'aucun'}")
+    composition = composition_of(memberships, today)
+    state = f"Composition : {composition.state.label}"
+    if composition.grace_period_ends_on:
+        state += f" (délai jusqu'au {composition.grace_period_ends_on:%d/%m/%Y})"
+    lines.append(state)
+    opinion = hubs.latest_opinion(hub, models.HubDecision.APPROVAL)
+    if opinion is None:
+        lines.append("Avis de l'ARS : pas encore donné")
+    else:
+        verdict = "favorable" if opinion.favourable else "défavorable"
+        lines.append(f"Avis de l'ARS {opinion.region.name} : {verdict} — « {opinion.reason} »")
+    if hub.approval_reason:
+        lines.append(f"Désignée malgré l'avis de l'ARS : « {hub.approval_reason} »")
+    return lines
 
 
 @admin.register(models.MspInvitation)

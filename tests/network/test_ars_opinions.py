@@ -96,3 +96,35 @@ def test_the_database_refuses_an_opinion_without_its_reason(world):
         HubOpinion.objects.create(
             hub=world.hub, region_id="44", author=agent, decision="SUSPENSION", favourable=True, reason=" \n"
         )
+
+
+def test_the_back_office_shows_the_evidence_and_asks_why_before_designating_against_the_ars(
+    client, gql, world
+):
+    candidate = make_hub(make_msp("MSP candidate (Marne)", commune="51272"), status=HubStatus.CANDIDATE)
+    give(
+        gql,
+        world.user("ars_agent"),
+        candidate,
+        decision="APPROVAL",
+        favourable=False,
+        reason="Équipe trop récente.",
+    )
+    staff = world.user("cnam_staff")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    change = client.get(f"/admin/network/hubdesignation/{candidate.pk}/change/").content.decode()
+    assert "Éléments de la décision" in change and "Associés : " in change and "défavorable" in change
+    action = {"action": "approve", "_selected_action": [candidate.pk]}
+    asked = client.post("/admin/network/hubdesignation/", action)
+    assert asked.status_code == 200 and "Pourquoi désigner malgré cet avis" in asked.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == HubStatus.CANDIDATE  # nothing done before the reason
+    client.post("/admin/network/hubdesignation/", {**action, "apply": "1", "reason": "  "})
+    candidate.refresh_from_db()
+    assert candidate.status == HubStatus.CANDIDATE  # an empty reason is none
+    client.post("/admin/network/hubdesignation/", {**action, "apply": "1", "reason": "Seule MSP du secteur."})
+    candidate.refresh_from_db()
+    assert candidate.status == HubStatus.APPROVED and candidate.approval_reason == "Seule MSP du secteur."
+    assert candidate.approved_by == staff
