@@ -2,23 +2,41 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# What running needs (requirements/run.txt), and the test and development tools besides (requirements/dev.txt):
+# both locked from pyproject.toml by `make lock`, each installed once for its contents.
+RUN_STAMP := $(VENV)/.run-$(shell cat pyproject.toml requirements/run.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/dev.txt | cksum | cut -d' ' -f1)
 # The settings default to production (DEBUG off, refusing a weak SECRET_KEY): these commands are development.
 export DEBUG ?= 1
 
-.PHONY: run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
+.PHONY: lock run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml requirements/run.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.run-*
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+## lock: requirements/{base,run,dev}.txt from pyproject.toml (the image's, `make run`'s, `make test`'s)
+lock: $(STAMP)
+	for spec in "base:" "run:--extra local" "dev:--extra dev"; do \
+	  $(BIN)/uv pip compile pyproject.toml --python-version 3.11 $${spec#*:} -o requirements/$${spec%%:*}.txt \
+	    --quiet --custom-compile-command "make lock" || exit 1; \
+	done
 
 ## run: install, start PostgreSQL (embedded unless DATABASE_URL is set), migrate, load the demo, serve on
 ## HOST:PORT (127.0.0.1:8000; e.g. make run PORT=8001) with a job worker beside
 HOST ?= 127.0.0.1
 PORT ?= 8000
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/python -m backend.localdb serve --host $(HOST) --port $(PORT)
 
 ## test: the whole test suite (against DATABASE_URL, else the embedded PostgreSQL)

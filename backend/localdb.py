@@ -54,7 +54,7 @@ def _runtime_dir() -> None:
 
 def _is_handle(pid: int) -> bool:
     """A live process of ours holding the server (a dead PID may have been reused by anything else)."""
-    # psutil comes with the [test] extra: loaded only when a PID file is found
+    # psutil comes with the [local] extra: loaded only when a PID file is found
     import psutil
 
     try:
