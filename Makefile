@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/dev.txt | ck
 # The settings default to production (DEBUG off, refusing a weak SECRET_KEY): these commands are development.
 export DEBUG ?= 1
 
-.PHONY: lock run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
+.PHONY: backup restore lock run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
 
 $(RUN_STAMP): pyproject.toml requirements/run.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ $(STAMP): pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+## backup: the database and the attachments into a new folder of BACKUP_DIR (.backups); restore: one back
+## into an empty database (make restore FROM=.backups/tetedepont-…)
+backup: $(RUN_STAMP)
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py backup
+restore: $(RUN_STAMP)
+	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py restore $(FROM)
 
 ## lock: requirements/{base,run,dev}.txt from pyproject.toml (the image's, `make run`'s, `make test`'s)
 lock: $(STAMP)
