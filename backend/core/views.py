@@ -207,4 +207,28 @@ def healthz(request):
         checks["database"] = "unreachable"
     checks["channelLayer"] = "ok" if layer_available_sync() else "unreachable"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    waiting = oldest_waiting_job_seconds() if checks["database"] == "ok" else None
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks, "oldestWaitingJobSeconds": waiting},
+        status=200 if healthy else 503,
+    )
+
+
+OLDEST_WAITING_JOB = """
+SELECT EXTRACT(EPOCH FROM now() - min(GREATEST(e.at, COALESCE(j.scheduled_at, e.at))))
+FROM procrastinate_jobs j JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
+WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
+"""
+
+
+def oldest_waiting_job_seconds() -> int | None:
+    """How long the oldest job due to run has waited for a worker (None: none waits): a queue backing up, or
+    no worker at all, shows here before any user notices."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(OLDEST_WAITING_JOB)
+            (seconds,) = cursor.fetchone()
+    except Exception:
+        logger.exception("Health check: the job queue could not be read")
+        return None
+    return None if seconds is None else int(seconds)

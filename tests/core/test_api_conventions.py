@@ -131,7 +131,30 @@ def test_unexpected_errors_are_hidden_outside_debug(gql, monkeypatch, settings):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "channelLayer": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "channelLayer": "ok",
+        "oldestWaitingJobSeconds": None,
+    }
+
+
+@pytest.mark.django_db
+def test_healthz_reports_how_long_the_oldest_due_job_has_waited(client):
+    from django.db import connection
+
+    from backend.mail.services import queue_email
+
+    queue_email("marie@exemple.fr", "Objet", "Texte", kind="test")  # a job, no worker to take it
+    with connection.cursor() as cursor:  # deferred ten minutes ago
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - interval '10 minutes' WHERE type = 'deferred'"
+        )
+    waited = client.get("/healthz").json()["oldestWaitingJobSeconds"]
+    assert 600 <= waited < 700
+    with connection.cursor() as cursor:  # a job scheduled for later is not waiting
+        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() + interval '1 hour'")
+    assert client.get("/healthz").json()["oldestWaitingJobSeconds"] is None
 
 
 def test_healthz_reports_an_unreachable_database(client, monkeypatch):

@@ -74,7 +74,9 @@ def test_a_backup_restores_into_a_fresh_database(all_territories, tmp_path, sett
     )
     attachment = request.attachments.get()
     mentorship = Mentorship.objects.select_related("hub").first()
-    coordination.post_message(mentorship, mentorship.mentee.user, "Rendez-vous jeudi à la MSP ?", from_hub=False)
+    coordination.post_message(
+        mentorship, mentorship.mentee.user, "Rendez-vous jeudi à la MSP ?", from_hub=False
+    )
 
     folder = backup(tmp_path / "backups")
     media = tmp_path / "restored-media"
