@@ -56,8 +56,8 @@ def test_slots_in_a_commune_or_near_one(gql, places):
     assert titles(gql, near=chalons, radiusKm=50) == ["Givry", "Saint-Martin"]
     assert titles(gql, near={"communeCode": "89338"}) == ["Sens"]  # Saint-Clément, next to Sens
     # The same point as for nearbyHubs: coordinates too, and a radius in km that need not be whole.
-    assert titles(gql, near={"latitude": 48.95393, "longitude": 4.36724}, radiusKm=3.5) == ["Saint-Martin"]
-    assert titles(gql, near={"latitude": 48.95393, "longitude": 4.36724}, radiusKm=2.5) == []
+    assert titles(gql, near={"latitude": 48.9650, "longitude": 4.3600}, radiusKm=3.5) == ["Saint-Martin"]
+    assert titles(gql, near={"latitude": 48.9650, "longitude": 4.3600}, radiusKm=2.5) == []
     assert titles(gql, near=chalons, radiusKm=500) == "BAD_USER_INPUT"
     assert titles(gql, near={"communeCode": "51108", "latitude": 48.9, "longitude": 4.3}) == "BAD_USER_INPUT"
     assert titles(gql, communeCode="99999") == "BAD_USER_INPUT"

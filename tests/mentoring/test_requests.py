@@ -123,7 +123,7 @@ def test_matching_ranks_by_time_left_topics_then_distance_with_reasons(hubs):
     assert best.topics_covered == [T.HEALTH_PROJECT, T.SISA_LEGAL] and best.topics_missing == []
     assert partial.topics_missing == [T.SISA_LEGAL]
     assert full.remaining_hours == 0 and not full.has_capacity
-    assert best.reasons[0].startswith("À 38 km de Givry-en-Argonne (rayon d'intervention de la MSP : 60 km")
+    assert best.reasons[0].startswith("À 39 km de Givry-en-Argonne (rayon d'intervention de la MSP : 60 km")
     assert "20 h de coordination disponibles par mois sur 20 h." in best.reasons
     assert "Thèmes non couverts : Sisa et questions juridiques." in partial.reasons
     assert any("toutes ses heures mensuelles sont allouées" in r for r in full.reasons)

@@ -55,7 +55,7 @@ def test_create_msp_per_role(gql, world, role):
         msp = result["data"]["createMsp"]["msp"]
         assert msp["status"] == "PROJECT" and msp["finess"] is None
         assert msp["sites"] == [
-            {"isMain": True, "commune": {"code": "51272"}, "latitude": pytest.approx(48.95008)}
+            {"isMain": True, "commune": {"code": "51272"}, "latitude": pytest.approx(48.94934)}
         ]
         if role != "admin":  # the founding practitioner becomes coordinator
             founder = world.user(role).practitioner
