@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 RESTART_PAUSE = 1.0
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         workers = 1
     listener = listening_socket(args.host, args.port)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # One folder for the processes' metrics, summed at the scrape (backend/core/observability.py).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tdp-metrics-")
     return Launcher(listener, max(1, workers), daphne_args).run()
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from backend.core.logs import logging_config, setup_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backend.core.observability.ObservabilityMiddleware",  # the request id, the request counted and timed
     "django.middleware.security.SecurityMiddleware",
     "backend.core.middleware.AsyncWhiteNoiseMiddleware",  # Daphne serves no static files: the admin's come from here
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -398,13 +401,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {
-        "backend": {"handlers": ["console"], "level": "INFO"},
-        # Its INFO lines (each task registered, each job run) drown the rest; failures still show.
-        "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
-    },
-}
+# One JSON object a line in production (LOG_FORMAT=json, the default without DEBUG), readable lines in
+# development; each with the request's id (backend/core/logs.py).
+LOGGING = logging_config(
+    os.environ.get("LOG_FORMAT", "text" if DEBUG else "json") == "json",
+    os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING"),
+)
+
+# Prometheus metrics at /metrics: from a private or loopback address, or with this bearer token.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Errors to Sentry when a DSN is given (no personal data sent).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    setup_sentry(
+        SENTRY_DSN,
+        os.environ.get("SENTRY_ENVIRONMENT", "production" if not DEBUG else "development"),
+        float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

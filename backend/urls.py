@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from backend.accounts.forms import ThrottledAdminAuthenticationForm
+from backend.core.observability import metrics_view
 from backend.core.views import graphql_view, healthz
 from mentoring.accelerator.views import accelerator_attachment, accelerator_export
 from mentoring.views import calendar_feed
@@ -21,6 +22,7 @@ urlpatterns = [
     path("admin/observatoire/", admin.site.admin_view(observatory_page), name="observatory-page"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("exports/<str:kind>.csv", export, name="observatory-export"),
     path("accelerator/requests.csv", accelerator_export, name="accelerator-export"),

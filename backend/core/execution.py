@@ -38,6 +38,8 @@ from graphql import (
 from psycopg_pool import PoolTimeout
 
 from .db import released_after
+from .logs import REQUEST_ID
+from .observability import POOL_BUSY
 
 logger = logging.getLogger("backend.graphql")
 
@@ -94,7 +96,10 @@ class Control:
         self.budget = budget
         self.deadline = time.monotonic() + budget
         self.reason: str | None = None
-        self.request_id = uuid.uuid4().hex[:16]  # given to the client with an internal error, and logged
+        # Given to the client with an internal error, and logged: the HTTP request's id (X-Request-ID, on
+        # every log line of the request) when there is one.
+        given = REQUEST_ID.get()
+        self.request_id = given if given != "-" else uuid.uuid4().hex[:16]
         self._lock = threading.Lock()
         self._database = None  # the Django connection wrapper of the thread doing the work
 
@@ -245,6 +250,7 @@ def _job(control: Control, fn, args, kwargs, own_thread: bool = True, database: 
     token = _current.set(control)
     with _active_lock:
         _active.add(control)
+    POOL_BUSY.inc()
     if own_thread:  # a pool thread: its connection's lifetime is ours to manage, as a request's would be
         close_old_connections()
     try:
@@ -255,6 +261,7 @@ def _job(control: Control, fn, args, kwargs, own_thread: bool = True, database: 
         with released_after():  # the models it loaded are freed when it ends, not by the cyclic collector
             return _on_fresh_chunk(fn, args, kwargs)
     finally:
+        POOL_BUSY.dec()
         control.detach()
         with _active_lock:
             _active.discard(control)

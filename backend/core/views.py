@@ -117,6 +117,9 @@ class GraphQLView(BaseGraphQLView):
         if errors:
             return ExecutionResult(data=None, errors=errors)
         operation = get_operation_ast(document, operation_name)
+        if operation is not None:  # the label of its metrics (backend/core/observability.py)
+            name = operation.name.value if operation.name else "anonymous"
+            request.metrics_operation = f"graphql {operation.operation.value} {name}"
         if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
             raise HttpError(
                 HttpResponseBadRequest(),

@@ -43,6 +43,7 @@ from backend.core.execution import (
 )
 from backend.core.fast_execution import execution_context_class
 from backend.core.limits import prepare_operation
+from backend.core.observability import LIVE_OPERATIONS, SOCKETS
 
 from .fanout import process_fanout
 from .health import layer_available
@@ -103,6 +104,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         self.running = asyncio.Semaphore(realtime_setting("MAX_RUNNING_OPERATIONS_PER_SOCKET"))
         SOCKETS_BY_ADDRESS[self.address] += 1
         self.counted_address = True
+        SOCKETS.inc()
 
         if PROTOCOL not in self.scope.get("subprotocols", []):
             await self.accept()
@@ -160,6 +162,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
 
     def _uncount(self):
         if self.counted_address:
+            SOCKETS.dec()
             self.counted_address = False
             SOCKETS_BY_ADDRESS[self.address] -= 1
             if SOCKETS_BY_ADDRESS[self.address] <= 0:
@@ -318,6 +321,13 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "id": op_id, "payload": [format_error(e) for e in errors]})
 
     async def _run_operation(self, op_id: str, payload: dict):
+        LIVE_OPERATIONS.inc()
+        try:
+            await self._operation(op_id, payload)
+        finally:
+            LIVE_OPERATIONS.dec()
+
+    async def _operation(self, op_id: str, payload: dict):
         query, variables = payload["query"], payload.get("variables") or {}
         operation_name = payload.get("operationName") or None
         try:
