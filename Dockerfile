@@ -20,6 +20,9 @@ COPY docker/entrypoint.sh /usr/local/bin/entrypoint
 RUN pip install --no-cache-dir --no-deps . \
     && DEBUG=1 DATABASE_URL=postgresql://build@localhost/none python manage.py collectstatic --no-input
 
+# The attachments' folder (the compose stack mounts a volume here): the app's user writes it.
+RUN mkdir -p /data/media && chown app /data/media
+ENV MEDIA_ROOT=/data/media
 USER app
 EXPOSE 8000
 # `web` (Daphne), `worker` or `migrate`: see docker/entrypoint.sh

@@ -48,20 +48,28 @@ def compose():
 
 
 def test_the_compose_file_is_valid_and_deploys_as_production_should(compose):
-    env = {k: v for k, v in os.environ.items() if k not in {"GRAPHIQL", "DEMO_DATA", "SECRET_KEY"}}
-    refused = subprocess.run([*compose, "config", "-q"], cwd=PROJECT, env=env, capture_output=True, text=True)
-    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr  # no default secret in production
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"GRAPHIQL", "DEMO_DATA", "SECRET_KEY", "POSTGRES_PASSWORD", "SITE_ADDRESS"}
+    }
+    for missing, given in (
+        ("SECRET_KEY", {"POSTGRES_PASSWORD": "p"}),
+        ("POSTGRES_PASSWORD", {"SECRET_KEY": "s"}),
+    ):
+        refused = subprocess.run([*compose, "config", "-q"], cwd=PROJECT, env={**env, **given}, capture_output=True, text=True)  # fmt: skip
+        assert refused.returncode != 0 and missing in refused.stderr  # no default secret, no default password
     result = subprocess.run(
         [*compose, "config"],
         cwd=PROJECT,
-        env={**env, "SECRET_KEY": PRODUCTION_SECRET_KEY},
+        env={**env, "SECRET_KEY": PRODUCTION_SECRET_KEY, "POSTGRES_PASSWORD": "mot-de-passe-de-la-base"},
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
     config = result.stdout
     services = {m.group(1): m.start() for m in re.finditer(r"^  (\w+):\n", config, re.MULTILINE)}
-    assert {"db", "redis", "migrate", "app", "worker"} <= set(services)
+    assert {"proxy", "db", "redis", "migrate", "app", "worker"} <= set(services)
 
     def section(name):
         start = services[name]
@@ -75,6 +83,32 @@ def test_the_compose_file_is_valid_and_deploys_as_production_should(compose):
         assert "DEMO_DATA" not in section(name)
         assert re.search(r"DEBUG: ['\"]0['\"]", section(name))
     assert re.search(r"DEMO_DATA: ['\"]0['\"]", section("migrate"))
+    # Only the proxy is reached from outside: the app's replicas have no host port (--scale app=N).
+    assert "ports:" in section("proxy") and "ports:" not in section("app")
+    for name in ("proxy", "db", "redis", "app", "worker"):
+        assert "restart: unless-stopped" in section(name), name
+    for name in ("db", "redis", "app", "worker"):
+        assert "healthcheck:" in section(name), name
+    assert "Host" in section("app") and "check_workers" in section("worker")  # as production answers
+    for name in ("app", "worker"):  # the attachments on a volume, where the image's user may write
+        assert "MEDIA_ROOT: /data/media" in section(name) and "/data/media" in section(name)
+        assert "TRUSTED_PROXIES: 172.30.0.2" in section(name)
+    assert "ipv4_address: 172.30.0.2" in section("proxy")
+    assert "mot-de-passe-de-la-base" in section("db")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_healthcheck_needs_a_live_worker(territories):
+    from django.db import connection
+
+    env = server_env(None)
+    command = [sys.executable, "manage.py", "check_workers"]
+    dead = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert dead.returncode == 1 and "Aucun worker" in dead.stderr
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now())")
+    alive = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert alive.returncode == 0, alive.stderr
 
 
 def test_the_image_runs_as_an_unprivileged_user_through_the_entry_point():
