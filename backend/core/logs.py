@@ -54,6 +54,7 @@ def logging_config(json_lines: bool, procrastinate_level: str) -> dict:
 
 def setup_sentry(dsn: str, environment: str, traces_sample_rate: float = 0.0) -> None:
     """Errors (unhandled exceptions and ERROR log lines) to Sentry; no personal data sent."""
+    # Only with a DSN: the SDK and its Django integration are loaded when errors are to be sent.
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
 

@@ -24,11 +24,13 @@ import threading
 import time
 import uuid
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db import connection, connections
 from django.http import HttpResponse, HttpResponseForbidden
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -104,8 +106,6 @@ class ObservabilityMiddleware:
     async_capable = True
 
     def __init__(self, get_response):
-        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
@@ -189,7 +189,7 @@ def metrics_view(request):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
-        from prometheus_client import REGISTRY as registry
+        registry = REGISTRY
     counts = CollectorRegistry()
     counts.register(DatabaseCounts())
     body = generate_latest(registry) + generate_latest(counts)
