@@ -77,12 +77,9 @@ def compose_settings() -> dict:
         if not match:
             continue
         name, value = match.groups()
-        value = value.strip().strip('"')
-        default = re.fullmatch(r"\$\{[A-Z_]+:-(.*)\}", value)
-        if default:
-            value = default.group(1)
-        elif value.startswith("${"):
-            value = ""  # required from the operator (SECRET_KEY): given below
+        value = re.sub(r"\s+#.*$", "", value).strip().strip('"')  # a comment after the value
+        value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)  # ${NAME:-default}: its default
+        value = re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "", value)  # ${NAME:?…}: required, given below or empty
         env[name] = value
     return env
 
