@@ -64,7 +64,9 @@ class Launcher:
         self.stopping: int | None = None
 
     def start_one(self) -> subprocess.Popen:
-        return subprocess.Popen(self.command, pass_fds=(self.listener.fileno(),))
+        # Its PID, so that a process it starts stops if it dies (backend/serve_child.py: die_with_the_launcher).
+        env = {**os.environ, "TDP_LAUNCHER_PID": str(os.getpid())}
+        return subprocess.Popen(self.command, pass_fds=(self.listener.fileno(),), env=env)
 
     def stop(self, signum, frame) -> None:
         if self.stopping is None:
@@ -107,6 +109,19 @@ class Launcher:
             time.sleep(0.2)
 
 
+def connection_budget_refusal(workers: int) -> str | None:
+    """The stated connection budget checked against the database before any process starts
+    (backend/core/connection_budget.py); Django is set up in the launcher for this only."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    # Loaded here, not at the top: the launcher needs Django for this check alone
+    import django
+
+    from backend.core.connection_budget import check_at_start
+
+    django.setup()
+    return check_at_start(web_processes=workers)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -128,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         workers = 1
+    refusal = connection_budget_refusal(max(1, workers))
+    if refusal:
+        print(refusal, file=sys.stderr, flush=True)
+        return 2
     listener = listening_socket(args.host, args.port)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # One folder for the processes' metrics, summed at the scrape (backend/core/observability.py).

@@ -19,6 +19,9 @@ case "$command" in
     exec python -m backend.serve --host "${BIND:-0.0.0.0}" --port "${PORT:-8000}" -- "$@"
     ;;
   worker)
+    # The stated connection budget first (APP_REPLICAS, WEB_PROCESSES, WORKER_REPLICAS): a French refusal
+    # now rather than "too many clients" under load. The app's launcher checks it too.
+    python manage.py check_connection_budget
     exec python manage.py procrastinate worker "$@"
     ;;
   migrate)
