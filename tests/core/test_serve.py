@@ -97,3 +97,16 @@ def test_a_server_process_accepts_one_pending_connection_per_turn():
             del tcp.Port.numberAccepts
         else:
             tcp.Port.numberAccepts = original
+
+
+def test_when_the_launcher_is_killed_its_processes_stop_too(servers, territories):
+    """SIGKILL leaves the launcher no time to pass SIGTERM on: the kernel does it (no orphan holding the port)."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
+    server = servers(workers=2)
+    running = _children(server)
+    assert len(running) == 2
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(10)
+    _, alive = psutil.wait_procs(running, timeout=20)
+    assert not alive, [process.cmdline() for process in alive]
