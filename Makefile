@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/dev.txt | ck
 # The settings default to production (DEBUG off, refusing a weak SECRET_KEY): these commands are development.
 export DEBUG ?= 1
 
-.PHONY: backup restore lock run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
+# The compose stack's certificate folder (docker-compose.yml's TLS_DIR).
+TLS_DIR ?= docker/tls
+
+.PHONY: backup certificate restore lock run test test-reference-executor fuzz lint format check schema migrations scale bench bench-smoke clean
 
 $(RUN_STAMP): pyproject.toml requirements/run.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +34,14 @@ backup: $(RUN_STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py backup
 restore: $(RUN_STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python manage.py restore $(FROM)
+
+## certificate: a self-signed certificate for localhost in TLS_DIR (docker/tls), to try the compose stack on
+## one's own machine; a public name needs a real one there (fullchain.pem, privkey.pem; e.g. certbot's)
+certificate:
+	mkdir -p $(TLS_DIR)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=localhost" \
+	  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	  -keyout $(TLS_DIR)/privkey.pem -out $(TLS_DIR)/fullchain.pem 2>/dev/null
 
 ## lock: requirements/{base,run,dev}.txt from pyproject.toml (the image's, `make run`'s, `make test`'s)
 lock: $(STAMP)

@@ -373,7 +373,8 @@ BEHIND_TLS = env_bool("BEHIND_TLS", bool(TRUSTED_PROXIES)) and not DEBUG
 if BEHIND_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the orchestrator's probe, from inside, over plain HTTP
+    # The orchestrator's probe and Prometheus's scrape come from inside the stack's network, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)

@@ -19,6 +19,8 @@ from pathlib import Path
 import psutil
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
 
 from tests.daphne import PRODUCTION_SECRET_KEY, free_port, server_env
 
@@ -99,8 +101,6 @@ def test_the_compose_file_is_valid_and_deploys_as_production_should(compose):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_healthcheck_needs_a_live_worker(territories):
-    from django.db import connection
-
     env = server_env(None)
     command = [sys.executable, "manage.py", "check_workers"]
     dead = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
@@ -152,6 +152,7 @@ def wait_healthy(port, process, timeout=30):
 @pytest.mark.parametrize("role", ["web", "worker"])
 def test_web_and_worker_are_exec_d_and_stop_cleanly_on_sigterm(territories, role):
     port = free_port()
+    started = timezone.now()
     process = subprocess.Popen(
         ["sh", str(ENTRYPOINT), role],
         cwd=PROJECT,
@@ -162,11 +163,24 @@ def test_web_and_worker_are_exec_d_and_stop_cleanly_on_sigterm(territories, role
     try:
         if role == "web":
             assert wait_healthy(port, process) == 200
-        else:
-            time.sleep(3)
         # exec: the shell became the server itself, so the container's SIGTERM reaches it (PID 1 in the image).
-        cmdline = " ".join(psutil.Process(process.pid).cmdline())
-        assert ("backend.serve" if role == "web" else "procrastinate worker") in cmdline
+        # The worker's shell checks the connection budget first, then execs.
+        expected = "backend.serve" if role == "web" else "procrastinate worker"
+        deadline = time.monotonic() + 30
+        while expected not in " ".join(psutil.Process(process.pid).cmdline()) and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            time.sleep(0.2)
+        assert expected in " ".join(psutil.Process(process.pid).cmdline())
+        if role == "worker":
+            # Running, its signal handlers in place, once it has registered its heartbeat.
+            while time.monotonic() < deadline:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat >= %s", [started]
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                time.sleep(0.2)
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
     finally:

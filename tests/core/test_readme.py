@@ -1,6 +1,8 @@
 """The README's examples run as written: its "Trying the API" blocks, against a real Daphne with the demo
-data (the address changed to the test server's, nothing else)."""
+data, with `BASE` set to the test server's address and nothing else changed. The same blocks run through the
+deployed topology's TLS proxy in tests/core/test_stack.py."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.daphne import server_env
-
 PROJECT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True)
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl")
 
 
 def trying_the_api() -> list[tuple[str, str]]:
@@ -22,21 +22,19 @@ def trying_the_api() -> list[tuple[str, str]]:
     return re.findall(r"```(\w+)\n(.*?)```", section, re.S)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl")
-def test_the_readme_examples_run_as_written(all_territories, servers, tmp_path):
-    server = servers()
-    # As `make run` loads it (the tests' own fast password hashing would not let the server sign in).
-    demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr
-    blocks = [(lang, code.replace("localhost:8000", f"127.0.0.1:{server.port}").replace("127.0.0.1:8000", f"127.0.0.1:{server.port}")) for lang, code in trying_the_api()]  # fmt: skip
+def run_the_readme_examples(base: str, tmp_path: Path, **env) -> None:
+    """The three blocks in turn, as a reader runs them with `BASE=base` (and `env`, e.g. the CA to trust)."""
+    blocks = trying_the_api()
     assert [lang for lang, _ in blocks] == ["sh", "python", "sh"]
     (sign_in, watcher, change) = (code for _, code in blocks)
+    shell_env = {**os.environ, **env, "BASE": base}
 
     first = subprocess.run(
         ["bash", "-ec", sign_in + '\nprintf "\\nTOKEN=%s\\n" "$TOKEN"'],
         capture_output=True,
         text=True,
         timeout=60,
+        env=shell_env,
     )
     assert first.returncode == 0, first.stderr
     assert "MSP de Saint-Martin-sur-le-Pr" in first.stdout and '"totalCount":5' in first.stdout
@@ -44,10 +42,12 @@ def test_the_readme_examples_run_as_written(all_territories, servers, tmp_path):
 
     script = tmp_path / "watch_hub.py"
     script.write_text(watcher)
-    watching = subprocess.Popen([sys.executable, str(script), token], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    watching = subprocess.Popen([sys.executable, str(script), token], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=shell_env)  # fmt: skip
     try:
         time.sleep(3)  # subscribed
-        second = subprocess.run(["bash", "-ec", change], capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            ["bash", "-ec", change], capture_output=True, text=True, timeout=60, env=shell_env
+        )
         assert second.returncode == 0, second.stderr
         assert '{"applyForHub":{"hub":{"serviceRadiusKm":45},"errors":[]}}' in second.stdout
         deadline = time.monotonic() + 15
@@ -58,3 +58,21 @@ def test_the_readme_examples_run_as_written(all_territories, servers, tmp_path):
     finally:
         watching.kill()
         watching.wait()
+
+
+@needs_curl
+@pytest.mark.django_db(transaction=True)
+def test_the_readme_examples_run_as_written(demo, servers, tmp_path):
+    server = servers()
+    run_the_readme_examples(server.url, tmp_path)
+
+
+def test_the_examples_name_no_address_but_base():
+    """One variable to point them elsewhere: no host or port written into a block."""
+    for _, code in trying_the_api():
+        without_default = code.replace("http://localhost:8000", "")
+        assert (
+            "localhost" not in without_default
+            and "127.0.0.1" not in without_default
+            and ":8000" not in without_default
+        )

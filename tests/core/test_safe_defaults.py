@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.compose import compose_settings
 from tests.daphne import PRODUCTION_SECRET_KEY
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -65,23 +66,6 @@ def test_development_is_asked_for_by_the_make_targets_and_the_test_run():
         "env"
     ]
     assert "D:DEBUG=1" in pytest_env
-
-
-def compose_settings() -> dict:
-    """The `x-settings` block of docker-compose.yml, each `${NAME:-default}` read as its default."""
-    text = (PROJECT / "docker-compose.yml").read_text()
-    block = text.split("x-settings: &settings\n", 1)[1].split("\n\n", 1)[0]
-    env = {}
-    for line in block.splitlines():
-        match = re.match(r"^  ([A-Z_]+): (.*)$", line)
-        if not match:
-            continue
-        name, value = match.groups()
-        value = re.sub(r"\s+#.*$", "", value).strip().strip('"')  # a comment after the value
-        value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)  # ${NAME:-default}: its default
-        value = re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "", value)  # ${NAME:?…}: required, given below or empty
-        env[name] = value
-    return env
 
 
 def test_check_deploy_is_clean_with_the_compose_file_s_settings():
