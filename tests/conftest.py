@@ -8,6 +8,7 @@ from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token
 from tests.daphne import servers  # noqa: F401 (fixture: real Daphne processes)
+from tests.demo import load_demo_as_make_run_does
 from tests.factories import TEST_COMMUNES, make_coordinator, make_hub, make_msp, make_world
 from tests.helpers import GraphQLClient
 
@@ -95,6 +96,12 @@ def scene(territories):
         "msp_id": to_global_id("Msp", msp.pk),
         "token": issue_token(coordinator.user).token,
     }
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The whole territory file and the demo, committed, as `make run` loads them (tests/demo.py)."""
+    load_demo_as_make_run_does()
 
 
 @pytest.fixture

@@ -3,12 +3,8 @@ the agent filter limited to the accelerator's agents, the queue's service levels
 scrolling sideways. Screenshots kept in test-artifacts/."""
 
 import re
-import subprocess
-import sys
 
 import pytest
-
-from tests.daphne import PROJECT, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,10 +26,8 @@ ENGLISH = re.compile(
 
 
 @pytest.fixture
-def agent_browser(all_territories, servers, offline_page):
+def agent_browser(offline_page, demo, servers):
     server = servers()
-    demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr
     browser = offline_page(server.url, width=1366, height=800)
     page = browser.page
     page.goto(f"{server.url}/admin/login/")

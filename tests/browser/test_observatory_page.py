@@ -3,22 +3,14 @@ the back office of a real Daphne, on the demo with the whole territory file, and
 progress chart and the map drawn by the app, with nothing fetched from elsewhere. Screenshots kept in
 test-artifacts/."""
 
-import subprocess
-import sys
-
 import pytest
-
-from tests.daphne import PROJECT, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def demo_server(all_territories, servers):
-    server = servers()
-    demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr
-    return server
+def demo_server(chromium, demo, servers):
+    return servers()
 
 
 def sign_in(browser, server, email):

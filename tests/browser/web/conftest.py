@@ -3,13 +3,11 @@ whole territory file. Every page a test visits is checked by axe-core (no seriou
 must not scroll sideways; screenshots at 375 and 1,366 px are kept in test-artifacts/."""
 
 import pathlib
-import subprocess
-import sys
 
 import axe_playwright_python
 import pytest
 
-from tests.daphne import PRODUCTION_SECRET_KEY, PROJECT, server_env
+from tests.daphne import PRODUCTION_SECRET_KEY
 
 AXE = (pathlib.Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -17,10 +15,9 @@ PASSWORD = "tetedepont-demo"
 
 
 @pytest.fixture
-def site(all_territories, servers):
-    """A production server (DEBUG=0, rate limits on their defaults except for this one client address)."""
-    demo = subprocess.run([sys.executable, "manage.py", "load_demo"], cwd=PROJECT, env=server_env(None), capture_output=True, text=True)  # fmt: skip
-    assert demo.returncode == 0, demo.stderr
+def site(chromium, demo, servers):
+    """A production server (DEBUG=0, rate limits on their defaults except for this one client address), on the
+    demo; nothing loaded where chromium is missing and the test skips."""
     return servers(
         DEBUG="0",
         SECRET_KEY=PRODUCTION_SECRET_KEY,
