@@ -26,15 +26,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_database_url() -> str:
-    """The test database, for the server processes."""
+def server_database_url(name: str | None = None) -> str:
+    """The test database (or the database `name` of the same server), for the server processes."""
     s = connection.settings_dict
+    name = name or s["NAME"]
     # A Unix-socket server (the embedded one) has its directory in OPTIONS["host"].
     host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or "127.0.0.1"
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
     if host.startswith("/"):
-        return f"postgresql://{auth}@/{s['NAME']}?host={host}"
-    return f"postgresql://{auth}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
+        return f"postgresql://{auth}@/{name}?host={host}"
+    return f"postgresql://{auth}@{host}:{s.get('PORT') or 5432}/{name}"
 
 
 class DaphneServer:

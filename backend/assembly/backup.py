@@ -49,7 +49,8 @@ def _libpq_env() -> dict:
         {
             key: str(value)
             for key, value in {
-                "PGHOST": db.get("HOST"),
+                # The embedded server's socket folder is an option of the URL (`?host=`), not its host part.
+                "PGHOST": db.get("HOST") or db.get("OPTIONS", {}).get("host"),
                 "PGPORT": db.get("PORT"),
                 "PGUSER": db.get("USER"),
                 "PGPASSWORD": db.get("PASSWORD"),

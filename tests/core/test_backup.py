@@ -11,7 +11,6 @@ from io import StringIO
 
 import psycopg
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -20,15 +19,13 @@ from mentoring.accelerator import services
 from mentoring.accelerator.permissions import STAFF_REPLY
 from mentoring.models import AcceleratorRequest, Booking, BookingRole, Mentorship
 from mentoring.services import coordination
-from tests.daphne import PROJECT, server_env
+from tests.daphne import PROJECT, server_database_url, server_env
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def url_of(name: str) -> str:
-    db = django_settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    return server_database_url(name)  # over TCP or the embedded server's socket
 
 
 @pytest.fixture
