@@ -62,6 +62,13 @@ def _libpq_env() -> dict:
     return env
 
 
+def _run_client(tool: str, arguments: list[str], failure: str) -> None:
+    """A PostgreSQL client tool on the settings' database; its own words after `failure` if it fails."""
+    done = subprocess.run([_tool(tool), *arguments], env=_libpq_env(), capture_output=True, text=True)
+    if done.returncode:
+        raise CommandError(f"{failure} : {done.stderr.strip()}")
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -75,14 +82,11 @@ def backup(to: Path) -> Path:
     taken = datetime.now(UTC)
     folder = Path(to) / taken.strftime("tetedepont-%Y%m%dT%H%M%SZ")
     folder.mkdir(parents=True, exist_ok=False)
-    dump = subprocess.run(
-        [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(folder / DUMP)],
-        env=_libpq_env(),
-        capture_output=True,
-        text=True,
+    _run_client(
+        "pg_dump",
+        ["--format=custom", "--no-owner", "--no-privileges", "--file", str(folder / DUMP)],
+        "La sauvegarde de la base a échoué",
     )
-    if dump.returncode:
-        raise CommandError(f"La sauvegarde de la base a échoué : {dump.stderr.strip()}")
     media = Path(settings.MEDIA_ROOT)
     files = 0
     with tarfile.open(folder / MEDIA, "w:gz") as archive:
@@ -120,9 +124,9 @@ def restore(folder: Path) -> dict:
                 "La base n'est pas vide : restaurez dans une base neuve (createdb), jamais par-dessus des données."
             )
     connection.close()  # pg_restore needs the database to itself
-    restored = subprocess.run(
+    _run_client(
+        "pg_restore",
         [
-            _tool("pg_restore"),
             "--no-owner",
             "--no-privileges",
             "--exit-on-error",
@@ -130,12 +134,8 @@ def restore(folder: Path) -> dict:
             settings.DATABASES["default"]["NAME"],
             str(folder / DUMP),
         ],
-        env=_libpq_env(),
-        capture_output=True,
-        text=True,
+        "La restauration de la base a échoué",
     )
-    if restored.returncode:
-        raise CommandError(f"La restauration de la base a échoué : {restored.stderr.strip()}")
     media = Path(settings.MEDIA_ROOT)
     media.mkdir(parents=True, exist_ok=True)
     with tarfile.open(folder / MEDIA, "r:gz") as archive:

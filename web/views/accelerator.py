@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import door
 from ..labels import ACCELERATOR_CATEGORIES, ACCELERATOR_STATES, URGENCIES
+from .knowledge import suggested_articles
 from .shared import find_commune, instant, rating_variables
 
 QUESTION_FIELDS = {"subject", "body", "category", "urgency", "communeCode", "files"}
@@ -77,17 +78,13 @@ def ask(request):
                 )
                 return redirect("web:question", question_id=created["id"])
             errors = answer.form_errors("submitAcceleratorRequest").keep_only(QUESTION_FIELDS)
-    text = f"{values['subject']}\n{values['body']}".strip()[:2000]
-    suggested = []
-    if len(text) >= 8:  # the articles that may answer it, as the page's script would show them
-        suggested = (door.run(request, "SuggestedArticles", {"text": text}).data or {}).get(
-            "suggestedArticles"
-        )
+    # The articles that may answer it, as the page's script would show them.
+    suggested = suggested_articles(request, values["subject"], values["body"])
     return render(
         request,
         "web/question_ask.html",
         {
-            "suggested": suggested or [],
+            "suggested": suggested,
             "title": "Poser une question à la Cnam",
             "values": values,
             "errors": errors,

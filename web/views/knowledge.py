@@ -81,16 +81,22 @@ def article(request, article_id: str):
     )
 
 
+SUGGESTION_MIN_CHARS = 8  # fewer: nothing worth searching yet
+
+
+def suggested_articles(request, subject: str, body: str) -> list:
+    """The articles that may answer a question being written (its subject and text), as the API suggests them."""
+    text = f"{subject}\n{body}".strip()[:2000]
+    if len(text) < SUGGESTION_MIN_CHARS:
+        return []
+    return (door.run(request, "SuggestedArticles", {"text": text}).data or {}).get("suggestedArticles") or []
+
+
 @door.page
 @require_GET
 def suggestions(request):
-    """The articles that may answer the question being written (htmx, as one types its subject and text)."""
-    text = f"{request.GET.get('subject', '')}\n{request.GET.get('body', '')}".strip()[:2000]
-    found = []
-    if len(text) >= 8:
-        found = (door.run(request, "SuggestedArticles", {"text": text}).data or {}).get(
-            "suggestedArticles"
-        ) or []
+    """The suggestions on the question form, as one types its subject and text (htmx)."""
+    found = suggested_articles(request, request.GET.get("subject", ""), request.GET.get("body", ""))
     return render(request, "web/_article_suggestions.html", {"suggested": found})
 
 
