@@ -105,16 +105,21 @@ CAPPED_LIST_DEFAULT = 100
 CAPPED_LIST_MAX = 200
 
 
-def capped_list_first() -> graphene.Int:
+def capped_list_first(default: int = CAPPED_LIST_DEFAULT, maximum: int = CAPPED_LIST_MAX) -> graphene.Int:
     """The `first` argument of a plain list that could grow: the query limits count the list at this size."""
     return graphene.Int(
-        default_value=CAPPED_LIST_DEFAULT,
-        description=f"Return at most this many items (default {CAPPED_LIST_DEFAULT}, at most {CAPPED_LIST_MAX}).",
+        default_value=default,
+        description=f"Return at most this many items (default {default}, at most {maximum}).",
     )
 
 
-def capped(items, first: int, name: str):
+def check_first(first: int, name: str, maximum: int = CAPPED_LIST_MAX) -> int:
+    """`first` of the capped list `name`, or BAD_USER_INPUT when it is out of bounds."""
+    if first is None or not 0 <= first <= maximum:
+        raise bad_input(f"`first` doit être compris entre 0 et {maximum} pour `{name}`.")
+    return first
+
+
+def capped(items, first: int, name: str, maximum: int = CAPPED_LIST_MAX):
     """The first `first` items (a list or a queryset), or BAD_USER_INPUT when `first` is out of bounds."""
-    if first is None or not 0 <= first <= CAPPED_LIST_MAX:
-        raise bad_input(f"`first` doit être compris entre 0 et {CAPPED_LIST_MAX} pour `{name}`.")
-    return list(items[:first])
+    return list(items[: check_first(first, name, maximum)])

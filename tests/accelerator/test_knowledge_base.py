@@ -164,3 +164,32 @@ def test_statistics_count_suggested_articles_read_that_no_question_followed(gql,
     today = date.today()
     figures = gql.execute(STATS, {"since": str(today - timedelta(days=7)), "until": str(today)}, user=staff)
     assert figures["data"]["acceleratorStats"]["suggestedArticles"] == {"read": 3, "decided": 2, "spared": 1}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_recording_a_read_per_role(gql, world, role):
+    """Practitioners' reads count; nobody else can record one (the statistics are about practitioners)."""
+    article = publish(world.user("cnam_staff"), SISA)
+    user = world.user(role)
+    result = gql.execute(READ, {"id": gid(article)}, user=user)
+    practitioner = getattr(user, "practitioner", None) if user else None
+    if practitioner is not None:
+        assert result["data"]["recordArticleRead"] == {"article": {"title": SISA["title"]}, "errors": []}
+        assert list(ArticleRead.objects.values_list("reader", "suggested")) == [(practitioner.pk, True)]
+    else:
+        assert top_codes(result) == ["UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"]
+        assert not ArticleRead.objects.exists()
+
+
+def test_suggestions_take_between_0_and_5_articles_as_every_capped_list_says(gql, world):
+    publish(world.user("cnam_staff"), SISA)
+    query = "query($t: String!, $n: Int) { suggestedArticles(text: $t, first: $n) { title } }"
+    for first in (-1, 6, 1_000):
+        result = gql.execute(query, {"t": SISA["question"], "n": first})
+        assert top_codes(result) == ["BAD_USER_INPUT"], first
+        assert (
+            result["errors"][0]["message"]
+            == "`first` doit être compris entre 0 et 5 pour `suggestedArticles`."
+        )
+    assert gql.execute(query, {"t": SISA["question"], "n": 0})["data"]["suggestedArticles"] == []
+    assert len(gql.execute(query, {"t": SISA["question"], "n": 5})["data"]["suggestedArticles"]) == 1

@@ -75,6 +75,14 @@ def test_searches_are_bounded_for_every_role_over_http_and_websocket(servers, te
             ("BAD_USER_INPUT", "documentBytes")
         ]
     assert "errors" not in post(server, SEARCHES["msps"], {"s": "Saint-Martin"}, tokens["practitioner"])
+    # The suggestions read a draft, not a search: 10,000 characters (the most any text input takes) answer,
+    # looked at up to their first 2,000; one more is refused before anything runs.
+    suggest = "query($t: String!) { suggestedArticles(text: $t) { title } }"
+    draft = ("Statuts de notre Sisa : qui peut en être associé ? " * 200)[:10_000]
+    for role, token in tokens.items():
+        assert post(server, suggest, {"t": draft}, token) == {"data": {"suggestedArticles": []}}, role
+        refused = post(server, suggest, {"t": draft + "x"}, token)
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["BAD_USER_INPUT"], role
 
 
 def test_the_back_office_sign_in_is_throttled_through_real_daphne(servers, territories, settings):

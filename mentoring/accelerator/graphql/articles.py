@@ -5,8 +5,8 @@ import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
 
-from backend.core.graphql import Field, bad_input, enum_value, get_object
-from backend.core.pagination import ConnectionField, CountableConnection
+from backend.core.graphql import Field, enum_value, get_object
+from backend.core.pagination import ConnectionField, CountableConnection, capped_list_first, check_first
 from backend.core.permissions import Permission
 from mentoring.accelerator.permissions import articles_visible_to
 from mentoring.graphql.common import MentoringMutation
@@ -67,7 +67,7 @@ class ArticleQueryFields(graphene.ObjectType):
             required=True,
             description="The question being written: its subject and text (the start is enough).",
         ),
-        first=graphene.Int(default_value=3, description=f"How many at most (1 to {MAX_SUGGESTIONS})."),
+        first=capped_list_first(3, MAX_SUGGESTIONS),
         description="Published articles that may answer a question being written, the most relevant first.",
         permissions=[Permission.ANYONE],
     )
@@ -76,8 +76,7 @@ class ArticleQueryFields(graphene.ObjectType):
         return selectors.articles(search, enum_value(category))
 
     def resolve_suggested_articles(root, info, text, first=3):
-        if not 1 <= first <= MAX_SUGGESTIONS:
-            raise bad_input(f"`first` doit être entre 1 et {MAX_SUGGESTIONS}.")
+        first = check_first(first, "suggestedArticles", MAX_SUGGESTIONS)  # before any search
         return list(selectors.suggested_articles(text, first))
 
 
