@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from prometheus_client import multiprocess
 
 RESTART_PAUSE = 1.0
 
@@ -104,9 +107,17 @@ class Launcher:
                         file=sys.stderr,
                         flush=True,
                     )
+                    forget_metrics_of(process.pid)
                     self.processes[index] = self.start_one()
                     last_restart = time.monotonic()
             time.sleep(0.2)
+
+
+def forget_metrics_of(pid: int) -> None:
+    """A dead process's live gauges (connections, pool use) stop counting at the next scrape; its counters
+    stay, as Prometheus expects of a counter (backend/core/observability.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)
 
 
 def connection_budget_refusal(workers: int) -> str | None:
@@ -148,10 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         print(refusal, file=sys.stderr, flush=True)
         return 2
     listener = listening_socket(args.host, args.port)
+    metrics_folder = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # One folder for the processes' metrics, summed at the scrape (backend/core/observability.py).
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tdp-metrics-")
-    return Launcher(listener, max(1, workers), daphne_args).run()
+        # One folder for the processes' metrics, summed at the scrape (backend/core/observability.py); the
+        # launcher made it, the launcher removes it.
+        metrics_folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tdp-metrics-")
+    try:
+        return Launcher(listener, max(1, workers), daphne_args).run()
+    finally:
+        if metrics_folder:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import os
 import signal
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -110,3 +111,31 @@ def test_when_the_launcher_is_killed_its_processes_stop_too(servers, territories
     server.process.wait(10)
     _, alive = psutil.wait_procs(running, timeout=20)
     assert not alive, [process.cmdline() for process in alive]
+
+
+def test_a_dead_process_s_live_gauges_go_and_the_launcher_removes_its_metrics_folder(servers, territories):
+    """Before: a restarted process's gauges (pool busy, connections) were summed until the folder went, and the
+    folder stayed in /tmp after the launcher."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
+    server = servers(workers=2)
+    children = _children(server)
+    folder = Path(dict(line.split("=", 1) for line in Path(f"/proc/{children[0].pid}/environ").read_text().split("\0") if "=" in line)["PROMETHEUS_MULTIPROC_DIR"])  # fmt: skip
+
+    def live_files(pid):
+        return [path.name for path in folder.glob(f"gauge_live*_{pid}.db")]
+
+    for _ in range(100):  # GraphQL operations on new connections, until both processes have counted one
+        if all(live_files(child.pid) for child in children):
+            break
+        server.post("{ __typename }", {}, None)
+    dead = children[0]
+    assert live_files(dead.pid), sorted(path.name for path in folder.iterdir())
+    dead.send_signal(signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (live_files(dead.pid) or len(_children(server)) < 2):
+        time.sleep(0.2)
+    assert live_files(dead.pid) == [] and live_files(children[1].pid)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(30) == 0
+    assert not folder.exists()
