@@ -16,6 +16,7 @@ from graphql import ExecutionResult, OperationType, execute, get_operation_ast
 
 from backend.realtime.health import layer_available_sync
 
+from . import serialise
 from .errors import format_error
 from .execution import DatabaseBusy, OperationStopped, run_in_pool
 from .fast_execution import execution_context_class
@@ -150,6 +151,11 @@ class GraphQLView(BaseGraphQLView):
             )
         except Exception as exc:
             return ExecutionResult(errors=[exc])
+
+    def json_encode(self, request, d, pretty=False):
+        if pretty or self.pretty or request.GET.get("pretty"):
+            return super().json_encode(request, d, pretty=True)
+        return serialise.dumps(d)
 
     @staticmethod
     def format_error(error):

@@ -33,6 +33,7 @@ from graphql import (
 from graphql.execution import create_source_event_stream
 
 from backend.accounts.services import user_for_token
+from backend.core import serialise
 from backend.core.addresses import header, scope_client_ip
 from backend.core.errors import format_error
 from backend.core.execution import (
@@ -315,7 +316,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
 
     async def send_json(self, content):
         if not self.closing:
-            await self.send(text_data=json.dumps(content, separators=(",", ":")))
+            await self.send(text_data=serialise.dumps(content))
 
     async def _send_errors(self, op_id, errors):
         await self.send_json({"type": "error", "id": op_id, "payload": [format_error(e) for e in errors]})
@@ -353,7 +354,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                 if result is REVOKED:
                     await self.close_with(CloseCode.FORBIDDEN)
                     return
-                text = json.dumps(result, separators=(",", ":"))
+                text = serialise.dumps(result)
                 if not await self._send_result(op_id, text):
                     return
             await self.send_json({"type": "complete", "id": op_id})
@@ -385,7 +386,9 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             )
             return False
         if not self.closing:
-            await self.send(text_data=f'{{"type":"next","id":{json.dumps(op_id)},"payload":{payload_text}}}')
+            await self.send(
+                text_data=f'{{"type":"next","id":{serialise.dumps(op_id)},"payload":{payload_text}}}'
+            )
         return True
 
     async def _run_subscription(self, op_id, query, document, variables, operation_name) -> bool:

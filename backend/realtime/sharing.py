@@ -20,7 +20,6 @@ Results are JSON text, shared by the subscribers that match (each still receives
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import OrderedDict
 
@@ -29,6 +28,7 @@ from django.contrib.auth.models import AnonymousUser
 from graphql import execute
 
 from backend.accounts.services import users_for_tokens
+from backend.core import serialise
 from backend.core.errors import format_error
 from backend.core.execution import OperationStopped, run_in_pool
 from backend.core.fast_execution import execution_context_class
@@ -85,7 +85,7 @@ def _resolve(schema, document, variables, operation_name, event, user, viewer, p
     payload = {"data": result.data}
     if result.errors:
         payload["errors"] = [format_error(e) for e in result.errors]
-    return json.dumps(payload, separators=(",", ":"))
+    return serialise.dumps(payload)
 
 
 def resolve_batch(schema, document, variables, operation_name, event, principals, variants: list) -> dict:

@@ -74,3 +74,15 @@ def test_a_body_past_the_limit_is_refused_as_it_arrives(servers, scene):
     assert status == 413 and "Requête trop volumineuse" in json.loads(body)["errors"][0]["message"]
     status, _, body = post(server, json.dumps({"query": "{ __typename }"}).encode(), {})
     assert status == 200 and body == {"data": {"__typename": "Query"}}
+
+
+def test_answers_and_realtime_messages_are_written_by_orjson(gql, scene):
+    """The same JSON as before, written by orjson (issue 30's lean path): UTF-8, no escapes, no spaces."""
+    from django.test import Client
+
+    from backend.core import serialise
+
+    query = '{ communes(search: "Saint-Martin-sur-le-Pré", first: 1) { edges { node { name } } } }'
+    body = Client().post("/graphql", {"query": query}, content_type="application/json").content
+    assert body == b'{"data":{"communes":{"edges":[{"node":{"name":"Saint-Martin-sur-le-Pr\xc3\xa9"}}]}}}'
+    assert serialise.dumps({"type": "next", "payload": {"data": {"n": "é"}}}) == '{"type":"next","payload":{"data":{"n":"é"}}}'  # fmt: skip

@@ -55,7 +55,9 @@ def route_of(target: str) -> str:
     """The page's route: identifiers in the path and the query's values left out."""
     path, _, query = target.partition("?")
     route = "/".join("<id>" if _is_identifier(segment) else segment for segment in path.split("/"))
-    return route + ("?" + "&".join(sorted(pair.partition("=")[0] for pair in query.split("&"))) if query else "")
+    return route + (
+        "?" + "&".join(sorted(pair.partition("=")[0] for pair in query.split("&"))) if query else ""
+    )
 
 
 def crawl(browser, base_url: str, start: str = "/") -> dict[str, int]:
