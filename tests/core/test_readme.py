@@ -18,7 +18,8 @@ needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="the README
 
 def trying_the_api() -> list[tuple[str, str]]:
     readme = (PROJECT / "README.md").read_text()
-    section = readme[readme.index("## Trying the API") : readme.index("## Layout")]
+    start = readme.index("## Trying the API")
+    section = readme[start : readme.index("\n## ", start)]
     return re.findall(r"```(\w+)\n(.*?)```", section, re.S)
 
 
