@@ -1,12 +1,10 @@
 """GraphQL over WebSocket, protocol graphql-transport-ws (enisdenjo/graphql-ws, PROTOCOL.md).
 
-One consumer per socket. Queries and mutations sent over the socket run like over
-HTTP (in a thread, same schema, same permissions). A subscription listens to
-channel-layer groups; each event is resolved in a thread with the subscriber's
-rights as they are at that moment (user reloaded, token re-checked), and events
-the subscriber may not see are dropped. Identical work for one event (same
-document, variables and principal) is done once for all of this process's
-subscribers.
+One consumer per socket. Queries and mutations sent over the socket run like over HTTP (in a thread, same
+schema, same permissions). A subscription listens to channel-layer groups; each event is resolved in a thread
+with the subscriber's rights as they are at that moment (user reloaded, token re-checked), and events the
+subscriber may not see are dropped. Identical work for one event (same document, variables and principal) is
+done once for all of this process's subscribers.
 
 This module is the protocol; what a client may do (caps, origins) is `policy.py`, and the batching of an
 event's subscribers `sharing.py`.
@@ -36,12 +34,7 @@ from backend.accounts.services import user_for_token
 from backend.core import serialise
 from backend.core.addresses import header, scope_client_ip
 from backend.core.errors import format_error
-from backend.core.execution import (
-    DatabaseBusy,
-    OperationStopped,
-    execution_setting,
-    run_in_pool,
-)
+from backend.core.execution import DatabaseBusy, OperationStopped, execution_setting, run_in_pool
 from backend.core.fast_execution import execution_context_class
 from backend.core.limits import prepare_operation
 from backend.core.observability import LIVE_OPERATIONS, SOCKETS
