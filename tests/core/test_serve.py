@@ -12,16 +12,22 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def launcher(servers):
+    """The production launcher with two processes behind one port."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
+    return servers(workers=2)
+
+
 def _children(server):
     return [
         c for c in psutil.Process(server.process.pid).children() if c.is_running() and c.status() != "zombie"
     ]
 
 
-def test_a_process_that_dies_is_started_again_and_the_port_keeps_answering(servers, territories):
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
-    server = servers(workers=2)
+def test_a_process_that_dies_is_started_again_and_the_port_keeps_answering(launcher, territories):
+    server = launcher
     first = _children(server)
     assert len(first) == 2
     first[0].send_signal(signal.SIGKILL)
@@ -100,11 +106,9 @@ def test_a_server_process_accepts_one_pending_connection_per_turn():
             tcp.Port.numberAccepts = original
 
 
-def test_when_the_launcher_is_killed_its_processes_stop_too(servers, territories):
+def test_when_the_launcher_is_killed_its_processes_stop_too(launcher, territories):
     """SIGKILL leaves the launcher no time to pass SIGTERM on: the kernel does it (no orphan holding the port)."""
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
-    server = servers(workers=2)
+    server = launcher
     running = _children(server)
     assert len(running) == 2
     server.process.send_signal(signal.SIGKILL)
@@ -113,12 +117,10 @@ def test_when_the_launcher_is_killed_its_processes_stop_too(servers, territories
     assert not alive, [process.cmdline() for process in alive]
 
 
-def test_a_dead_process_s_live_gauges_go_and_the_launcher_removes_its_metrics_folder(servers, territories):
+def test_a_dead_process_s_live_gauges_go_and_the_launcher_removes_its_metrics_folder(launcher, territories):
     """Before: a restarted process's gauges (pool busy, connections) were summed until the folder went, and the
     folder stayed in /tmp after the launcher."""
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
-    server = servers(workers=2)
+    server = launcher
     children = _children(server)
     folder = Path(dict(line.split("=", 1) for line in Path(f"/proc/{children[0].pid}/environ").read_text().split("\0") if "=" in line)["PROMETHEUS_MULTIPROC_DIR"])  # fmt: skip
 
