@@ -17,6 +17,8 @@ from graphql import ExecutionResult, OperationType, execute, get_operation_ast
 from backend.realtime.health import layer_available_sync
 
 from . import serialise
+from .compiled_reads import compiled_reads
+from .compiled_reads import enabled as compiled_reads_enabled
 from .errors import format_error
 from .execution import DatabaseBusy, OperationStopped, run_in_pool
 from .fast_execution import execution_context_class
@@ -138,6 +140,12 @@ class GraphQLView(BaseGraphQLView):
                 HttpResponseNotAllowed(["POST"]),
                 "Seules les requêtes (query) passent par GET ; utilisez POST.",
             )
+        if compiled_reads_enabled() and not (self.pretty or request.GET.get("pretty")):
+            data = compiled_reads(self.schema.graphql_schema).answer(
+                request, query, document, operation_name, variables
+            )
+            if data is not None:  # the answer built by PostgreSQL, written into the response as it came
+                return ExecutionResult(data=data)
         try:
             return execute(
                 self.schema.graphql_schema,

@@ -2,11 +2,12 @@
 
 import graphene
 
-from . import hub_mutations, msp_mutations, registration_mutations
+from . import compiled, hub_mutations, msp_mutations, registration_mutations
 from .queries import NetworkQueryFields
 from .subscriptions import NetworkSubscriptionFields
 
-__all__ = ["NetworkMutationFields", "NetworkQueryFields", "NetworkSubscriptionFields"]
+# `compiled` declares the network's types and lists to the compiled reads (backend/core/compiled.py).
+__all__ = ["compiled", "NetworkMutationFields", "NetworkQueryFields", "NetworkSubscriptionFields"]
 
 
 class NetworkMutationFields(graphene.ObjectType):

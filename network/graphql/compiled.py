@@ -1,0 +1,65 @@
+"""The network's types in compiled reads (backend/core/compiled.py): the expression of each field that has a
+resolver of its own and answers the same to every viewer, and the root lists the compiled reads answer.
+
+Fields whose answer depends on who asks (a practitioner's e-mail and RPPS, an MSP's hub, milestones and
+project stage, a hub's reasons and ARS opinions) declare nothing: a query selecting one goes the ordinary way.
+"""
+
+from django.conf import settings
+
+from backend.core.compiled import Children, Expr, declare, literal, root
+
+from .. import models, selectors
+from ..models import OVERSEAS_TIME_ZONES
+from ..professions import IPA_MENTIONS
+from . import territory_types, types
+from .queries import NetworkQueryFields
+
+CURRENT = "{t}.start_date <= {today} AND ({t}.end_date IS NULL OR {t}.end_date > {today})"
+
+
+def _time_zone(column: str) -> str:
+    cases = " ".join(
+        f"WHEN {literal(code)} THEN {literal(zone)}" for code, zone in OVERSEAS_TIME_ZONES.items()
+    )
+    return f"CASE {{t}}.{column} {cases} ELSE {literal(settings.TIME_ZONE)} END"
+
+
+def _in(values) -> str:
+    return "ARRAY[" + ", ".join(literal(v) for v in values) + "]::varchar[]"
+
+
+declare(territory_types.Region, model=models.Region, departments=Children("region_id", to="code"))
+declare(territory_types.Department, model=models.Department, timeZone=Expr(_time_zone("code")))
+declare(territory_types.Commune, timeZone=Expr(_time_zone("department_id")))
+declare(
+    types.Practitioner,
+    fullName=Expr("{t}.first_name || ' ' || {t}.last_name"),
+    rppsVerified=Expr("{t}.rpps_verified_at IS NOT NULL"),
+    isAdvancedPracticeNurse=Expr(
+        f"{{t}}.profession_id = {literal(models.Profession.NURSE)} AND {{t}}.specialty = ANY({_in(IPA_MENTIONS)})"
+    ),
+    memberships=Children("practitioner_id", current=CURRENT),
+    arguments={"memberships": ("includeEnded", "first")},
+)
+declare(types.MspSite)
+declare(types.Membership, isCurrent=Expr(CURRENT))
+declare(
+    types.Msp,
+    siret=Expr("NULLIF({t}.siret, '')"),
+    verified=Expr("{t}.verified_at IS NOT NULL"),
+    sites=Children("msp_id"),
+    mainSite=Children("msp_id", where="{t}.is_main", single=True),
+    memberships=Children("msp_id", current=CURRENT),
+    memberCount=Expr(
+        "SELECT count(DISTINCT m.practitioner_id) FROM network_membership m WHERE m.msp_id = {t}.id AND "
+        + CURRENT.replace("{t}", "m")
+    ),
+    arguments={"memberships": ("includeEnded", "first")},
+)
+declare(types.Hub, monthlyCoordinationHours=Expr("{t}.monthly_coordination_hours::float8"))
+declare(territory_types.Profession)
+
+FIELDS = NetworkQueryFields._meta.fields
+root("hubs", FIELDS["hubs"], lambda info, args: selectors.hubs(args.get("filter") or {}, []))
+root("msps", FIELDS["msps"], lambda info, args: selectors.msps(args.get("filter") or {}, []))

@@ -1,0 +1,305 @@
+"""Compiled reads (backend/core/compiled.py) give the executor's answers exactly, errors included.
+
+Queries are generated over the directory's roots (`hubs`, `msps`, `node`) from the schema itself: any field of
+each type (those the compiled reads cover and those they leave to the executor), any aliases, arguments in and
+out of range, cursors, offsets, variables and ids of every kind. Each runs as every role, once with compiled
+reads and once without, on a directory with hubs in every status, ended and future memberships, an advanced
+practice nurse, an overseas MSP and several sites; the two answers must be the same JSON, keys in the same
+order. A share of them must have been answered by the compiled reads, or the test would prove nothing.
+"""
+
+import json
+import os
+from datetime import date, timedelta
+
+import pytest
+from django.test import override_settings
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    print_schema,
+)
+from graphql_relay import offset_to_cursor, to_global_id
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import queries
+
+from backend.accounts.services import issue_token
+from backend.core.compiled import Compiler, Unsupported, _declared, _models
+from backend.core.compiled_reads import compiled_reads
+from backend.schema import schema
+from network.models import (
+    HubDesignation,
+    HubStatus,
+    Membership,
+    MembershipRole,
+    Msp,
+    MspSite,
+    MspStatus,
+    Practitioner,
+)
+from tests.factories import make_hub, make_msp, make_practitioner, make_world
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 60))
+ROLES = ("anonymous", "practitioner", "coordinator", "cnam_staff", "ars_agent")
+SCHEMA = schema.graphql_schema
+answered = compiled_reads(SCHEMA)
+COMPILER = Compiler(SCHEMA)
+
+examples = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+    database=None,
+)
+
+
+@pytest.fixture
+def directory(db):
+    """The world, and what makes the answers differ: hubs in each status, memberships ended and to come, an
+    IPA, an MSP overseas with two sites, one in project without SIRET."""
+    world = make_world()
+    today = date.today()
+    for status in (HubStatus.CANDIDATE, HubStatus.SUSPENDED, HubStatus.APPROVED):
+        make_hub(make_msp(f"MSP {status} (test)", commune="10387", sites=["10033"]), status=status)
+    overseas = make_msp("MSP de Saint-Paul (test)", commune="97415", sites=["97411"])
+    make_hub(overseas, hours="12.5")
+    make_msp("Projet de MSP (test)", status=MspStatus.PROJECT, team=())
+    ipa = make_practitioner("60", "51504", specialty="IPA-PCS")
+    for role, start, end in (
+        (MembershipRole.ASSOCIATE, date(2019, 1, 1), today),
+        (MembershipRole.ASSOCIATE, today + timedelta(days=3), None),
+        (MembershipRole.COORDINATOR, date(2018, 1, 1), None),
+    ):
+        Membership.objects.create(msp=world.msp, practitioner=ipa, role=role, start_date=start, end_date=end)
+    ended = make_practitioner("10", "51504")
+    Membership.objects.create(
+        msp=overseas,
+        practitioner=ended,
+        role=MembershipRole.ASSOCIATE,
+        start_date=date(2020, 1, 1),
+        end_date=date(2024, 6, 1),
+    )
+    ids = (
+        [to_global_id("Msp", pk) for pk in Msp.objects.values_list("pk", flat=True)]
+        + [to_global_id("Hub", pk) for pk in HubDesignation.objects.values_list("pk", flat=True)]
+        + [to_global_id("MspSite", pk) for pk in MspSite.objects.values_list("pk", flat=True)[:3]]
+        + [to_global_id("Membership", pk) for pk in Membership.objects.values_list("pk", flat=True)[:3]]
+        + [to_global_id("Practitioner", pk) for pk in Practitioner.objects.values_list("pk", flat=True)[:3]]
+        + [to_global_id("Commune", "97415"), to_global_id("Msp", 10**9), to_global_id("Msp", "x"), "bad"]
+    )
+    return world, ids
+
+
+def _named(graphql_type):
+    while isinstance(graphql_type, (GraphQLNonNull, GraphQLList)):
+        graphql_type = graphql_type.of_type
+    return graphql_type
+
+
+ARGUMENTS = {
+    "Int": st.sampled_from([0, 1, 2, 5, 100, 200, 201, -1]),
+    "Boolean": st.booleans(),
+}
+
+
+def covered(object_type, name: str) -> bool:
+    """Whether the compiled reads cover the field (declared, or read from the schema)."""
+    if name in _declared.get(object_type.name, {}):
+        return True
+    try:
+        COMPILER.derived(object_type, _models[object_type.name], name, object_type.fields[name])
+    except (Unsupported, KeyError):
+        return False
+    return True
+
+
+@st.composite
+def selection(draw, object_type, depth=0, only_covered=False):
+    """A selection set on `object_type`: some of its fields, maybe aliased, with arguments of simple types;
+    `only_covered`: only fields the compiled reads cover (else any, most often left to the executor)."""
+    names = sorted(name for name in object_type.fields if not only_covered or covered(object_type, name))
+    if not names:
+        return "__typename"
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=7, unique=True))
+    parts = ["__typename"] if draw(st.booleans()) and depth else []
+    for name in chosen:
+        definition = object_type.fields[name]
+        arguments = []
+        skip = False
+        for arg_name, arg in definition.args.items():
+            strategy = ARGUMENTS.get(getattr(_named(arg.type), "name", None))
+            if strategy is None:
+                skip = skip or isinstance(arg.type, GraphQLNonNull)
+                continue
+            if draw(st.booleans()):
+                arguments.append(f"{arg_name}: {json.dumps(draw(strategy))}")
+        named = _named(definition.type)
+        if skip:
+            continue
+        text = (f"a{depth}{name}: " if draw(st.integers(0, 5)) == 0 else "") + name
+        if arguments:
+            text += "(" + ", ".join(arguments) + ")"
+        if isinstance(named, GraphQLObjectType):
+            if depth >= 4:
+                continue
+            text += " { " + draw(selection(named, depth + 1, only_covered)) + " }"
+        elif not isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
+            text += " { __typename }"
+        parts.append(text)
+    return " ".join(parts) or "__typename"
+
+
+FILTERS = st.sampled_from(
+    [
+        None,
+        "{}",
+        '{search: "sens"}',
+        "{status: [APPROVED]}",
+        "{status: [CANDIDATE, SUSPENDED]}",
+        '{search: ""}',
+    ]
+)
+
+
+@st.composite
+def document(draw, ids):
+    """A query on one root (a list or `node`), with its variables."""
+    variables = {}
+    only_covered = draw(st.integers(0, 3)) > 0
+    if draw(st.booleans()):
+        root, item = draw(st.sampled_from([("hubs", "Hub"), ("msps", "Msp")]))
+        arguments = []
+        first = draw(st.sampled_from([1, 2, 3, 100, 0, 101, None]))
+        declarations = ""
+        if first is not None and draw(st.booleans()):
+            variables["n"] = first
+            declarations = "($n: Int)"
+            arguments.append("first: $n")
+        elif first is not None:
+            arguments.append(f"first: {first}")
+        for name, strategy in (
+            ("offset", st.sampled_from([None, None, 0, 1, 3, 10_001])),
+            (
+                "after",
+                st.sampled_from(
+                    [None, None, offset_to_cursor(0), offset_to_cursor(2), "bad", offset_to_cursor(-1)]
+                ),
+            ),
+            ("last", st.sampled_from([None, None, None, 2])),
+            ("filter", FILTERS),
+        ):
+            value = draw(strategy)
+            if value is not None:
+                arguments.append(f"{name}: {value if name == 'filter' else json.dumps(value)}")
+        connection = SCHEMA.query_type.fields[root].type
+        node_type = SCHEMA.get_type(item)
+        parts = []
+        for part in draw(
+            st.lists(
+                st.sampled_from(["totalCount", "edges", "pageInfo", "__typename"]), min_size=1, unique=True
+            )
+        ):
+            if part == "edges":
+                cursor = "cursor " if draw(st.booleans()) else ""
+                parts.append(f"edges {{ {cursor}node {{ {draw(selection(node_type, 1, only_covered))} }} }}")
+            elif part == "pageInfo":
+                parts.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
+            else:
+                parts.append(part)
+        assert connection is not None
+        return f"query{declarations} {{ {root}({', '.join(arguments)}) {{ {' '.join(parts)} }} }}", variables
+    variables["id"] = draw(st.sampled_from(ids))
+    fragments = []
+    for type_name in draw(
+        st.lists(
+            st.sampled_from(["Msp", "Hub", "MspSite", "Membership", "Practitioner", "Commune"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    ):
+        fragments.append(
+            f"... on {type_name} {{ {draw(selection(SCHEMA.get_type(type_name), 1, only_covered))} }}"
+        )
+    return f"query($id: ID!) {{ node(id: $id) {{ __typename id {' '.join(fragments)} }} }}", variables
+
+
+def post(client, query, variables, token, compiled, settings_):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    with override_settings(GRAPHQL_EXECUTION={**settings_.GRAPHQL_EXECUTION, "COMPILED_READS": compiled}):
+        response = client.post(
+            "/graphql",
+            json.dumps({"query": query, "variables": variables}),
+            content_type="application/json",
+            **headers,
+        )
+    return response.status_code, response.content.decode()
+
+
+def same(a, b, where="") -> None:
+    """The same JSON value, object keys in the same order (numbers compared as numbers: 12 and 12.0)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), (where, list(a), b)
+        for key in a:
+            same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), (where, a, b)
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{i}]")
+    else:
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+        assert a == b and (numbers or type(a) is type(b)), (where, a, b)
+
+
+def both_ways(client, settings_, tokens, query, variables) -> None:
+    for role in ROLES:
+        with_compiled = post(client, query, variables, tokens[role], True, settings_)
+        without = post(client, query, variables, tokens[role], False, settings_)
+        assert with_compiled[0] == without[0], (query, role)
+        same(json.loads(with_compiled[1]), json.loads(without[1]), f"{role}: {query} {variables}")
+
+
+@pytest.fixture
+def tokens(directory):
+    world, _ = directory
+    return {role: issue_token(user).token if user else None for role, user in world.users.items()}
+
+
+def test_generated_queries_answer_the_same_both_ways(directory, tokens, client, settings):
+    _world, ids = directory
+    before = answered.answered
+    count = {"n": 0}
+
+    @examples
+    @given(st.data())
+    def run(data):
+        query, variables = data.draw(document(ids))
+        both_ways(client, settings, tokens, query, variables)
+        count["n"] += len(ROLES)
+
+    run()
+    # The comparison proved something only if the compiled reads answered a fair share of it.
+    print("COMPILED", answered.answered - before, count["n"])
+    assert answered.answered - before >= count["n"] // 5, (answered.answered - before, count["n"])
+
+
+SDL = print_schema(SCHEMA)
+
+
+def test_hypothesis_graphql_queries_answer_the_same_both_ways(directory, tokens, client, settings):
+    @examples
+    @given(queries(SDL, fields=["hubs", "msps", "node"]))
+    def run(query):
+        both_ways(client, settings, tokens, query, {})
+
+    run()
