@@ -38,6 +38,8 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     InlineFragmentNode,
+    SelectionSetNode,
+    print_ast,
 )
 from graphql.execution.values import get_argument_values
 
@@ -192,6 +194,22 @@ class Children:
             raise Unsupported("first")  # the ordinary path gives the error
 
 
+@dataclass(frozen=True)
+class Row:
+    """An object computed from the row by a subquery (e.g. an MSP's composition): `template` (as `Expr`'s)
+    selects one row whose columns are the object type's fields, each declared as a `Column`."""
+
+    template: str
+
+    def write(self, w: Writer, alias: str, plan: Plan) -> None:
+        inner = w.alias()
+        w.sql("(SELECT ")
+        plan.child.write(w, inner)
+        w.sql(" FROM (")
+        w.template(self.template, alias)
+        w.sql(f") {inner})")
+
+
 def _ordering(model, alias: str) -> str:
     terms = []
     for name in model._meta.ordering or ["pk"]:
@@ -215,8 +233,8 @@ _roots: dict[str, Root] = {}
 
 def declare(graphene_type, model=None, arguments: dict[str, tuple[str, ...]] | None = None, **fields) -> None:
     """The expressions of `graphene_type`'s fields that have resolvers of their own (GraphQL names), and its
-    model when it is not a DjangoObjectType's. `arguments`: those a field may be given (others go the
-    ordinary way)."""
+    model when it is not a DjangoObjectType's (for an object computed by a `Row`, the class it stands for: its
+    fields are then all declared). `arguments`: those a field may be given (others go the ordinary way)."""
     name = graphene_type._meta.name
     model = model or getattr(graphene_type._meta, "model", None)
     if model is None:
@@ -310,21 +328,37 @@ def collect(object_type: GraphQLObjectType, selection_set) -> list[tuple[str, Fi
             raise Unsupported("directive")
         if isinstance(selection, FieldNode):
             key = selection.alias.value if selection.alias else selection.name.value
-            if key in fields:
-                raise Unsupported("a field selected twice")
-            fields[key] = selection
+            fields[key] = _merged(fields[key], selection) if key in fields else selection
         elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition.name.value if selection.type_condition else None
             if condition is None or condition == object_type.name or condition in interfaces:
                 for key, node in collect(object_type, selection.selection_set):
-                    if key in fields:
-                        raise Unsupported("a field selected twice")
-                    fields[key] = node
+                    fields[key] = _merged(fields[key], node) if key in fields else node
         else:
             raise Unsupported("named fragment")
     if len(fields) > MAX_PAIRS:
         raise Unsupported("too many fields")
     return list(fields.items())
+
+
+def _printed(nodes) -> tuple:
+    return tuple(print_ast(node) for node in nodes)
+
+
+def _merged(one: FieldNode, other: FieldNode) -> FieldNode:
+    """One field selected twice under one key (validation made sure they can merge): its selections together."""
+    if one.name.value != other.name.value or _printed(one.arguments) != _printed(other.arguments):
+        raise Unsupported("a key for two different fields")
+    if one.selection_set is None:
+        return one
+    selections = (*one.selection_set.selections, *other.selection_set.selections)
+    return FieldNode(
+        alias=one.alias,
+        name=one.name,
+        arguments=one.arguments,
+        directives=one.directives,
+        selection_set=SelectionSetNode(selections=selections),
+    )
 
 
 class Compiler:

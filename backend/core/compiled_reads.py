@@ -21,7 +21,7 @@ from django.db import connections
 from django.db.models import F
 from graphene import relay
 from graphene_django import DjangoObjectType
-from graphql import FieldNode, OperationType, get_operation_ast
+from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql_relay import cursor_to_offset, from_global_id
 
@@ -38,8 +38,9 @@ from .compiled import (
     literal,
 )
 from .graphql import LoadedNode
+from .input_rules import check_searches
 from .pagination import MAX_OFFSET
-from .permissions import Permission, Refused, gate
+from .permissions import Permission, gate
 
 MAX_FIRST = 100
 # `node(id:)` (backend/core/graphql.py: node_field): open to anyone, each type's scoping decides.
@@ -181,14 +182,15 @@ class CompiledReads:
         try:
             gate(info, operation.root.permissions)
             arguments = get_argument_values(operation.definition, operation.node, coerced)
+            check_searches(arguments)  # the input rules that the resolvers' wrappers apply
             w = Writer()
             w.variables = coerced
             if operation.root.rows is not None:
                 self._write_connection(w, operation, arguments, info)
             else:
                 self._write_node(w, operation, arguments, info)
-        except (Unsupported, Refused, EmptyResultSet):
-            return None
+        except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
+            return None  # the executor answers, with its own error if there is one
         text = _fetch("".join(w.parts), w.params)
         self.answered += 1
         request.compiled_read = True

@@ -147,6 +147,13 @@ def check_search(value) -> None:
         raise GraphQLError(message, extensions=extensions)
 
 
+def check_searches(arguments: dict) -> None:
+    """Every search among a field's coerced arguments, checked: what the wrapped resolvers run first, and the
+    compiled reads too (backend/core/compiled_reads.py), which run no resolver."""
+    for value in _searches_in(arguments):
+        check_search(value)
+
+
 def _search_paths(arg_type, seen=()) -> bool:
     """Whether an input of this type holds a `search` field, at any depth."""
     named = arg_type
@@ -185,8 +192,7 @@ def _bound_searches(schema: GraphQLSchema) -> None:
 
             @wraps(resolve)
             def bounded(root, info, _resolve=resolve, **kwargs):
-                for value in _searches_in(kwargs):
-                    check_search(value)
+                check_searches(kwargs)
                 return _resolve(root, info, **kwargs)
 
             bounded._search_bounded = True

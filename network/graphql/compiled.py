@@ -7,11 +7,13 @@ project stage, a hub's reasons and ARS opinions) declare nothing: a query select
 
 from django.conf import settings
 
-from backend.core.compiled import Children, Expr, declare, literal, root
+from backend.core.compiled import Children, Column, Expr, Row, declare, literal, root
+from backend.core.graphql import decode_global_id
 
 from .. import models, selectors
 from ..models import OVERSEAS_TIME_ZONES
 from ..professions import IPA_MENTIONS
+from ..services import composition
 from . import territory_types, types
 from .queries import NetworkQueryFields
 
@@ -55,7 +57,18 @@ declare(
         "SELECT count(DISTINCT m.practitioner_id) FROM network_membership m WHERE m.msp_id = {t}.id AND "
         + CURRENT.replace("{t}", "m")
     ),
+    composition=Row(composition.COMPOSITION_SQL),
     arguments={"memberships": ("includeEnded", "first")},
+)
+declare(
+    types.Composition,
+    model=composition.Composition,
+    state=Column("state"),
+    meetsMinimum=Column("meets_minimum"),
+    doctors=Column("doctors"),
+    auxiliaries=Column("auxiliaries"),
+    belowMinimumSince=Column("below_minimum_since"),
+    gracePeriodEndsOn=Column("grace_period_ends_on"),
 )
 declare(types.Hub, monthlyCoordinationHours=Expr("{t}.monthly_coordination_hours::float8"))
 declare(territory_types.Profession)
@@ -63,3 +76,19 @@ declare(territory_types.Profession)
 FIELDS = NetworkQueryFields._meta.fields
 root("hubs", FIELDS["hubs"], lambda info, args: selectors.hubs(args.get("filter") or {}, []))
 root("msps", FIELDS["msps"], lambda info, args: selectors.msps(args.get("filter") or {}, []))
+root(
+    "practitioners",
+    FIELDS["practitioners"],
+    lambda info, args: selectors.practitioners(
+        args.get("filter") or {}, decode_global_id(args["filter"]["msp_id"], "Msp") if _msp(args) else None
+    ),
+)
+root(
+    "communes",
+    FIELDS["communes"],
+    lambda info, args: selectors.communes(args["search"], args.get("department_code")),
+)
+
+
+def _msp(args) -> bool:
+    return bool((args.get("filter") or {}).get("msp_id"))

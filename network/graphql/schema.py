@@ -7,7 +7,7 @@ from .queries import NetworkQueryFields
 from .subscriptions import NetworkSubscriptionFields
 
 # `compiled` declares the network's types and lists to the compiled reads (backend/core/compiled.py).
-__all__ = ["compiled", "NetworkMutationFields", "NetworkQueryFields", "NetworkSubscriptionFields"]
+__all__ = ["NetworkMutationFields", "NetworkQueryFields", "NetworkSubscriptionFields", "compiled"]
 
 
 class NetworkMutationFields(graphene.ObjectType):

@@ -87,3 +87,55 @@ def composition_of(memberships: Iterable[Membership], today: date | None = None)
         state = CompositionState.GRACE_PERIOD if today < ends else CompositionState.GRACE_EXPIRED
         return Composition(state, doctors, auxiliaries, below_since, ends)
     return Composition(CompositionState.BELOW_MINIMUM, doctors, auxiliaries, below_since, None, ever_met)
+
+
+def _associates(day: str) -> str:
+    """SQL: the MSP `{t}`'s associates current on `day` (an SQL date), with their professions."""
+    return (
+        "FROM network_membership m JOIN network_practitioner pr ON pr.id = m.practitioner_id "
+        "JOIN network_profession p ON p.code = pr.profession_id "
+        f"WHERE m.msp_id = {{t}}.id AND m.role = '{MembershipRole.ASSOCIATE}' "
+        f"AND m.start_date <= {day} AND (m.end_date IS NULL OR m.end_date > {day})"
+    )
+
+
+_DOCTORS = f"count(DISTINCT m.practitioner_id) FILTER (WHERE p.code = '{Profession.DOCTOR}')"
+_AUXILIARIES = (
+    f"count(DISTINCT m.practitioner_id) FILTER (WHERE p.code <> '{Profession.DOCTOR}' "
+    f"AND p.category = '{ProfessionCategory.AUXILIARY}')"
+)
+
+# `composition_of` in SQL, for the compiled reads (backend/core/compiled.py): one row with the `Composition`'s
+# fields for the MSP `{t}` on `{today}`. The same walk: today's counts; the days associates arrived or left up to
+# today, each meeting the rule or not; below since the first day after the last one that met it.
+# tests/network/test_composition.py holds the two to the same answers on generated histories.
+COMPOSITION_SQL = f"""
+SELECT s.state, s.state = '{CompositionState.COMPLIANT}' AS meets_minimum, s.doctors, s.auxiliaries,
+  CASE WHEN s.state <> '{CompositionState.COMPLIANT}' THEN s.below_since END AS below_minimum_since,
+  CASE WHEN s.state IN ('{CompositionState.GRACE_PERIOD}', '{CompositionState.GRACE_EXPIRED}')
+    THEN s.ends END AS grace_period_ends_on
+FROM (
+  SELECT CASE
+      WHEN n.doctors >= {MIN_DOCTORS} AND n.auxiliaries >= {MIN_AUXILIARIES} THEN '{CompositionState.COMPLIANT}'
+      WHEN h.ever_met AND h.below_since IS NOT NULL AND n.doctors >= {GRACE_DOCTORS}
+        AND n.auxiliaries >= {GRACE_AUXILIARIES} THEN CASE WHEN {{today}} < h.ends
+          THEN '{CompositionState.GRACE_PERIOD}' ELSE '{CompositionState.GRACE_EXPIRED}' END
+      ELSE '{CompositionState.BELOW_MINIMUM}' END AS state,
+    n.doctors, n.auxiliaries, h.below_since, h.ends
+  FROM (SELECT {_DOCTORS} AS doctors, {_AUXILIARIES} AS auxiliaries {_associates("{today}")}) n,
+  LATERAL (
+    WITH days AS (
+      SELECT x.day, (SELECT {_DOCTORS} >= {MIN_DOCTORS} AND {_AUXILIARIES} >= {MIN_AUXILIARIES}
+                     {_associates("x.day")}) AS meets
+      FROM (SELECT m.start_date AS day FROM network_membership m
+              WHERE m.msp_id = {{t}}.id AND m.role = '{MembershipRole.ASSOCIATE}'
+            UNION SELECT m.end_date FROM network_membership m
+              WHERE m.msp_id = {{t}}.id AND m.role = '{MembershipRole.ASSOCIATE}' AND m.end_date IS NOT NULL) x
+      WHERE x.day <= {{today}}
+    )
+    SELECT g.ever_met, g.below_since, (g.below_since + interval '{GRACE_YEARS} years')::date AS ends
+    FROM (SELECT COALESCE(bool_or(d.meets), false) AS ever_met, min(d.day) FILTER (WHERE d.day > COALESCE(
+      (SELECT max(e.day) FROM days e WHERE e.meets), '-infinity'::date)) AS below_since FROM days d) g
+  ) h
+) s
+"""

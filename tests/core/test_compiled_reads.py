@@ -171,13 +171,21 @@ FILTERS = st.sampled_from(
 )
 
 
+PEOPLE = st.sampled_from([None, "{}", '{search: "nom1"}', '{professionCode: "60"}', '{mspId: "TXNwOjE="}'])
+SEARCHES = st.sampled_from(['"saint"', '"51504"', '"reims"', '""', '"a b c d e f g h i j k"'])
+
+
 @st.composite
 def document(draw, ids):
     """A query on one root (a list or `node`), with its variables."""
     variables = {}
     only_covered = draw(st.integers(0, 3)) > 0
     if draw(st.booleans()):
-        root, item = draw(st.sampled_from([("hubs", "Hub"), ("msps", "Msp")]))
+        root, item = draw(
+            st.sampled_from(
+                [("hubs", "Hub"), ("msps", "Msp"), ("practitioners", "Practitioner"), ("communes", "Commune")]
+            )
+        )
         arguments = []
         first = draw(st.sampled_from([1, 2, 3, 100, 0, 101, None]))
         declarations = ""
@@ -196,11 +204,15 @@ def document(draw, ids):
                 ),
             ),
             ("last", st.sampled_from([None, None, None, 2])),
-            ("filter", FILTERS),
+            (
+                "filter",
+                FILTERS if root in ("hubs", "msps") else PEOPLE if root == "practitioners" else st.none(),
+            ),
+            ("search", SEARCHES if root == "communes" else st.none()),
         ):
             value = draw(strategy)
             if value is not None:
-                arguments.append(f"{name}: {value if name == 'filter' else json.dumps(value)}")
+                arguments.append(f"{name}: {value if name in ('filter', 'search') else json.dumps(value)}")
         connection = SCHEMA.query_type.fields[root].type
         node_type = SCHEMA.get_type(item)
         parts = []

@@ -1,9 +1,16 @@
-from datetime import date
+import json
+import os
+from datetime import date, timedelta
 
 import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from backend.core.compiled import Writer
 from network.models import Membership, MembershipRole, Practitioner, Profession
-from network.services.composition import CompositionState, composition_of
+from network.services.composition import COMPOSITION_SQL, CompositionState, composition_of
+from tests.factories import make_msp, make_practitioner
 
 TODAY = date(2026, 11, 23)
 _ids = iter(range(1, 10_000))
@@ -145,3 +152,77 @@ def _gid(type_name, pk):
     from graphql_relay import to_global_id
 
     return to_global_id(type_name, pk)
+
+
+# --- The rule in SQL (compiled reads) gives the rule's answers --------------------------------------------------
+
+PROFESSIONS = [
+    "10",
+    "10",
+    "60",
+    "50",
+    "21",
+    "X-COORD",
+]  # doctors, nurses (auxiliaries), midwife, pharmacist, other
+
+
+def _sql_composition(msp_pk: int) -> dict:
+    writer = Writer()
+    writer.sql("SELECT row_to_json(c)::text FROM network_msp msp, LATERAL (")
+    writer.template(COMPOSITION_SQL, "msp")
+    writer.sql(") c WHERE msp.id = ")
+    writer.param(msp_pk, "int")
+    with connection.cursor() as cursor:
+        cursor.execute("".join(writer.parts), writer.params)
+        return json.loads(cursor.fetchone()[0])
+
+
+HISTORY = st.lists(
+    st.tuples(
+        st.sampled_from(PROFESSIONS),
+        st.integers(-2_500, 30),  # start, in days from today
+        st.one_of(st.none(), st.integers(1, 2_000)),  # length, or still a member
+        st.sampled_from([MembershipRole.ASSOCIATE, MembershipRole.ASSOCIATE, MembershipRole.COORDINATOR]),
+    ),
+    max_size=9,
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=HISTORY, leap=st.booleans())
+def test_the_rule_in_sql_answers_as_the_rule(history, leap):
+    """Generated histories of arrivals and departures (a departure on 29 February among them): the SQL that
+    the compiled reads run gives `composition_of`'s state, counts and dates."""
+    today = date.today()
+    with transaction.atomic():
+        msp = make_msp("MSP (composition)", team=())
+        for profession, start, length, role in history:
+            begins = today + timedelta(days=start)
+            if leap:
+                begins = date(2024, 2, 29) if start < -1_000 else begins
+            ends = begins + timedelta(days=length) if length is not None else None
+            Membership.objects.create(
+                msp=msp,
+                practitioner=make_practitioner(profession),
+                role=role,
+                start_date=begins,
+                end_date=ends,
+            )
+        memberships = list(msp.memberships.select_related("practitioner__profession"))
+        expected = composition_of(memberships, today)
+        got = _sql_composition(msp.pk)
+        transaction.set_rollback(True)
+    assert got == {
+        "state": expected.state.value,
+        "meets_minimum": expected.meets_minimum,
+        "doctors": expected.doctors,
+        "auxiliaries": expected.auxiliaries,
+        "below_minimum_since": expected.below_minimum_since and expected.below_minimum_since.isoformat(),
+        "grace_period_ends_on": expected.grace_period_ends_on and expected.grace_period_ends_on.isoformat(),
+    }, history
