@@ -65,10 +65,11 @@ run: $(RUN_STAMP)
 test: $(STAMP)
 	$(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## test-reference-executor: the API's tests on graphql-core's own executor instead of the fast one (CI runs both)
+## test-reference-executor: the API's tests on graphql-core's own executor instead of the fast one, and without
+## the compiled reads (CI runs both ways)
 API_TESTS ?= tests/network tests/mentoring tests/accelerator tests/observatory tests/accounts tests/core/test_schema_walk.py tests/core/test_permissions.py
 test-reference-executor: $(STAMP)
-	GRAPHQL_EXECUTOR=graphql-core $(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest -q $(API_TESTS) $(PYTEST_ARGS)
+	GRAPHQL_EXECUTOR=graphql-core GRAPHQL_COMPILED_READS=0 $(BIN)/python -m backend.localdb exec -- $(BIN)/python -m pytest -q $(API_TESTS) $(PYTEST_ARGS)
 
 ## fuzz: a longer fuzzing campaign of the live schema (FUZZ_EXAMPLES generated requests per case)
 FUZZ_EXAMPLES ?= 2000

@@ -295,6 +295,8 @@ GRAPHQL_EXECUTION = {
     # "fast" (backend/core/fast_execution.py) or "graphql-core" (its own executor, with the budget): the way
     # back should a graphql-core upgrade or a doubt about an answer call for it.
     "EXECUTOR": os.environ.get("GRAPHQL_EXECUTOR", "fast"),
+    # Reads answered by one SQL statement that builds the JSON (backend/core/compiled.py); 0 turns them off.
+    "COMPILED_READS": os.environ.get("GRAPHQL_COMPILED_READS", "1") != "0",
 }
 
 # GraphQL over WebSocket (graphql-transport-ws): seconds to wait for connection_init, events queued

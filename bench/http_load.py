@@ -83,6 +83,21 @@ def server_cpu_seconds(root_pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine (the bench's server among them)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" not in text:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
 SERVE = [sys.executable, "-m", "backend.serve"]
 
 
@@ -194,19 +209,27 @@ def run_python_client(port: int, body_lines: list[str], concurrency: int, durati
     }
 
 
-def count_queries(body_lines: list[str]) -> list[int]:
-    """SQL statements per request, through the same view in process (anonymous, as the load is)."""
+def count_queries(body_lines: list[str], compiled: bool) -> list[int]:
+    """SQL statements per request, through the same view in process (anonymous, as the load is); a compiled
+    read's statement, run on psycopg's own cursor, is counted by the compiled reads."""
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from backend.core.compiled_reads import compiled_reads
+    from backend.schema import schema
+
+    settings.GRAPHQL_EXECUTION = {**settings.GRAPHQL_EXECUTION, "COMPILED_READS": compiled}
+    reads = compiled_reads(schema.graphql_schema)
     client = Client()
     counts = set()
     for body in body_lines[:5]:
+        before = reads.answered
         with CaptureQueriesContext(connection) as captured:
             answer = client.post("/graphql", body, content_type="application/json").json()
         assert not answer.get("errors"), answer
-        counts.add(len(captured.captured_queries))
+        counts.add(len(captured.captured_queries) + reads.answered - before)
     return sorted(counts)
 
 
@@ -218,6 +241,17 @@ def main():
     parser.add_argument("--concurrency", type=int, nargs="*", default=[2, 8])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
     parser.add_argument("--only", nargs="*", choices=["typename", "Q1", "Q2", "nearbyHubs"])
+    parser.add_argument(
+        "--compiled",
+        choices=["on", "off", "both"],
+        default="both",
+        help="compiled reads (backend/core/compiled.py) on, off, or each in turn",
+    )
+    parser.add_argument(
+        "--postgraphile",
+        action="store_true",
+        help="also PostGraphile 5 on the same tables (installed from npm)",
+    )
     args = parser.parse_args()
 
     open_scale_database()
@@ -239,7 +273,10 @@ def main():
         cases = {k: v for k, v in cases.items() if k in args.only}
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["testserver"]  # the in-process client counting queries
-    queries = {label: count_queries(lines) for label, lines in cases.items()}
+    queries = {
+        mode: {label: count_queries(lines, mode == "on") for label, lines in cases.items()}
+        for mode in ("on", "off")
+    }
 
     load = run_wrk if shutil.which("wrk") else run_python_client
     if load is run_python_client:
@@ -259,31 +296,53 @@ def main():
         f"Load: {load.__name__.removeprefix('run_')}, {args.duration:g} s per run; REDIS_URL={env.get('REDIS_URL', '-')}"
     )
     print(
-        f"{'processes':>9} {'query':<11} {'c':>2} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} {'SQL/req':>8}"
+        f"{'server':<22} {'query':<11} {'c':>2} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} "
+        f"{'PG ms/req':>9} {'SQL/req':>8}"
     )
+    modes = {"on": ["on"], "off": ["off"], "both": ["off", "on"]}[args.compiled]
     for workers in args.workers:
-        server = start_server(PORT, workers, env)
+        for mode in modes:
+            server = start_server(
+                PORT, workers, {**env, "GRAPHQL_COMPILED_READS": "1" if mode == "on" else "0"}
+            )
+            name = f"product {workers}p{' compiled' if mode == 'on' else ''}"
+            try:
+                measure(name, server.process.pid, cases, args, load, queries[mode])
+            finally:
+                server.stop()
+    if args.postgraphile:
+        from postgraphile import PostGraphile
+
+        other = PostGraphile(PORT + 1, database_url)
         try:
-            for label, lines in cases.items():
-                answer = post(PORT, lines[0])
-                assert not answer.get("errors"), answer
-                load(
-                    PORT, lines, 2, min(2.0, args.duration)
-                )  # warm-up: caches, pool, JIT-free but lazy imports
-                for concurrency in args.concurrency:
-                    cpu_before = server_cpu_seconds(server.process.pid)
-                    figures = load(PORT, lines, concurrency, args.duration)
-                    cpu = server_cpu_seconds(server.process.pid) - cpu_before
-                    per_request = cpu * 1000 / max(figures["requests"], 1)
-                    flag = f"  {figures['failed']} failed" if figures["failed"] else ""
-                    flag += f"  socket errors: {figures['socket_errors']}" if figures["socket_errors"] else ""
-                    print(
-                        f"{workers:>9} {label:<11} {concurrency:>2} {figures['rps']:>8.1f} {figures['p50']:>8.1f} "
-                        f"{figures['p99']:>8.1f} {per_request:>10.2f} {','.join(map(str, queries[label])):>8}{flag}",
-                        flush=True,
-                    )
+            measure("PostGraphile 5", other.process.pid, other.bodies(), args, load, {}, port=PORT + 1)
         finally:
-            server.stop()
+            other.stop()
+
+
+def measure(name, pid, cases, args, load, queries, port=PORT):
+    """Each case at each concurrency against the server on `port` (process `pid` and its children)."""
+    for label, lines in cases.items():
+        if args.only and label not in args.only:
+            continue
+        answer = post(port, lines[0])
+        assert not answer.get("errors"), answer
+        load(port, lines, 2, min(2.0, args.duration))  # warm-up: caches, pool, lazy imports
+        for concurrency in args.concurrency:
+            cpu_before, pg_before = server_cpu_seconds(pid), postgres_cpu_seconds()
+            figures = load(port, lines, concurrency, args.duration)
+            cpu = server_cpu_seconds(pid) - cpu_before
+            pg = postgres_cpu_seconds() - pg_before
+            per_request = cpu * 1000 / max(figures["requests"], 1)
+            pg_per_request = pg * 1000 / max(figures["requests"], 1)
+            flag = f"  {figures['failed']} failed" if figures["failed"] else ""
+            flag += f"  socket errors: {figures['socket_errors']}" if figures["socket_errors"] else ""
+            counted = ",".join(map(str, queries.get(label, []))) or "-"
+            print(
+                f"{name:<22} {label:<11} {concurrency:>2} {figures['rps']:>8.1f} {figures['p50']:>8.1f} "
+                f"{figures['p99']:>8.1f} {per_request:>10.2f} {pg_per_request:>9.2f} {counted:>8}{flag}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

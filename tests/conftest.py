@@ -58,6 +58,13 @@ def territories(transactional_db):
 
 
 @pytest.fixture
+def ordinary_reads(settings):
+    """Reads through the executor, the compiled reads off (backend/core/compiled.py): for tests of what the
+    executor loads and how, which the compiled reads would otherwise answer in one statement."""
+    settings.GRAPHQL_EXECUTION = {**settings.GRAPHQL_EXECUTION, "COMPILED_READS": False}
+
+
+@pytest.fixture
 def world(db):
     return make_world()
 

@@ -39,6 +39,7 @@ from .compiled import (
 )
 from .graphql import LoadedNode
 from .input_rules import check_searches
+from .observability import COMPILED_READS
 from .pagination import MAX_OFFSET
 from .permissions import Permission, gate
 
@@ -170,15 +171,16 @@ class CompiledReads:
 
     # --- Per request ---------------------------------------------------------------------------------------
 
-    def answer(self, request, query: str, document, operation_name, variables) -> orjson.Fragment | None:
-        """The response's `data`, or None: the ordinary way."""
+    def answer(self, context, query: str, document, operation_name, variables) -> orjson.Fragment | None:
+        """The response's `data`, or None: the ordinary way. `context`: the executor's (the HTTP request, or
+        the WebSocket's realtime context), which the viewer is read from."""
         operation = self.operation(query, document, operation_name)
         if operation is None:
             return None
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
         if isinstance(coerced, list):  # errors: the executor words them
             return None
-        info = _Info(request)
+        info = _Info(context)
         try:
             gate(info, operation.root.permissions)
             arguments = get_argument_values(operation.definition, operation.node, coerced)
@@ -193,7 +195,7 @@ class CompiledReads:
             return None  # the executor answers, with its own error if there is one
         text = _fetch("".join(w.parts), w.params)
         self.answered += 1
-        request.compiled_read = True
+        COMPILED_READS.inc()
         return orjson.Fragment(text)
 
     def _write_connection(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
@@ -325,3 +327,11 @@ def compiled_reads(schema) -> CompiledReads:
     if instance is None or instance.schema is not schema:
         instance = _instances[id(schema)] = CompiledReads(schema)
     return instance
+
+
+def compiled_payload(schema, context, query: str, document, operation_name, variables) -> dict | None:
+    """A WebSocket message's payload answered by the compiled reads, or None (the ordinary way)."""
+    if not enabled():
+        return None
+    data = compiled_reads(schema).answer(context, query, document, operation_name, variables)
+    return None if data is None else {"data": data}

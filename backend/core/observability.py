@@ -55,6 +55,10 @@ DURATION = Histogram(
     ["operation"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+COMPILED_READS = Counter(
+    "tdp_graphql_compiled_reads_total",
+    "Queries answered by compiled reads (one SQL statement building the JSON, backend/core/compiled.py).",
+)
 POOL_BUSY = Gauge(
     "tdp_graphql_pool_busy", "GraphQL pool threads running an operation.", multiprocess_mode="livesum"
 )

@@ -33,6 +33,7 @@ from graphql.execution import create_source_event_stream
 from backend.accounts.services import user_for_token
 from backend.core import serialise
 from backend.core.addresses import header, scope_client_ip
+from backend.core.compiled_reads import compiled_payload
 from backend.core.errors import format_error
 from backend.core.execution import DatabaseBusy, OperationStopped, execution_setting, run_in_pool
 from backend.core.fast_execution import execution_context_class
@@ -343,7 +344,7 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
                     return
             else:
                 async with self.running:  # one socket's operations queue behind each other, not others'
-                    result = await run_in_pool(self._execute, document, variables, operation_name)
+                    result = await run_in_pool(self._execute, document, variables, operation_name, query)
                 if result is REVOKED:
                     await self.close_with(CloseCode.FORBIDDEN)
                     return
@@ -440,11 +441,14 @@ class GraphQLTransportWSConsumer(AsyncWebsocketConsumer):
             user = AnonymousUser()
         return RealtimeContext(user, token=self.token, client_ip=self.address)
 
-    def _execute(self, document, variables, operation_name):
-        """A query or mutation sent over the socket, for the user as they are now."""
+    def _execute(self, document, variables, operation_name, query):
+        """A query or mutation sent over the socket, for the user as they are now (a read by compiled reads)."""
         context = self._fresh_context()
         if context is None:
             return REVOKED
+        compiled = compiled_payload(live_schema(), context, query, document, operation_name, variables)
+        if compiled is not None:
+            return compiled
         result = execute(
             live_schema(),
             document,

@@ -13,7 +13,9 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from graphql import (
     GraphQLEnumType,
     GraphQLList,
@@ -315,3 +317,18 @@ def test_hypothesis_graphql_queries_answer_the_same_both_ways(directory, tokens,
         both_ways(client, settings, tokens, query, {})
 
     run()
+
+
+def test_a_page_is_one_statement_whatever_its_length(db, gql):
+    """The executor's constant query count (tests/network/test_hubs_queries.py), down to one statement."""
+    for i in range(12):
+        make_hub(make_msp(f"MSP {i:02d} (test)", "51504", sites=["51108"], team=(("10", 2), ("60", 1))))
+    query = """query($first: Int!) { hubs(first: $first) { totalCount edges { node { id msp { name
+        composition { state } sites { commune { name department { region { name } } } }
+        memberships { practitioner { fullName profession { label } } } } } } } }"""
+    for first in (2, 12):
+        before = answered.answered
+        with CaptureQueriesContext(connection) as captured:
+            result = gql.execute(query, {"first": first})
+        assert len(result["data"]["hubs"]["edges"]) == first and "errors" not in result
+        assert answered.answered == before + 1 and not captured.captured_queries

@@ -143,7 +143,7 @@ def test_plain_leaves_read_directly_give_graphql_cores_values_and_errors():
     assert execute(schema, parse("{ items { count } }"), execution_context_class=FastExecutionContext).errors
 
 
-def test_the_api_reads_plain_fields_directly(world, gql, monkeypatch):
+def test_the_api_reads_plain_fields_directly(world, gql, monkeypatch, ordinary_reads):
     """Through `/graphql` as clients call it, plain leaves and objects skip `execute_field` (graphene-django
     passes an empty middleware list, which graphql-core turned into a manager that disabled the direct
     reads), with the answer graphql-core's own execution gives."""
@@ -203,7 +203,7 @@ def test_a_request_leaves_no_models_to_the_cyclic_garbage_collector(world, gql):
     assert left == []
 
 
-def test_the_setting_chooses_the_executor_of_every_door(world, gql, settings, monkeypatch):
+def test_the_setting_chooses_the_executor_of_every_door(world, gql, settings, monkeypatch, ordinary_reads):
     """`GRAPHQL_EXECUTOR=graphql-core` (issue 25) runs the API on graphql-core's own executor, the budget kept:
     the way back should an upgrade or a doubt call for it. CI runs the API's tests both ways."""
     import pytest

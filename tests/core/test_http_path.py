@@ -76,13 +76,18 @@ def test_a_body_past_the_limit_is_refused_as_it_arrives(servers, scene):
     assert status == 200 and body == {"data": {"__typename": "Query"}}
 
 
-def test_answers_and_realtime_messages_are_written_by_orjson(gql, scene):
-    """The same JSON as before, written by orjson (issue 30's lean path): UTF-8, no escapes, no spaces."""
+def test_answers_and_realtime_messages_are_written_by_orjson(gql, scene, settings):
+    """The same JSON as before, written by orjson (issue 30's lean path): UTF-8, no escapes, no spaces. A
+    compiled read's JSON is PostgreSQL's, passed on as it came: the same values, UTF-8 too (PostgreSQL puts a
+    space around its colons)."""
     from django.test import Client
 
     from backend.core import serialise
 
     query = '{ communes(search: "Saint-Martin-sur-le-Pré", first: 1) { edges { node { name } } } }'
+    compiled = Client().post("/graphql", {"query": query}, content_type="application/json").content
+    settings.GRAPHQL_EXECUTION = {**settings.GRAPHQL_EXECUTION, "COMPILED_READS": False}
     body = Client().post("/graphql", {"query": query}, content_type="application/json").content
     assert body == b'{"data":{"communes":{"edges":[{"node":{"name":"Saint-Martin-sur-le-Pr\xc3\xa9"}}]}}}'
+    assert json.loads(compiled) == json.loads(body) and "Pré".encode() in compiled and compiled != body
     assert serialise.dumps({"type": "next", "payload": {"data": {"n": "é"}}}) == '{"type":"next","payload":{"data":{"n":"é"}}}'  # fmt: skip

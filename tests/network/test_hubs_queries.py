@@ -201,6 +201,7 @@ def _count_queries(gql, first):
     return len(ctx.captured_queries)
 
 
+@pytest.mark.usefixtures("ordinary_reads")
 def test_listing_hubs_costs_the_same_queries_for_10_and_100(gql):
     for i in range(100):
         make_hub(make_msp(f"MSP {i:03d}", "51504", sites=["51108"], team=(("10", 1), ("60", 1))))
@@ -246,6 +247,7 @@ def test_nearby_hubs_query_count_does_not_grow_with_results_even_with_members(gq
     assert few[1] == many[1]
 
 
+@pytest.mark.usefixtures("ordinary_reads")
 def test_listing_practitioners_with_their_msps_costs_the_same_queries_for_10_and_60(gql, world):
     query = """query($first: Int!) { practitioners(first: $first) { edges { node {
         fullName rpps email profession { label } commune { name department { region { name } } }
@@ -266,6 +268,7 @@ def test_listing_practitioners_with_their_msps_costs_the_same_queries_for_10_and
     assert count(10) == count(60)
 
 
+@pytest.mark.usefixtures("ordinary_reads")
 def test_listing_msps_costs_the_same_queries_for_5_and_40(gql):
     query = """query($first: Int!) { msps(first: $first) { edges { node {
         name memberCount composition { state } hub { status offerKinds }
@@ -299,6 +302,7 @@ NODE_QUERIES = {
 }
 
 
+@pytest.mark.usefixtures("ordinary_reads")
 @pytest.mark.parametrize("type_name", NODE_QUERIES)
 def test_an_object_by_id_costs_the_same_few_queries_whatever_its_size(gql, type_name):
     from graphql_relay import to_global_id
@@ -330,6 +334,7 @@ def test_an_object_by_id_costs_the_same_few_queries_whatever_its_size(gql, type_
     assert count(small) == count(large) <= 5
 
 
+@pytest.mark.usefixtures("ordinary_reads")
 def test_a_page_loads_only_what_its_selection_shows(gql):
     for i in range(6):
         make_hub(make_msp(f"MSP {i}", "51504", sites=["51108"], team=(("10", 2),)))
