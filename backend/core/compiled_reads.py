@@ -225,6 +225,7 @@ class CompiledReads:
                 w.sql("(SELECT n FROM compiled_total)")
             elif part == "edges":
                 w.sql("COALESCE((SELECT json_agg(json_build_object(")
+                joins = w.scope()
                 for j, (edge_key, edge_part, plan) in enumerate(sub):
                     w.sql(f"{', ' if j else ''}{literal(edge_key)}, ")
                     if edge_part == "node":
@@ -234,7 +235,7 @@ class CompiledReads:
                     else:
                         w.sql(literal(plan))
                 w.sql(f") ORDER BY p.n) FROM compiled_page p JOIN {model._meta.db_table} r0 ")
-                w.sql(f"ON r0.{model._meta.pk.column} = p.pk), '[]'::json)")
+                w.sql(f"ON r0.{model._meta.pk.column} = p.pk{w.end_scope(joins)}), '[]'::json)")
             else:  # pageInfo
                 w.sql("json_build_object(")
                 for j, (info_key, info_part, type_name) in enumerate(sub):
@@ -272,11 +273,13 @@ class CompiledReads:
             rows.annotate(_compiled_pk=F("pk")).values_list("_compiled_pk")[:1].query.sql_with_params()
         )
         w.sql(f"SELECT json_build_object({literal(operation.key)}, (SELECT ")
+        joins = w.scope()
         plan.write(w, "r0")
         w.sql(
             f" FROM ({sql}) p JOIN {model._meta.db_table} r0 ON r0.{model._meta.pk.column} = p._compiled_pk"
         )
         w.params.extend(params)
+        w.sql(w.end_scope(joins))
         w.sql("))::text")
 
 

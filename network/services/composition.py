@@ -105,9 +105,12 @@ _AUXILIARIES = (
     f"AND p.category = '{ProfessionCategory.AUXILIARY}')"
 )
 
+_MEETS_TODAY = f"(n.doctors >= {MIN_DOCTORS} AND n.auxiliaries >= {MIN_AUXILIARIES})"
+
 # `composition_of` in SQL, for the compiled reads (backend/core/compiled.py): one row with the `Composition`'s
-# fields for the MSP `{t}` on `{today}`. The same walk: today's counts; the days associates arrived or left up to
-# today, each meeting the rule or not; below since the first day after the last one that met it.
+# fields for the MSP `{t}` on `{today}`. The same walk: today's counts; then, only for an MSP below the minimum
+# today, the days associates arrived or left up to today, each meeting the rule or not; below since the first
+# day after the last one that met it.
 # tests/network/test_composition.py holds the two to the same answers on generated histories.
 COMPOSITION_SQL = f"""
 SELECT s.state, s.state = '{CompositionState.COMPLIANT}' AS meets_minimum, s.doctors, s.auxiliaries,
@@ -116,7 +119,7 @@ SELECT s.state, s.state = '{CompositionState.COMPLIANT}' AS meets_minimum, s.doc
     THEN s.ends END AS grace_period_ends_on
 FROM (
   SELECT CASE
-      WHEN n.doctors >= {MIN_DOCTORS} AND n.auxiliaries >= {MIN_AUXILIARIES} THEN '{CompositionState.COMPLIANT}'
+      WHEN {_MEETS_TODAY} THEN '{CompositionState.COMPLIANT}'
       WHEN h.ever_met AND h.below_since IS NOT NULL AND n.doctors >= {GRACE_DOCTORS}
         AND n.auxiliaries >= {GRACE_AUXILIARIES} THEN CASE WHEN {{today}} < h.ends
           THEN '{CompositionState.GRACE_PERIOD}' ELSE '{CompositionState.GRACE_EXPIRED}' END
@@ -131,7 +134,7 @@ FROM (
               WHERE m.msp_id = {{t}}.id AND m.role = '{MembershipRole.ASSOCIATE}'
             UNION SELECT m.end_date FROM network_membership m
               WHERE m.msp_id = {{t}}.id AND m.role = '{MembershipRole.ASSOCIATE}' AND m.end_date IS NOT NULL) x
-      WHERE x.day <= {{today}}
+      WHERE x.day <= {{today}} AND NOT {_MEETS_TODAY}
     )
     SELECT g.ever_met, g.below_since, (g.below_since + interval '{GRACE_YEARS} years')::date AS ends
     FROM (SELECT COALESCE(bool_or(d.meets), false) AS ever_met, min(d.day) FILTER (WHERE d.day > COALESCE(
