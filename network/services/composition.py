@@ -90,20 +90,21 @@ def composition_of(memberships: Iterable[Membership], today: date | None = None)
 
 
 def _associates(day: str) -> str:
-    """SQL: the MSP `{t}`'s associates current on `day` (an SQL date), with their professions."""
+    """SQL: the MSP `{t}`'s associates current on `day` (an SQL date), with their profession's code."""
     return (
         "FROM network_membership m JOIN network_practitioner pr ON pr.id = m.practitioner_id "
-        "JOIN network_profession p ON p.code = pr.profession_id "
         f"WHERE m.msp_id = {{t}}.id AND m.role = '{MembershipRole.ASSOCIATE}' "
         f"AND m.start_date <= {day} AND (m.end_date IS NULL OR m.end_date > {day})"
     )
 
 
-_DOCTORS = f"count(DISTINCT m.practitioner_id) FILTER (WHERE p.code = '{Profession.DOCTOR}')"
-_AUXILIARIES = (
-    f"count(DISTINCT m.practitioner_id) FILTER (WHERE p.code <> '{Profession.DOCTOR}' "
-    f"AND p.category = '{ProfessionCategory.AUXILIARY}')"
+# The auxiliaries' professions, read once per statement (not joined to each member).
+_AUXILIARY_CODES = (
+    f"SELECT a.code FROM network_profession a WHERE a.category = '{ProfessionCategory.AUXILIARY}' "
+    f"AND a.code <> '{Profession.DOCTOR}'"
 )
+_DOCTORS = f"count(DISTINCT m.practitioner_id) FILTER (WHERE pr.profession_id = '{Profession.DOCTOR}')"
+_AUXILIARIES = f"count(DISTINCT m.practitioner_id) FILTER (WHERE pr.profession_id IN ({_AUXILIARY_CODES}))"
 
 _MEETS_TODAY = f"(n.doctors >= {MIN_DOCTORS} AND n.auxiliaries >= {MIN_AUXILIARIES})"
 
