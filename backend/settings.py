@@ -107,6 +107,20 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
+# A POST to `/graphql` without a cookie (a bearer token, or anonymous: an API client, not a browser) goes through
+# these only (backend/core/http.py): no static files, CSRF (the view checks it on session requests), messages,
+# htmx, frame or content-security headers, which a JSON answer to an API client has no use for (a third of the
+# chain's CPU, django-csp building its policies twice per response).
+API_MIDDLEWARE = [
+    "backend.core.observability.ObservabilityMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",  # read by the next ones; empty without a cookie
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.accounts.middleware.BearerTokenMiddleware",
+]
+
 ROOT_URLCONF = "backend.urls"
 ASGI_APPLICATION = "backend.asgi.application"
 

@@ -8,7 +8,8 @@ handler instead runs the **whole synchronous chain** (the same middleware, in th
 the view) as one job on the GraphQL pool (backend.core.execution), which keeps what the pool gives:
 the time budget, a bounded number of threads and database connections, and cancellation — when the
 client disconnects, the job is stopped and its SQL cancelled. Other paths (admin, health, calendar
-feeds, static files) go through Django's asynchronous chain as before.
+feeds, static files) go through Django's asynchronous chain as before. An API client's POST (no cookie) runs a
+shorter chain, `settings.API_MIDDLEWARE`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def too_large() -> JsonResponse:
     )  # fmt: skip
 
 
+def _chain(middleware: list[str]) -> BaseHandler:
+    """A synchronous handler running `middleware` instead of settings.MIDDLEWARE (Django's `load_middleware`
+    reads the setting: it is swapped for the call, once, at start-up)."""
+    handler, full = BaseHandler(), settings.MIDDLEWARE
+    settings.MIDDLEWARE = middleware
+    try:
+        handler.load_middleware(is_async=False)
+    finally:
+        settings.MIDDLEWARE = full
+    return handler
+
+
 class PoolHandler(ASGIHandler):
     """Django's ASGI handler, with `/graphql` served by the synchronous chain on the GraphQL pool."""
 
@@ -60,6 +73,7 @@ class PoolHandler(ASGIHandler):
         super().__init__()
         self.sync_handler = BaseHandler()
         self.sync_handler.load_middleware(is_async=False)
+        self.api_handler = _chain(settings.API_MIDDLEWARE)
 
     async def handle(self, scope, receive, send):
         if scope.get("path") != GRAPHQL_PATH:
@@ -135,7 +149,10 @@ class PoolHandler(ASGIHandler):
         """On a pool thread: the request's signals, the middleware chain and the view, as under WSGI."""
         signals.request_started.send(sender=self.__class__, environ=request.META)
         request.urlconf = POOL_URLCONF
-        response = self.sync_handler.get_response(request)
+        # An API client's POST (no cookie: a bearer token or none) through the middleware it needs (settings.py);
+        # a browser's request (a cookie, or GraphiQL's page) through the whole chain.
+        api = request.method == "POST" and "HTTP_COOKIE" not in request.META
+        response = (self.api_handler if api else self.sync_handler).get_response(request)
         response._handler_class = self.__class__
         if not response.streaming:
             response.close()  # its content is in memory; closing sends request_finished, here
