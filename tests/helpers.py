@@ -22,6 +22,7 @@ from gql import Client
 from gql.graphql_request import GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from graphql_relay import to_global_id
+from hypothesis import HealthCheck, settings
 
 from backend.accounts.services import issue_token
 from backend.asgi import application
@@ -336,3 +337,19 @@ def race(*calls):
     for t in threads:
         t.join(30)
     return results
+
+
+def generated(examples: int):
+    """Hypothesis' settings for the tests that generate requests against the real database: `examples` of them,
+    no deadline (the database's time varies), no example database in the work tree (a failure prints its
+    input)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+        database=None,
+    )

@@ -25,7 +25,7 @@ from graphql import (
     print_schema,
 )
 from graphql_relay import offset_to_cursor, to_global_id
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
@@ -44,25 +44,17 @@ from network.models import (
     Practitioner,
 )
 from tests.factories import make_hub, make_msp, make_practitioner, make_world
+from tests.helpers import generated
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 60))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 40))
 ROLES = ("anonymous", "practitioner", "coordinator", "cnam_staff", "ars_agent")
 SCHEMA = schema.graphql_schema
 answered = compiled_reads(SCHEMA)
 COMPILER = Compiler(SCHEMA)
 
-examples = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-    database=None,
-)
+examples = generated(EXAMPLES)
 
 
 @pytest.fixture

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 
 import pytest
 from graphql import print_schema
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 
 from backend.accounts.services import issue_token
 from backend.schema import schema
+from tests.helpers import generated
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +44,7 @@ SCALARS = {
     "Time": st.sampled_from(["09:00:00", "23:59:59", "25:00", ""]).map(nodes.String),
 }
 
-fuzz = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-    database=None,  # no example database in the work tree; failures print their document
-)
+fuzz = generated(EXAMPLES)
 
 
 def check(gql, document, token):

@@ -4,13 +4,14 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.core.compiled import Writer
 from network.models import Membership, MembershipRole, Practitioner, Profession
 from network.services.composition import COMPOSITION_SQL, CompositionState, composition_of
 from tests.factories import make_msp, make_practitioner
+from tests.helpers import generated
 
 TODAY = date(2026, 11, 23)
 _ids = iter(range(1, 10_000))
@@ -189,12 +190,7 @@ HISTORY = st.lists(
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)),
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@generated(int(os.environ.get("FUZZ_EXAMPLES", 60)))
 @given(history=HISTORY, leap=st.booleans())
 def test_the_rule_in_sql_answers_as_the_rule(history, leap):
     """Generated histories of arrivals and departures (a departure on 29 February among them): the SQL that

@@ -21,8 +21,9 @@ from .conftest import check_page, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(page, predicate: str, arg=None, seconds: float = 10) -> None:
-    """Playwright's wait_for_function compiles its predicate with eval, which the pages' policy forbids: poll."""
+def wait_for(page, predicate: str, arg=None, seconds: float = 20) -> None:
+    """Playwright's wait_for_function compiles its predicate with eval, which the pages' policy forbids: poll.
+    Up to 20 s: with the whole suite on two cores, a live event once took more than 10 s to show."""
     deadline = time.monotonic() + seconds
     while not page.evaluate(predicate, arg):
         assert time.monotonic() < deadline, f"still false after {seconds} s: {predicate}"
