@@ -58,7 +58,6 @@ class Writer:
         self.params: list = []
         self.aliases = 0
         self.variables: dict = {}
-        self.current: dict = {}
         self.joins: list[str] | None = None  # the current FROM clause's joins (`scope`)
 
     def sql(self, text: str) -> None:
@@ -295,7 +294,8 @@ class Plan:
     compiler: Compiler
     child: ObjectPlan | None = None
 
-    def arguments(self, w: Writer) -> dict:
+    def argument_values(self, w: Writer) -> dict:
+        """This request's values of the field's arguments (defaults included)."""
         return get_argument_values(self.definition, self.node, w.variables)
 
 
@@ -313,10 +313,10 @@ class ObjectPlan:
                 w.sql(literal(self.type_name))
                 continue
             check = getattr(plan.spec, "check", None)
-            w.current = plan.arguments(w) if plan.node.arguments or check else {}
+            arguments = plan.argument_values(w) if plan.node.arguments or check else {}
             if check is not None:
-                check(w.current)
-            plan.spec.write(w, alias, _Bound(plan, w.current))
+                check(arguments)
+            plan.spec.write(w, alias, _Bound(plan, arguments))
         w.sql(")")
 
 
