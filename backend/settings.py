@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",  # the job queue: jobs are rows of this PostgreSQL (backend/jobs.py)
     "backend.accounts",
     "backend.mail",  # the outbox: every e-mail is a row and a job
+    "backend.cache",  # the response cache: anonymous compiled reads kept until a table they read is written
     "network",
     "mentoring",
     "observatory",
@@ -311,6 +312,18 @@ GRAPHQL_EXECUTION = {
     "EXECUTOR": os.environ.get("GRAPHQL_EXECUTOR", "fast"),
     # Reads answered by one SQL statement that builds the JSON (backend/core/compiled.py); 0 turns them off.
     "COMPILED_READS": os.environ.get("GRAPHQL_COMPILED_READS", "1") != "0",
+}
+
+# Anonymous compiled reads kept in PostgreSQL, served again until a table they read is written
+# (backend/cache/store.py): the apps whose tables record their writers, and the bounds of what is kept.
+RESPONSE_CACHE = {
+    "ENABLED": os.environ.get("GRAPHQL_RESPONSE_CACHE", "1") != "0",
+    "WATCHED_APPS": ["network", "accounts"],
+    "MAX_ANSWERS": env_int("GRAPHQL_RESPONSE_CACHE_ANSWERS", 500),
+    "MAX_ANSWER_BYTES": 1_048_576,
+    "MAX_WRITES": 100_000,  # rows of the writers' log before it is emptied, with the answers
+    # A look at the bounds after this many seconds or answers stored, whichever comes first (per process).
+    "PRUNE_EVERY": (60, 50),
 }
 
 # GraphQL over WebSocket (graphql-transport-ws): seconds to wait for connection_init, events queued

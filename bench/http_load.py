@@ -11,6 +11,10 @@ requests answered) and the SQL queries per request (counted in process through t
 
     python bench/http_load.py                       # 1 then 2 server processes, 10 s per run
     python bench/http_load.py --workers 2 --duration 20 --only Q2
+    python bench/http_load.py --workers 2 --compiled cached --postgraphile
+
+`--compiled`: the executor (off), compiled reads (on), compiled reads with the response cache (cached, while
+a membership is written `--writes-per-second` times a second throughout: its hit ratio is printed), or all.
 
 Q1: `hubs(first: 100)` with MSP, sites, communes, departments and members.
 Q2: one MSP by id (`node`) with its members (role, name, profession).
@@ -117,6 +121,44 @@ def post(port: int, body: str) -> dict:
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
+
+
+def cache_outcomes(port: int) -> tuple[float, float]:
+    """The response cache's hits and misses so far (the server's metrics, all its processes)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    except OSError:  # PostGraphile
+        return 0.0, 0.0
+    found = dict(re.findall(r'^tdp_graphql_response_cache_total\{outcome="(\w+)"\} (\S+)$', text, re.M))
+    return float(found.get("hit", 0)), float(found.get("miss", 0))
+
+
+class MembershipWriter:
+    """A membership's role changed `per_second` times a second, each in its own transaction, until stopped:
+    every cached answer that read memberships is invalidated as often."""
+
+    def __init__(self, per_second: float) -> None:
+        from network.models import Membership, MembershipRole
+
+        self.stopping = threading.Event()
+        self.writes = 0
+        membership = Membership.objects.filter(role=MembershipRole.EMPLOYEE).order_by("pk").first()
+        roles = [MembershipRole.PARTNER, MembershipRole.EMPLOYEE]
+
+        def write():
+            while per_second > 0 and not self.stopping.wait(1 / per_second):
+                Membership.objects.filter(pk=membership.pk).update(role=roles[self.writes % 2])
+                self.writes += 1
+            Membership.objects.filter(pk=membership.pk).update(role=MembershipRole.EMPLOYEE)
+
+        self.thread = threading.Thread(target=write, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+        print(f"  ({self.writes} membership writes during the cached runs)", flush=True)
 
 
 WRK_SCRIPT = """
@@ -243,9 +285,12 @@ def main():
     parser.add_argument("--only", nargs="*", choices=["typename", "Q1", "Q2", "nearbyHubs"])
     parser.add_argument(
         "--compiled",
-        choices=["on", "off", "both"],
-        default="both",
-        help="compiled reads (backend/core/compiled.py) on, off, or each in turn",
+        choices=["on", "off", "both", "cached", "all"],
+        default="all",
+        help="compiled reads (backend/core/compiled.py) off, on, on with the response cache, or in turn",
+    )
+    parser.add_argument(
+        "--writes-per-second", type=float, default=1.0, help="membership writes while the cache is measured"
     )
     parser.add_argument(
         "--postgraphile",
@@ -297,19 +342,26 @@ def main():
     )
     print(
         f"{'server':<22} {'query':<11} {'c':>2} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10} "
-        f"{'PG ms/req':>9} {'SQL/req':>8}"
+        f"{'PG ms/req':>9} {'SQL/req':>8} {'hits':>6}"
     )
-    modes = {"on": ["on"], "off": ["off"], "both": ["off", "on"]}[args.compiled]
+    modes = {"on": ["on"], "off": ["off"], "both": ["off", "on"], "cached": ["cached"]}
     for workers in args.workers:
-        for mode in modes:
-            server = start_server(
-                PORT, workers, {**env, "GRAPHQL_COMPILED_READS": "1" if mode == "on" else "0"}
-            )
-            name = f"product {workers}p{' compiled' if mode == 'on' else ''}"
+        for mode in modes.get(args.compiled, ["off", "on", "cached"]):
+            mode_env = {
+                "GRAPHQL_COMPILED_READS": "0" if mode == "off" else "1",
+                "GRAPHQL_RESPONSE_CACHE": "1" if mode == "cached" else "0",
+            }
+            server = start_server(PORT, workers, {**env, **mode_env})
+            name = f"product {workers}p" + {"off": "", "on": " compiled", "cached": " cached"}[mode]
+            writer = MembershipWriter(args.writes_per_second) if mode == "cached" else None
             try:
-                measure(name, server.process.pid, cases, args, load, queries[mode])
+                measure(
+                    name, server.process.pid, cases, args, load, queries["off" if mode == "off" else "on"]
+                )
             finally:
                 server.stop()
+                if writer:
+                    writer.stop()
     if args.postgraphile:
         from postgraphile import PostGraphile
 
@@ -330,9 +382,13 @@ def measure(name, pid, cases, args, load, queries, port=PORT):
         load(port, lines, 2, min(2.0, args.duration))  # warm-up: caches, pool, lazy imports
         for concurrency in args.concurrency:
             cpu_before, pg_before = server_cpu_seconds(pid), postgres_cpu_seconds()
+            cache_before = cache_outcomes(port)
             figures = load(port, lines, concurrency, args.duration)
             cpu = server_cpu_seconds(pid) - cpu_before
             pg = postgres_cpu_seconds() - pg_before
+            (hit_after, miss_after), (hit_before, miss_before) = cache_outcomes(port), cache_before
+            hit, miss = hit_after - hit_before, miss_after - miss_before
+            hits = f"{100 * hit / (hit + miss):.1f}%" if hit + miss else "-"
             per_request = cpu * 1000 / max(figures["requests"], 1)
             pg_per_request = pg * 1000 / max(figures["requests"], 1)
             flag = f"  {figures['failed']} failed" if figures["failed"] else ""
@@ -340,7 +396,7 @@ def measure(name, pid, cases, args, load, queries, port=PORT):
             counted = ",".join(map(str, queries.get(label, []))) or "-"
             print(
                 f"{name:<22} {label:<11} {concurrency:>2} {figures['rps']:>8.1f} {figures['p50']:>8.1f} "
-                f"{figures['p99']:>8.1f} {per_request:>10.2f} {pg_per_request:>9.2f} {counted:>8}{flag}",
+                f"{figures['p99']:>8.1f} {per_request:>10.2f} {pg_per_request:>9.2f} {counted:>8} {hits:>6}{flag}",
                 flush=True,
             )
 

@@ -53,7 +53,8 @@ class Unsupported(Exception):
 class Writer:
     """The statement, written left to right: SQL text and its parameters in the order they appear."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: date | None = None) -> None:
+        self.today = today or date.today()  # one day for the whole statement (and the response cache's key)
         self.parts: list[str] = []
         self.params: list = []
         self.aliases = 0
@@ -72,7 +73,7 @@ class Writer:
         pieces = text.format(t=alias, today="\0").split("\0")
         for i, piece in enumerate(pieces):
             if i:
-                self.param(date.today(), "date")
+                self.param(self.today, "date")
             self.sql(piece)
 
     def scope(self) -> list | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import date
 
 import orjson
 import psycopg
@@ -24,6 +25,8 @@ from graphene_django import DjangoObjectType
 from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql_relay import cursor_to_offset, from_global_id
+
+from backend.cache import store as response_cache
 
 from .compiled import (
     Compiler,
@@ -39,9 +42,10 @@ from .compiled import (
 )
 from .graphql import LoadedNode
 from .input_rules import check_searches
-from .observability import COMPILED_READS
+from .observability import COMPILED_READS, RESPONSE_CACHE
 from .pagination import MAX_OFFSET
 from .permissions import Permission, gate
+from .viewer import viewer_for
 
 MAX_FIRST = 100
 # `node(id:)` (backend/core/graphql.py: node_field): open to anyone, each type's scoping decides.
@@ -181,11 +185,17 @@ class CompiledReads:
         if isinstance(coerced, list):  # errors: the executor words them
             return None
         info = _Info(context)
+        day = today()
         try:
             gate(info, operation.root.permissions)
             arguments = get_argument_values(operation.definition, operation.node, coerced)
             check_searches(arguments)  # the input rules that the resolvers' wrappers apply
-            w = Writer()
+            cache_key = _cache_key(context, day, query, operation_name, variables)
+            if cache_key is not None:
+                text = response_cache.hit(cache_key)
+                if text is not None:
+                    return self._answered(text, "hit")
+            w = Writer(day)
             w.variables = coerced
             if operation.root.rows is not None:
                 self._write_connection(w, operation, arguments, info)
@@ -193,9 +203,15 @@ class CompiledReads:
                 self._write_node(w, operation, arguments, info)
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
             return None  # the executor answers, with its own error if there is one
-        text = _fetch("".join(w.parts), w.params)
+        if cache_key is None:
+            return self._answered(_fetch("".join(w.parts), w.params), None)
+        return self._answered(response_cache.compute_and_store("".join(w.parts), w.params, cache_key), "miss")
+
+    def _answered(self, text: str, cache_outcome: str | None) -> orjson.Fragment:
         self.answered += 1
         COMPILED_READS.inc()
+        if cache_outcome is not None:
+            RESPONSE_CACHE.labels(cache_outcome).inc()
         return orjson.Fragment(text)
 
     def _write_connection(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
@@ -281,6 +297,21 @@ class CompiledReads:
         w.params.extend(params)
         w.sql(w.end_scope(joins))
         w.sql("))::text")
+
+
+def today() -> date:
+    """The day the statement reads memberships as of, and the response cache's key carries."""
+    return date.today()
+
+
+def _cache_key(context, day: date, query: str, operation_name, variables) -> bytes | None:
+    """The response cache's key for an anonymous read outside a transaction, or None: not cached. (Inside a
+    transaction, its own uncommitted writes would be visible to the answer and not to the cache's check.)"""
+    if not response_cache.enabled() or connections["default"].in_atomic_block:
+        return None
+    if viewer_for(context).is_authenticated:
+        return None
+    return response_cache.key("anonymous", day, query, operation_name, variables)
 
 
 def _generic_node(graphene_type) -> bool:

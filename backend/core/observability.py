@@ -59,6 +59,11 @@ COMPILED_READS = Counter(
     "tdp_graphql_compiled_reads_total",
     "Queries answered by compiled reads (one SQL statement building the JSON, backend/core/compiled.py).",
 )
+RESPONSE_CACHE = Counter(
+    "tdp_graphql_response_cache_total",
+    "Anonymous compiled reads by the response cache's outcome (backend/cache/store.py): hit or miss.",
+    ["outcome"],
+)
 POOL_BUSY = Gauge(
     "tdp_graphql_pool_busy", "GraphQL pool threads running an operation.", multiprocess_mode="livesum"
 )
