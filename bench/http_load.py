@@ -143,14 +143,14 @@ class MembershipWriter:
 
         self.stopping = threading.Event()
         self.writes = 0
-        membership = Membership.objects.filter(role=MembershipRole.EMPLOYEE).order_by("pk").first()
-        roles = [MembershipRole.PARTNER, MembershipRole.EMPLOYEE]
+        membership = Membership.objects.exclude(role=MembershipRole.COORDINATOR).order_by("pk").first()
+        roles = [MembershipRole.PARTNER, membership.role]
 
         def write():
             while per_second > 0 and not self.stopping.wait(1 / per_second):
                 Membership.objects.filter(pk=membership.pk).update(role=roles[self.writes % 2])
                 self.writes += 1
-            Membership.objects.filter(pk=membership.pk).update(role=MembershipRole.EMPLOYEE)
+            Membership.objects.filter(pk=membership.pk).update(role=membership.role)
 
         self.thread = threading.Thread(target=write, daemon=True)
         self.thread.start()

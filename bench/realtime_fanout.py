@@ -123,6 +123,16 @@ def _prepare_slots(msp, subscribers: int, rounds: int):
     return to_global_id("Hub", msp.hub.pk), to_global_id("Slot", slot.pk), bookers, tokens
 
 
+def server_command(name: str, port: int) -> list[str] | None:
+    """None: Daphne as `Server` starts it; else uvicorn (httptools, websockets) on the same port."""
+    if name == "daphne":
+        return None
+    return [
+        sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--http", "httptools",
+        "--ws", "websockets", "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+
+
 class Server:
     """A server on a port of its own: one Daphne, or `command` (e.g. the production launcher)."""
 
@@ -259,6 +269,12 @@ def main():
         help="hub: hubUpdated, changed by applyForHub; slots: slotUpdated of the hub, changed by bookings",
     )
     parser.add_argument("--verbose", action="store_true", help="print each round")
+    parser.add_argument(
+        "--server",
+        choices=["daphne", "uvicorn"],
+        default="daphne",
+        help="the ASGI server (uvicorn is not a dependency: pip install 'uvicorn[standard]')",
+    )
     args = parser.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
@@ -286,7 +302,7 @@ def main():
         if processes > 1 or redis_url:
             env["REDIS_URL"] = redis_url
         layer = "redis-pubsub" if env.get("REDIS_URL") else "in-memory"
-        servers = [Server(18100 + i, env) for i in range(processes)]
+        servers = [Server(18100 + i, env, server_command(args.server, 18100 + i)) for i in range(processes)]
         try:
             for n in args.subscribers:
                 median, p99, last_median, last_worst = asyncio.run(

@@ -51,6 +51,11 @@ class DaphneServer:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's stderr, read by tests, closed in stop)
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app]
+        if (
+            os.environ.get("TEST_ASGI_SERVER") == "uvicorn"
+        ):  # the same tests against another server (issue 30)
+            command = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
+            command += ["--http", "httptools", "--ws", "websockets", "--lifespan", "off", app]
         if workers is not None:
             command = [sys.executable, "-m", "backend.serve", "--host", "127.0.0.1", "--port", str(self.port)]
             command += ["--workers", str(workers)]

@@ -36,9 +36,9 @@ def post(server, query, timeout=30):
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, response.headers, json.loads(response.read())  # case-insensitive
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+        return error.code, error.headers, json.loads(error.read())
 
 
 def test_connections_stay_under_the_pool_size_whatever_the_concurrency(servers, territories):

@@ -23,9 +23,9 @@ def post(server, body: bytes, headers: dict):
     )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, response.headers, json.loads(response.read())  # case-insensitive
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+        return error.code, error.headers, error.read().decode()
 
 
 def test_graphql_over_http_keeps_the_middleware_rules(servers, scene):

@@ -34,7 +34,7 @@ def request(server, path="/graphql", source="127.0.0.1", forwarded=None):
         else:
             connection.request("GET", path, headers=headers)
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()  # case-insensitive, as HTTP is
     finally:
         connection.close()
 
