@@ -115,6 +115,7 @@ BENCH := $(BIN)/python -m backend.localdb exec -- $(BIN)/python
 bench-smoke: $(STAMP)
 	$(BENCH) bench/network_queries.py --runs 3
 	$(BENCH) bench/http_load.py --workers 1 --concurrency 2 --duration 1
+	$(BENCH) bench/servers.py daphne --concurrency 2 --duration 1
 	$(BENCH) bench/realtime_fanout.py --subscribers 3 --rounds 1 --processes 1
 	$(BENCH) bench/realtime_fanout.py --scenario slots --auth --subscribers 3 --rounds 1 --processes 1
 	$(BENCH) bench/booking.py --attempts 20 --capacity 3 --runs 2 --workers 4

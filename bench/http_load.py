@@ -139,7 +139,7 @@ class MembershipWriter:
     every cached answer that read memberships is invalidated as often."""
 
     def __init__(self, per_second: float) -> None:
-        from network.models import Membership, MembershipRole
+        from network.models import Membership, MembershipRole  # Django is set up by main() first
 
         self.stopping = threading.Event()
         self.writes = 0
