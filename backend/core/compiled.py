@@ -272,11 +272,16 @@ class Root:
 
     permissions: tuple
     rows: Callable | None = None
+    columns: tuple[str, ...] | None = None  # a plain list's: the rows' annotations its items read
 
 
-def root(name: str, graphene_field, rows: Callable | None = None) -> None:
-    """Declare the root field `name` (its graphene field, for its permissions) answered by compiled reads."""
-    _roots[name] = Root(tuple(graphene_field.permissions), rows)
+def root(
+    name: str, graphene_field, rows: Callable | None = None, columns: tuple[str, ...] | None = None
+) -> None:
+    """Declare the root field `name` (its graphene field, for its permissions) answered by compiled reads:
+    a connection, or with `columns` a plain list of objects each built on a row of `rows` (capped by the
+    field's `first`) and those of its annotations (e.g. a distance)."""
+    _roots[name] = Root(tuple(graphene_field.permissions), rows, columns)
 
 
 # --- Plans -----------------------------------------------------------------------------------------------

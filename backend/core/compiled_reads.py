@@ -124,7 +124,10 @@ class CompiledReads:
             raise Unsupported(name)
         root, field_definition = _roots[name], query_type.fields[name]
         operation = Operation(key, name, root, field_definition, node, definition.variable_definitions)
-        if root.rows is not None:
+        if root.columns is not None:
+            item_type = _unwrapped(field_definition.type)[0]
+            operation.node_plans[item_type.name] = self.compiler.object_plan(item_type, node.selection_set)
+        elif root.rows is not None:
             operation.parts = self._connection_parts(_unwrapped(field_definition.type)[0], node)
         return operation
 
@@ -197,7 +200,9 @@ class CompiledReads:
                     return self._answered(text, "hit")
             w = Writer(day)
             w.variables = coerced
-            if operation.root.rows is not None:
+            if operation.root.columns is not None:
+                self._write_list(w, operation, arguments, info)
+            elif operation.root.rows is not None:
                 self._write_connection(w, operation, arguments, info)
             else:
                 self._write_node(w, operation, arguments, info)
@@ -266,6 +271,25 @@ class CompiledReads:
                         w.sql(PAGE_INFO[info_part])
                 w.sql(")")
         w.sql("))::text")
+
+    def _write_list(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
+        """A plain list: its items built on the rows (their order kept), reading the rows' annotations."""
+        (plan,) = operation.node_plans.values()
+        rows = operation.root.rows(info, arguments)
+        sql, params = (
+            rows.annotate(_compiled_pk=F("pk"))
+            .values_list("_compiled_pk", *operation.root.columns)[: arguments["first"]]
+            .query.sql_with_params()
+        )
+        w.sql(f"WITH compiled_rows AS ({sql}) SELECT json_build_object({literal(operation.key)}, COALESCE((")
+        w.params.extend(params)
+        w.sql("SELECT json_agg(")
+        joins = w.scope()
+        plan.write(w, "p")
+        w.sql(
+            " ORDER BY p.compiled_n) FROM (SELECT r.*, row_number() OVER () AS compiled_n FROM compiled_rows r) p"
+        )
+        w.sql(f"{w.end_scope(joins)}), '[]'::json))::text")
 
     def _write_node(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
         try:

@@ -7,15 +7,15 @@ project stage, a hub's reasons and ARS opinions) declare nothing: a query select
 
 from django.conf import settings
 
-from backend.core.compiled import Children, Column, Expr, Row, declare, literal, root
+from backend.core.compiled import Children, Column, Expr, Related, Row, declare, literal, root
 from backend.core.graphql import decode_global_id
 
 from .. import models, selectors
 from ..models import OVERSEAS_TIME_ZONES
 from ..professions import IPA_MENTIONS
-from ..services import composition
+from ..services import composition, hubs
 from . import territory_types, types
-from .queries import NetworkQueryFields
+from .queries import NetworkQueryFields, nearby_point
 
 CURRENT = "{t}.start_date <= {today} AND ({t}.end_date IS NULL OR {t}.end_date > {today})"
 
@@ -88,6 +88,29 @@ root(
     FIELDS["communes"],
     lambda info, args: selectors.communes(args["search"], args.get("department_code")),
 )
+
+
+declare(
+    types.NearbyHub,
+    model=models.HubDesignation,
+    hub=Related("_compiled_pk"),
+    distanceKm=Expr("{t}.distance_shown"),
+)
+
+
+def _nearby(info, args):
+    latitude, longitude = nearby_point(args["near"], args["radius_km"], args["first"])
+    return hubs.nearby_hubs_queryset(
+        latitude,
+        longitude,
+        args["radius_km"],
+        offer_kind=args.get("offer_kind"),
+        profession_code=args.get("profession_code"),
+        takes_trainees=args.get("takes_trainees"),
+    )
+
+
+root("nearbyHubs", FIELDS["nearby_hubs"], _nearby, columns=("distance_shown",))
 
 
 def _msp(args) -> bool:

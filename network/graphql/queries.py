@@ -134,11 +134,7 @@ class NetworkQueryFields(graphene.ObjectType):
     def resolve_nearby_hubs(
         root, info, near, radius_km=30, offer_kind=None, profession_code=None, takes_trainees=None, first=20
     ):
-        if not 1 <= first <= MAX_PAGE:
-            raise bad_input(f"`first` doit être compris entre 1 et {MAX_PAGE}.")
-        if not 0 < radius_km <= MAX_SERVICE_RADIUS_KM:
-            raise bad_input(f"Le rayon de recherche doit être compris entre 0 et {MAX_SERVICE_RADIUS_KM} km.")
-        latitude, longitude = resolve_point(near)
+        latitude, longitude = nearby_point(near, radius_km, first)
         results = nearby_hubs(
             latitude,
             longitude,
@@ -149,4 +145,13 @@ class NetworkQueryFields(graphene.ObjectType):
             limit=first,
             with_members=bool(selected_paths(info) & MEMBER_FIELDS),
         )
-        return [types.NearbyHub(hub=hub, distance_km=round(distance, 3)) for hub, distance in results]
+        return [types.NearbyHub(hub=hub, distance_km=hub.distance_shown) for hub, _ in results]
+
+
+def nearby_point(near, radius_km: float, first: int) -> tuple[float, float]:
+    """`nearbyHubs`' arguments checked (BAD_USER_INPUT otherwise), and the point it searches around."""
+    if not 1 <= first <= MAX_PAGE:
+        raise bad_input(f"`first` doit être compris entre 1 et {MAX_PAGE}.")
+    if not 0 < radius_km <= MAX_SERVICE_RADIUS_KM:
+        raise bad_input(f"Le rayon de recherche doit être compris entre 0 et {MAX_SERVICE_RADIUS_KM} km.")
+    return resolve_point(near)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, FloatField, Min, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, FloatField, Func, Min, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from .. import events
@@ -317,8 +317,31 @@ def nearby_hubs(
 ) -> list[tuple[HubDesignation, float]]:
     """Approved hubs within `radius_km` of the point whose own service radius also reaches it.
 
-    Distance is to the nearest site of the hub's MSP. Ordered by distance, then id.
+    Distance is to the nearest site of the hub's MSP. Ordered by distance, then id. Each hub also carries
+    `distance_shown`, the distance rounded to the metre as the API shows it.
     """
+    hubs = nearby_hubs_queryset(
+        latitude,
+        longitude,
+        radius_km,
+        offer_kind=offer_kind,
+        profession_code=profession_code,
+        takes_trainees=takes_trainees,
+    )
+    hubs = hubs.select_related("msp").prefetch_related(*hub_list_prefetches(members=with_members))[:limit]
+    return [(hub, hub.distance_km) for hub in hubs]
+
+
+def nearby_hubs_queryset(
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    *,
+    offer_kind: str | None = None,
+    profession_code: str | None = None,
+    takes_trainees: str | None = None,
+):
+    """`nearby_hubs`'s rows as a queryset, nearest first, not yet limited (compiled reads build on it)."""
     radius_km = min(float(radius_km), MAX_SERVICE_RADIUS_KM)
     min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius_km)
     hubs = HubDesignation.objects.filter(
@@ -339,16 +362,14 @@ def nearby_hubs(
                 )
             )
         )
-    hubs = (
-        hubs.annotate(
-            distance_km=Min(
-                distance_expression(latitude, longitude, "msp__sites__latitude", "msp__sites__longitude"),
-                output_field=FloatField(),
-            )
-        )
-        .filter(Q(distance_km__lte=radius_km), Q(distance_km__lte=F("service_radius_km")))
-        .select_related("msp")
-        .prefetch_related(*hub_list_prefetches(members=with_members))
-        .order_by("distance_km", "pk")[:limit]
+    distance = Min(
+        distance_expression(latitude, longitude, "msp__sites__latitude", "msp__sites__longitude"),
+        output_field=FloatField(),
     )
-    return [(hub, hub.distance_km) for hub in hubs]
+    # Rounded by PostgreSQL, for the executor and the compiled reads alike (one rounding, not two).
+    shown = Func(distance, template="round((%(expressions)s)::numeric, 3)::float8", output_field=FloatField())
+    return (
+        hubs.annotate(distance_km=distance, distance_shown=shown)
+        .filter(Q(distance_km__lte=radius_km), Q(distance_km__lte=F("service_radius_km")))
+        .order_by("distance_km", "pk")
+    )

@@ -169,11 +169,44 @@ PEOPLE = st.sampled_from([None, "{}", '{search: "nom1"}', '{professionCode: "60"
 SEARCHES = st.sampled_from(['"saint"', '"51504"', '"reims"', '""', '"a b c d e f g h i j k"'])
 
 
+NEAR = st.sampled_from(
+    [
+        '{communeCode: "51504"}',
+        '{communeCode: "10387"}',
+        '{communeCode: "97415"}',
+        '{communeCode: "99999"}',
+        "{latitude: 49.25, longitude: 4.03}",
+        "{latitude: 91, longitude: 4}",
+        '{communeCode: "51504", latitude: 49.25, longitude: 4.03}',
+    ]
+)
+
+
+@st.composite
+def nearby(draw, only_covered):
+    """A `nearbyHubs` query: a point, a radius, filters and a cap in and out of range."""
+    arguments = [f"near: {draw(NEAR)}"]
+    for name, strategy in (
+        ("radiusKm", st.sampled_from([None, 10, 50, 200, 0, 201, 30.5])),
+        ("first", st.sampled_from([None, 1, 2, 100, 0, 101])),
+        ("offerKind", st.sampled_from([None, "COORDINATION_TIME", "PEER_FACILITATION"])),
+        ("professionCode", st.sampled_from([None, '"60"', '"10"'])),
+        ("takesTrainees", st.sampled_from([None, None, "GP_INTERNS"])),
+    ):
+        value = draw(strategy)
+        if value is not None:
+            arguments.append(f"{name}: {value}")
+    item = draw(selection(SCHEMA.get_type("NearbyHub"), 1, only_covered))
+    return f"{{ nearbyHubs({', '.join(arguments)}) {{ {item} }} }}", {}
+
+
 @st.composite
 def document(draw, ids):
     """A query on one root (a list or `node`), with its variables."""
     variables = {}
     only_covered = draw(st.integers(0, 3)) > 0
+    if draw(st.integers(0, 3)) == 0:
+        return draw(nearby(only_covered))
     if draw(st.booleans()):
         root, item = draw(
             st.sampled_from(
@@ -304,11 +337,23 @@ SDL = print_schema(SCHEMA)
 
 def test_hypothesis_graphql_queries_answer_the_same_both_ways(directory, tokens, client, settings):
     @examples
-    @given(queries(SDL, fields=["hubs", "msps", "node"]))
+    @given(queries(SDL, fields=["hubs", "msps", "node", "nearbyHubs"]))
     def run(query):
         both_ways(client, settings, tokens, query, {})
 
     run()
+
+
+def test_nearby_hubs_are_compiled_with_the_executors_distances(directory, tokens, client, settings):
+    query = """{ nearbyHubs(near: {communeCode: "51108"}, radiusKm: 200, first: 10) { distanceKm
+        hub { id status serviceRadiusKm msp { name sites { commune { name } } memberships { role } } } } }"""
+    before = answered.answered
+    both_ways(client, settings, tokens, query, {})
+    assert answered.answered - before == len(ROLES)
+    found = json.loads(post(client, query, {}, None, True, settings)[1])["data"]["nearbyHubs"]
+    distances = [hub["distanceKm"] for hub in found]
+    assert found and distances == sorted(distances)
+    assert all(round(d, 3) == d for d in distances)  # to the metre
 
 
 def test_a_page_is_one_statement_whatever_its_length(db, gql):
