@@ -3,14 +3,15 @@ calendars. The accelerator is assembled in backend/schema.py, beside the other d
 
 import graphene
 
-from . import bookings, calendars, mentorships, offers, requests, slots
+from . import bookings, calendars, compiled, mentorships, offers, requests, slots
 from .bookings import BookingQueryFields, BookingSubscriptionFields
 from .mentorships import MentorshipQueryFields
 from .offers import OfferQueryFields
 from .requests import MentoringRequestQueryFields, MentoringRequestSubscriptionFields
 from .slots import SlotQueryFields, SlotSubscriptionFields
 
-__all__ = ["MentoringMutationFields", "MentoringQueryFields", "MentoringSubscriptionFields"]
+# `compiled` declares mentoring's types and the slots list to the compiled reads (backend/core/compiled.py).
+__all__ = ["MentoringMutationFields", "MentoringQueryFields", "MentoringSubscriptionFields", "compiled"]
 
 
 class MentoringQueryFields(

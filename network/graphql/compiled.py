@@ -20,11 +20,16 @@ from .queries import NetworkQueryFields, nearby_point
 CURRENT = "{t}.start_date <= {today} AND ({t}.end_date IS NULL OR {t}.end_date > {today})"
 
 
-def _time_zone(column: str) -> str:
+def commune_time_zone(department_code: str) -> str:
+    """SQL for the zone of a commune of the department whose code is the expression given (Commune.time_zone)."""
     cases = " ".join(
         f"WHEN {literal(code)} THEN {literal(zone)}" for code, zone in OVERSEAS_TIME_ZONES.items()
     )
-    return f"CASE {{t}}.{column} {cases} ELSE {literal(settings.TIME_ZONE)} END"
+    return f"CASE {department_code} {cases} ELSE {literal(settings.TIME_ZONE)} END"
+
+
+def _time_zone(column: str) -> str:
+    return commune_time_zone(f"{{t}}.{column}")
 
 
 def _in(values) -> str:

@@ -10,7 +10,7 @@ order. A share of them must have been answered by the compiled reads, or the tes
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -33,6 +33,16 @@ from backend.accounts.services import issue_token
 from backend.core.compiled import Compiler, Unsupported, _declared, _models
 from backend.core.compiled_reads import compiled_reads
 from backend.schema import schema
+from mentoring.models import (
+    Booking,
+    BookingRole,
+    BookingStatus,
+    LocationKind,
+    Slot,
+    SlotStatus,
+    SupportOffer,
+    TurnResponse,
+)
 from network.models import (
     HubDesignation,
     HubStatus,
@@ -41,10 +51,11 @@ from network.models import (
     Msp,
     MspSite,
     MspStatus,
+    OfferKind,
     Practitioner,
 )
 from tests.factories import make_hub, make_msp, make_practitioner, make_world
-from tests.helpers import generated
+from tests.helpers import generated, offer_for, slot_for
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +77,9 @@ def directory(db):
     for status in (HubStatus.CANDIDATE, HubStatus.SUSPENDED, HubStatus.APPROVED):
         make_hub(make_msp(f"MSP {status} (test)", commune="10387", sites=["10033"]), status=status)
     overseas = make_msp("MSP de Saint-Paul (test)", commune="97415", sites=["97411"])
-    make_hub(overseas, hours="12.5")
+    overseas_hub = make_hub(overseas, hours="12.5")
     make_msp("Projet de MSP (test)", status=MspStatus.PROJECT, team=())
+    slots = _slots(world, overseas_hub)
     ipa = make_practitioner("60", "51504", specialty="IPA-PCS")
     for role, start, end in (
         (MembershipRole.ASSOCIATE, date(2019, 1, 1), today),
@@ -89,9 +101,44 @@ def directory(db):
         + [to_global_id("MspSite", pk) for pk in MspSite.objects.values_list("pk", flat=True)[:3]]
         + [to_global_id("Membership", pk) for pk in Membership.objects.values_list("pk", flat=True)[:3]]
         + [to_global_id("Practitioner", pk) for pk in Practitioner.objects.values_list("pk", flat=True)[:3]]
+        + [to_global_id("Slot", slot.pk) for slot in slots]
+        + [to_global_id("SupportOffer", pk) for pk in SupportOffer.objects.values_list("pk", flat=True)]
         + [to_global_id("Commune", "97415"), to_global_id("Msp", 10**9), to_global_id("Msp", "x"), "bad"]
     )
     return world, ids
+
+
+def _slots(world, overseas_hub) -> list:
+    """Offers of each kind of place (a remote one, one at the hub's site, one at a host commune overseas) and
+    their slots: booked, cancelled, in summer time, at a time with microseconds."""
+    remote = offer_for(world.hub, topics=["gestion"], booking_question="Votre question ?")
+    on_site = offer_for(
+        world.hub,
+        location_kind=LocationKind.HUB_SITE,
+        kind=OfferKind.COORDINATION_TIME,
+        site=MspSite.objects.filter(msp=world.msp).first(),
+    )
+    hosted = offer_for(
+        overseas_hub,
+        location_kind=LocationKind.HOST_SITE,
+        host_name="Maison de santé",
+        host_commune_id="97411",
+    )
+    booked, cancelled, overseas = slot_for(remote), slot_for(on_site, days=1), slot_for(hosted, days=5)
+    summer = datetime(date.today().year + 1, 7, 1, 8, 0, tzinfo=UTC)
+    slots = [booked, cancelled, overseas]
+    slots.append(
+        Slot.objects.create(offer=on_site, starts_at=summer, ends_at=summer + timedelta(hours=2), capacity=4)
+    )
+    Slot.objects.filter(pk=cancelled.pk).update(status=SlotStatus.CANCELLED, cancel_reason="Grève")
+    for n, (role, response) in enumerate(
+        [(BookingRole.ATTENDEE, ""), (BookingRole.STAFF, TurnResponse.ACCEPTED)]
+    ):
+        Booking.objects.create(
+            slot=booked, practitioner=make_practitioner("10", "51504"), role=role, status=BookingStatus.CONFIRMED,
+            turn_response=response, starts_at=booked.starts_at, ends_at=booked.ends_at, idempotency_key=f"k{n}",
+        )  # fmt: skip
+    return slots
 
 
 def _named(graphql_type):
@@ -165,6 +212,17 @@ FILTERS = st.sampled_from(
 )
 
 
+SLOT_FILTERS = st.sampled_from(
+    [
+        None,
+        "{}",
+        "{onlyAvailable: true}",
+        '{communeCode: "51504"}',
+        "{offerKind: COORDINATION_TIME}",
+        '{near: {communeCode: "51108"}}',
+        '{hubId: "SHViOjE="}',
+    ]
+)
 PEOPLE = st.sampled_from([None, "{}", '{search: "nom1"}', '{professionCode: "60"}', '{mspId: "TXNwOjE="}'])
 SEARCHES = st.sampled_from(['"saint"', '"51504"', '"reims"', '""', '"a b c d e f g h i j k"'])
 
@@ -210,7 +268,13 @@ def document(draw, ids):
     if draw(st.booleans()):
         root, item = draw(
             st.sampled_from(
-                [("hubs", "Hub"), ("msps", "Msp"), ("practitioners", "Practitioner"), ("communes", "Commune")]
+                [
+                    ("hubs", "Hub"),
+                    ("msps", "Msp"),
+                    ("practitioners", "Practitioner"),
+                    ("communes", "Commune"),
+                    ("slots", "Slot"),
+                ]
             )
         )
         arguments = []
@@ -233,7 +297,13 @@ def document(draw, ids):
             ("last", st.sampled_from([None, None, None, 2])),
             (
                 "filter",
-                FILTERS if root in ("hubs", "msps") else PEOPLE if root == "practitioners" else st.none(),
+                FILTERS
+                if root in ("hubs", "msps")
+                else PEOPLE
+                if root == "practitioners"
+                else SLOT_FILTERS
+                if root == "slots"
+                else st.none(),
             ),
             ("search", SEARCHES if root == "communes" else st.none()),
         ):
@@ -261,7 +331,9 @@ def document(draw, ids):
     fragments = []
     for type_name in draw(
         st.lists(
-            st.sampled_from(["Msp", "Hub", "MspSite", "Membership", "Practitioner", "Commune"]),
+            st.sampled_from(
+                ["Msp", "Hub", "MspSite", "Membership", "Practitioner", "Commune", "Slot", "SupportOffer"]
+            ),
             min_size=1,
             max_size=3,
             unique=True,
@@ -337,7 +409,7 @@ SDL = print_schema(SCHEMA)
 
 def test_hypothesis_graphql_queries_answer_the_same_both_ways(directory, tokens, client, settings):
     @examples
-    @given(queries(SDL, fields=["hubs", "msps", "node", "nearbyHubs"]))
+    @given(queries(SDL, fields=["hubs", "msps", "node", "nearbyHubs", "slots"]))
     def run(query):
         both_ways(client, settings, tokens, query, {})
 
@@ -354,6 +426,20 @@ def test_nearby_hubs_are_compiled_with_the_executors_distances(directory, tokens
     distances = [hub["distanceKm"] for hub in found]
     assert found and distances == sorted(distances)
     assert all(round(d, 3) == d for d in distances)  # to the metre
+
+
+def test_slots_are_compiled_with_the_executors_local_times(directory, tokens, client, settings):
+    query = """{ slots(first: 20) { totalCount edges { node { id startsAt localStartsAt localEndsAt timeZone
+        capacity seatsLeft status cancelReason agenda offer { id kind title topics mentoringTopics locationKind
+        hostName timeZone bookingQuestion isActive hub { id } site { name } hostCommune { name } } } } } }"""
+    before = answered.answered
+    both_ways(client, settings, tokens, query, {})
+    assert answered.answered - before == len(ROLES)
+    edges = json.loads(post(client, query, {}, None, True, settings)[1])["data"]["slots"]["edges"]
+    shown = {(e["node"]["timeZone"], e["node"]["localStartsAt"][-6:]) for e in edges}
+    # Réunion all year, Paris in winter and in summer: three offsets, each as Python writes it.
+    assert {("Indian/Reunion", "+04:00"), ("Europe/Paris", "+02:00")} <= shown, shown
+    assert any(zone == "Europe/Paris" and offset in ("+01:00", "+02:00") for zone, offset in shown)
 
 
 def test_a_page_is_one_statement_whatever_its_length(db, gql):
