@@ -98,6 +98,13 @@ def _checked_rule(rule: str) -> dict[str, str]:
     months = parts.get("BYMONTH", "1").split(",")
     if not all(month.isdigit() and 1 <= int(month) <= 12 for month in months):
         raise _rule_error("BYMONTH prend des mois de 1 à 12.")
+    if "BYMONTHDAY" in parts and not _a_month_has_the_day(
+        parts["BYMONTHDAY"], months if "BYMONTH" in parts else ()
+    ):
+        raise _rule_error(
+            "Cette règle ne tombe jamais : aucun des mois choisis (BYMONTH) n'a ce jour (BYMONTHDAY), "
+            "par exemple un 30 février."
+        )
     if frequency in {"DAILY", "WEEKLY"}:
         extra = sorted(parts.keys() - DAILY_WEEKLY_PARTS)
         if extra or not all(WEEKDAY.fullmatch(day) for day in parts.get("BYDAY", "MO").split(",")):
@@ -106,6 +113,21 @@ def _checked_rule(rule: str) -> dict[str, str]:
                 "BYMONTH, COUNT ou UNTIL ; pour « le 2e mardi », utilisez FREQ=MONTHLY;BYDAY=2TU."
             )
     return parts
+
+
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February of a leap year
+
+
+def _a_month_has_the_day(monthdays: str, months) -> bool:
+    """Whether one of the months (all, if none given) has one of the days (negative: counted from the end).
+    Other parts can only narrow a rule down, so a rule failing this never occurs: it is refused at once rather
+    than searched for over four centuries. A value that is not a number is left to dateutil's own refusal."""
+    try:
+        days = [abs(int(day)) for day in monthdays.split(",")]
+        lengths = [DAYS_IN_MONTH[int(month) - 1] for month in months] or list(DAYS_IN_MONTH)
+    except (ValueError, IndexError):
+        return True
+    return any(1 <= day <= length for day in days for length in lengths)
 
 
 def occurrences(rule: str, starts_on: date, until: date, start_time: time, zone: str):

@@ -196,8 +196,29 @@ def test_rules_that_would_cost_more_than_a_day_each_are_refused_at_once(world, r
 
 @pytest.mark.parametrize(
     "rule",
-    ["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "FREQ=YEARLY;BYWEEKNO=60"],
+    [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=MONTHLY;BYMONTH=4,6,9,11;BYMONTHDAY=31,-31",
+        "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30;BYDAY=MO",
+    ],
 )
+def test_a_day_that_none_of_the_months_has_is_refused_before_any_expansion(world, rule):
+    from mentoring.services.series import occurrences
+
+    with pytest.raises(ValidationError) as refused:
+        next(occurrences(rule, date(2027, 1, 4), date(2028, 12, 31), time(9), "Europe/Paris"))
+    assert refused.value.error_dict["rule"][0].code == "INVALID_RULE"
+    assert "ne tombe jamais" in refused.value.error_dict["rule"][0].messages[0]
+
+
+@pytest.mark.parametrize("rule", ["FREQ=MONTHLY;BYMONTHDAY=31", "FREQ=YEARLY;BYMONTH=2,4;BYMONTHDAY=-30,31"])
+def test_a_day_that_one_of_the_months_has_is_expanded(rule):
+    from mentoring.services.series import occurrences
+
+    assert list(occurrences(rule, date(2027, 1, 4), date(2028, 12, 31), time(9), "Europe/Paris"))
+
+
+@pytest.mark.parametrize("rule", ["FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "FREQ=YEARLY;BYWEEKNO=60"])
 def test_a_monthly_or_yearly_rule_that_never_occurs_is_answered_without_searching_to_the_year_9999(
     world, rule
 ):
