@@ -50,15 +50,22 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
+# The server each process runs (WEB_SERVER): Daphne, or uvicorn (backend/serve_uvicorn.py). Both take
+# connections one at a time, so that the processes share them, and stop their operations at once on SIGTERM.
+CHILDREN = {"daphne": "backend.serve_child", "uvicorn": "backend.serve_uvicorn"}
+
+
 class Launcher:
-    def __init__(self, listener: socket.socket, workers: int, daphne_args: list[str]) -> None:
+    def __init__(
+        self, listener: socket.socket, workers: int, daphne_args: list[str], server: str = "daphne"
+    ) -> None:
         self.command = [
             sys.executable,
             "-m",
-            "backend.serve_child",  # Daphne, taking connections one at a time so the processes share them
+            CHILDREN[server],
             "--fd",
             str(listener.fileno()),
-            *daphne_args,
+            *(daphne_args if server == "daphne" else []),
             "backend.asgi:application",
         ]
         self.listener = listener
@@ -145,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("daphne_args", nargs=argparse.REMAINDER, help="after --: options passed to Daphne")
     args = parser.parse_args(argv)
     daphne_args = args.daphne_args[1:] if args.daphne_args[:1] == ["--"] else args.daphne_args
+    server = os.environ.get("WEB_SERVER") or "daphne"
+    if server not in CHILDREN:
+        print(f"WEB_SERVER : « {server} » inconnu (daphne ou uvicorn).", file=sys.stderr, flush=True)
+        return 2
     workers = args.workers if args.workers is not None else default_workers()
     if workers > 1 and not os.environ.get("REDIS_URL"):
         print(
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         # launcher made it, the launcher removes it.
         metrics_folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tdp-metrics-")
     try:
-        return Launcher(listener, max(1, workers), daphne_args).run()
+        return Launcher(listener, max(1, workers), daphne_args, server).run()
     finally:
         if metrics_folder:
             shutil.rmtree(metrics_folder, ignore_errors=True)

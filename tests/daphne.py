@@ -51,11 +51,8 @@ class DaphneServer:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's stderr, read by tests, closed in stop)
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app]
-        if (
-            os.environ.get("TEST_ASGI_SERVER") == "uvicorn"
-        ):  # the same tests against another server (issue 30)
-            command = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
-            command += ["--http", "httptools", "--ws", "websockets", "--lifespan", "off", app]
+        if env.get("WEB_SERVER") == "uvicorn":  # the same tests against the other server (issue 30)
+            command = [sys.executable, "-m", "backend.serve_uvicorn", "--port", str(self.port), app]
         if workers is not None:
             command = [sys.executable, "-m", "backend.serve", "--host", "127.0.0.1", "--port", str(self.port)]
             command += ["--workers", str(workers)]
@@ -128,6 +125,8 @@ def servers(request):
         workers: int | None = None,
         **extra,
     ):
+        # WEB_SERVER=uvicorn in the tests' environment: every real server of the run is uvicorn.
+        extra.setdefault("WEB_SERVER", os.environ.get("WEB_SERVER", "daphne"))
         env = server_env(redis_url or os.environ.get("REDIS_URL"), **extra)
         server = DaphneServer(env, app=app, workers=workers)
         started.append(server)

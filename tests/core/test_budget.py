@@ -112,8 +112,9 @@ async def test_a_websocket_operation_past_its_budget_gets_an_error(servers):
     assert await sync_to_async(wait_until)(lambda: running_slow_statements() == 0, 5)
 
 
-def test_sigterm_during_slow_work_exits_at_once_and_cancels_the_sql(servers):
-    server = servers(app=APP, GRAPHQL_TIME_BUDGET=60, SLOW_FIELD_SECONDS=30)
+@pytest.mark.parametrize("web_server", ["daphne", "uvicorn"])
+def test_sigterm_during_slow_work_exits_at_once_and_cancels_the_sql(servers, web_server):
+    server = servers(app=APP, GRAPHQL_TIME_BUDGET=60, SLOW_FIELD_SECONDS=30, WEB_SERVER=web_server)
     with ThreadPoolExecutor(3) as pool:
         pending = [pool.submit(post, server, SLOW, 40) for _ in range(3)]
         assert wait_until(lambda: running_slow_statements() == 3, 10)

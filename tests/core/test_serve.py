@@ -1,5 +1,7 @@
 """The production launcher (`python -m backend.serve`): several Daphne processes behind one port."""
 
+import asyncio
+import json
 import os
 import signal
 import time
@@ -104,6 +106,80 @@ def test_a_server_process_accepts_one_pending_connection_per_turn():
             del tcp.Port.numberAccepts
         else:
             tcp.Port.numberAccepts = original
+
+
+def test_an_asyncio_server_process_accepts_one_pending_connection_per_turn():
+    """backend.serve_uvicorn: asyncio's accept loop takes up to the backlog per wake-up; patched, one."""
+    import asyncio
+    import socket
+    from asyncio import selector_events
+
+    from backend.serve_uvicorn import accept_one_at_a_time
+
+    original = selector_events.BaseSelectorEventLoop._accept_connection
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    loop = asyncio.new_event_loop()
+    clients, transports = [], []
+
+    class Recording(asyncio.Protocol):
+        def connection_made(self, transport):
+            transports.append(transport)
+
+    try:
+        accept_one_at_a_time()
+        clients = [socket.create_connection(listener.getsockname()) for _ in range(5)]
+        time.sleep(0.2)  # all five are pending
+        loop._accept_connection(Recording, listener, backlog=100)
+        loop.run_until_complete(asyncio.sleep(0.05))
+        assert len(transports) == 1
+        left = 0
+        while True:
+            try:
+                listener.accept()[0].close()
+                left += 1
+            except BlockingIOError:
+                break
+        assert left == 4
+    finally:
+        selector_events.BaseSelectorEventLoop._accept_connection = original
+        for transport in transports:
+            transport.close()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        for client in clients:
+            client.close()
+        listener.close()
+
+
+def test_the_launcher_runs_uvicorn_processes_and_stops_them_on_sigterm(servers, territories):
+    """WEB_SERVER=uvicorn: the same launcher, one port, each process under uvicorn; HTTP and the WebSocket
+    protocol answer; SIGTERM stops them all and the launcher exits 0."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
+    server = servers(workers=2, WEB_SERVER="uvicorn")
+    running = _children(server)
+    assert len(running) == 2 and all("backend.serve_uvicorn" in c.cmdline() for c in running)
+    request = urllib.request.Request(
+        f"{server.url}/graphql",
+        data=b'{"query": "{ __typename }"}',
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read()) == {"data": {"__typename": "Query"}}
+
+    async def handshake():
+        import websockets
+
+        async with websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send('{"type": "connection_init"}')
+            return ws.subprotocol, json.loads(await ws.recv())
+
+    assert asyncio.run(handshake()) == ("graphql-transport-ws", {"type": "connection_ack"})
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(30) == 0
+    _, alive = psutil.wait_procs(running, timeout=10)
+    assert not alive
 
 
 def test_when_the_launcher_is_killed_its_processes_stop_too(launcher, territories):
