@@ -123,22 +123,15 @@ def _prepare_slots(msp, subscribers: int, rounds: int):
     return to_global_id("Hub", msp.hub.pk), to_global_id("Slot", slot.pk), bookers, tokens
 
 
-def server_command(name: str, port: int) -> list[str] | None:
-    """None: Daphne as `Server` starts it; else uvicorn (httptools, websockets) on the same port."""
-    if name == "daphne":
-        return None
-    return [
-        sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--http", "httptools",
-        "--ws", "websockets", "--lifespan", "off", "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-
-
 class Server:
-    """A server on a port of its own: one Daphne, or `command` (e.g. the production launcher)."""
+    """A server on a port of its own: one Daphne (uvicorn with WEB_SERVER=uvicorn), or `command` (e.g. the
+    production launcher)."""
 
     def __init__(self, port: int, env: dict, command: list[str] | None = None):
         self.port = port
         self.log = Path(tempfile.gettempdir()) / f"bench-server-{port}.log"
+        if command is None and env.get("WEB_SERVER") == "uvicorn":  # as production's WEB_SERVER=uvicorn runs it
+            command = [sys.executable, "-m", "backend.serve_uvicorn", "--port", str(port)]
         command = command or [sys.executable, "-m", "daphne", "-v", "1", "-b", "127.0.0.1", "-p", str(port)]
         if command[-1] != "backend.asgi:application" and "backend.serve" not in command:
             command = [*command, "backend.asgi:application"]
@@ -273,7 +266,7 @@ def main():
         "--server",
         choices=["daphne", "uvicorn"],
         default="daphne",
-        help="the ASGI server (uvicorn is not a dependency: pip install 'uvicorn[standard]')",
+        help="the ASGI server, as WEB_SERVER chooses it in production (backend/serve_uvicorn.py)",
     )
     args = parser.parse_args()
     global VERBOSE
@@ -302,7 +295,7 @@ def main():
         if processes > 1 or redis_url:
             env["REDIS_URL"] = redis_url
         layer = "redis-pubsub" if env.get("REDIS_URL") else "in-memory"
-        servers = [Server(18100 + i, env, server_command(args.server, 18100 + i)) for i in range(processes)]
+        servers = [Server(18100 + i, {**env, "WEB_SERVER": args.server}) for i in range(processes)]
         try:
             for n in args.subscribers:
                 median, p99, last_median, last_worst = asyncio.run(

@@ -5,8 +5,8 @@ members, compiled reads on, response cache off).
     python bench/servers.py                  # every server installed, 10 s per run, c=8
     python bench/servers.py daphne uvicorn --duration 20
 
-uvicorn and granian are not dependencies of the product: a server that is not installed is skipped and said so
-(`pip install 'uvicorn[standard]' granian` to measure them). The WebSocket side: `bench/realtime_fanout.py
+granian is not a dependency of the product: a server that is not installed is skipped and said so
+(`pip install granian` to measure it). The WebSocket side: `bench/realtime_fanout.py
 --server uvicorn`. Same scale database as `bench/http_load.py`.
 """
 
@@ -30,10 +30,7 @@ from network_queries import open_scale_database  # noqa: E402
 APP = "backend.asgi:application"
 SERVERS = {
     "daphne": ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", APP],
-    "uvicorn": [
-        "-m", "uvicorn", "--host", "127.0.0.1", "--port", "{port}", "--http", "httptools", "--lifespan", "off",
-        "--no-access-log", "--log-level", "warning", APP,
-    ],
+    "uvicorn": ["-m", "backend.serve_uvicorn", "--port", "{port}", APP],  # as WEB_SERVER=uvicorn runs it
     "granian": [
         "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1",
         "--log-level", "warning", APP,

@@ -81,7 +81,8 @@ async def test_the_launcher_serves_one_port_from_several_processes_and_events_re
         pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
     server = await sync_to_async(servers)(redis_url, workers=2)
     children = psutil.Process(server.process.pid).children()
-    assert len(children) == 2 and all("backend.serve_child" in " ".join(c.cmdline()) for c in children)
+    child = "backend.serve_uvicorn" if os.environ.get("WEB_SERVER") == "uvicorn" else "backend.serve_child"
+    assert len(children) == 2 and all(child in " ".join(c.cmdline()) for c in children)
 
     def sockets_by_process():
         return [
