@@ -35,6 +35,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
 from .addresses import scope_client_ip
+from .http import max_body_bytes
 
 GRAPHQL_PATH = "/graphql"
 logger = logging.getLogger("backend")
@@ -109,6 +110,7 @@ class RateLimited:
             await receive()  # websocket.connect; closing before accepting refuses the handshake (403)
             await send({"type": "websocket.close", "code": 1008})
             return
+        await _drain(receive, max_body_bytes())
         await self._too_many(scope, send, wait)
 
     async def _wait(self, key: str) -> int | None:
@@ -148,3 +150,18 @@ class RateLimited:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive, limit: int) -> None:
+    """The request's body read and dropped, up to the largest body accepted, before the refusal is sent: a
+    client still sending an upload then reads its 429. (Daphne reads every body before the application runs;
+    uvicorn hands it over as the application asks, and closes a connection answered before its body was read,
+    which the client sees as a reset in the middle of sending.)"""
+    read = 0
+    while read <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return

@@ -8,6 +8,8 @@ import json
 import os
 import random
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -37,6 +39,34 @@ def request(server, path="/graphql", source="127.0.0.1", forwarded=None):
         return response.status, response.headers, response.read()  # case-insensitive, as HTTP is
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("web_server", ["daphne", "uvicorn"])
+def test_an_upload_beyond_the_rate_reads_its_refusal_rather_than_a_reset(servers, web_server):
+    """The refusal comes once the body is read: uvicorn, which hands the body over as the application asks,
+    would otherwise close the connection under a client still sending (ECONNRESET instead of a 429)."""
+    server = servers(RATE_LIMITS="2/minute", WEB_SERVER=web_server, **PRODUCTION)
+    boundary = "rate-limit-test"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{{"query": "{{ __typename }}"}}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{{}}\r\n'
+    ).encode()
+    for i in range(5):
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{i}"; filename="p{i}.pdf"\r\n\r\n'.encode()
+        body += b"%PDF-1.4\n" + b"0" * (1 << 20) + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    statuses = []
+    for _ in range(4):
+        request = urllib.request.Request(f"{server.url}/graphql", data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as refused:
+            statuses.append(refused.code)
+            if refused.code == 429:
+                assert json.loads(refused.read())["errors"][0]["extensions"]["code"] == "TOO_MANY_REQUESTS"
+    assert statuses[:2] == [200, 200] and statuses[2:] == [429, 429], statuses
 
 
 def test_an_address_beyond_its_rate_is_told_in_french_when_to_come_back(servers):
