@@ -25,6 +25,6 @@ RUN mkdir -p /data/media && chown app /data/media
 ENV MEDIA_ROOT=/data/media
 USER app
 EXPOSE 8000
-# `web` (Daphne), `worker` or `migrate`: see docker/entrypoint.sh
+# `web` (uvicorn), `worker` or `migrate`: see docker/entrypoint.sh
 ENTRYPOINT ["entrypoint"]
 CMD ["web"]

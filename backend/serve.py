@@ -1,4 +1,5 @@
-"""Serve the app on one port with several Daphne processes: both cores used, one address for clients.
+"""Serve the app on one port with several server processes (uvicorn, or Daphne with WEB_SERVER=daphne): both
+cores used, one address for clients.
 
     python -m backend.serve --host 0.0.0.0 --port 8000 [--workers N] [-- daphne options]
 
@@ -50,14 +51,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
-# The server each process runs (WEB_SERVER): Daphne, or uvicorn (backend/serve_uvicorn.py). Both take
+# The server each process runs (WEB_SERVER): uvicorn (backend/serve_uvicorn.py), or Daphne. Both take
 # connections one at a time, so that the processes share them, and stop their operations at once on SIGTERM.
+# uvicorn by default since issue 30: less CPU a request, events out sooner, uploads not held in memory
+# (bench/README.md, "The server").
 CHILDREN = {"daphne": "backend.serve_child", "uvicorn": "backend.serve_uvicorn"}
+DEFAULT_SERVER = "uvicorn"
+
+
+def web_server() -> str:
+    return os.environ.get("WEB_SERVER") or DEFAULT_SERVER
 
 
 class Launcher:
     def __init__(
-        self, listener: socket.socket, workers: int, daphne_args: list[str], server: str = "daphne"
+        self, listener: socket.socket, workers: int, daphne_args: list[str], server: str = DEFAULT_SERVER
     ) -> None:
         self.command = [
             sys.executable,
@@ -152,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("daphne_args", nargs=argparse.REMAINDER, help="after --: options passed to Daphne")
     args = parser.parse_args(argv)
     daphne_args = args.daphne_args[1:] if args.daphne_args[:1] == ["--"] else args.daphne_args
-    server = os.environ.get("WEB_SERVER") or "daphne"
+    server = web_server()
     if server not in CHILDREN:
         print(f"WEB_SERVER : « {server} » inconnu (daphne ou uvicorn).", file=sys.stderr, flush=True)
         return 2

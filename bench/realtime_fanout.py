@@ -124,13 +124,13 @@ def _prepare_slots(msp, subscribers: int, rounds: int):
 
 
 class Server:
-    """A server on a port of its own: one Daphne (uvicorn with WEB_SERVER=uvicorn), or `command` (e.g. the
-    production launcher)."""
+    """A server on a port of its own: one uvicorn process as production runs it (Daphne with WEB_SERVER=daphne),
+    or `command` (e.g. the production launcher)."""
 
     def __init__(self, port: int, env: dict, command: list[str] | None = None):
         self.port = port
         self.log = Path(tempfile.gettempdir()) / f"bench-server-{port}.log"
-        if command is None and env.get("WEB_SERVER") == "uvicorn":  # as production's WEB_SERVER=uvicorn runs it
+        if command is None and env.get("WEB_SERVER", "uvicorn") == "uvicorn":  # as production runs it
             command = [sys.executable, "-m", "backend.serve_uvicorn", "--port", str(port)]
         command = command or [sys.executable, "-m", "daphne", "-v", "1", "-b", "127.0.0.1", "-p", str(port)]
         if command[-1] != "backend.asgi:application" and "backend.serve" not in command:
@@ -265,7 +265,7 @@ def main():
     parser.add_argument(
         "--server",
         choices=["daphne", "uvicorn"],
-        default="daphne",
+        default=os.environ.get("WEB_SERVER") or "uvicorn",
         help="the ASGI server, as WEB_SERVER chooses it in production (backend/serve_uvicorn.py)",
     )
     args = parser.parse_args()

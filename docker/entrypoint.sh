@@ -1,7 +1,8 @@
 #!/bin/sh
 # The image's entry point. One process per container, started with `exec` so that it is PID 1 and
 # `docker stop` (SIGTERM) reaches it:
-#   web       Daphne on $BIND:$PORT (0.0.0.0:8000), one process per core ($WEB_PROCESSES) behind the port
+#   web       uvicorn (Daphne with WEB_SERVER=daphne) on $BIND:$PORT (0.0.0.0:8000), one process per core
+#             ($WEB_PROCESSES) behind the port
 #   worker    a job worker (e-mails, reminders, service levels, housekeeping); run as many as needed
 #   migrate   migrations, once per deploy (a one-off service); the demo data only with DEMO_DATA=1 —
 #             it has a public-password administrator: never in production
@@ -14,8 +15,8 @@ command="${1:-web}"
 case "$command" in
   web)
     # Client addresses behind a reverse proxy come from X-Forwarded-For through TRUSTED_PROXIES (the
-    # right-most hop that is not a trusted proxy), for HTTP and WebSocket alike: Daphne's own
-    # --proxy-headers would believe the left-most one, which any client can write.
+    # right-most hop that is not a trusted proxy), for HTTP and WebSocket alike: the servers' own
+    # proxy headers (off) would believe the left-most one, which any client can write.
     exec python -m backend.serve --host "${BIND:-0.0.0.0}" --port "${PORT:-8000}" -- "$@"
     ;;
   worker)

@@ -1,4 +1,5 @@
-"""Real Daphne processes on loopback for end-to-end tests (the transport where some bugs live)."""
+"""Real server processes on loopback for end-to-end tests (the transport where some bugs live): uvicorn as
+production runs it (backend/serve.py: WEB_SERVER), or Daphne with WEB_SERVER=daphne."""
 
 import json
 import os
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from backend.serve import web_server
 
 PROJECT = Path(__file__).resolve().parents[1]
 # A key the production settings accept (50 characters and more, many of them different): servers started with
@@ -39,9 +42,9 @@ def server_database_url(name: str | None = None) -> str:
 
 
 class DaphneServer:
-    """One Daphne process on a free loopback port, serving `app` with `env`.
+    """One server process (uvicorn, or Daphne: WEB_SERVER) on a free loopback port, serving `app` with `env`.
 
-    With `workers`, the production launcher instead (`python -m backend.serve`): that many Daphne
+    With `workers`, the production launcher instead (`python -m backend.serve`): that many server
     processes behind the one port.
     """
 
@@ -51,7 +54,7 @@ class DaphneServer:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's stderr, read by tests, closed in stop)
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app]
-        if env.get("WEB_SERVER") == "uvicorn":  # the same tests against the other server (issue 30)
+        if env.get("WEB_SERVER", "uvicorn") == "uvicorn":  # WEB_SERVER=daphne: the other server
             command = [sys.executable, "-m", "backend.serve_uvicorn", "--port", str(self.port), app]
         if workers is not None:
             command = [sys.executable, "-m", "backend.serve", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -75,7 +78,7 @@ class DaphneServer:
             if self.process.poll() is not None:
                 break
         self.stop()
-        raise RuntimeError(f"Daphne did not start: {self.stderr_text()[-2000:]}")
+        raise RuntimeError(f"The server did not start: {self.stderr_text()[-2000:]}")
 
     def stderr_text(self) -> str:
         self.log.flush()
@@ -125,8 +128,8 @@ def servers(request):
         workers: int | None = None,
         **extra,
     ):
-        # WEB_SERVER=uvicorn in the tests' environment: every real server of the run is uvicorn.
-        extra.setdefault("WEB_SERVER", os.environ.get("WEB_SERVER", "daphne"))
+        # The server production runs (backend/serve.py: WEB_SERVER), or the one the tests' environment names.
+        extra.setdefault("WEB_SERVER", web_server())
         env = server_env(redis_url or os.environ.get("REDIS_URL"), **extra)
         server = DaphneServer(env, app=app, workers=workers)
         started.append(server)

@@ -1,4 +1,5 @@
-"""The production launcher (`python -m backend.serve`): several Daphne processes behind one port."""
+"""The production launcher (`python -m backend.serve`): several server processes behind one port (uvicorn, or
+Daphne with WEB_SERVER=daphne)."""
 
 import asyncio
 import json
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from backend.serve import CHILDREN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,14 +155,15 @@ def test_an_asyncio_server_process_accepts_one_pending_connection_per_turn():
         listener.close()
 
 
-def test_the_launcher_runs_uvicorn_processes_and_stops_them_on_sigterm(servers, territories):
-    """WEB_SERVER=uvicorn: the same launcher, one port, each process under uvicorn; HTTP and the WebSocket
+@pytest.mark.parametrize("web_server", ["daphne", "uvicorn"])
+def test_the_launcher_runs_either_server_and_stops_it_on_sigterm(servers, territories, web_server):
+    """WEB_SERVER: the same launcher, one port, each process under the server chosen; HTTP and the WebSocket
     protocol answer; SIGTERM stops them all and the launcher exits 0."""
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs REDIS_URL (set by .ci/run): without it the launcher runs a single process")
-    server = servers(workers=2, WEB_SERVER="uvicorn")
+    server = servers(workers=2, WEB_SERVER=web_server)
     running = _children(server)
-    assert len(running) == 2 and all("backend.serve_uvicorn" in c.cmdline() for c in running)
+    assert len(running) == 2 and all(CHILDREN[web_server] in c.cmdline() for c in running)
     request = urllib.request.Request(
         f"{server.url}/graphql",
         data=b'{"query": "{ __typename }"}',

@@ -17,6 +17,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from gql.transport.exceptions import TransportQueryError
 
+from backend.serve import CHILDREN, web_server
 from network.models import HubStatus
 from tests.daphne import PRODUCTION_SECRET_KEY
 from tests.helpers import APPLY, HUB_UPDATED_WITH_MSP, first_event, subscribed
@@ -81,7 +82,7 @@ async def test_the_launcher_serves_one_port_from_several_processes_and_events_re
         pytest.skip("needs REDIS_URL (set by .ci/run): several processes share events only through Redis")
     server = await sync_to_async(servers)(redis_url, workers=2)
     children = psutil.Process(server.process.pid).children()
-    child = "backend.serve_uvicorn" if os.environ.get("WEB_SERVER") == "uvicorn" else "backend.serve_child"
+    child = CHILDREN[web_server()]
     assert len(children) == 2 and all(child in " ".join(c.cmdline()) for c in children)
 
     def sockets_by_process():
