@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client, override_settings
 from graphql_relay import to_global_id
@@ -29,6 +30,7 @@ from network.services import directory
 from tests.core.test_compiled_transport import PRODUCTION, post
 from tests.daphne import server_env
 from tests.factories import make_practitioner, make_world
+from tests.helpers import TIMEOUT, ready_socket, subscribe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,6 +206,31 @@ def test_the_answers_kept_stay_within_their_bound(territories, gql, settings):
         read(gql, COMMUNE.replace("51108", code))
         counts.append(stored())
     assert max(counts) <= 3 and counts != sorted(counts)  # emptied when over, then filled again
+
+
+@pytest.mark.usefixtures("disconnect_sockets")
+async def test_over_websocket_an_anonymous_read_is_kept_and_a_write_shows_at_once(territories, settings):
+    world = await sync_to_async(make_world)()
+    msp_id = {"id": to_global_id("Msp", world.msp.pk)}
+    token = await sync_to_async(lambda: issue_token(world.users["coordinator"]).token)()
+
+    async def over_socket(token=None):
+        communicator = await ready_socket(token)
+        await subscribe(communicator, "1", NODE, msp_id)
+        answer = await communicator.receive_json_from(TIMEOUT)
+        assert await communicator.receive_json_from(TIMEOUT) == {"type": "complete", "id": "1"}
+        await communicator.disconnect()
+        return answer["payload"]
+
+    first = await over_socket()
+    before = hits()
+    assert await over_socket() == first
+    assert hits() == before + 1
+    assert await over_socket(token) == first  # a signed-in viewer: answered, never from the cache
+    assert hits() == before + 1
+    await sync_to_async(directory.update_msp)(world.msp, directory.MspData(name="MSP renommée (socket)"))
+    renamed = await over_socket()
+    assert renamed["data"]["node"]["name"] == "MSP renommée (socket)" and hits() == before + 1
 
 
 def _url() -> str:
