@@ -53,7 +53,9 @@ def test_the_dashboard_shows_what_waits_for_the_hub(world, gql):
         "query($id: ID!) { node(id: $id) { ... on MentoringRequest { businessDaysWaiting waitingSince } } }"
     )
     answer = gql.execute(query, {"id": gid(request)}, user=world.users["coordinator"])["data"]["node"]
-    assert answer["businessDaysWaiting"] == waited and answer["waitingSince"]
+    # Asked after the page: ten calendar days ago at this time of day is exactly on a business-day boundary, so
+    # the moments between the two may carry the count over it (never back).
+    assert answer["businessDaysWaiting"] in (waited, waited + 1) and answer["waitingSince"]
     request_service.withdraw_request(request, "")
     assert (
         gql.execute(query, {"id": gid(request)}, user=mentee.user)["data"]["node"]["businessDaysWaiting"]
