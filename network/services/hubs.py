@@ -309,25 +309,17 @@ def nearby_hubs(
     longitude: float,
     radius_km: float,
     *,
-    offer_kind: str | None = None,
-    profession_code: str | None = None,
-    takes_trainees: str | None = None,
     limit: int = 20,
     with_members: bool = True,
+    **filters,
 ) -> list[tuple[HubDesignation, float]]:
-    """Approved hubs within `radius_km` of the point whose own service radius also reaches it.
+    """Approved hubs within `radius_km` of the point whose own service radius also reaches it, with their
+    distance: `nearby_hubs_queryset`'s rows (`filters`: its keyword arguments), loaded for a page.
 
     Distance is to the nearest site of the hub's MSP. Ordered by distance, then id. Each hub also carries
     `distance_shown`, the distance rounded to the metre as the API shows it.
     """
-    hubs = nearby_hubs_queryset(
-        latitude,
-        longitude,
-        radius_km,
-        offer_kind=offer_kind,
-        profession_code=profession_code,
-        takes_trainees=takes_trainees,
-    )
+    hubs = nearby_hubs_queryset(latitude, longitude, radius_km, **filters)
     hubs = hubs.select_related("msp").prefetch_related(*hub_list_prefetches(members=with_members))[:limit]
     return [(hub, hub.distance_km) for hub in hubs]
 
