@@ -24,8 +24,9 @@
         // What changed between the page being served and the subscriptions being in place (or while the
         // socket was away) is fetched once, a moment after connecting: no event is lost in between.
         window.setTimeout(function () {
-          if (configs.some(function (config) { return config.mode !== "seats"; })) refresh();
-          document.documentElement.setAttribute("data-live", "ready");
+          var ready = function () { document.documentElement.setAttribute("data-live", "ready"); };
+          if (configs.some(function (config) { return config.mode !== "seats"; })) refresh(ready);
+          else ready();
         }, 1000);
       },
     },
@@ -59,13 +60,37 @@
     }
   }
 
-  function refresh() {
-    if (!window.htmx || !document.querySelector("[data-live-region]")) return;
-    window.htmx.ajax("GET", window.location.pathname + window.location.search, {
-      target: "[data-live-region]",
-      select: "[data-live-region]",
-      swap: "outerHTML",
-    });
+  // One refresh at a time: an event that comes while one is on its way asks for one more after it. (Left to
+  // htmx, the second request would wait in its queue holding the region it found when asked, which the first
+  // then replaces: it would be swapped into a part no longer on the page, and the event would be lost.)
+  var refreshing = false;
+  var again = [];
+  function refresh(then) {
+    if (!window.htmx || !document.querySelector("[data-live-region]")) {
+      if (then) then();
+      return;
+    }
+    if (refreshing) {
+      again.push(then || function () {});
+      return;
+    }
+    refreshing = true;
+    var done = function () {
+      refreshing = false;
+      if (then) then();
+      if (again.length) {
+        var waiting = again;
+        again = [];
+        refresh(function () { waiting.forEach(function (callback) { callback(); }); });
+      }
+    };
+    window.htmx
+      .ajax("GET", window.location.pathname + window.location.search, {
+        target: "[data-live-region]",
+        select: "[data-live-region]",
+        swap: "outerHTML",
+      })
+      .then(done, done);
   }
 
   configs.forEach(function (config) {
