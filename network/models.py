@@ -419,7 +419,10 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(QuickLoad, models.Model):
     """A practitioner's place in an MSP. `end_date` is the first day they are no longer a member."""
 
-    msp = models.ForeignKey(Msp, on_delete=models.CASCADE, related_name="memberships", verbose_name="MSP")
+    # Indexed by `membership_by_msp` below, which leads with it.
+    msp = models.ForeignKey(
+        Msp, on_delete=models.CASCADE, related_name="memberships", verbose_name="MSP", db_index=False
+    )
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.CASCADE, related_name="memberships", verbose_name="professionnel"
     )
@@ -434,6 +437,16 @@ class Membership(QuickLoad, models.Model):
         verbose_name = "adhésion"
         verbose_name_plural = "adhésions"
         ordering = ["start_date", "id"]
+        indexes = [
+            # An MSP's memberships in their order, with what the composition and the member lists read: read
+            # from the index alone (an MSP's memberships lie on as many pages of the table as it has members;
+            # a list of 100 hubs read 2,400 pages for them: bench/http_load.py, Q1's statement 10.3 -> 8.3 ms).
+            models.Index(
+                fields=["msp", "start_date", "id"],
+                include=["role", "end_date", "practitioner"],
+                name="membership_by_msp",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
