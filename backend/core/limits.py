@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from graphql import (
+    BREAK,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -39,12 +40,14 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     is_list_type,
     is_object_type,
     parse,
     validate,
+    visit,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
 from graphql.utilities import value_from_ast_untyped
@@ -328,11 +331,25 @@ def prepare_operation(
         return document, []
     document, errors = _prepare(schema, query, variables, limits)
     if document is not None:
-        uses_variables = any(
-            isinstance(d, OperationDefinitionNode) and d.variable_definitions for d in document.definitions
-        )
-        _prepared(schema, limits).put(query, (document, uses_variables))
+        _prepared(schema, limits).put(query, (document, _sizes_from_variables(document)))
     return document, errors
+
+
+def _sizes_from_variables(document: DocumentNode) -> bool:
+    """Whether a list's size (`first`, `last`) comes from a variable: the only values of a request that its
+    measures read (`_Measure.requested_size`). One node by id (`$id`) is measured once."""
+    found = False
+
+    class Sizes(Visitor):
+        def enter_argument(self, node, *_):
+            nonlocal found
+            if node.name.value in ("first", "last") and isinstance(node.value, VariableNode):
+                found = True
+                return BREAK
+            return None
+
+    visit(document, Sizes())
+    return found
 
 
 class _DocumentCache:

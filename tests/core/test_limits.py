@@ -148,6 +148,29 @@ def test_a_prepared_document_is_parsed_and_validated_once_and_still_measured_wit
     assert calls["parse"] == before + 1
 
 
+def test_a_prepared_document_is_measured_again_only_when_a_list_size_comes_from_a_variable(monkeypatch):
+    from backend.core import limits as limits_module
+
+    measured = []
+    real_measure = limits_module.measure
+    monkeypatch.setattr(
+        limits_module, "measure", lambda *args, **kwargs: measured.append(1) or real_measure(*args, **kwargs)
+    )
+    graphql_schema = schema.graphql_schema
+    by_id = "query($id: ID!) { node(id: $id) { ... on Msp { name memberships { role } } } } # measure test"
+    for n in range(3):
+        assert limits_module.prepare_operation(graphql_schema, by_id, {"id": f"TXNwOj{n}"})[1] == []
+    assert len(measured) == 1  # its id changes nothing of its shape
+    # A size from a variable, even inside a fragment: measured with each request's values.
+    sized = (
+        "query($n: Int) { ...page } fragment page on Query { msps(first: $n) { edges { node { name } } } }"
+    )
+    tight = QueryLimits(**{**QueryLimits.from_settings().__dict__, "max_cost": 50})
+    assert limits_module.prepare_operation(graphql_schema, sized, {"n": 2}, tight)[1] == []
+    document, errors = limits_module.prepare_operation(graphql_schema, sized, {"n": 100}, tight)
+    assert document is None and errors[0].extensions["limit"] == "cost"
+
+
 def test_graphiql_introspection_and_ordinary_queries_pass(gql, world):
     query = get_introspection_query(
         descriptions=True,
