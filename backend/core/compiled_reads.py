@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 
 import orjson
 import psycopg
@@ -22,7 +22,7 @@ from django.db import connections
 from django.db.models import F
 from graphene import relay
 from graphene_django import DjangoObjectType
-from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast
+from graphql import FieldNode, GraphQLError, OperationType, VariableNode, get_operation_ast
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql_relay import cursor_to_offset, from_global_id
 
@@ -48,6 +48,7 @@ from .permissions import Permission, gate
 from .viewer import viewer_for
 
 MAX_FIRST = 100
+NODE_STATEMENTS = 16  # per operation: a few types, a day, a few values of its other variables
 # `node(id:)` (backend/core/graphql.py: node_field): open to anyone, each type's scoping decides.
 _roots["node"] = Root((Permission.ANYONE,))
 CURSOR = "encode(convert_to('arrayconnection:' || {n}, 'UTF8'), 'base64')"
@@ -80,6 +81,8 @@ class Operation:
     variable_definitions: tuple
     parts: list = field(default_factory=list)  # a connection's: (key, part, sub-parts or plan)
     node_plans: dict = field(default_factory=dict)  # node(id:)'s: type name -> ObjectPlan, or None
+    # node(id:)'s statements kept for anonymous readers (`_statement_key`): (text, parameters, the id's place)
+    node_statements: OrderedDict = field(default_factory=OrderedDict)
 
 
 class CompiledReads:
@@ -308,19 +311,65 @@ class CompiledReads:
             pk = model._meta.pk.to_python(pk)
         except DjangoValidationError:
             raise Unsupported("pk") from None
-        rows = graphene_type.get_queryset(model.objects.all(), info).filter(pk=pk)
-        sql, params = (
-            rows.annotate(_compiled_pk=F("pk")).values_list("_compiled_pk")[:1].query.sql_with_params()
-        )
-        w.sql(f"SELECT json_build_object({literal(operation.key)}, (SELECT ")
-        joins = w.scope()
-        plan.write(w, "r0")
-        w.sql(
-            f" FROM ({sql}) p JOIN {model._meta.db_table} r0 ON r0.{model._meta.pk.column} = p._compiled_pk"
-        )
-        w.params.extend(params)
-        w.sql(w.end_scope(joins))
-        w.sql("))::text")
+        kept_as = _statement_key(operation, type_name, w, info)
+        kept = operation.node_statements.get(kept_as) if kept_as is not None else None
+        if kept is not None:  # the same statement for every anonymous reader: only the id changes
+            text, params, slot = kept
+            w.parts, w.params = [text], [*params[:slot], pk, *params[slot + 1 :]]
+            return
+        _write_node_statement(w, operation.key, plan, graphene_type, pk, info)
+        if kept_as is not None and isinstance(pk, int):
+            # Kept if written again for another id, it differs in that one parameter and nothing else, and holds
+            # no time and no other day than the statement's: the type's scoping put nothing of the moment into
+            # it. (For an anonymous reader the scoping rules (`*_visible_to`) are the code's alone: no ids of
+            # theirs. A rule that read rows of the database for one would have to be left out here.)
+            other = Writer(w.today)
+            other.variables = w.variables
+            _write_node_statement(other, operation.key, plan, graphene_type, pk + 1, info)
+            text, params = "".join(w.parts), w.params
+            differ = [i for i, (a, b) in enumerate(zip(params, other.params, strict=False)) if a != b]
+            if (
+                text == "".join(other.parts)
+                and len(params) == len(other.params)
+                and len(differ) == 1
+                and (params[differ[0]], other.params[differ[0]]) == (pk, pk + 1)
+                and not any(isinstance(p, datetime | time) for p in params)
+                and all(p == w.today for p in params if isinstance(p, date))
+            ):
+                with self._lock:
+                    operation.node_statements[kept_as] = (text, tuple(params), differ[0])
+                    while len(operation.node_statements) > NODE_STATEMENTS:
+                        operation.node_statements.popitem(last=False)
+
+
+def _write_node_statement(w: Writer, key: str, plan, graphene_type, pk, info) -> None:
+    model = plan.model
+    rows = graphene_type.get_queryset(model.objects.all(), info).filter(pk=pk)
+    if not rows.query.distinct_fields:  # one row at most: its order is no work worth doing
+        rows = rows.order_by()
+    sql, params = rows.annotate(_compiled_pk=F("pk")).values_list("_compiled_pk")[:1].query.sql_with_params()
+    w.sql(f"SELECT json_build_object({literal(key)}, (SELECT ")
+    joins = w.scope()
+    plan.write(w, "r0")
+    w.sql(f" FROM ({sql}) p JOIN {model._meta.db_table} r0 ON r0.{model._meta.pk.column} = p._compiled_pk")
+    w.params.extend(params)
+    w.sql(w.end_scope(joins))
+    w.sql("))::text")
+
+
+def _statement_key(operation: Operation, type_name: str, w: Writer, info) -> tuple | None:
+    """Under what a node statement is kept: for anonymous readers only (a signed-in reader's scoping is about
+    them), by type, day and the other variables (a selection's arguments may come from them)."""
+    if viewer_for(info.context).is_authenticated:
+        return None
+    id_argument = next((a.value for a in operation.node.arguments or () if a.name.value == "id"), None)
+    id_variable = id_argument.name.value if isinstance(id_argument, VariableNode) else None
+    others = {name: value for name, value in w.variables.items() if name != id_variable}
+    try:
+        variables = orjson.dumps(others, option=orjson.OPT_SORT_KEYS) if others else b""
+    except TypeError:
+        return None
+    return type_name, w.today, variables
 
 
 def today() -> date:

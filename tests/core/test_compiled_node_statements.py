@@ -1,0 +1,90 @@
+"""`node(id:)` compiled for anonymous readers: the statement written once per document, type and day, then run
+again with only the id changed (backend/core/compiled_reads.py, `_statement_key`); never for a signed-in reader,
+never when the type's scoping holds the moment."""
+
+import pytest
+from django.utils import timezone
+from graphql_relay import to_global_id
+
+from backend.core import compiled_reads as compiled_module
+from backend.core.viewer import viewer_for
+from network.graphql.types import Hub
+from network.models import HubDesignation, Msp
+
+from .test_compiled_reads import ROLES, answered, both_ways, directory, tokens  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+QUERY = """query($id: ID!, $n: Int) { node(id: $id) { __typename id ... on Msp { name
+    memberships(first: $n) { role practitioner { fullName profession { label } } } }
+    ... on Hub { status serviceRadiusKm msp { name } } } }"""
+
+
+@pytest.fixture
+def written(monkeypatch):
+    """The node statements written, by type (each written twice the first time: once more to check it)."""
+    calls = []
+    real = compiled_module._write_node_statement
+    for (text, _), operation in list(answered._operations.items()):
+        if text == QUERY:
+            operation.node_statements.clear()  # kept by an earlier test
+
+    def counting(w, key, plan, graphene_type, pk, info):
+        calls.append((graphene_type.__name__, viewer_for(info.context).is_authenticated))
+        return real(w, key, plan, graphene_type, pk, info)
+
+    monkeypatch.setattr(compiled_module, "_write_node_statement", counting)
+    return calls
+
+
+def kept_types() -> set:
+    return {
+        key[0]
+        for (text, _), op in answered._operations.items()
+        if text == QUERY
+        for key in op.node_statements
+    }
+
+
+def test_an_anonymous_readers_node_statement_is_written_once_and_answers_as_the_executor(
+    directory,  # noqa: F811
+    tokens,  # noqa: F811
+    client,
+    settings,
+    written,
+):
+    msps = [to_global_id("Msp", pk) for pk in Msp.objects.values_list("pk", flat=True)]
+    hubs = [to_global_id("Hub", pk) for pk in HubDesignation.objects.values_list("pk", flat=True)]
+    assert len(msps) >= 3 and len(hubs) >= 3
+    for n in (2, 1):
+        for node_id in msps + hubs + [to_global_id("Msp", 10**9)]:
+            both_ways(client, settings, tokens, QUERY, {"id": node_id, "n": n})
+    anonymous = [name for name, signed_in in written if not signed_in]
+    # Per type and value of $n: written, written again to check it, then kept for every other id.
+    assert sorted(anonymous) == sorted(["Msp"] * 4 + ["Hub"] * 4), anonymous
+    assert kept_types() == {"Msp", "Hub"}
+    # A signed-in reader's is written at each request: their scoping is about them.
+    signed_in = [name for name, signed_in in written if signed_in]
+    assert len(signed_in) == 2 * (len(ROLES) - 1) * (len(msps) + len(hubs) + 1)
+
+
+def test_a_scoping_that_holds_the_moment_is_written_at_each_request(
+    directory,  # noqa: F811
+    tokens,  # noqa: F811
+    client,
+    settings,
+    written,
+    monkeypatch,
+):
+    scoped = Hub.get_queryset.__func__
+
+    def until_now(cls, queryset, info):
+        return scoped(cls, queryset, info).filter(applied_at__lte=timezone.now())
+
+    monkeypatch.setattr(Hub, "get_queryset", classmethod(until_now))
+    hubs = [to_global_id("Hub", pk) for pk in HubDesignation.objects.values_list("pk", flat=True)]
+    for node_id in hubs:
+        both_ways(client, settings, tokens, QUERY, {"id": node_id, "n": 2})
+    anonymous = [name for name, signed_in in written if not signed_in]
+    assert anonymous == ["Hub"] * 2 * len(hubs)  # each time written, and found unfit to keep
+    assert "Hub" not in kept_types()
