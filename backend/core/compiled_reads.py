@@ -48,7 +48,7 @@ from .permissions import Permission, gate
 from .viewer import viewer_for
 
 MAX_FIRST = 100
-NODE_STATEMENTS = 16  # per operation: a few types, a day, a few values of its other variables
+KEPT_STATEMENTS = 16  # per operation: a few types, a day, a few values of its variables
 # `node(id:)` (backend/core/graphql.py: node_field): open to anyone, each type's scoping decides.
 _roots["node"] = Root((Permission.ANYONE,))
 CURSOR = "encode(convert_to('arrayconnection:' || {n}, 'UTF8'), 'base64')"
@@ -81,8 +81,8 @@ class Operation:
     variable_definitions: tuple
     parts: list = field(default_factory=list)  # a connection's: (key, part, sub-parts or plan)
     node_plans: dict = field(default_factory=dict)  # node(id:)'s: type name -> ObjectPlan, or None
-    # node(id:)'s statements kept for anonymous readers (`_statement_key`): (text, parameters, the id's place)
-    node_statements: OrderedDict = field(default_factory=OrderedDict)
+    # statements kept for anonymous readers (`_statement_key`): (text, parameters, node(id:)'s id's place)
+    statements: OrderedDict = field(default_factory=OrderedDict)
 
 
 class CompiledReads:
@@ -204,9 +204,13 @@ class CompiledReads:
             w = Writer(day)
             w.variables = coerced
             if operation.root.columns is not None:
-                self._write_list(w, operation, arguments, info)
+                self._kept_or_written(
+                    w, operation, info, None, lambda w: self._write_list(w, operation, arguments, info)
+                )
             elif operation.root.rows is not None:
-                self._write_connection(w, operation, arguments, info)
+                self._kept_or_written(
+                    w, operation, info, None, lambda w: self._write_connection(w, operation, arguments, info)
+                )
             else:
                 self._write_node(w, operation, arguments, info)
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
@@ -311,35 +315,59 @@ class CompiledReads:
             pk = model._meta.pk.to_python(pk)
         except DjangoValidationError:
             raise Unsupported("pk") from None
-        kept_as = _statement_key(operation, type_name, w, info)
-        kept = operation.node_statements.get(kept_as) if kept_as is not None else None
-        if kept is not None:  # the same statement for every anonymous reader: only the id changes
-            text, params, slot = kept
-            w.parts, w.params = [text], [*params[:slot], pk, *params[slot + 1 :]]
+        if not isinstance(pk, int):
+            _write_node_statement(w, operation.key, plan, graphene_type, pk, info)
             return
-        _write_node_statement(w, operation.key, plan, graphene_type, pk, info)
-        if kept_as is not None and isinstance(pk, int):
-            # Kept if written again for another id, it differs in that one parameter and nothing else, and holds
-            # no time and no other day than the statement's: the type's scoping put nothing of the moment into
-            # it. (For an anonymous reader the scoping rules (`*_visible_to`) are the code's alone: no ids of
-            # theirs. A rule that read rows of the database for one would have to be left out here.)
-            other = Writer(w.today)
-            other.variables = w.variables
-            _write_node_statement(other, operation.key, plan, graphene_type, pk + 1, info)
-            text, params = "".join(w.parts), w.params
-            differ = [i for i, (a, b) in enumerate(zip(params, other.params, strict=False)) if a != b]
+        self._kept_or_written(
+            w, operation, info, type_name,
+            lambda w, pk: _write_node_statement(w, operation.key, plan, graphene_type, pk, info), pk
+        )  # fmt: skip
+
+    def _kept_or_written(self, w: Writer, operation: Operation, info, type_name, write, pk=None) -> None:
+        """The statement kept for anonymous readers (`_statement_key`), or written by `write`, and kept if it is
+        fit to: written without reading the database, and written again (for another id, by `node`) it differs in
+        that one parameter at most, and holds no time and no other day than the statement's. So nothing of the
+        moment went into it.
+        (For an anonymous reader the scoping rules (`*_visible_to`) are the code's alone: no ids of theirs. A rule
+        that read rows of the database for one would have to be left out here.)"""
+        kept_as = _statement_key(operation, type_name, w, info)
+        kept = operation.statements.get(kept_as) if kept_as is not None else None
+        if kept is not None:
+            text, params, slot = kept
+            w.parts, w.params = [text], list(params)
             if (
-                text == "".join(other.parts)
-                and len(params) == len(other.params)
-                and len(differ) == 1
-                and (params[differ[0]], other.params[differ[0]]) == (pk, pk + 1)
-                and not any(isinstance(p, datetime | time) for p in params)
-                and all(p == w.today for p in params if isinstance(p, date))
-            ):
-                with self._lock:
-                    operation.node_statements[kept_as] = (text, tuple(params), differ[0])
-                    while len(operation.node_statements) > NODE_STATEMENTS:
-                        operation.node_statements.popitem(last=False)
+                slot is not None
+            ):  # the same statement for every anonymous reader of a node: only the id changes
+                w.params[slot] = pk
+            return
+        read = []
+        with connections["default"].execute_wrapper(lambda execute, *args: read.append(1) or execute(*args)):
+            if pk is None:
+                write(w)
+            else:
+                write(w, pk)
+        if kept_as is None or read:  # what it read of the database (a commune's place) may change
+            return
+        other = Writer(w.today)
+        other.variables = w.variables
+        if pk is None:
+            write(other)
+        else:
+            write(other, pk + 1)
+        text, params = "".join(w.parts), w.params
+        differ = [i for i, (a, b) in enumerate(zip(params, other.params, strict=False)) if a != b]
+        expected = [] if pk is None else [(pk, pk + 1)]
+        if (
+            text == "".join(other.parts)
+            and len(params) == len(other.params)
+            and [(params[i], other.params[i]) for i in differ] == expected
+            and not any(isinstance(p, datetime | time) for p in params)
+            and all(p == w.today for p in params if isinstance(p, date))
+        ):
+            with self._lock:
+                operation.statements[kept_as] = (text, tuple(params), differ[0] if differ else None)
+                while len(operation.statements) > KEPT_STATEMENTS:
+                    operation.statements.popitem(last=False)
 
 
 def _write_node_statement(w: Writer, key: str, plan, graphene_type, pk, info) -> None:
@@ -357,9 +385,9 @@ def _write_node_statement(w: Writer, key: str, plan, graphene_type, pk, info) ->
     w.sql("))::text")
 
 
-def _statement_key(operation: Operation, type_name: str, w: Writer, info) -> tuple | None:
-    """Under what a node statement is kept: for anonymous readers only (a signed-in reader's scoping is about
-    them), by type, day and the other variables (a selection's arguments may come from them)."""
+def _statement_key(operation: Operation, type_name: str | None, w: Writer, info) -> tuple | None:
+    """Under what a statement is kept: for anonymous readers only (a signed-in reader's scoping is about them),
+    by type (`node`), day and variables (arguments may come from them), but for `node`'s id."""
     if viewer_for(info.context).is_authenticated:
         return None
     id_argument = next((a.value for a in operation.node.arguments or () if a.name.value == "id"), None)

@@ -1,12 +1,13 @@
-"""`node(id:)` compiled for anonymous readers: the statement written once per document, type and day, then run
-again with only the id changed (backend/core/compiled_reads.py, `_statement_key`); never for a signed-in reader,
-never when the type's scoping holds the moment."""
+"""Compiled statements kept for anonymous readers (backend/core/compiled_reads.py, `_kept_or_written`): written
+once per document, day and variables (and type, for `node(id:)`, then run again with only the id changed); never
+for a signed-in reader, never when the scoping holds the moment or the statement was written from rows read."""
 
 import pytest
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core import compiled_reads as compiled_module
+from backend.core.compiled_reads import CompiledReads
 from backend.core.viewer import viewer_for
 from network.graphql.types import Hub
 from network.models import HubDesignation, Msp
@@ -27,7 +28,7 @@ def written(monkeypatch):
     real = compiled_module._write_node_statement
     for (text, _), operation in list(answered._operations.items()):
         if text == QUERY:
-            operation.node_statements.clear()  # kept by an earlier test
+            operation.statements.clear()  # kept by an earlier test
 
     def counting(w, key, plan, graphene_type, pk, info):
         calls.append((graphene_type.__name__, viewer_for(info.context).is_authenticated))
@@ -39,10 +40,7 @@ def written(monkeypatch):
 
 def kept_types() -> set:
     return {
-        key[0]
-        for (text, _), op in answered._operations.items()
-        if text == QUERY
-        for key in op.node_statements
+        key[0] for (text, _), op in answered._operations.items() if text == QUERY for key in op.statements
     }
 
 
@@ -88,3 +86,40 @@ def test_a_scoping_that_holds_the_moment_is_written_at_each_request(
     anonymous = [name for name, signed_in in written if not signed_in]
     assert anonymous == ["Hub"] * 2 * len(hubs)  # each time written, and found unfit to keep
     assert "Hub" not in kept_types()
+
+
+HUBS = """query($n: Int!) { hubs(first: $n) { totalCount edges { node { id status msp { name
+    memberships { role practitioner { fullName } } } } } } }"""
+NEARBY = """query($code: String!) { nearbyHubs(near: {communeCode: $code}, radiusKm: 200, first: 10) { distanceKm
+    hub { id msp { name } } } }"""
+
+
+def test_a_list_is_kept_unless_written_from_rows_read(
+    directory,  # noqa: F811
+    tokens,  # noqa: F811
+    client,
+    settings,
+    monkeypatch,
+):
+    written = []
+    for name in ("_write_connection", "_write_list"):
+        real = getattr(CompiledReads, name)
+
+        def counting(self, w, operation, arguments, info, real=real, name=name):
+            written.append((name, viewer_for(info.context).is_authenticated))
+            return real(self, w, operation, arguments, info)
+
+        monkeypatch.setattr(CompiledReads, name, counting)
+    for query in (HUBS, NEARBY):
+        for (text, _), operation in list(answered._operations.items()):
+            if text == query:
+                operation.statements.clear()
+    for _ in range(3):
+        for n in (1, 2):
+            both_ways(client, settings, tokens, HUBS, {"n": n})
+        both_ways(client, settings, tokens, NEARBY, {"code": "51108"})
+    anonymous = [name for name, signed_in in written if not signed_in]
+    # The hubs: written twice (once more to check) per value of $n, then kept. Nearby hubs: the commune's place
+    # is read to write the statement (and may change), so it is written at each request.
+    assert anonymous.count("_write_connection") == 4
+    assert anonymous.count("_write_list") == 3
