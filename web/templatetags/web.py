@@ -1,3 +1,5 @@
+import re
+
 from django import template
 
 register = template.Library()
@@ -24,3 +26,10 @@ def hours(value) -> str:
 def plural_fr(value, suffix: str = "s") -> str:
     """French plural: 0 and 1 take the singular (« 0 place prise », « 2 places prises »)."""
     return suffix if abs(int(value or 0)) >= 2 else ""
+
+
+@register.filter
+def dom_id(value) -> str:
+    """`value` made fit for an element's id that `#id` can name (a relay id holds `=`, `+` or `/`): other
+    characters written as `_` and their code."""
+    return re.sub(r"[^A-Za-z0-9_-]", lambda match: f"_{ord(match.group()):x}", str(value))

@@ -41,11 +41,23 @@ def accessibility_violations(page) -> list:
 WIDTHS = (375, 1366)  # a phone, a laptop
 
 
+def ids_no_selector_finds(page) -> list:
+    """The element ids that `#id` cannot name: htmx (hx-preserve, the focus kept across a swap) looks elements up
+    that way, and fails on the whole swap for one (an id holding a relay id's `=` once stopped the live queue)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[id]')].map(e => e.getAttribute('id')).filter(id => {
+            try { document.querySelector('#' + id); return false; } catch (error) { return true; }
+        })"""
+    )
+
+
 def check_page(browser, name: str) -> None:
-    """French, axe-core, and at each width of `WIDTHS`: no sideways scrolling and a screenshot under `name`."""
+    """French, axe-core, usable ids, and at each width of `WIDTHS`: no sideways scrolling and a screenshot under
+    `name`."""
     page = browser.page
     assert page.evaluate("document.documentElement.lang") == "fr", page.url
     assert accessibility_violations(page) == [], page.url
+    assert ids_no_selector_finds(page) == [], page.url
     size = page.viewport_size
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": size["height"]})

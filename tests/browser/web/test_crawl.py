@@ -8,7 +8,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from .conftest import accessibility_violations, sign_in
+from .conftest import accessibility_violations, ids_no_selector_finds, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,6 +78,7 @@ def crawl(browser, base_url: str, start: str = "/") -> dict[str, int]:
         assert response.status == 200, (path, response.status)
         assert page.evaluate("document.documentElement.lang") == "fr", path
         assert accessibility_violations(page) == [], path
+        assert ids_no_selector_finds(page) == [], path
         for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
             href = urldefrag(href).url
             parts = urlsplit(href)
