@@ -176,6 +176,28 @@ def test_hub_filters(gql):
     assert by_search["data"]["hubs"]["totalCount"] == 1
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_an_msp_with_several_sites_in_the_area_is_listed_once(gql, settings, compiled):
+    settings.GRAPHQL_EXECUTION = {**settings.GRAPHQL_EXECUTION, "COMPILED_READS": compiled}
+    make_hub(make_msp("Trois sites", "51504", sites=["51108", "51507"]))
+    make_hub(make_msp("Ailleurs", "97408", sites=["97411"]))
+    area = {"departmentCode": "51", "regionCode": "44", "communeCode": "51108"}
+    for root, path, names in (
+        ("hubs", ("msp", "name"), ("departmentCode", "regionCode")),
+        ("msps", ("name",), ("departmentCode", "regionCode", "communeCode")),
+    ):
+        for name in names:
+            query = f"""query($f: {root[:-1].capitalize()}FilterInput) {{ {root}(first: 10, filter: $f) {{ totalCount
+                edges {{ node {{ {path[0]}{" { name }" if len(path) == 2 else ""} }} }} }} }}"""
+            result = gql.execute(query, {"f": {name: area[name]}})
+            assert "errors" not in result, result
+            answer = result["data"][root]
+            names = [
+                e["node"][path[0]]["name"] if len(path) == 2 else e["node"]["name"] for e in answer["edges"]
+            ]
+            assert answer["totalCount"] == 1 and names == ["Trois sites"], (root, name, answer)
+
+
 HUB_PAGE = """
 query($first: Int!) {
   hubs(first: $first) {
