@@ -126,8 +126,8 @@ FROM (
           THEN '{CompositionState.GRACE_PERIOD}' ELSE '{CompositionState.GRACE_EXPIRED}' END
       ELSE '{CompositionState.BELOW_MINIMUM}' END AS state,
     n.doctors, n.auxiliaries, h.below_since, h.ends
-  FROM (SELECT {_DOCTORS} AS doctors, {_AUXILIARIES} AS auxiliaries {_associates("{today}")}) n,
-  LATERAL (
+  FROM (SELECT {_DOCTORS} AS doctors, {_AUXILIARIES} AS auxiliaries {_associates("{today}")}) n
+  LEFT JOIN LATERAL (
     WITH days AS (
       SELECT x.day, (SELECT {_DOCTORS} >= {MIN_DOCTORS} AND {_AUXILIARIES} >= {MIN_AUXILIARIES}
                      {_associates("x.day")}) AS meets
@@ -140,6 +140,7 @@ FROM (
     SELECT g.ever_met, g.below_since, (g.below_since + interval '{GRACE_YEARS} years')::date AS ends
     FROM (SELECT COALESCE(bool_or(d.meets), false) AS ever_met, min(d.day) FILTER (WHERE d.day > COALESCE(
       (SELECT max(e.day) FROM days e WHERE e.meets), '-infinity'::date)) AS below_since FROM days d) g
-  ) h
+    WHERE NOT {_MEETS_TODAY}  -- an MSP that meets the rule today has no history to walk: not even begun
+  ) h ON true
 ) s
 """
