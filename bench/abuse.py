@@ -460,7 +460,9 @@ def recurrence(rule: str):
 
     from mentoring.models import SupportOffer
 
-    offer = SupportOffer.objects.filter(hub__msp__name__contains="Sens").order_by("pk").first()
+    # The demo's hub, by its full name: the bench database also holds generated MSPs (some near Sens) whose
+    # offers other benches create (bench/booking.py), which this coordinator does not run.
+    offer = SupportOffer.objects.filter(hub__msp__name="MSP Sens – Champs Plaisants").order_by("pk").first()
     token = token_of("coordination.sens@demo.tetedepont.fr")
 
     def run():

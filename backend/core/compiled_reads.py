@@ -83,6 +83,7 @@ class Operation:
     node_plans: dict = field(default_factory=dict)  # node(id:)'s: type name -> ObjectPlan, or None
     # statements kept for anonymous readers (`_statement_key`): (text, parameters, node(id:)'s id's place)
     statements: OrderedDict = field(default_factory=OrderedDict)
+    asked: OrderedDict = field(default_factory=OrderedDict)  # keys of statements asked once, not kept yet
 
 
 class CompiledReads:
@@ -324,8 +325,8 @@ class CompiledReads:
         )  # fmt: skip
 
     def _kept_or_written(self, w: Writer, operation: Operation, info, type_name, write, pk=None) -> None:
-        """The statement kept for anonymous readers (`_statement_key`), or written by `write`, and kept if it is
-        fit to: written without reading the database, and written again (for another id, by `node`) it differs in
+        """The statement kept for anonymous readers (`_statement_key`), or written by `write`, and kept, once asked
+        a second time, if it is fit to: written without reading the database, and written again (for another id, by `node`) it differs in
         that one parameter at most, and holds no time and no other day than the statement's. So nothing of the
         moment went into it.
         (For an anonymous reader the scoping rules (`*_visible_to`) are the code's alone: no ids of theirs. A rule
@@ -333,6 +334,9 @@ class CompiledReads:
         kept_as = _statement_key(operation, type_name, w, info)
         kept = operation.statements.get(kept_as) if kept_as is not None else None
         if kept is not None:
+            with self._lock:
+                if kept_as in operation.statements:
+                    operation.statements.move_to_end(kept_as)
             text, params, slot = kept
             w.parts, w.params = [text], list(params)
             if (
@@ -347,6 +351,15 @@ class CompiledReads:
             else:
                 write(w, pk)
         if kept_as is None or read:  # what it read of the database (a commune's place) may change
+            return
+        with (
+            self._lock
+        ):  # kept from its second asking: a statement asked once (a search typed) costs no check
+            asked_before = operation.asked.pop(kept_as, False)
+            operation.asked[kept_as] = True
+            while len(operation.asked) > 4 * KEPT_STATEMENTS:
+                operation.asked.popitem(last=False)
+        if not asked_before:
             return
         other = Writer(w.today)
         other.variables = w.variables
