@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0016_membership_by_msp'),
+        ("network", "0016_membership_by_msp"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='practitioner',
-            index=models.Index(fields=['id'], include=('first_name', 'last_name', 'profession'), name='practitioner_named'),
+            model_name="practitioner",
+            index=models.Index(
+                fields=["id"], include=("first_name", "last_name", "profession"), name="practitioner_named"
+            ),
         ),
     ]
