@@ -38,10 +38,13 @@ def accept_one_at_a_time() -> None:
 
 class Server(uvicorn.Server):
     def handle_exit(self, sig, frame) -> None:
-        # The application is loaded by now (Config.load, before the loop runs): stop its operations first.
-        from backend.core.execution import stop_all
-
-        stop_all()
+        # Stop the application's running operations first. Not imported here: the signal may come while the
+        # application is still loading (uvicorn listens for it before Config.load), and an import started from
+        # a signal handler in the middle of another import fails (a process restarted by the launcher and
+        # stopped at once exited 1). Not loaded yet, it runs nothing to stop.
+        stop_all = getattr(sys.modules.get("backend.core.execution"), "stop_all", None)
+        if stop_all is not None:
+            stop_all()
         super().handle_exit(sig, frame)
 
 

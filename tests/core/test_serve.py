@@ -221,3 +221,33 @@ def test_a_dead_process_s_live_gauges_go_and_the_launcher_removes_its_metrics_fo
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(30) == 0
     assert not folder.exists()
+
+
+def test_a_uvicorn_process_stopped_while_it_starts_exits_cleanly(tmp_path):
+    """SIGTERM at any moment of a process's start (the launcher restarts one, then is stopped): it exits as
+    stopped. uvicorn listens for the signal before loading the application, and a handler that imported the
+    application then, in the middle of another import, failed (exit 1)."""
+    import subprocess
+    import sys
+
+    from tests.daphne import server_env
+
+    env = server_env(None)
+    codes = []
+    delays = [
+        n / 20 for n in range(2, 21)
+    ]  # 0.1 to 1 s: the application loads in between (0.2 to 0.5 s here)
+    for delay in delays:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "backend.serve_uvicorn", "--host", "127.0.0.1", "--port", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"stderr-{delay}").open("w"),
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        codes.append(process.wait(30))
+    assert all(code in (0, -signal.SIGTERM) for code in codes), (
+        codes,
+        [(tmp_path / f"stderr-{d}").read_text()[-800:] for d, c in zip(delays, codes, strict=True) if c > 0],
+    )
