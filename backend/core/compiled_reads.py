@@ -204,16 +204,13 @@ class CompiledReads:
                     return self._answered(text, "hit")
             w = Writer(day)
             w.variables = coerced
-            if operation.root.columns is not None:
-                self._kept_or_written(
-                    w, operation, info, None, lambda w: self._write_list(w, operation, arguments, info)
-                )
-            elif operation.root.rows is not None:
-                self._kept_or_written(
-                    w, operation, info, None, lambda w: self._write_connection(w, operation, arguments, info)
-                )
-            else:
+            if operation.root.columns is None and operation.root.rows is None:
                 self._write_node(w, operation, arguments, info)
+            else:  # a plain list, or a connection
+                write = self._write_list if operation.root.columns is not None else self._write_connection
+                self._kept_or_written(
+                    w, operation, info, None, lambda w, _: write(w, operation, arguments, info)
+                )
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
             return None  # the executor answers, with its own error if there is one
         if cache_key is None:
@@ -325,12 +322,12 @@ class CompiledReads:
         )  # fmt: skip
 
     def _kept_or_written(self, w: Writer, operation: Operation, info, type_name, write, pk=None) -> None:
-        """The statement kept for anonymous readers (`_statement_key`), or written by `write`, and kept, once asked
-        a second time, if it is fit to: written without reading the database, and written again (for another id, by `node`) it differs in
-        that one parameter at most, and holds no time and no other day than the statement's. So nothing of the
-        moment went into it.
-        (For an anonymous reader the scoping rules (`*_visible_to`) are the code's alone: no ids of theirs. A rule
-        that read rows of the database for one would have to be left out here.)"""
+        """The statement kept for anonymous readers (`_statement_key`), or written by `write(w, pk)` and, asked a
+        second time, kept if it is fit to: written without reading the database, and written again (for another
+        id, by `node`) it differs in that one parameter at most and holds no time and no other day than the
+        statement's. So nothing of the moment went into it. (For an anonymous reader the scoping rules
+        (`*_visible_to`) are the code's alone: no ids of theirs. A rule that read rows of the database for one
+        would be seen reading, and never kept.)"""
         kept_as = _statement_key(operation, type_name, w, info)
         kept = operation.statements.get(kept_as) if kept_as is not None else None
         if kept is not None:
@@ -341,20 +338,16 @@ class CompiledReads:
             w.parts, w.params = [text], list(params)
             if (
                 slot is not None
-            ):  # the same statement for every anonymous reader of a node: only the id changes
+            ):  # a node's: the same statement for every anonymous reader, only the id changes
                 w.params[slot] = pk
             return
         read = []
         with connections["default"].execute_wrapper(lambda execute, *args: read.append(1) or execute(*args)):
-            if pk is None:
-                write(w)
-            else:
-                write(w, pk)
+            write(w, pk)
         if kept_as is None or read:  # what it read of the database (a commune's place) may change
             return
-        with (
-            self._lock
-        ):  # kept from its second asking: a statement asked once (a search typed) costs no check
+        # Kept from its second asking: a statement asked once (a search being typed) costs no check.
+        with self._lock:
             asked_before = operation.asked.pop(kept_as, False)
             operation.asked[kept_as] = True
             while len(operation.asked) > 4 * KEPT_STATEMENTS:
@@ -363,10 +356,7 @@ class CompiledReads:
             return
         other = Writer(w.today)
         other.variables = w.variables
-        if pk is None:
-            write(other)
-        else:
-            write(other, pk + 1)
+        write(other, None if pk is None else pk + 1)
         text, params = "".join(w.parts), w.params
         differ = [i for i, (a, b) in enumerate(zip(params, other.params, strict=False)) if a != b]
         expected = [] if pk is None else [(pk, pk + 1)]
