@@ -312,6 +312,9 @@ GRAPHQL_EXECUTION = {
     "EXECUTOR": os.environ.get("GRAPHQL_EXECUTOR", "fast"),
     # Reads answered by one SQL statement that builds the JSON (backend/core/compiled.py); 0 turns them off.
     "COMPILED_READS": os.environ.get("GRAPHQL_COMPILED_READS", "1") != "0",
+    # Each server process's asynchronous connections for anonymous compiled reads answered on the event loop
+    # (backend/core/loop_reads.py), counted in the connection budget; 0 sends them the ordinary way.
+    "LOOP_CONNECTIONS": env_int("DB_LOOP_POOL_SIZE", 2),
 }
 
 # Anonymous compiled reads kept in PostgreSQL, served again until a table they read is written

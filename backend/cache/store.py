@@ -45,6 +45,8 @@ STORE = (
     " snapshot = EXCLUDED.snapshot, stored_at = now()) "
     "SELECT answer FROM computed"
 )
+LOCK = "LOCK TABLE response_cache_answer IN ROW EXCLUSIVE MODE"
+WATCHED = "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -75,10 +77,7 @@ class _Watched:
 
     def get(self, cursor) -> frozenset[str]:
         if self.tables is None:
-            cursor.execute(
-                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
-                [TRIGGER],
-            )
+            cursor.execute(WATCHED, [TRIGGER])
             with self.lock:
                 self.tables = frozenset(row[0] for row in cursor.fetchall())
         return self.tables
@@ -119,19 +118,54 @@ def compute_and_store(sql: str, params: list, cache_key: bytes) -> str:
             return cursor.fetchone()[0]
         with connection.transaction():
             # Before the statement's snapshot: an emptying (`prune`) is then either wholly before it or after.
-            cursor.execute("LOCK TABLE response_cache_answer IN ROW EXCLUSIVE MODE")
-            cursor.execute(
-                STORE.format(sql=sql),
-                [*params, cache_key, sorted(tables), options().get("MAX_ANSWER_BYTES", 1_048_576)],
-                prepare=True,
-            )
+            cursor.execute(LOCK)
+            cursor.execute(STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True)
             text = cursor.fetchone()[0]
+    if stored_one():
+        prune()
+    return text
+
+
+async def hit_on(connection: psycopg.AsyncConnection, cache_key: bytes) -> str | None:
+    """`hit`, on an asynchronous connection (backend/core/loop_reads.py)."""
+    async with connection.cursor() as cursor:
+        await cursor.execute(HIT, [cache_key], prepare=True)
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
+
+
+async def compute_and_store_on(connection: psycopg.AsyncConnection, sql: str, params: list, cache_key: bytes):
+    """`compute_and_store`, on an asynchronous connection: (the value, whether the bounds are due a look, which
+    the caller has `prune` do on a thread)."""
+    async with connection.cursor() as cursor:
+        tables = tables_read(sql)
+        if watched.tables is None:
+            await cursor.execute(WATCHED, [TRIGGER])
+            watched.tables = frozenset(row[0] for row in await cursor.fetchall())
+        if not tables <= watched.tables:
+            await cursor.execute(sql, params, prepare=True)
+            return (await cursor.fetchone())[0], False
+        async with connection.transaction():
+            await cursor.execute(LOCK)
+            await cursor.execute(
+                STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True
+            )
+            text = (await cursor.fetchone())[0]
+    return text, stored_one()
+
+
+def _store_params(params: list, cache_key: bytes, tables: frozenset[str]) -> list:
+    return [*params, cache_key, sorted(tables), options().get("MAX_ANSWER_BYTES", 1_048_576)]
+
+
+def stored_one() -> bool:
+    """One more answer stored by this process; whether it is time to look at the bounds (`prune`)."""
     _since_prune["stores"] += 1
     every_seconds, every_stores = options().get("PRUNE_EVERY", (60, 50))
     if _since_prune["stores"] >= every_stores or time.monotonic() - _since_prune["at"] > every_seconds:
         _since_prune.update(at=time.monotonic(), stores=0)
-        prune()
-    return text
+        return True
+    return False
 
 
 def prune(force: bool = False) -> bool:
@@ -171,10 +205,7 @@ def watch_writes(sender=None, using="default", **kwargs) -> None:
         cursor.execute("SELECT to_regproc('response_cache_written') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return  # this app's migration is not applied
-        cursor.execute(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
-            [TRIGGER],
-        )
+        cursor.execute(WATCHED, [TRIGGER])
         present = {row[0] for row in cursor.fetchall()}
         for table in sorted(wanted - present):
             cursor.execute(

@@ -16,15 +16,15 @@ from datetime import date, datetime, time
 import orjson
 import psycopg
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
-from django.db.models import F
 from graphene import relay
 from graphene_django import DjangoObjectType
 from graphql import FieldNode, GraphQLError, OperationType, VariableNode, get_operation_ast
 from graphql.execution.values import get_argument_values, get_variable_values
-from graphql_relay import cursor_to_offset, from_global_id
+from graphql_relay import from_global_id
 
 from backend.cache import store as response_cache
 
@@ -38,26 +38,17 @@ from .compiled import (
     _roots,
     _unwrapped,
     collect,
-    literal,
 )
+from .compiled_roots import PAGE_INFO, write_connection, write_list, write_node
 from .graphql import LoadedNode
 from .input_rules import check_searches
 from .observability import COMPILED_READS, RESPONSE_CACHE
-from .pagination import MAX_OFFSET
 from .permissions import Permission, gate
 from .viewer import viewer_for
 
-MAX_FIRST = 100
 KEPT_STATEMENTS = 16  # per operation: a few types, a day, a few values of its variables
 # `node(id:)` (backend/core/graphql.py: node_field): open to anyone, each type's scoping decides.
 _roots["node"] = Root((Permission.ANYONE,))
-CURSOR = "encode(convert_to('arrayconnection:' || {n}, 'UTF8'), 'base64')"
-PAGE_INFO = {
-    "hasNextPage": "((SELECT n FROM compiled_total) > {end})",
-    "hasPreviousPage": "false",
-    "startCursor": "(SELECT " + CURSOR.format(n="min(n)") + " FROM compiled_page)",
-    "endCursor": "(SELECT " + CURSOR.format(n="max(n)") + " FROM compiled_page)",
-}
 
 
 def enabled() -> bool:
@@ -84,6 +75,27 @@ class Operation:
     # statements kept for anonymous readers (`_statement_key`): (text, parameters, node(id:)'s id's place)
     statements: OrderedDict = field(default_factory=OrderedDict)
     asked: OrderedDict = field(default_factory=OrderedDict)  # keys of statements asked once, not kept yet
+    label: str = ""  # the request's name in the metrics, as the view gives it (backend/core/observability.py)
+
+
+@dataclass
+class Asked:
+    """A request for a compiled read, checked; `sql` and `params` once its statement is known."""
+
+    operation: Operation
+    coerced: dict
+    arguments: dict
+    info: _Info
+    day: date
+    cache_key: bytes | None
+    sql: str | None = None
+    params: list = field(default_factory=list)
+
+
+class _Anonymous:
+    """The context of a reader who sent no cookie and no token: what `viewer_for` reads of a request."""
+
+    user = AnonymousUser()
 
 
 class CompiledReads:
@@ -128,6 +140,7 @@ class CompiledReads:
             raise Unsupported(name)
         root, field_definition = _roots[name], query_type.fields[name]
         operation = Operation(key, name, root, field_definition, node, definition.variable_definitions)
+        operation.label = f"graphql query {definition.name.value if definition.name else 'anonymous'}"
         if root.columns is not None:
             item_type = _unwrapped(field_definition.type)[0]
             operation.node_plans[item_type.name] = self.compiler.object_plan(item_type, node.selection_set)
@@ -185,7 +198,49 @@ class CompiledReads:
     def answer(self, context, query: str, document, operation_name, variables) -> orjson.Fragment | None:
         """The response's `data`, or None: the ordinary way. `context`: the executor's (the HTTP request, or
         the WebSocket's realtime context), which the viewer is read from."""
-        operation = self.operation(query, document, operation_name)
+        in_transaction = connections["default"].in_atomic_block
+        try:
+            asked = self.asked(context, query, document, operation_name, variables, in_transaction)
+            if asked is None:
+                return None
+            if asked.cache_key is not None:
+                text = response_cache.hit(asked.cache_key)
+                if text is not None:
+                    return self.answered_with(text, "hit")
+            sql, params = self.statement(asked)
+        except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
+            return None  # the executor answers, with its own error if there is one
+        if asked.cache_key is None:
+            return self.answered_with(_fetch(sql, params), None)
+        return self.answered_with(response_cache.compute_and_store(sql, params, asked.cache_key), "miss")
+
+    def kept(self, query: str, document, operation_name, variables) -> Asked | None:
+        """An anonymous reader's query whose operation is planned and whose statement is kept (or, with the
+        response cache, may have been answered before), found without writing anything or reading the
+        database (backend/core/loop_reads.py); None: the ordinary way."""
+        with self._lock:
+            operation = self._operations.get((query, operation_name))
+        if operation is None:
+            return None
+        try:
+            asked = self.asked(_Anonymous(), query, document, operation_name, variables, False, operation)
+        except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
+            return None
+        if asked is None:
+            return None
+        try:
+            asked.sql, asked.params = self.statement(asked, kept_only=True)
+        except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
+            if asked.cache_key is None:
+                return (
+                    None  # (with a key, an answer stored by the ordinary way may be there: `sql` stays None)
+                )
+        return asked
+
+    def asked(self, context, query, document, operation_name, variables, in_transaction, operation=None):
+        """What a request asks, checked as the executor would before any resolver (variables, the root's
+        permission gate, its searches), with its key in the response cache; None: not compiled."""
+        operation = operation or self.operation(query, document, operation_name)
         if operation is None:
             return None
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
@@ -193,110 +248,39 @@ class CompiledReads:
             return None
         info = _Info(context)
         day = today()
-        try:
-            gate(info, operation.root.permissions)
-            arguments = get_argument_values(operation.definition, operation.node, coerced)
-            check_searches(arguments)  # the input rules that the resolvers' wrappers apply
-            cache_key = _cache_key(context, day, query, operation_name, variables)
-            if cache_key is not None:
-                text = response_cache.hit(cache_key)
-                if text is not None:
-                    return self._answered(text, "hit")
-            w = Writer(day)
-            w.variables = coerced
-            if operation.root.columns is None and operation.root.rows is None:
-                self._write_node(w, operation, arguments, info)
-            else:  # a plain list, or a connection
-                write = self._write_list if operation.root.columns is not None else self._write_connection
-                self._kept_or_written(
-                    w, operation, info, None, lambda w, _: write(w, operation, arguments, info)
-                )
-        except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
-            return None  # the executor answers, with its own error if there is one
-        if cache_key is None:
-            return self._answered(_fetch("".join(w.parts), w.params), None)
-        return self._answered(response_cache.compute_and_store("".join(w.parts), w.params, cache_key), "miss")
+        gate(info, operation.root.permissions)
+        arguments = get_argument_values(operation.definition, operation.node, coerced)
+        check_searches(arguments)  # the input rules that the resolvers' wrappers apply
+        cache_key = _cache_key(context, day, query, operation_name, variables, in_transaction)
+        return Asked(operation, coerced, arguments, info, day, cache_key)
 
-    def _answered(self, text: str, cache_outcome: str | None) -> orjson.Fragment:
+    def statement(self, asked: Asked, kept_only: bool = False) -> tuple[str, list]:
+        """The statement's text and parameters: kept, or written (`kept_only`: kept, or Unsupported)."""
+        operation, arguments, info = asked.operation, asked.arguments, asked.info
+        w = Writer(asked.day)
+        w.variables = asked.coerced
+        if operation.root.columns is None and operation.root.rows is None:
+            self._write_node(w, operation, arguments, info, kept_only)
+        else:  # a plain list, or a connection
+            write = write_list if operation.root.columns is not None else write_connection
+            self._kept_or_written(
+                w,
+                operation,
+                info,
+                None,
+                lambda w, _: write(w, operation, arguments, info),
+                kept_only=kept_only,
+            )
+        return "".join(w.parts), w.params
+
+    def answered_with(self, text: str, cache_outcome: str | None) -> orjson.Fragment:
         self.answered += 1
         COMPILED_READS.inc()
         if cache_outcome is not None:
             RESPONSE_CACHE.labels(cache_outcome).inc()
         return orjson.Fragment(text)
 
-    def _write_connection(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
-        start, first = _window(arguments)
-        node_type = operation.definition.type
-        graphene_connection = _unwrapped(node_type)[0].graphene_type
-        rows = graphene_connection._meta.node.get_queryset(operation.root.rows(info, arguments), info)
-        page_sql, page_params = (
-            rows.annotate(_compiled_pk=F("pk"))
-            .values_list("_compiled_pk")[start : start + first]
-            .query.sql_with_params()
-        )
-        count_sql, count_params = rows.order_by().values_list("pk").query.sql_with_params()
-        model = rows.model
-        w.sql(f"WITH compiled_rows AS ({page_sql}), ")
-        w.params.extend(page_params)
-        w.sql("compiled_page AS (SELECT r._compiled_pk AS pk, row_number() OVER () - 1 + ")
-        w.param(start, "int")
-        w.sql(f" AS n FROM compiled_rows r), compiled_total AS (SELECT count(*) AS n FROM ({count_sql}) c) ")
-        w.params.extend(count_params)
-        w.sql(f"SELECT json_build_object({literal(operation.key)}, json_build_object(")
-        for i, (key, part, sub) in enumerate(operation.parts):
-            w.sql(f"{', ' if i else ''}{literal(key)}, ")
-            if part == "__typename":
-                w.sql(literal(sub))
-            elif part == "totalCount":
-                w.sql("(SELECT n FROM compiled_total)")
-            elif part == "edges":
-                w.sql("COALESCE((SELECT json_agg(json_build_object(")
-                joins = w.scope()
-                for j, (edge_key, edge_part, plan) in enumerate(sub):
-                    w.sql(f"{', ' if j else ''}{literal(edge_key)}, ")
-                    if edge_part == "node":
-                        plan.write(w, "r0")
-                    elif edge_part == "cursor":
-                        w.sql(CURSOR.format(n="p.n"))
-                    else:
-                        w.sql(literal(plan))
-                w.sql(f") ORDER BY p.n) FROM compiled_page p JOIN {model._meta.db_table} r0 ")
-                w.sql(f"ON r0.{model._meta.pk.column} = p.pk{w.end_scope(joins)}), '[]'::json)")
-            else:  # pageInfo
-                w.sql("json_build_object(")
-                for j, (info_key, info_part, type_name) in enumerate(sub):
-                    w.sql(f"{', ' if j else ''}{literal(info_key)}, ")
-                    if info_part == "__typename":
-                        w.sql(literal(type_name))
-                    elif info_part == "hasNextPage":
-                        w.sql("((SELECT n FROM compiled_total) > ")
-                        w.param(start + first, "int")
-                        w.sql(")")
-                    else:
-                        w.sql(PAGE_INFO[info_part])
-                w.sql(")")
-        w.sql("))::text")
-
-    def _write_list(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
-        """A plain list: its items built on the rows (their order kept), reading the rows' annotations."""
-        (plan,) = operation.node_plans.values()
-        rows = operation.root.rows(info, arguments)
-        sql, params = (
-            rows.annotate(_compiled_pk=F("pk"))
-            .values_list("_compiled_pk", *operation.root.columns)[: arguments["first"]]
-            .query.sql_with_params()
-        )
-        w.sql(f"WITH compiled_rows AS ({sql}) SELECT json_build_object({literal(operation.key)}, COALESCE((")
-        w.params.extend(params)
-        w.sql("SELECT json_agg(")
-        joins = w.scope()
-        plan.write(w, "p")
-        w.sql(
-            " ORDER BY p.compiled_n) FROM (SELECT r.*, row_number() OVER () AS compiled_n FROM compiled_rows r) p"
-        )
-        w.sql(f"{w.end_scope(joins)}), '[]'::json))::text")
-
-    def _write_node(self, w: Writer, operation: Operation, arguments: dict, info) -> None:
+    def _write_node(self, w: Writer, operation: Operation, arguments: dict, info, kept_only: bool) -> None:
         try:
             type_name, pk = from_global_id(arguments["id"])
         except Exception:
@@ -305,6 +289,8 @@ class CompiledReads:
         graphene_type = getattr(schema_type, "graphene_type", None)
         if not pk or graphene_type is None or type_name not in _models or not _generic_node(graphene_type):
             raise Unsupported("node type")
+        if kept_only and type_name not in operation.node_plans:
+            raise Unsupported("not planned")
         plan = self.node_plan(operation, type_name)
         if plan is None:
             raise Unsupported("node selection")
@@ -314,14 +300,18 @@ class CompiledReads:
         except DjangoValidationError:
             raise Unsupported("pk") from None
         if not isinstance(pk, int):
-            _write_node_statement(w, operation.key, plan, graphene_type, pk, info)
+            if kept_only:
+                raise Unsupported("not kept")
+            write_node(w, operation.key, plan, graphene_type, pk, info)
             return
         self._kept_or_written(
             w, operation, info, type_name,
-            lambda w, pk: _write_node_statement(w, operation.key, plan, graphene_type, pk, info), pk
+            lambda w, pk: write_node(w, operation.key, plan, graphene_type, pk, info), pk, kept_only
         )  # fmt: skip
 
-    def _kept_or_written(self, w: Writer, operation: Operation, info, type_name, write, pk=None) -> None:
+    def _kept_or_written(
+        self, w: Writer, operation: Operation, info, type_name, write, pk=None, kept_only: bool = False
+    ) -> None:
         """The statement kept for anonymous readers (`_statement_key`), or written by `write(w, pk)` and, asked a
         second time, kept if it is fit to: written without reading the database, and written again (for another
         id, by `node`) it differs in that one parameter at most and holds no time and no other day than the
@@ -341,6 +331,8 @@ class CompiledReads:
             ):  # a node's: the same statement for every anonymous reader, only the id changes
                 w.params[slot] = pk
             return
+        if kept_only:
+            raise Unsupported("not kept")
         read = []
         with connections["default"].execute_wrapper(lambda execute, *args: read.append(1) or execute(*args)):
             write(w, pk)
@@ -373,21 +365,6 @@ class CompiledReads:
                     operation.statements.popitem(last=False)
 
 
-def _write_node_statement(w: Writer, key: str, plan, graphene_type, pk, info) -> None:
-    model = plan.model
-    rows = graphene_type.get_queryset(model.objects.all(), info).filter(pk=pk)
-    if not rows.query.distinct_fields:  # one row at most: its order is no work worth doing
-        rows = rows.order_by()
-    sql, params = rows.annotate(_compiled_pk=F("pk")).values_list("_compiled_pk")[:1].query.sql_with_params()
-    w.sql(f"SELECT json_build_object({literal(key)}, (SELECT ")
-    joins = w.scope()
-    plan.write(w, "r0")
-    w.sql(f" FROM ({sql}) p JOIN {model._meta.db_table} r0 ON r0.{model._meta.pk.column} = p._compiled_pk")
-    w.params.extend(params)
-    w.sql(w.end_scope(joins))
-    w.sql("))::text")
-
-
 def _statement_key(operation: Operation, type_name: str | None, w: Writer, info) -> tuple | None:
     """Under what a statement is kept: for anonymous readers only (a signed-in reader's scoping is about them),
     by type (`node`), day and variables (arguments may come from them), but for `node`'s id."""
@@ -408,10 +385,12 @@ def today() -> date:
     return date.today()
 
 
-def _cache_key(context, day: date, query: str, operation_name, variables) -> bytes | None:
+def _cache_key(
+    context, day: date, query: str, operation_name, variables, in_transaction: bool
+) -> bytes | None:
     """The response cache's key for an anonymous read outside a transaction, or None: not cached. (Inside a
     transaction, its own uncommitted writes would be visible to the answer and not to the cache's check.)"""
-    if not response_cache.enabled() or connections["default"].in_atomic_block:
+    if not response_cache.enabled() or in_transaction:
         return None
     if viewer_for(context).is_authenticated:
         return None
@@ -424,26 +403,6 @@ def _generic_node(graphene_type) -> bool:
         return False
     get_node = getattr(graphene_type.get_node, "__func__", None)
     return get_node in (LoadedNode.get_node.__func__, DjangoObjectType.get_node.__func__)
-
-
-def _window(arguments: dict) -> tuple[int, int]:
-    """(offset of the first row, rows) as graphene-django's connection computes them for first/after/offset;
-    anything else (last, before, an invalid value) goes the ordinary way, which words its error."""
-    first, after, offset = arguments.get("first"), arguments.get("after"), arguments.get("offset")
-    if arguments.get("last") is not None or arguments.get("before") is not None:
-        raise Unsupported("last/before")
-    if first is None or not 1 <= first <= MAX_FIRST:
-        raise Unsupported("first")
-    after_offset = -1
-    if after is not None:
-        after_offset = cursor_to_offset(after)
-        if after_offset is None or after_offset < 0:
-            raise Unsupported("after")
-    if offset is not None and not 0 <= offset <= MAX_OFFSET:
-        raise Unsupported("offset")
-    if offset:
-        return offset + (after_offset + 1 if after is not None else 0), first
-    return after_offset + 1, first
 
 
 def _fetch(sql: str, params: list) -> str:

@@ -1,6 +1,7 @@
 """The connection budget: what every process of a deployment may hold at most, against what PostgreSQL accepts.
 
-A process of the app holds at most `DB_POOL_MAX_SIZE` connections (Django's psycopg pool, settings.py), and a
+A process of the app holds at most `DB_POOL_MAX_SIZE` connections (Django's psycopg pool, settings.py) and
+`DB_LOOP_POOL_SIZE` more (the event loop's own, backend/core/loop_reads.py), and a
 job worker a few (procrastinate's own pool of 4, plus the job's). A deployment states how many of each it runs
 — `APP_REPLICAS` (containers or hosts running `backend.serve`), `WEB_PROCESSES` per replica, `WORKER_REPLICAS`
 — and the server and the workers refuse to start when the sum, plus a margin for the operator's own sessions
@@ -33,16 +34,19 @@ class Budget:
     pool_size: int
     worker_replicas: int
     worker_connections: int = WORKER_CONNECTIONS
+    loop_connections: int = 0  # a process's asynchronous pool (backend/core/loop_reads.py: DB_LOOP_POOL_SIZE)
 
     @property
     def needed(self) -> int:
         return (
-            self.app_replicas * self.web_processes * self.pool_size
+            self.app_replicas * self.web_processes * (self.pool_size + self.loop_connections)
             + self.worker_replicas * self.worker_connections
         )
 
     @classmethod
-    def stated(cls, pool_size: int, environ=None, web_processes: int | None = None) -> Budget:
+    def stated(
+        cls, pool_size: int, environ=None, web_processes: int | None = None, loop_connections: int = 0
+    ) -> Budget:
         """The budget the environment states for processes of `pool_size` connections; `web_processes` is the
         launcher's own count when it knows it."""
         environ = os.environ if environ is None else environ
@@ -51,6 +55,7 @@ class Budget:
             web_processes=web_processes or _count(environ, "WEB_PROCESSES", os.cpu_count() or 1),
             pool_size=pool_size,
             worker_replicas=_count(environ, "WORKER_REPLICAS", 1),
+            loop_connections=loop_connections,
         )
 
     def refusal(self, max_connections: int, reserved: int) -> str | None:
@@ -59,9 +64,12 @@ class Budget:
         margin = max(MARGIN_MIN, round(accepted * MARGIN_SHARE))
         if self.needed + margin <= accepted:
             return None
+        per_process = f"{self.pool_size} connexions (DB_POOL_MAX_SIZE)"
+        if self.loop_connections:
+            per_process = f"({self.pool_size} + {self.loop_connections}) connexions (DB_POOL_MAX_SIZE + DB_LOOP_POOL_SIZE)"
         return (
             f"Budget de connexions à PostgreSQL dépassé : {self.app_replicas} réplique(s) × "
-            f"{self.web_processes} processus × {self.pool_size} connexions (DB_POOL_MAX_SIZE) + "
+            f"{self.web_processes} processus × {per_process} + "
             f"{self.worker_replicas} worker(s) × {self.worker_connections} = {self.needed}, plus une marge de "
             f"{margin}, dépasse les {accepted} connexions que le serveur accepte (max_connections {max_connections}"
             f" moins {reserved} réservées). Réduisez DB_POOL_MAX_SIZE, WEB_PROCESSES, APP_REPLICAS ou "
@@ -87,6 +95,8 @@ def check_at_start(web_processes: int | None = None) -> str | None:
     # Django is set up by the caller: the launcher does it only for this check, so the module stays light
     from django.db import OperationalError, connection
 
+    from .loop_reads import connections_per_process
+
     try:
         limits = server_limits(connection)
     except OperationalError:
@@ -95,4 +105,5 @@ def check_at_start(web_processes: int | None = None) -> str | None:
         connection.close()
     pool = connection.settings_dict.get("OPTIONS", {}).get("pool")
     pool_size = pool.get("max_size", 16) if isinstance(pool, dict) else 16
-    return Budget.stated(pool_size, web_processes=web_processes).refusal(*limits)
+    loop = connections_per_process()
+    return Budget.stated(pool_size, web_processes=web_processes, loop_connections=loop).refusal(*limits)

@@ -43,7 +43,7 @@ from .observability import POOL_BUSY
 
 logger = logging.getLogger("backend.graphql")
 
-DEFAULTS = {"WORKERS": 8, "TIME_BUDGET": 10.0, "EXECUTOR": "fast"}
+DEFAULTS = {"WORKERS": 8, "TIME_BUDGET": 10.0, "EXECUTOR": "fast", "LOOP_CONNECTIONS": 2}
 
 
 def execution_setting(name: str):

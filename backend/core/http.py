@@ -28,6 +28,7 @@ from django.core.handlers.base import BaseHandler
 from django.http import JsonResponse
 from django.urls import set_script_prefix
 
+from . import loop_reads
 from .execution import DatabaseBusy, OperationStopped, run_in_pool
 
 logger = logging.getLogger("backend")
@@ -38,6 +39,16 @@ POOL_URLCONF = "backend.core.pool_urls"
 
 class BodyTooLarge(Exception):
     pass
+
+
+_GONE = object()  # the client went away before the answer
+
+
+def _peek(body_file) -> bytes:
+    """The body's bytes, the file left at its start for the ordinary path."""
+    body = body_file.read()
+    body_file.seek(0)
+    return body
 
 
 def max_body_bytes() -> int:
@@ -85,22 +96,28 @@ class PoolHandler(ASGIHandler):
         except BodyTooLarge:
             await self.send_response(too_large(), send)
             return
-        set_script_prefix(get_script_prefix(scope))
-        request, error_response = self.create_request(scope, body_file)
-        if request is None:
-            body_file.close()
-            await self.send_response(error_response, send)
-            return
-        work = asyncio.ensure_future(self._respond(request))
         disconnect = asyncio.ensure_future(self.listen_for_disconnect(receive))
         try:
-            await asyncio.wait([work, disconnect], return_when=asyncio.FIRST_COMPLETED)
-            if not work.done():  # the client went away: the job is stopped, its SQL cancelled
-                work.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await work
+            if loop_reads.eligible(
+                scope
+            ):  # an anonymous read answered on the loop (backend/core/loop_reads.py)
+                answered = await self._unless_gone(loop_reads.answer(scope, _peek(body_file)), disconnect)
+                if answered is _GONE:
+                    return
+                if answered is not None:
+                    with contextlib.suppress(asyncio.CancelledError, OSError):  # the client left meanwhile
+                        await send({"type": "http.response.start", "status": answered.status,
+                                    "headers": answered.headers})  # fmt: skip
+                        await send({"type": "http.response.body", "body": answered.body})
+                    return
+            set_script_prefix(get_script_prefix(scope))
+            request, error_response = self.create_request(scope, body_file)
+            if request is None:
+                await self.send_response(error_response, send)
                 return
-            response = work.result()
+            response = await self._unless_gone(self._respond(request), disconnect)
+            if response is _GONE:
+                return
             with contextlib.suppress(asyncio.CancelledError):  # the client left while we answered
                 await self.send_response(response, send)
             if response.streaming:  # not closed on the pool thread: its content was still to be read
@@ -111,6 +128,19 @@ class PoolHandler(ASGIHandler):
             elif not disconnect.cancelled():
                 disconnect.exception()  # retrieved (RequestAborted, expected)
             body_file.close()
+
+    @staticmethod
+    async def _unless_gone(work, disconnect):
+        """`work`'s result, or _GONE when the client went away first: the work is then stopped (its SQL
+        cancelled)."""
+        work = asyncio.ensure_future(work)
+        await asyncio.wait([work, disconnect], return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            return work.result()
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await work
+        return _GONE
 
     async def read_capped_body(self, receive):
         """The body, refused past `max_body_bytes()` as it arrives (whatever Content-Length says): nobody

@@ -335,6 +335,18 @@ def prepare_operation(
     return document, errors
 
 
+def known_document(schema: GraphQLSchema, query: str, variables=None) -> DocumentNode | None:
+    """The document `prepare_operation` already passed, if nothing of this request needs measuring again (its
+    size is within bounds, no list's size comes from its variables); else None. Reads memory only."""
+    limits = QueryLimits.from_settings()
+    if _size_refusal(query, variables, limits) is not None:
+        return None
+    cached = _prepared(schema, limits).get(query)
+    if cached is None or cached[1]:
+        return None
+    return cached[0]
+
+
 def _sizes_from_variables(document: DocumentNode) -> bool:
     """Whether a list's size (`first`, `last`) comes from a variable: the only values of a request that its
     measures read (`_Measure.requested_size`). One node by id (`$id`) is measured once."""

@@ -59,6 +59,11 @@ COMPILED_READS = Counter(
     "tdp_graphql_compiled_reads_total",
     "Queries answered by compiled reads (one SQL statement building the JSON, backend/core/compiled.py).",
 )
+LOOP_READS = Counter(
+    "tdp_graphql_loop_reads_total",
+    "Anonymous compiled reads answered on the event loop (stopped by their budget included), without the ordinary "
+    "path (backend/core/loop_reads.py).",
+)
 RESPONSE_CACHE = Counter(
     "tdp_graphql_response_cache_total",
     "Anonymous compiled reads by the response cache's outcome (backend/cache/store.py): hit or miss.",

@@ -7,7 +7,6 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core import compiled_reads as compiled_module
-from backend.core.compiled_reads import CompiledReads
 from backend.core.viewer import viewer_for
 from network.graphql.types import Hub
 from network.models import HubDesignation, Msp
@@ -25,7 +24,7 @@ QUERY = """query($id: ID!, $n: Int) { node(id: $id) { __typename id ... on Msp {
 def written(monkeypatch):
     """The node statements written, by type (each written twice the first time: once more to check it)."""
     calls = []
-    real = compiled_module._write_node_statement
+    real = compiled_module.write_node
     for (text, _), operation in list(answered._operations.items()):
         if text == QUERY:
             operation.statements.clear()  # kept by an earlier test
@@ -35,7 +34,7 @@ def written(monkeypatch):
         calls.append((graphene_type.__name__, viewer_for(info.context).is_authenticated))
         return real(w, key, plan, graphene_type, pk, info)
 
-    monkeypatch.setattr(compiled_module, "_write_node_statement", counting)
+    monkeypatch.setattr(compiled_module, "write_node", counting)
     return calls
 
 
@@ -106,14 +105,14 @@ def test_a_list_is_kept_unless_written_from_rows_read(
     monkeypatch,
 ):
     written = []
-    for name in ("_write_connection", "_write_list"):
-        real = getattr(CompiledReads, name)
+    for name in ("write_connection", "write_list"):
+        real = getattr(compiled_module, name)
 
-        def counting(self, w, operation, arguments, info, real=real, name=name):
+        def counting(w, operation, arguments, info, real=real, name=name):
             written.append((name, viewer_for(info.context).is_authenticated))
-            return real(self, w, operation, arguments, info)
+            return real(w, operation, arguments, info)
 
-        monkeypatch.setattr(CompiledReads, name, counting)
+        monkeypatch.setattr(compiled_module, name, counting)
     for query in (HUBS, NEARBY):
         for (text, _), operation in list(answered._operations.items()):
             if text == query:
@@ -126,5 +125,5 @@ def test_a_list_is_kept_unless_written_from_rows_read(
     anonymous = [name for name, signed_in in written if not signed_in]
     # The hubs, per value of $n: written; asked again, written twice (once more to check), then kept. Nearby
     # hubs: the commune's place is read to write the statement (and may change), so it is written at each request.
-    assert anonymous.count("_write_connection") == 6
-    assert anonymous.count("_write_list") == 3
+    assert anonymous.count("write_connection") == 6
+    assert anonymous.count("write_list") == 3

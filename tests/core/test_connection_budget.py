@@ -32,6 +32,15 @@ def test_the_budget_counts_every_replica_process_and_worker_against_what_the_ser
     assert Budget(1, 1, 6, 1).refusal(max_connections=20, reserved=3) is None  # 12 + 5 <= 17
 
 
+def test_the_loop_s_connections_count_in_each_process():
+    budget = Budget(app_replicas=2, web_processes=2, pool_size=16, worker_replicas=1, loop_connections=2)
+    assert budget.needed == 2 * 2 * (16 + 2) + 6
+    # 88 less 3: 85 accepted, a margin of 8; 78 + 8 passes it, where 70 + 8 without the loop's would not.
+    refusal = budget.refusal(max_connections=88, reserved=3)
+    assert "2 processus × (16 + 2) connexions (DB_POOL_MAX_SIZE + DB_LOOP_POOL_SIZE)" in refusal
+    assert Budget(2, 2, 16, 1).refusal(max_connections=88, reserved=3) is None
+
+
 def test_stated_counts_come_from_the_environment():
     budget = Budget.stated(16, environ={"APP_REPLICAS": "3", "WEB_PROCESSES": "4", "WORKER_REPLICAS": "2"})
     assert (budget.app_replicas, budget.web_processes, budget.worker_replicas) == (3, 4, 2)
@@ -53,7 +62,7 @@ def test_the_server_s_limits_are_read_from_postgresql():
 def test_the_launcher_and_the_worker_refuse_to_start_beyond_the_budget_and_start_within_it():
     max_connections, _ = server_limits(connection)
     # Replicas enough to pass what this server accepts, whatever its max_connections.
-    too_many = str(max_connections // 16 + 1)
+    too_many = str(max_connections // (16 + 2) + 1)  # (each process: its pool, and its loop's 2)
     port = free_port()
     over = server_env(None, APP_REPLICAS=too_many, DB_POOL_MAX_SIZE="16")
     launched = subprocess.run(
@@ -62,7 +71,7 @@ def test_the_launcher_and_the_worker_refuse_to_start_beyond_the_budget_and_start
     )  # fmt: skip
     assert launched.returncode == 2, launched.stderr
     assert (
-        f"Budget de connexions à PostgreSQL dépassé : {too_many} réplique(s) × 1 processus × 16"
+        f"Budget de connexions à PostgreSQL dépassé : {too_many} réplique(s) × 1 processus × (16 + 2)"
         in launched.stderr
     )
     assert "Traceback" not in launched.stderr
