@@ -108,18 +108,19 @@ def hit(cache_key: bytes) -> str | None:
     return None if row is None else row[0]
 
 
-def compute_and_store(sql: str, params: list, cache_key: bytes) -> str:
-    """The statement's one value, stored for the next hit when every table it reads is watched."""
+def compute_and_store(sql: str, params: list, cache_key: bytes, prepare: bool = True) -> str:
+    """The statement's one value, stored for the next hit when every table it reads is watched (`prepare`: the
+    statement comes again, prepared)."""
     connection = _connection()
     with psycopg.Cursor(connection) as cursor:
         tables = tables_read(sql)
         if not tables <= watched.get(cursor):
-            cursor.execute(sql, params, prepare=True)
+            cursor.execute(sql, params, prepare=prepare)
             return cursor.fetchone()[0]
         with connection.transaction():
             # Before the statement's snapshot: an emptying (`prune`) is then either wholly before it or after.
             cursor.execute(LOCK)
-            cursor.execute(STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True)
+            cursor.execute(STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=prepare)
             text = cursor.fetchone()[0]
     if stored_one():
         prune()

@@ -60,6 +60,7 @@ class Writer:
         self.aliases = 0
         self.variables: dict = {}
         self.joins: list[str] | None = None  # the current FROM clause's joins (`scope`)
+        self.kept = False  # a statement kept for anonymous readers, run again and again: prepared
 
     def sql(self, text: str) -> None:
         self.parts.append(text)

@@ -207,12 +207,13 @@ class CompiledReads:
                 text = response_cache.hit(asked.cache_key)
                 if text is not None:
                     return self.answered_with(text, "hit")
-            sql, params = self.statement(asked)
+            sql, params, kept = self.statement(asked)
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
             return None  # the executor answers, with its own error if there is one
         if asked.cache_key is None:
-            return self.answered_with(_fetch(sql, params), None)
-        return self.answered_with(response_cache.compute_and_store(sql, params, asked.cache_key), "miss")
+            return self.answered_with(_fetch(sql, params, kept), None)
+        stored = response_cache.compute_and_store(sql, params, asked.cache_key, prepare=kept)
+        return self.answered_with(stored, "miss")
 
     def kept(self, query: str, document, operation_name, variables) -> Asked | None:
         """An anonymous reader's query whose operation is planned and whose statement is kept (or, with the
@@ -229,7 +230,7 @@ class CompiledReads:
         if asked is None:
             return None
         try:
-            asked.sql, asked.params = self.statement(asked, kept_only=True)
+            asked.sql, asked.params, _kept = self.statement(asked, kept_only=True)
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
             if asked.cache_key is None:
                 return (
@@ -254,8 +255,9 @@ class CompiledReads:
         cache_key = _cache_key(context, day, query, operation_name, variables, in_transaction)
         return Asked(operation, coerced, arguments, info, day, cache_key)
 
-    def statement(self, asked: Asked, kept_only: bool = False) -> tuple[str, list]:
-        """The statement's text and parameters: kept, or written (`kept_only`: kept, or Unsupported)."""
+    def statement(self, asked: Asked, kept_only: bool = False) -> tuple[str, list, bool]:
+        """The statement's text and parameters, and whether it was kept (prepared, then: it comes again); written
+        if it was not (`kept_only`: Unsupported)."""
         operation, arguments, info = asked.operation, asked.arguments, asked.info
         w = Writer(asked.day)
         w.variables = asked.coerced
@@ -271,7 +273,7 @@ class CompiledReads:
                 lambda w, _: write(w, operation, arguments, info),
                 kept_only=kept_only,
             )
-        return "".join(w.parts), w.params
+        return "".join(w.parts), w.params, w.kept
 
     def answered_with(self, text: str, cache_outcome: str | None) -> orjson.Fragment:
         self.answered += 1
@@ -325,7 +327,7 @@ class CompiledReads:
                 if kept_as in operation.statements:
                     operation.statements.move_to_end(kept_as)
             text, params, slot = kept
-            w.parts, w.params = [text], list(params)
+            w.parts, w.params, w.kept = [text], list(params), True
             if (
                 slot is not None
             ):  # a node's: the same statement for every anonymous reader, only the id changes
@@ -405,13 +407,13 @@ def _generic_node(graphene_type) -> bool:
     return get_node in (LoadedNode.get_node.__func__, DjangoObjectType.get_node.__func__)
 
 
-def _fetch(sql: str, params: list) -> str:
-    """The statement's one value, prepared on this thread's connection (psycopg prepares a statement run
-    again; Django's own cursors bind on the client and cannot)."""
+def _fetch(sql: str, params: list, prepare: bool) -> str:
+    """The statement's one value, on this thread's connection (a server-side binding cursor: Django's bind on the
+    client, which cannot prepare), prepared if it is kept."""
     database = connections["default"]
     database.ensure_connection()
     with psycopg.Cursor(database.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=prepare)
         return cursor.fetchone()[0]
 
 

@@ -3,15 +3,18 @@ once per document, day and variables (and type, for `node(id:)`, then run again 
 for a signed-in reader, never when the scoping holds the moment or the statement was written from rows read."""
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.db import connection
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core import compiled_reads as compiled_module
+from backend.core import loop_reads
 from backend.core.viewer import viewer_for
 from network.graphql.types import Hub
 from network.models import HubDesignation, Msp
 
-from .test_compiled_reads import ROLES, answered, both_ways, directory, tokens  # noqa: F401 (fixtures)
+from .test_compiled_reads import ROLES, answered, both_ways, directory, post, tokens  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +130,41 @@ def test_a_list_is_kept_unless_written_from_rows_read(
     # hubs: the commune's place is read to write the statement (and may change), so it is written at each request.
     assert anonymous.count("write_connection") == 6
     assert anonymous.count("write_list") == 3
+
+
+def prepared_here(cursor, like: str) -> int:
+    cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [like])
+    return cursor.fetchone()[0]
+
+
+def test_kept_statements_are_prepared_on_the_thread_s_connection_and_the_loop_s(
+    directory,  # noqa: F811
+    client,
+    settings,
+):
+    """Planned once per connection, not at each request: psycopg prepares what asks for it (`prepare=True`) only
+    when the connection's `prepare_threshold` is set (settings.py); Django leaves it None, which ignores it."""
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": False}
+    like = "SELECT json_build_object('node'%"
+    with connection.cursor() as cursor:
+        before = prepared_here(cursor, like)
+        for pk in list(Msp.objects.values_list("pk", flat=True)[:3]) * 2:
+            post(client, QUERY, {"id": to_global_id("Msp", pk), "n": 2}, None, True, settings)
+        # Written at the first two askings (kept at the second), prepared at the third, and once for all.
+        assert prepared_here(cursor, like) == before + 1
+
+    # The event loop's pool (backend/core/loop_reads.py) opens its connections with the same parameters.
+    async def on_the_loop() -> int:
+        pool = await loop_reads._pool()
+        try:
+            async with pool.connection() as loop_connection:
+                await loop_connection.execute("SELECT %s::int AS compiled_probe", [1], prepare=True)
+                cursor = await loop_connection.execute(
+                    "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                    ["%compiled_probe%"],
+                )
+                return (await cursor.fetchone())[0]
+        finally:
+            await loop_reads.close_pools()
+
+    assert async_to_sync(on_the_loop)() == 1
