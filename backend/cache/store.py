@@ -43,7 +43,7 @@ STORE = (
     " SELECT %s, answer, %s, snapshot FROM computed WHERE octet_length(answer) <= %s"
     " ON CONFLICT (key) DO UPDATE SET answer = EXCLUDED.answer, tables = EXCLUDED.tables,"
     " snapshot = EXCLUDED.snapshot, stored_at = now()) "
-    "SELECT answer FROM computed"
+    "SELECT answer, snapshot::text FROM computed"
 )
 LOCK = "LOCK TABLE response_cache_answer IN ROW EXCLUSIVE MODE"
 WATCHED = "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s"
@@ -127,17 +127,9 @@ def compute_and_store(sql: str, params: list, cache_key: bytes, prepare: bool = 
     return text
 
 
-async def hit_on(connection: psycopg.AsyncConnection, cache_key: bytes) -> str | None:
-    """`hit`, on an asynchronous connection (backend/core/loop_reads.py)."""
-    async with connection.cursor() as cursor:
-        await cursor.execute(HIT, [cache_key], prepare=True)
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
-
-
 async def compute_and_store_on(connection: psycopg.AsyncConnection, sql: str, params: list, cache_key: bytes):
-    """`compute_and_store`, on an asynchronous connection: (the value, whether the bounds are due a look, which
-    the caller has `prune` do on a thread)."""
+    """`compute_and_store`, on an asynchronous connection: (the value, the snapshot it was stored with or None,
+    whether the bounds are due a look, which the caller has `prune` do on a thread)."""
     async with connection.cursor() as cursor:
         tables = tables_read(sql)
         if watched.tables is None:
@@ -145,14 +137,14 @@ async def compute_and_store_on(connection: psycopg.AsyncConnection, sql: str, pa
             watched.tables = frozenset(row[0] for row in await cursor.fetchall())
         if not tables <= watched.tables:
             await cursor.execute(sql, params, prepare=True)
-            return (await cursor.fetchone())[0], False
+            return (await cursor.fetchone())[0], None, False
         async with connection.transaction():
             await cursor.execute(LOCK)
             await cursor.execute(
                 STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True
             )
-            text = (await cursor.fetchone())[0]
-    return text, stored_one()
+            text, snapshot = await cursor.fetchone()
+    return text, snapshot, stored_one()
 
 
 def _store_params(params: list, cache_key: bytes, tables: frozenset[str]) -> list:

@@ -8,8 +8,9 @@ and no token, whose statement is already kept (backend/core/compiled_reads.py: f
 for every anonymous reader), needs none of that path: its body is read, its document found among those the
 limits already passed (`known_document`), its statement found in memory (`CompiledReads.kept`), and run on a
 connection of the process's own small asynchronous pool (`DB_LOOP_POOL_SIZE`, counted in the connection
-budget), through the response cache when it is on. Anything else — a first asking, a signed-in reader, a cookie,
-a mutation, an answer with an error, a body the ordinary view would word a refusal for — goes the ordinary way.
+budget), through the response cache when it is on (its hits checked in batches, backend/cache/held.py).
+Anything else — a first asking, a signed-in reader, a cookie, a mutation, an answer with an error, a body the
+ordinary view would word a refusal for — goes the ordinary way.
 
 What the ordinary path gives such an answer, this one gives too: the same body and headers (the security
 middleware's, the locale's, the request id), the host checked against ALLOWED_HOSTS and HTTPS required where the
@@ -37,6 +38,7 @@ from graphene_django.settings import graphene_settings
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from backend.cache import store as response_cache
+from backend.cache.held import HeldAnswers
 
 from .compiled_reads import compiled_reads
 from .compiled_reads import enabled as compiled_reads_enabled
@@ -154,22 +156,25 @@ async def answer(scope, body: bytes) -> Answer | None:
 
 
 async def _run(asked) -> tuple[str | None, str | None]:
-    """The statement's JSON text on a connection of the loop's pool, through the response cache when it has a
-    key: (text, the cache's outcome or None)."""
-    pool = await _pool()
+    """The statement's JSON text on a connection of the loop's pool, or the response cache's answer when it has a
+    key (through the loop's batched checks, backend/cache/held.py): (text, the cache's outcome or None)."""
+    pool, held = await _pool()
+    if asked.cache_key is not None:
+        text = await held.fresh(asked.cache_key)
+        if text is not None:
+            return text, "hit"
+        if asked.sql is None:  # not kept: the ordinary way writes it
+            return None, None
     async with pool.connection(timeout=WAIT_FOR_CONNECTION) as connection:
         if asked.cache_key is None:
             async with connection.cursor() as cursor:
                 await cursor.execute(asked.sql, asked.params, prepare=True)
                 return (await cursor.fetchone())[0], None
-        text = await response_cache.hit_on(connection, asked.cache_key)
-        if text is not None:
-            return text, "hit"
-        if asked.sql is None:  # not kept: the ordinary way writes it
-            return None, None
-        text, prune_due = await response_cache.compute_and_store_on(
+        text, snapshot, prune_due = await response_cache.compute_and_store_on(
             connection, asked.sql, asked.params, asked.cache_key
         )
+    if snapshot is not None:
+        held.keep(asked.cache_key, text, snapshot)
     if prune_due:
         _in_background(response_cache.prune)
     return text, "miss"
@@ -227,7 +232,7 @@ _pools: dict = {}  # event loop -> the task opening its pool (one loop per serve
 _background: set = set()
 
 
-async def _pool() -> AsyncConnectionPool:
+async def _pool() -> tuple[AsyncConnectionPool, HeldAnswers]:
     loop = asyncio.get_running_loop()
     opening = _pools.get(loop)
     if opening is None:
@@ -241,7 +246,7 @@ async def _pool() -> AsyncConnectionPool:
         raise _Unavailable() from error
 
 
-async def _open() -> AsyncConnectionPool:
+async def _open() -> tuple[AsyncConnectionPool, HeldAnswers]:
     """A pool of `DB_LOOP_POOL_SIZE` connections with the settings' parameters and session state (Django's
     time zone), in autocommit."""
     database = connections["default"]
@@ -264,7 +269,7 @@ async def _open() -> AsyncConnectionPool:
         name="loop-reads",
     )
     await pool.open()
-    return pool
+    return pool, HeldAnswers(lambda: pool.connection(timeout=WAIT_FOR_CONNECTION))
 
 
 def _in_background(fn) -> None:
@@ -286,4 +291,5 @@ async def close_pools() -> None:
     opening = _pools.pop(asyncio.get_running_loop(), None)
     if opening is not None:
         with contextlib.suppress(Exception):
-            await (await opening).close()
+            pool, _held = await opening
+            await pool.close()

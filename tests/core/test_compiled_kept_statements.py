@@ -155,7 +155,7 @@ def test_kept_statements_are_prepared_on_the_thread_s_connection_and_the_loop_s(
 
     # The event loop's pool (backend/core/loop_reads.py) opens its connections with the same parameters.
     async def on_the_loop() -> int:
-        pool = await loop_reads._pool()
+        pool, _held = await loop_reads._pool()
         try:
             async with pool.connection() as loop_connection:
                 await loop_connection.execute("SELECT %s::int AS compiled_probe", [1], prepare=True)

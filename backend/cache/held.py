@@ -1,0 +1,109 @@
+"""Answers of the response cache held in the process, each served only once a check begun after it was asked
+has found it fresh; the checks of the requests waiting together made as one statement.
+
+A hit of the response cache (`store.HIT`) is one statement per request, which costs PostgreSQL as much as a
+small compiled read: with it, Q2 from the cache was no faster than Q2 compiled. Here, on the event loop
+(backend/core/loop_reads.py), a request for a key joins the requests waiting for the next check. When no check
+is running, one starts for all of them: one statement that, for each key, returns nothing if the stored answer
+is not fresh (the same condition as `store.HIT`: a writer of one of its tables invisible to its snapshot),
+nothing else if the process holds that very answer (same key, same snapshot), and the answer otherwise. A
+request that arrives while a check runs waits for the next one, which begins after it arrived: what it is
+given was fresh at a moment after it was asked, as with `store.HIT`. So nothing is served that the store would
+not serve, and PostgreSQL sees one statement per batch instead of one per request.
+
+What the process holds is bounded (answers and bytes, least recently used first out); it is only a copy of
+rows of `response_cache_answer`, which stays the truth: an emptying (`store.prune`) removes the rows, and the
+next check then finds nothing for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+
+CHECK = (
+    "SELECT k.key, a.snapshot::text, CASE WHEN a.snapshot::text = k.held THEN NULL ELSE a.answer END"
+    " FROM unnest(%s::bytea[], %s::text[]) AS k(key, held)"
+    " JOIN response_cache_answer a ON a.key = k.key WHERE NOT EXISTS ("
+    "SELECT 1 FROM response_cache_write w WHERE w.table_name = ANY (a.tables)"
+    " AND w.xid >= pg_snapshot_xmin(a.snapshot) AND NOT pg_visible_in_snapshot(w.xid, a.snapshot))"
+)
+
+
+class HeldAnswers:
+    """One event loop's answers and its batched checks; `connection()` lends an asynchronous connection."""
+
+    def __init__(self, connection, max_answers: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.connection = connection
+        self.max_answers, self.max_bytes = max_answers, max_bytes
+        self.answers: OrderedDict[bytes, tuple[str, str]] = OrderedDict()  # key -> (answer, its snapshot)
+        self.bytes = 0
+        self.waiting: dict[bytes, list[asyncio.Future]] = {}
+        self.checking: asyncio.Task | None = None
+        self.checks = 0  # statements run (tests and benches read it)
+
+    async def fresh(self, key: bytes) -> str | None:
+        """The stored answer for `key` if it is fresh, as of a check begun after this call; else None."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(key, []).append(future)
+        if self.checking is None or self.checking.done():
+            self.checking = asyncio.get_running_loop().create_task(self._check_while_waiting())
+        return await future
+
+    def keep(self, key: bytes, answer: str, snapshot: str) -> None:
+        """An answer just stored with its snapshot (`store.compute_and_store_on`), held for the next checks."""
+        self._forget(key)
+        if len(answer) > self.max_bytes // 4:
+            return
+        self.answers[key] = (answer, snapshot)
+        self.bytes += len(answer)
+        while len(self.answers) > self.max_answers or self.bytes > self.max_bytes:
+            self._forget(next(iter(self.answers)))
+
+    def _forget(self, key: bytes) -> None:
+        held = self.answers.pop(key, None)
+        if held is not None:
+            self.bytes -= len(held[0])
+
+    async def _check_while_waiting(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, {}
+            waiting = [future for futures in batch.values() for future in futures]
+            try:
+                found = await self._check(list(batch))
+            except Exception as error:  # the database: every request of the batch learns it
+                for future in waiting:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            except BaseException:  # the loop is stopping
+                for future in waiting:
+                    future.cancel()
+                raise
+            for key, futures in batch.items():
+                for future in futures:
+                    if not future.done():  # (a request whose client left, or whose budget ran out)
+                        future.set_result(found.get(key))
+
+    async def _check(self, keys: list[bytes]) -> dict[bytes, str]:
+        held = {key: self.answers.get(key) for key in keys}  # as sent: `keep` may replace them meanwhile
+        self.checks += 1
+        async with self.connection() as connection, connection.cursor() as cursor:
+            await cursor.execute(
+                CHECK, [keys, [None if held[key] is None else held[key][1] for key in keys]], prepare=True
+            )
+            rows = await cursor.fetchall()
+        found = {}
+        for key, snapshot, answer in rows:
+            key = bytes(key)
+            if answer is None:  # the very answer held here when the check began
+                found[key] = held[key][0]
+                if key in self.answers:
+                    self.answers.move_to_end(key)
+            else:
+                found[key] = answer
+                self.keep(key, answer, snapshot)
+        for key in keys:
+            if key not in found and self.answers.get(key) is held[key]:
+                self._forget(key)  # no longer fresh (unless a newer one was kept meanwhile)
+        return found
