@@ -11,6 +11,7 @@ import urllib.request
 
 import psycopg
 import pytest
+from django.db import connection
 from graphql_relay import to_global_id
 
 from backend.accounts.services import issue_token
@@ -147,13 +148,16 @@ def memberships_locked(database: str):
     return holder
 
 
-def test_a_read_on_the_loop_past_its_budget_is_stopped(directory, servers):
-    from django.db import connection
-
-    database = connection.settings_dict["NAME"]
-    on_loop = servers(**PRODUCTION, GRAPHQL_TIME_BUDGET=1, GRAPHQL_RESPONSE_CACHE="0")
+def kept_on_a_server(servers, directory, budget: int):
+    """A server (without the cache) whose loop has Q2's statement kept, Q2's variables, the test database's name."""
+    on_loop = servers(**PRODUCTION, GRAPHQL_TIME_BUDGET=budget, GRAPHQL_RESPONSE_CACHE="0")
     variables = {"id": to_global_id("Msp", directory.msp.pk)}
     asked_thrice(on_loop, Q2, variables)
+    return on_loop, variables, connection.settings_dict["NAME"]
+
+
+def test_a_read_on_the_loop_past_its_budget_is_stopped(directory, servers):
+    on_loop, variables, database = kept_on_a_server(servers, directory, budget=1)
     holder = memberships_locked(database)
     try:
         status, _headers, body = ask(on_loop, Q2, variables)  # waits, on the loop's connection, for 1 s
@@ -167,12 +171,7 @@ def test_a_read_on_the_loop_past_its_budget_is_stopped(directory, servers):
 
 
 def test_a_read_on_the_loop_abandoned_by_its_client_is_stopped(directory, servers):
-    from django.db import connection
-
-    database = connection.settings_dict["NAME"]
-    on_loop = servers(**PRODUCTION, GRAPHQL_TIME_BUDGET=60, GRAPHQL_RESPONSE_CACHE="0")
-    variables = {"id": to_global_id("Msp", directory.msp.pk)}
-    asked_thrice(on_loop, Q2, variables)
+    on_loop, variables, database = kept_on_a_server(servers, directory, budget=60)
     holder = memberships_locked(database)
     try:
         body = json.dumps({"query": Q2, "variables": variables}).encode()

@@ -1,0 +1,104 @@
+"""The response cache's answers held on the event loop (backend/cache/held.py): the requests waiting together are
+checked by one statement; an answer is served only by a check begun after its request arrived; a write to a
+table it read, or an emptying of the store, is seen at the next check."""
+
+import asyncio
+import contextlib
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from backend.cache import store as response_cache
+from backend.cache.held import HeldAnswers
+from backend.core import loop_reads
+from network.models import Msp
+from tests.factories import make_msp
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NAME = "SELECT (SELECT name FROM network_msp WHERE id = %s)::text"
+
+
+@pytest.fixture
+def stored(territories, settings):
+    """An MSP, and its name stored in the response cache under a key (as an anonymous read's answer is)."""
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "ENABLED": True}
+    msp = make_msp("MSP gardée (test)", commune="51108")
+    key = b"held-answers-test"
+    assert response_cache.compute_and_store(NAME, [msp.pk], key) == "MSP gardée (test)"
+    return msp, key
+
+
+@pytest.fixture
+async def lend():
+    """Connections of the loop's pool, and a gate that holds the first check after its statement ran."""
+    pool, _held = await loop_reads._pool()
+    gate = asyncio.Event()
+    lent = []
+
+    @contextlib.asynccontextmanager
+    async def connection():
+        async with pool.connection() as lent_connection:
+            lent.append(lent_connection)
+            yield lent_connection
+        if len(lent) == 1:
+            await gate.wait()
+
+    yield connection, gate
+    await loop_reads.close_pools()
+
+
+async def test_requests_waiting_together_are_checked_once_and_then_served_from_the_process(stored, lend):
+    msp, key = stored
+    connection, gate = lend
+    gate.set()
+    held = HeldAnswers(connection)
+    assert await asyncio.gather(*(held.fresh(key) for _ in range(8))) == ["MSP gardée (test)"] * 8
+    assert held.checks == 1 and key in held.answers
+    assert await asyncio.gather(*(held.fresh(key) for _ in range(3))) == ["MSP gardée (test)"] * 3
+    assert held.checks == 2
+    # A write to the table it read: the next check finds it stale, and the process lets it go.
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")
+    assert await held.fresh(key) is None
+    assert key not in held.answers
+    assert await held.fresh(b"never stored") is None
+
+
+async def test_a_request_arriving_during_a_check_waits_for_the_next(stored, lend):
+    msp, key = stored
+    connection, gate = lend
+    held = HeldAnswers(connection)
+    first = asyncio.ensure_future(held.fresh(key))
+    while not held.checks:  # the first check has begun: its statement runs, then the gate holds it
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")  # committed
+    second = asyncio.ensure_future(held.fresh(key))  # asked after the write returned
+    await asyncio.sleep(0.1)
+    gate.set()
+    assert await first == "MSP gardée (test)"  # fresh when it was asked, and when its check began
+    assert await second is None  # not the first check's answer: the write came before it was asked
+    assert held.checks == 2
+
+
+async def test_an_emptied_store_is_seen_at_the_next_check(stored, lend):
+    _msp, key = stored
+    connection, gate = lend
+    gate.set()
+    held = HeldAnswers(connection)
+    assert await held.fresh(key) == "MSP gardée (test)"
+    assert await sync_to_async(response_cache.prune)(force=True)
+    assert await held.fresh(key) is None
+
+
+async def test_what_a_process_holds_stays_within_its_bounds(lend):
+    connection, _gate = lend
+    held = HeldAnswers(connection, max_answers=3, max_bytes=1000)
+    for n in range(5):
+        held.keep(f"key {n}".encode(), "x" * 100, "1:1:")
+    assert list(held.answers) == [b"key 2", b"key 3", b"key 4"] and held.bytes == 300
+    held.keep(b"big", "x" * 600, "1:1:")  # over a quarter of the bytes: not held
+    assert b"big" not in held.answers
+    held.keep(b"key 5", "x" * 240, "1:1:")
+    held.keep(b"key 6", "x" * 240, "1:1:")
+    assert held.bytes <= 1000 and len(held.answers) <= 3
