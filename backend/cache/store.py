@@ -138,12 +138,13 @@ async def compute_and_store_on(connection: psycopg.AsyncConnection, sql: str, pa
         if not tables <= watched.tables:
             await cursor.execute(sql, params, prepare=True)
             return (await cursor.fetchone())[0], None, False
-        async with connection.transaction():
+        # One round trip (pipeline mode) for the four statements: the transaction, its lock, the store, the commit.
+        async with connection.pipeline(), connection.transaction():
             await cursor.execute(LOCK)
             await cursor.execute(
                 STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True
             )
-            text, snapshot = await cursor.fetchone()
+        text, snapshot = await cursor.fetchone()
     return text, snapshot, stored_one()
 
 

@@ -98,9 +98,8 @@ class PoolHandler(ASGIHandler):
             return
         disconnect = asyncio.ensure_future(self.listen_for_disconnect(receive))
         try:
-            if loop_reads.eligible(
-                scope
-            ):  # an anonymous read answered on the loop (backend/core/loop_reads.py)
+            # An anonymous read answered on the event loop (backend/core/loop_reads.py), or the ordinary way.
+            if loop_reads.eligible(scope):
                 answered = await self._unless_gone(loop_reads.answer(scope, _peek(body_file)), disconnect)
                 if answered is _GONE:
                     return
