@@ -232,10 +232,9 @@ class CompiledReads:
         try:
             asked.sql, asked.params, _kept = self.statement(asked, kept_only=True)
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
+            # Not kept. With a key, an answer stored by the ordinary way may be there: `sql` stays None.
             if asked.cache_key is None:
-                return (
-                    None  # (with a key, an answer stored by the ordinary way may be there: `sql` stays None)
-                )
+                return None
         return asked
 
     def asked(self, context, query, document, operation_name, variables, in_transaction, operation=None):

@@ -110,7 +110,16 @@ def _host_allowed(headers: dict, scope) -> bool:
 
 
 async def answer(scope, body: bytes) -> Answer | None:
-    """The answer to an anonymous read whose statement is kept, or None: the ordinary way."""
+    """The answer to an anonymous read whose statement is kept, or None: the ordinary way (also after an error of
+    this path's own, logged: the ordinary path can still answer)."""
+    try:
+        return await _answer_kept(scope, body)
+    except Exception:
+        logger.exception("A read on the event loop failed; answered the ordinary way")
+        return None
+
+
+async def _answer_kept(scope, body: bytes) -> Answer | None:
     started = time.perf_counter()
     if len(body) > MAX_BODY:
         return None
@@ -147,7 +156,7 @@ async def answer(scope, body: bytes) -> Answer | None:
     except (PoolTimeout, _Unavailable):
         return None
     except psycopg.Error:  # the connection was lost, the server restarted: the ordinary path answers
-        logger.warning("A read on the event loop failed; answered the ordinary way", exc_info=True)
+        logger.warning("A statement on the event loop failed; answered the ordinary way", exc_info=True)
         return None
     if text is None:
         return None

@@ -44,3 +44,12 @@ def test_which_requests_the_loop_may_take(settings, headers, method, query_strin
 async def test_bodies_the_loop_leaves_to_the_ordinary_path(body):
     """None without a look at the database: the ordinary path words the refusal, or plans the document."""
     assert await loop_reads.answer({"headers": []}, body) is None
+
+
+async def test_an_error_of_the_loop_s_own_is_logged_and_left_to_the_ordinary_path(monkeypatch, caplog):
+    async def failing(scope, body):
+        raise RuntimeError("a bug of the loop's path")
+
+    monkeypatch.setattr(loop_reads, "_answer_kept", failing)
+    assert await loop_reads.answer({"headers": []}, b"{}") is None
+    assert "a bug of the loop's path" in caplog.text
