@@ -33,21 +33,27 @@ CHECK = (
 class HeldAnswers:
     """One event loop's answers and its batched checks; `connection()` lends an asynchronous connection."""
 
-    def __init__(self, connection, max_answers: int = 256, max_bytes: int = 32 * 1024 * 1024) -> None:
+    def __init__(
+        self, connection, max_answers: int = 256, max_bytes: int = 32 * 1024 * 1024, concurrent: int = 1
+    ) -> None:
         self.connection = connection
         self.max_answers, self.max_bytes = max_answers, max_bytes
         self.answers: OrderedDict[bytes, tuple[str, str]] = OrderedDict()  # key -> (answer, its snapshot)
         self.bytes = 0
         self.waiting: dict[bytes, list[asyncio.Future]] = {}
-        self.checking: asyncio.Task | None = None
+        self.concurrent = concurrent  # checks running at once at most (each on a connection of its own)
+        self.checking: set[asyncio.Task] = set()
         self.checks = 0  # statements run (tests and benches read it)
 
     async def fresh(self, key: bytes) -> str | None:
         """The stored answer for `key` if it is fresh, as of a check begun after this call; else None."""
         future = asyncio.get_running_loop().create_future()
         self.waiting.setdefault(key, []).append(future)
-        if self.checking is None or self.checking.done():
-            self.checking = asyncio.get_running_loop().create_task(self._check_while_waiting())
+        # (A task that has just ended is done at once; a done callback would only run later: a request arriving in
+        # between would wait for a check that never comes.)
+        self.checking = {task for task in self.checking if not task.done()}
+        if len(self.checking) < self.concurrent:
+            self.checking.add(asyncio.get_running_loop().create_task(self._check_while_waiting()))
         return await future
 
     def keep(self, key: bytes, answer: str, snapshot: str) -> None:

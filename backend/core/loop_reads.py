@@ -50,6 +50,7 @@ logger = logging.getLogger("backend")
 
 MAX_BODY = 64 * 1024  # a read's body; a larger one (an upload) is never a kept read
 APPLICATION_NAME = "tetedepont loop reads"  # its connections, as pg_stat_activity shows them
+CONCURRENT_CHECKS = 2
 WAIT_FOR_CONNECTION = 1.0  # seconds: past it, the ordinary path (and its own pool) answers
 
 
@@ -278,7 +279,9 @@ async def _open() -> tuple[AsyncConnectionPool, HeldAnswers]:
         name="loop-reads",
     )
     await pool.open()
-    return pool, HeldAnswers(lambda: pool.connection(timeout=WAIT_FOR_CONNECTION))
+    return pool, HeldAnswers(
+        lambda: pool.connection(timeout=WAIT_FOR_CONNECTION), concurrent=CONCURRENT_CHECKS
+    )
 
 
 def _in_background(fn) -> None:

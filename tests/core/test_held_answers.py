@@ -102,3 +102,20 @@ async def test_what_a_process_holds_stays_within_its_bounds(lend):
     held.keep(b"key 5", "x" * 240, "1:1:")
     held.keep(b"key 6", "x" * 240, "1:1:")
     assert held.bytes <= 1000 and len(held.answers) <= 3
+
+
+async def test_with_two_checks_at_once_a_request_need_not_wait_for_the_running_one(stored, lend):
+    msp, key = stored
+    connection, gate = lend
+    held = HeldAnswers(connection, concurrent=2)
+    first = asyncio.ensure_future(held.fresh(key))
+    while not held.checks:
+        await asyncio.sleep(0.01)
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")
+    # Asked after the write, while the first check is held: a second check begins at once, and sees the write.
+    assert await asyncio.wait_for(held.fresh(key), 10) is None
+    assert held.checks == 2 and not first.done()
+    gate.set()
+    assert await first == "MSP gardée (test)"
+    # A request after both checks ended starts one again (the ended ones are not counted as running).
+    assert await asyncio.wait_for(held.fresh(key), 10) is None and held.checks == 3
