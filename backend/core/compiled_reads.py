@@ -42,7 +42,7 @@ from .compiled import (
 from .compiled_roots import PAGE_INFO, write_connection, write_list, write_node
 from .graphql import LoadedNode
 from .input_rules import check_searches
-from .observability import COMPILED_READS, RESPONSE_CACHE
+from .observability import COMPILED_READS, RESPONSE_CACHE, graphql_label
 from .permissions import Permission, gate
 from .viewer import viewer_for
 
@@ -140,7 +140,7 @@ class CompiledReads:
             raise Unsupported(name)
         root, field_definition = _roots[name], query_type.fields[name]
         operation = Operation(key, name, root, field_definition, node, definition.variable_definitions)
-        operation.label = f"graphql query {definition.name.value if definition.name else 'anonymous'}"
+        operation.label = graphql_label(definition)
         if root.columns is not None:
             item_type = _unwrapped(field_definition.type)[0]
             operation.node_plans[item_type.name] = self.compiler.object_plan(item_type, node.selection_set)

@@ -95,6 +95,12 @@ def operation_label(label: str) -> str:
     return "other"
 
 
+def graphql_label(definition) -> str:
+    """A GraphQL operation's name in the metrics: its type and name (« anonymous » without one)."""
+    name = definition.name.value if definition.name else "anonymous"
+    return f"graphql {definition.operation.value} {name}"
+
+
 def _label_of(request) -> str:
     named = getattr(request, "metrics_operation", None)
     if named:

@@ -23,6 +23,7 @@ from .errors import format_error
 from .execution import DatabaseBusy, OperationStopped, run_in_pool
 from .fast_execution import execution_context_class
 from .limits import prepare_operation
+from .observability import graphql_label
 
 logger = logging.getLogger("backend")
 
@@ -121,8 +122,7 @@ class GraphQLView(BaseGraphQLView):
             return ExecutionResult(data=None, errors=errors)
         operation = get_operation_ast(document, operation_name)
         if operation is not None:  # the label of its metrics (backend/core/observability.py)
-            name = operation.name.value if operation.name else "anonymous"
-            request.metrics_operation = f"graphql {operation.operation.value} {name}"
+            request.metrics_operation = graphql_label(operation)
         if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
             raise HttpError(
                 HttpResponseBadRequest(),

@@ -89,6 +89,17 @@ def test_the_loop_answers_as_the_ordinary_path_does(directory, servers, cache):
         assert ask(on_loop, Q2, variables) == ask(ordinary, Q2, variables)
     assert loop_count(on_loop) == before + Msp.objects.count()
     assert loop_count(on_loop) >= len(cases) and loop_count(ordinary) == 0
+    # Counted in the requests' metrics under the same name as the ordinary path gives them.
+    assert requests_counted(on_loop) == requests_counted(ordinary) > 0
+
+
+def requests_counted(server) -> float:
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found = re.search(
+        r'^tdp_http_requests_total\{operation="graphql query anonymous",status="200"\} (\S+)$', text, re.M
+    )
+    return float(found.group(1)) if found else 0.0
 
 
 def test_what_the_loop_must_not_take_goes_the_ordinary_way(directory, servers):
