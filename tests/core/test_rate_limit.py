@@ -70,7 +70,9 @@ def test_an_upload_beyond_the_rate_reads_its_refusal_rather_than_a_reset(servers
 
 
 def test_an_address_beyond_its_rate_is_told_in_french_when_to_come_back(servers):
-    server = servers(RATE_LIMITS="5/minute", **PRODUCTION)
+    # An hour's window, as the WebSocket test below: with a minute's, the requests after the sixth could cross a
+    # minute boundary, where the sliding window weighs the first ones down and lets one through (seen in CI).
+    server = servers(RATE_LIMITS="5/hour", **PRODUCTION)
     answers = [request(server) for _ in range(5)]
     assert [status for status, _, _ in answers] == [200] * 5
     assert all(json.loads(body) == {"data": {"__typename": "Query"}} for _, _, body in answers)
@@ -80,7 +82,7 @@ def test_an_address_beyond_its_rate_is_told_in_french_when_to_come_back(servers)
     assert status == 429
     assert time.monotonic() - started >= 0.9  # held a second: a client that ignores Retry-After is slowed
     wait = int(headers["Retry-After"])
-    assert 1 <= wait <= 60
+    assert 1 <= wait <= 3600
     error = json.loads(body)["errors"][0]
     assert error["extensions"] == {"code": "TOO_MANY_REQUESTS", "retryAfter": wait}
     assert error["message"] == f"Trop de requêtes depuis votre adresse : réessayez dans {wait} s."
