@@ -123,15 +123,15 @@ def post(port: int, body: str) -> dict:
         return json.loads(response.read())
 
 
-def cache_outcomes(port: int) -> tuple[float, float]:
-    """The response cache's hits and misses so far (the server's metrics, all its processes)."""
+def cache_outcomes(port: int) -> tuple[float, float, float]:
+    """The response cache's hits, misses and shared answers so far (the server's metrics, all its processes)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
             text = response.read().decode()
     except OSError:  # PostGraphile
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     found = dict(re.findall(r'^tdp_graphql_response_cache_total\{outcome="(\w+)"\} (\S+)$', text, re.M))
-    return float(found.get("hit", 0)), float(found.get("miss", 0))
+    return float(found.get("hit", 0)), float(found.get("miss", 0)), float(found.get("shared", 0))
 
 
 class MembershipWriter:
@@ -386,9 +386,13 @@ def measure(name, pid, cases, args, load, queries, port=PORT):
             figures = load(port, lines, concurrency, args.duration)
             cpu = server_cpu_seconds(pid) - cpu_before
             pg = postgres_cpu_seconds() - pg_before
-            (hit_after, miss_after), (hit_before, miss_before) = cache_outcomes(port), cache_before
-            hit, miss = hit_after - hit_before, miss_after - miss_before
-            hits = f"{100 * hit / (hit + miss):.1f}%" if hit + miss else "-"
+            hit, miss, shared = (
+                after - before for after, before in zip(cache_outcomes(port), cache_before, strict=True)
+            )
+            # Answered without a statement of their own: hits, and answers shared with a computation begun after
+            # they were asked (backend/cache/held.py), shown apart.
+            hits = f"{100 * (hit + shared) / (hit + miss + shared):.1f}%" if hit + miss + shared else "-"
+            hits += f" ({100 * shared / (hit + miss + shared):.1f}% shared)" if shared else ""
             per_request = cpu * 1000 / max(figures["requests"], 1)
             pg_per_request = pg * 1000 / max(figures["requests"], 1)
             flag = f"  {figures['failed']} failed" if figures["failed"] else ""

@@ -11,6 +11,12 @@ request that arrives while a check runs waits for the next one, which begins aft
 given was fresh at a moment after it was asked, as with `store.HIT`. So nothing is served that the store would
 not serve, and PostgreSQL sees one statement per batch instead of one per request.
 
+A miss is computed once in the process however many requests for the key find it missing together: a request
+waits for a computation of its key whose statement was sent after it was asked (or is still to be sent), since
+that statement's snapshot is then taken after it was asked too, and is served its answer ("shared"); a
+computation sent before it arrived may not see a write committed in between, so it computes its own. (Wrk's
+threads, walking the same keys in step, made every write cost two misses per key.)
+
 What the process holds is bounded (answers and bytes, least recently used first out); it is only a copy of
 rows of `response_cache_answer`, which stays the truth: an emptying (`store.prune`) removes the rows, and the
 next check then finds nothing for them.
@@ -19,14 +25,16 @@ next check then finds nothing for them.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from .store import FRESH
 
 CHECK = (
     "SELECT k.key, a.snapshot::text, CASE WHEN a.snapshot::text = k.held THEN NULL ELSE a.answer END"
     " FROM unnest(%s::bytea[], %s::text[]) AS k(key, held)"
-    " JOIN response_cache_answer a ON a.key = k.key WHERE NOT EXISTS ("
-    "SELECT 1 FROM response_cache_write w WHERE w.table_name = ANY (a.tables)"
-    " AND w.xid >= pg_snapshot_xmin(a.snapshot) AND NOT pg_visible_in_snapshot(w.xid, a.snapshot))"
+    " JOIN response_cache_answer a ON a.key = k.key WHERE " + FRESH
 )
 
 
@@ -44,6 +52,44 @@ class HeldAnswers:
         self.concurrent = concurrent  # checks running at once at most (each on a connection of its own)
         self.checking: set[asyncio.Task] = set()
         self.checks = 0  # statements run (tests and benches read it)
+        self.clock = itertools.count()  # orders arrivals and sendings on this loop
+        self.flights: dict[bytes, _Flight] = {}  # key -> its computation under way
+
+    async def answer(
+        self, key: bytes, compute: Callable[[Callable[[], None]], Awaitable[tuple[str, str | None]]] | None
+    ) -> tuple[str | None, str | None]:
+        """The answer for `key` and how it was had ("hit", "shared", "miss"), or (None, None) with no
+        `compute`. `compute(sending)` computes and stores it, calling `sending()` just before its statement is
+        sent, and returns its text and the snapshot it was stored with (None if it was not stored)."""
+        asked = next(self.clock)
+        text = await self.fresh(key)
+        if text is not None:
+            return text, "hit"
+        if compute is None:
+            return None, None
+        flight = self.flights.get(key)
+        if flight is not None and (flight.sent is None or flight.sent > asked):
+            text = await asyncio.shield(flight.done)
+            if text is not None:
+                return text, "shared"
+        return await self._compute(key, compute), "miss"
+
+    async def _compute(self, key: bytes, compute) -> str:
+        flight = self.flights[key] = _Flight(asyncio.get_running_loop().create_future())
+
+        def sending() -> None:
+            flight.sent = next(self.clock)
+
+        text = None
+        try:
+            text, snapshot = await compute(sending)
+            if snapshot is not None:
+                self.keep(key, text, snapshot)
+        finally:
+            flight.done.set_result(text)  # None if it failed: those waiting compute their own
+            if self.flights.get(key) is flight:
+                del self.flights[key]
+        return text
 
     async def fresh(self, key: bytes) -> str | None:
         """The stored answer for `key` if it is fresh, as of a check begun after this call; else None."""
@@ -113,3 +159,13 @@ class HeldAnswers:
             if key not in found and self.answers.get(key) is held[key]:
                 self._forget(key)  # no longer fresh (unless a newer one was kept meanwhile)
         return found
+
+
+class _Flight:
+    """A computation of one key: when its statement was sent (on the loop's clock), and its text when done."""
+
+    __slots__ = ("done", "sent")
+
+    def __init__(self, done: asyncio.Future) -> None:
+        self.sent: int | None = None
+        self.done = done

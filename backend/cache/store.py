@@ -11,9 +11,11 @@ Why a log of writers rather than a version number per table: a version row is up
 table and locked until it commits, which serialises concurrent writers and, when two transactions write two
 tables in opposite orders, deadlocks them. Inserting (table, xid) takes no lock another writer waits for.
 
-The log and the answers are emptied together (`prune`), under locks that keep any answer from being stored
-with a snapshot older than the emptying: `store` locks the answers' table before its statement takes its
-snapshot, and the emptying waits for every writer that has a row in the log.
+The log and the answers are emptied together (`prune`), in a transaction that records itself
+(`response_cache_pruned`); the emptying waits for every writer that has a row in the log, so each writer it
+removes had committed before it. An answer is fresh only if its snapshot sees the last emptying: one read
+before it (by a statement that stored it after, or while, the log was emptied) is never served, since the
+writers it would have to be checked against may be gone. So a store is one statement, with no lock of its own.
 """
 
 from __future__ import annotations
@@ -32,20 +34,23 @@ from django.conf import settings
 from django.db import connections
 
 TRIGGER = "response_cache_written"
-HIT = (
-    "SELECT a.answer FROM response_cache_answer a WHERE a.key = %s AND NOT EXISTS ("
-    "SELECT 1 FROM response_cache_write w WHERE w.table_name = ANY (a.tables)"
+# The stored answer `a` is fresh: no recorded writer of its tables is invisible to its snapshot, which sees the
+# last emptying of the store.
+FRESH = (
+    "NOT EXISTS (SELECT 1 FROM response_cache_write w WHERE w.table_name = ANY (a.tables)"
     " AND w.xid >= pg_snapshot_xmin(a.snapshot) AND NOT pg_visible_in_snapshot(w.xid, a.snapshot))"
+    " AND NOT EXISTS (SELECT 1 FROM response_cache_pruned p WHERE NOT pg_visible_in_snapshot(p.xid, a.snapshot))"
 )
+HIT = "SELECT a.answer FROM response_cache_answer a WHERE a.key = %s AND " + FRESH
+# One statement: the answer, its snapshot, whether its key is new to the store (an update leaves `xmax` set).
 STORE = (
     "WITH computed AS MATERIALIZED (SELECT ({sql}) AS answer, pg_current_snapshot() AS snapshot), "
     "stored AS (INSERT INTO response_cache_answer (key, answer, tables, snapshot)"
     " SELECT %s, answer, %s, snapshot FROM computed WHERE octet_length(answer) <= %s"
     " ON CONFLICT (key) DO UPDATE SET answer = EXCLUDED.answer, tables = EXCLUDED.tables,"
-    " snapshot = EXCLUDED.snapshot, stored_at = now()) "
-    "SELECT answer, snapshot::text FROM computed"
+    " snapshot = EXCLUDED.snapshot, stored_at = now() RETURNING xmax = 0 AS inserted) "
+    "SELECT answer, snapshot::text, coalesce((SELECT inserted FROM stored), false) FROM computed"
 )
-LOCK = "LOCK TABLE response_cache_answer IN ROW EXCLUSIVE MODE"
 WATCHED = "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -117,12 +122,9 @@ def compute_and_store(sql: str, params: list, cache_key: bytes, prepare: bool = 
         if not tables <= watched.get(cursor):
             cursor.execute(sql, params, prepare=prepare)
             return cursor.fetchone()[0]
-        with connection.transaction():
-            # Before the statement's snapshot: an emptying (`prune`) is then either wholly before it or after.
-            cursor.execute(LOCK)
-            cursor.execute(STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=prepare)
-            text = cursor.fetchone()[0]
-    if stored_one():
+        cursor.execute(STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=prepare)
+        text, _snapshot, inserted = cursor.fetchone()
+    if stored_one(inserted):
         prune()
     return text
 
@@ -138,23 +140,19 @@ async def compute_and_store_on(connection: psycopg.AsyncConnection, sql: str, pa
         if not tables <= watched.tables:
             await cursor.execute(sql, params, prepare=True)
             return (await cursor.fetchone())[0], None, False
-        # One round trip (pipeline mode) for the four statements: the transaction, its lock, the store, the commit.
-        async with connection.pipeline(), connection.transaction():
-            await cursor.execute(LOCK)
-            await cursor.execute(
-                STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True
-            )
-        text, snapshot = await cursor.fetchone()
-    return text, snapshot, stored_one()
+        await cursor.execute(STORE.format(sql=sql), _store_params(params, cache_key, tables), prepare=True)
+        text, snapshot, inserted = await cursor.fetchone()
+    return text, snapshot, stored_one(inserted)
 
 
 def _store_params(params: list, cache_key: bytes, tables: frozenset[str]) -> list:
     return [*params, cache_key, sorted(tables), options().get("MAX_ANSWER_BYTES", 1_048_576)]
 
 
-def stored_one() -> bool:
-    """One more answer stored by this process; whether it is time to look at the bounds (`prune`)."""
-    _since_prune["stores"] += 1
+def stored_one(inserted: bool = True) -> bool:
+    """One more answer stored by this process (`inserted`: under a key new to the store, the only stores that
+    add a row); whether it is time to look at the bounds (`prune`)."""
+    _since_prune["stores"] += bool(inserted)
     every_seconds, every_stores = options().get("PRUNE_EVERY", (60, 50))
     if _since_prune["stores"] >= every_stores or time.monotonic() - _since_prune["at"] > every_seconds:
         _since_prune.update(at=time.monotonic(), stores=0)
@@ -179,7 +177,8 @@ def prune(force: bool = False) -> bool:
             )
             if small and not force:
                 return False
-            cursor.execute("TRUNCATE response_cache_answer, response_cache_write")
+            cursor.execute("TRUNCATE response_cache_answer, response_cache_write, response_cache_pruned")
+            cursor.execute("INSERT INTO response_cache_pruned (xid) VALUES (pg_current_xact_id())")
     except psycopg.errors.LockNotAvailable:
         return False
     return True

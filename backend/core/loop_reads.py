@@ -170,24 +170,22 @@ async def _run(asked) -> tuple[str | None, str | None]:
     key (through the loop's batched checks, backend/cache/held.py): (text, the cache's outcome or None)."""
     pool, held = await _pool()
     if asked.cache_key is not None:
-        text = await held.fresh(asked.cache_key)
-        if text is not None:
-            return text, "hit"
-        if asked.sql is None:  # not kept: the ordinary way writes it
-            return None, None
-    async with pool.connection(timeout=WAIT_FOR_CONNECTION) as connection:
-        if asked.cache_key is None:
-            async with connection.cursor() as cursor:
-                await cursor.execute(asked.sql, asked.params, prepare=True)
-                return (await cursor.fetchone())[0], None
-        text, snapshot, prune_due = await response_cache.compute_and_store_on(
-            connection, asked.sql, asked.params, asked.cache_key
-        )
-    if snapshot is not None:
-        held.keep(asked.cache_key, text, snapshot)
-    if prune_due:
-        _in_background(response_cache.prune)
-    return text, "miss"
+
+        async def compute(sending) -> tuple[str, str | None]:
+            async with pool.connection(timeout=WAIT_FOR_CONNECTION) as connection:
+                sending()
+                text, snapshot, prune_due = await response_cache.compute_and_store_on(
+                    connection, asked.sql, asked.params, asked.cache_key
+                )
+            if prune_due:
+                _in_background(response_cache.prune)
+            return text, snapshot
+
+        # (Not kept: the ordinary way writes its statement.)
+        return await held.answer(asked.cache_key, compute if asked.sql is not None else None)
+    async with pool.connection(timeout=WAIT_FOR_CONNECTION) as connection, connection.cursor() as cursor:
+        await cursor.execute(asked.sql, asked.params, prepare=True)
+        return (await cursor.fetchone())[0], None
 
 
 def _answer(scope, body: bytes, label: str, started: float) -> Answer:

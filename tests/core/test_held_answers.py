@@ -7,6 +7,7 @@ import contextlib
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from backend.cache import store as response_cache
 from backend.cache.held import HeldAnswers
@@ -119,3 +120,100 @@ async def test_with_two_checks_at_once_a_request_need_not_wait_for_the_running_o
     assert await first == "MSP gardée (test)"
     # A request after both checks ended starts one again (the ended ones are not counted as running).
     assert await asyncio.wait_for(held.fresh(key), 10) is None and held.checks == 3
+
+
+async def test_an_answer_read_before_an_emptying_is_never_served_again(stored, lend):
+    """A store racing an emptying (`store.prune`) may write its answer after the log it would be checked against
+    was emptied: its snapshot does not see the emptying, and that alone keeps it from being served."""
+    msp, key = stored
+    connection, gate = lend
+    gate.set()
+    old = await _stored_row(key)
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")  # logged, committed
+    assert await sync_to_async(response_cache.prune)(force=True)  # the log emptied with the answers
+    await _insert_row(key, *old)  # as the racing store would have, after the emptying
+    held = HeldAnswers(connection)
+    assert await held.fresh(key) is None
+    assert await sync_to_async(response_cache.hit)(key) is None
+    # An answer read after the emptying is served.
+    assert await sync_to_async(response_cache.compute_and_store)(NAME, [msp.pk], key) == "MSP renommée"
+    assert await held.fresh(key) == "MSP renommée"
+    assert await sync_to_async(response_cache.hit)(key) == "MSP renommée"
+
+
+@pytest.fixture
+async def pool():
+    """The loop's pool, closed after the test however it ended."""
+    pool, _held = await loop_reads._pool()
+    yield pool
+    await loop_reads.close_pools()
+
+
+async def test_requests_finding_a_key_missing_together_compute_it_once(stored, pool):
+    msp, key = stored
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")
+    held, computed = HeldAnswers(pool.connection), []
+
+    async def compute(sending):
+        computed.append(1)
+        async with pool.connection() as connection:
+            sending()
+            text, snapshot, _due = await response_cache.compute_and_store_on(connection, NAME, [msp.pk], key)
+        return text, snapshot
+
+    answers = await asyncio.gather(*(held.answer(key, compute) for _ in range(4)))
+    assert [text for text, _ in answers] == ["MSP renommée"] * 4
+    assert sorted(outcome for _, outcome in answers) == ["miss", "shared", "shared", "shared"]
+    assert len(computed) == 1 and not held.flights
+    assert await held.answer(key, compute) == ("MSP renommée", "hit")
+
+
+async def test_a_request_asked_after_a_computation_was_sent_computes_its_own(stored, pool):
+    """The computation under way may have taken its snapshot before a write the request saw committed."""
+    msp, key = stored
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")
+    held, computed, gate = HeldAnswers(pool.connection), [], asyncio.Event()
+
+    async def compute(sending):
+        computed.append(1)
+        async with pool.connection() as connection:
+            sending()
+            text, snapshot, _due = await response_cache.compute_and_store_on(connection, NAME, [msp.pk], key)
+        if len(computed) == 1:
+            await gate.wait()  # the first computation's statement has run: it is held here
+        return text, snapshot
+
+    first = asyncio.ensure_future(held.answer(key, compute))
+    try:
+        while not computed:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée deux fois")
+        second = await asyncio.wait_for(held.answer(key, compute), 10)  # asked after the write returned
+        assert second == ("MSP renommée deux fois", "miss") and len(computed) == 2
+    finally:
+        gate.set()
+    assert await first == ("MSP renommée", "miss")  # fresh when it was asked, and when its statement ran
+
+
+async def _stored_row(key: bytes) -> tuple:
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT answer, tables, snapshot::text FROM response_cache_answer WHERE key = %s", [key]
+            )
+            return cursor.fetchone()
+
+    return await sync_to_async(read)()
+
+
+async def _insert_row(key: bytes, answer: str, tables: list, snapshot: str) -> None:
+    def insert():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO response_cache_answer (key, answer, tables, snapshot)"
+                " VALUES (%s, %s, %s, %s::pg_snapshot)",
+                [key, answer, tables, snapshot],
+            )
+
+    await sync_to_async(insert)()

@@ -208,6 +208,22 @@ def test_the_answers_kept_stay_within_their_bound(territories, gql, settings):
     assert max(counts) <= 3 and counts != sorted(counts)  # emptied when over, then filled again
 
 
+def test_only_answers_under_a_new_key_count_toward_a_look_at_the_bounds(
+    territories, gql, settings, monkeypatch
+):
+    """An answer stored again under its key adds no row: a key read often, and written often, would otherwise
+    have a process look at the bounds (two counts, a thread) every few stores."""
+    world = make_world()
+    settings.RESPONSE_CACHE = {**settings.RESPONSE_CACHE, "MAX_ANSWERS": 0, "PRUNE_EVERY": (3600, 2)}
+    monkeypatch.setattr(store, "_since_prune", {"at": time.monotonic(), "stores": 0})
+    read(gql, MSPS)
+    _by_service(world)
+    read(gql, MSPS)  # stored again, under the same key
+    assert stored() == 1  # no look: with one, the bound of 0 answers would have emptied the store
+    read(gql, COMMUNE)  # a second key: a look, and the store is emptied
+    assert stored() == 0
+
+
 @pytest.mark.usefixtures("disconnect_sockets")
 async def test_over_websocket_an_anonymous_read_is_kept_and_a_write_shows_at_once(territories, settings):
     world = await sync_to_async(make_world)()
