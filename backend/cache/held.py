@@ -56,25 +56,25 @@ class HeldAnswers:
         self.flights: dict[bytes, _Flight] = {}  # key -> its computation under way
 
     async def answer(
-        self, key: bytes, compute: Callable[[Callable[[], None]], Awaitable[tuple[str, str | None]]] | None
+        self, key: bytes, compute: Callable[[Callable[[], None]], Awaitable[tuple[str | None, str | None]]]
     ) -> tuple[str | None, str | None]:
-        """The answer for `key` and how it was had ("hit", "shared", "miss"), or (None, None) with no
-        `compute`. `compute(sending)` computes and stores it, calling `sending()` just before its statement is
-        sent, and returns its text and the snapshot it was stored with (None if it was not stored)."""
+        """The answer for `key` and how it was had ("hit", "shared", "miss"), or (None, None) if it was to be
+        computed and cannot be here. `compute(sending)` computes and stores it, calling `sending()` just before
+        its statement is sent, and returns its text and the snapshot it was stored with (None if it was not
+        stored), or (None, None) if it cannot."""
         asked = next(self.clock)
         text = await self.fresh(key)
         if text is not None:
             return text, "hit"
-        if compute is None:
-            return None, None
         flight = self.flights.get(key)
         if flight is not None and (flight.sent is None or flight.sent > asked):
             text = await asyncio.shield(flight.done)
             if text is not None:
                 return text, "shared"
-        return await self._compute(key, compute), "miss"
+        text = await self._compute(key, compute)
+        return (text, "miss") if text is not None else (None, None)
 
-    async def _compute(self, key: bytes, compute) -> str:
+    async def _compute(self, key: bytes, compute) -> str | None:
         flight = self.flights[key] = _Flight(asyncio.get_running_loop().create_future())
 
         def sending() -> None:

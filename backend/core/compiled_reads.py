@@ -216,9 +216,9 @@ class CompiledReads:
         return self.answered_with(stored, "miss")
 
     def kept(self, query: str, document, operation_name, variables) -> Asked | None:
-        """An anonymous reader's query whose operation is planned and whose statement is kept (or, with the
-        response cache, may have been answered before), found without writing anything or reading the
-        database (backend/core/loop_reads.py); None: the ordinary way."""
+        """An anonymous reader's query whose operation is planned and whose statement is kept (with the response
+        cache, whose answer may be there: its statement is then written on a miss), found without writing
+        anything or reading the database (backend/core/loop_reads.py); None: the ordinary way."""
         with self._lock:
             operation = self._operations.get((query, operation_name))
         if operation is None:
@@ -229,13 +229,18 @@ class CompiledReads:
             return None
         if asked is None:
             return None
+        if asked.cache_key is not None:
+            return asked  # its statement written only if the cache has no fresh answer (`kept_statement`)
+        return asked if self.kept_statement(asked) else None
+
+    def kept_statement(self, asked: Asked) -> bool:
+        """`asked.sql` and `asked.params` from the kept statement; False if it is not kept (the ordinary way
+        writes it)."""
         try:
             asked.sql, asked.params, _kept = self.statement(asked, kept_only=True)
         except (Unsupported, GraphQLError, EmptyResultSet, DjangoValidationError):
-            # Not kept. With a key, an answer stored by the ordinary way may be there: `sql` stays None.
-            if asked.cache_key is None:
-                return None
-        return asked
+            return False
+        return True
 
     def asked(self, context, query, document, operation_name, variables, in_transaction, operation=None):
         """What a request asks, checked as the executor would before any resolver (variables, the root's

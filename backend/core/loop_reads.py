@@ -148,7 +148,7 @@ async def _answer_kept(scope, body: bytes) -> Answer | None:
     budget = float(execution_setting("TIME_BUDGET"))
     try:
         async with asyncio.timeout(budget):
-            text, outcome = await _run(asked)
+            text, outcome = await _run(reads, asked)
     except TimeoutError:
         stopped = OperationStopped("timeout", budget)
         return _answer(
@@ -165,13 +165,15 @@ async def _answer_kept(scope, body: bytes) -> Answer | None:
     return _answer(scope, b'{"data":' + text.encode() + b"}", asked.operation.label, started)
 
 
-async def _run(asked) -> tuple[str | None, str | None]:
+async def _run(reads, asked) -> tuple[str | None, str | None]:
     """The statement's JSON text on a connection of the loop's pool, or the response cache's answer when it has a
     key (through the loop's batched checks, backend/cache/held.py): (text, the cache's outcome or None)."""
     pool, held = await _pool()
     if asked.cache_key is not None:
 
-        async def compute(sending) -> tuple[str, str | None]:
+        async def compute(sending) -> tuple[str | None, str | None]:
+            if not reads.kept_statement(asked):
+                return None, None  # not kept: the ordinary way writes it
             async with pool.connection(timeout=WAIT_FOR_CONNECTION) as connection:
                 sending()
                 text, snapshot, prune_due = await response_cache.compute_and_store_on(
@@ -181,8 +183,7 @@ async def _run(asked) -> tuple[str | None, str | None]:
                 _in_background(response_cache.prune)
             return text, snapshot
 
-        # (Not kept: the ordinary way writes its statement.)
-        return await held.answer(asked.cache_key, compute if asked.sql is not None else None)
+        return await held.answer(asked.cache_key, compute)
     async with pool.connection(timeout=WAIT_FOR_CONNECTION) as connection, connection.cursor() as cursor:
         await cursor.execute(asked.sql, asked.params, prepare=True)
         return (await cursor.fetchone())[0], None
