@@ -196,6 +196,31 @@ async def test_a_request_asked_after_a_computation_was_sent_computes_its_own(sto
     assert await first == ("MSP renommée", "miss")  # fresh when it was asked, and when its statement ran
 
 
+async def test_a_computation_abandoned_leaves_those_waiting_for_it_to_compute_their_own(stored, pool):
+    msp, key = stored
+    await sync_to_async(Msp.objects.filter(pk=msp.pk).update)(name="MSP renommée")
+    held, never = HeldAnswers(pool.connection), asyncio.Event()
+
+    async def stuck(sending):
+        await never.wait()  # its client will leave before its statement is sent
+
+    async def compute(sending):
+        async with pool.connection() as connection:
+            sending()
+            text, snapshot, _due = await response_cache.compute_and_store_on(connection, NAME, [msp.pk], key)
+        return text, snapshot
+
+    first = asyncio.ensure_future(held.answer(key, stuck))
+    while key not in held.flights:
+        await asyncio.sleep(0.01)
+    second = asyncio.ensure_future(held.answer(key, compute))  # waits for the first's computation
+    await asyncio.sleep(0.2)
+    assert not second.done()
+    first.cancel()
+    assert await asyncio.wait_for(second, 10) == ("MSP renommée", "miss")
+    assert first.cancelled() and not held.flights
+
+
 async def _stored_row(key: bytes) -> tuple:
     def read():
         with connection.cursor() as cursor:
