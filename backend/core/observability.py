@@ -67,7 +67,7 @@ LOOP_READS = Counter(
 RESPONSE_CACHE = Counter(
     "tdp_graphql_response_cache_total",
     "Anonymous compiled reads by the response cache's outcome (backend/cache/store.py): hit, miss, or shared (the "
-    "answer of another request's computation, begun after it was asked: backend/cache/held.py).",
+    "answer of another request's computation, whose statement was sent after it was asked: backend/cache/held.py).",
     ["outcome"],
 )
 POOL_BUSY = Gauge(
