@@ -149,10 +149,10 @@ def _store_params(params: list, cache_key: bytes, tables: frozenset[str]) -> lis
     return [*params, cache_key, sorted(tables), options().get("MAX_ANSWER_BYTES", 1_048_576)]
 
 
-def stored_one(inserted: bool = True) -> bool:
+def stored_one(inserted: bool) -> bool:
     """One more answer stored by this process (`inserted`: under a key new to the store, the only stores that
     add a row); whether it is time to look at the bounds (`prune`)."""
-    _since_prune["stores"] += bool(inserted)
+    _since_prune["stores"] += inserted
     every_seconds, every_stores = options().get("PRUNE_EVERY", (60, 50))
     if _since_prune["stores"] >= every_stores or time.monotonic() - _since_prune["at"] > every_seconds:
         _since_prune.update(at=time.monotonic(), stores=0)

@@ -19,6 +19,7 @@ name the limit, its maximum and the document's value (`extensions.limit`, `maxim
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import weakref
@@ -91,20 +92,19 @@ class QueryLimits:
     def from_settings(cls) -> QueryLimits:
         """The settings' limits, read once (every request asks: rebuilding them was 2-3 % of a loop read's
         time) and again after a change of `GRAPHQL_LIMITS` (`override_settings`, the tests' `settings`)."""
-        limits = _from_settings.get("limits")
-        if limits is None:
-            conf = {**DEFAULTS, **getattr(settings, "GRAPHQL_LIMITS", {})}
-            limits = _from_settings["limits"] = cls(**{key.lower(): int(conf[key]) for key in DEFAULTS})
-        return limits
+        return _limits_from_settings()
 
 
-_from_settings: dict[str, QueryLimits] = {}
+@functools.cache
+def _limits_from_settings() -> QueryLimits:
+    conf = {**DEFAULTS, **getattr(settings, "GRAPHQL_LIMITS", {})}
+    return QueryLimits(**{key.lower(): int(conf[key]) for key in DEFAULTS})
 
 
 @receiver(setting_changed)
 def _limits_changed(setting, **kwargs) -> None:
     if setting == "GRAPHQL_LIMITS":
-        _from_settings.clear()
+        _limits_from_settings.cache_clear()
 
 
 class LimitExceeded(GraphQLError):
